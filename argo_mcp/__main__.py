@@ -1,0 +1,25 @@
+"""Entry point: `argo-mcp` / `python -m argo_mcp`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import Sequence
+
+from argo_mcp.app import run
+from argo_mcp.cli import ConfigError, fail, parse_settings
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    try:
+        settings = parse_settings(argv)
+    except ConfigError as exc:
+        fail(str(exc))
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run(settings))
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The Argo Server REST client: auth, errors, streams."""

@@ -1,0 +1,192 @@
+"""`ArgoClient`: every request argo-mcp makes to the Argo Server goes through here.
+
+One aiohttp session per process (connection pool, keep-alive), created lazily inside the running event loop.
+TLS is verified unless `--argo-insecure-skip-tls-verify`, which only affects this session's connector. Reads
+(GET) are retried a couple of times on connection failures and 502/503/504, since they are idempotent;
+writes are never retried, so a submit cannot run twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiohttp
+
+from argo_mcp import __version__
+from argo_mcp.argo.auth import TokenSource, TokenUnavailableError, token_source_for
+from argo_mcp.argo.errors import (
+    ArgoAuthConfigError,
+    ArgoError,
+    ArgoProtocolError,
+    ArgoTimeout,
+    ArgoTLSError,
+    ArgoUnavailable,
+    error_from_response,
+)
+from argo_mcp.settings import ArgoSettings
+
+QueryValue = str | int | bool | None | Sequence[str]
+Query = Mapping[str, QueryValue]
+
+RETRYABLE_STATUSES = frozenset({502, 503, 504})
+RETRY_DELAYS = (0.2, 0.8)
+
+
+def _ssl_for(settings: ArgoSettings) -> ssl.SSLContext | bool:
+    if settings.insecure_skip_tls_verify:
+        return False
+    context = ssl.create_default_context()
+    if settings.ca_file is not None:
+        context.load_verify_locations(cafile=str(settings.ca_file))
+    return context
+
+
+def encode_query(query: Query | None) -> list[tuple[str, str]]:
+    """Drop unset values, render booleans as Argo expects (`true`/`false`), repeat list values."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in (query or {}).items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            pairs.append((key, "true" if value else "false"))
+        elif isinstance(value, str | int):
+            pairs.append((key, str(value)))
+        else:
+            pairs.extend((key, str(item)) for item in value)
+    return pairs
+
+
+class ArgoClient:
+    """A thin, typed-error client for the Argo Server REST API."""
+
+    def __init__(self, settings: ArgoSettings, token_source: TokenSource | None = None) -> None:
+        self.settings = settings
+        self.base_url = settings.server_url.rstrip("/")
+        self._tokens = token_source or token_source_for(settings)
+        self._session: aiohttp.ClientSession | None = None
+        self._ssl = _ssl_for(settings)
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(ssl=self._ssl, limit=64, keepalive_timeout=30)
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                headers={"User-Agent": f"argo-mcp/{__version__}", "Accept": "application/json"},
+                timeout=aiohttp.ClientTimeout(
+                    total=self.settings.request_timeout, connect=self.settings.connect_timeout
+                ),
+                raise_for_status=False,
+            )
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
+
+    async def _headers(self) -> dict[str, str]:
+        try:
+            token = await self._tokens.token()
+        except TokenUnavailableError as exc:
+            raise ArgoAuthConfigError(str(exc)) from None
+        return {"Authorization": f"Bearer {token}"} if token else {}
+
+    def _translate(self, exc: BaseException, what: str) -> ArgoError:
+        if isinstance(exc, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError):
+            return ArgoTLSError(f"{what} to {self.base_url}: {exc}")
+        if isinstance(exc, aiohttp.ClientConnectorError):
+            reason = exc.os_error.strerror if exc.os_error and exc.os_error.strerror else str(exc)
+            return ArgoUnavailable(f"{what} to {self.base_url}: {reason}")
+        if isinstance(exc, TimeoutError | aiohttp.ServerTimeoutError):
+            return ArgoTimeout(
+                f"{what} to {self.base_url} took longer than {self.settings.request_timeout:g}s"
+            )
+        if isinstance(exc, aiohttp.ClientPayloadError | aiohttp.ServerDisconnectedError):
+            return ArgoUnavailable(f"{what} to {self.base_url}: the connection broke ({exc})")
+        return ArgoUnavailable(f"{what} to {self.base_url}: {exc.__class__.__name__}: {exc}")
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Query | None = None,
+        body: Any = None,
+        what: str | None = None,
+    ) -> Any:
+        """Send one request and return the decoded JSON answer ({} for an empty body)."""
+        label = what or f"{method} {path}"
+        attempts = len(RETRY_DELAYS) + 1 if method == "GET" else 1
+        for attempt in range(attempts):
+            try:
+                return await self._request_once(method, path, query=query, body=body, what=label)
+            except ArgoError as exc:
+                retryable = isinstance(exc, ArgoUnavailable) or exc.status in RETRYABLE_STATUSES
+                if not retryable or attempt == attempts - 1:
+                    raise
+                await asyncio.sleep(RETRY_DELAYS[attempt])
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _request_once(
+        self, method: str, path: str, *, query: Query | None, body: Any, what: str
+    ) -> Any:
+        headers = await self._headers()
+        data: bytes | None = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        try:
+            async with self._get_session().request(
+                method, self.base_url + path, params=encode_query(query), data=data, headers=headers
+            ) as response:
+                raw = await response.read()
+                if response.status >= 400:
+                    raise error_from_response(response.status, raw, what=what)
+        except ArgoError:
+            raise
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise self._translate(exc, what) from None
+        if not raw.strip():
+            return {}
+        try:
+            return json.loads(raw)
+        except ValueError:
+            snippet = raw[:120].decode("utf-8", errors="replace")
+            raise ArgoProtocolError(f"{what}: expected JSON, got {snippet!r}") from None
+
+    @asynccontextmanager
+    async def stream(
+        self, path: str, *, query: Query | None = None, what: str | None = None, timeout: float | None = None
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        """Open a streaming GET; the caller reads `response.content` and leaves early to close the connection.
+
+        `timeout` bounds the whole exchange (a follow stream must never hang a tool call); leaving the
+        context releases the connection without reading the rest of the body.
+        """
+        label = what or f"GET {path}"
+        headers = await self._headers()
+        headers["Accept"] = "*/*"
+        client_timeout = aiohttp.ClientTimeout(
+            total=timeout, connect=self.settings.connect_timeout, sock_read=self.settings.request_timeout
+        )
+        try:
+            response = await self._get_session().get(
+                self.base_url + path, params=encode_query(query), headers=headers, timeout=client_timeout
+            )
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise self._translate(exc, label) from None
+        try:
+            if response.status >= 400:
+                raw = await response.content.read(64 * 1024)
+                raise error_from_response(response.status, raw, what=label)
+            yield response
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise self._translate(exc, label) from None
+        finally:
+            # close() (not release()) drops the socket, so an unread remainder is never downloaded.
+            response.close()

@@ -1,0 +1,243 @@
+"""Bounded streams: logs drained up to a byte cap, artifacts streamed to disk.
+
+Memory is bounded by the cap (logs) or by one chunk (artifacts), never by the size of what Argo would send:
+a log drain stops reading from the network the moment the cap is reached, and an artifact is hashed and
+written chunk by chunk into a temporary file that is renamed only once complete, so a failed download leaves
+nothing behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from argo_mcp.argo.client import ArgoClient, Query
+from argo_mcp.argo.errors import ArgoError, ArgoUnavailable
+
+LOG_CAP_BYTES = 64 * 1024
+LOG_TIME_LIMIT_SECONDS = 30.0
+ARTIFACT_CHUNK_BYTES = 256 * 1024
+_READ_CHUNK = 16 * 1024
+
+
+@dataclass(frozen=True)
+class DrainedLog:
+    text: str
+    lines: int
+    truncated: bool
+    timed_out: bool
+
+    def as_text(self) -> str:
+        return self.text
+
+
+def _truncation_marker(cap: int, narrow_hint: str) -> str:
+    return f"\n[argo-mcp: output truncated at {cap} bytes; {narrow_hint}]\n"
+
+
+def _time_marker(seconds: float) -> str:
+    return (
+        f"\n[argo-mcp: stopped reading after {seconds:g}s (the log stream was still open); "
+        "call again with sinceSeconds or tailLines for newer lines]\n"
+    )
+
+
+class _LogAccumulator:
+    """Turns Argo's newline-delimited `{"result": {...}}` records into text, up to `cap` bytes."""
+
+    def __init__(self, cap: int, *, prefix_pod: bool) -> None:
+        self.cap = cap
+        self.prefix_pod = prefix_pod
+        self.parts: list[str] = []
+        self.size = 0
+        self.lines = 0
+        self.full = False
+
+    def add_record(self, raw: bytes) -> None:
+        raw = raw.strip()
+        if not raw:
+            return
+        try:
+            record: Any = json.loads(raw)
+        except ValueError:
+            self._append(raw.decode("utf-8", errors="replace"))
+            return
+        if isinstance(record, dict) and isinstance(record.get("error"), dict):
+            message = record["error"].get("message", "unknown error")
+            raise ArgoError(f"the log stream reported an error: {message}")
+        result = record.get("result", record) if isinstance(record, dict) else {}
+        content = result.get("content", "") if isinstance(result, dict) else str(result)
+        pod = result.get("podName", "") if isinstance(result, dict) else ""
+        self._append(f"{pod}: {content}" if self.prefix_pod and pod else str(content))
+
+    def add_partial(self, raw: bytes) -> None:
+        """A record longer than the cap: keep its start as plain text."""
+        self._append(raw.decode("utf-8", errors="replace"))
+
+    def _append(self, line: str) -> None:
+        if self.full:
+            return
+        encoded = (line + "\n").encode()
+        room = self.cap - self.size
+        if len(encoded) > room:
+            self.parts.append(encoded[:room].decode("utf-8", errors="ignore"))
+            self.size = self.cap
+            self.full = True
+            return
+        self.parts.append(line + "\n")
+        self.size += len(encoded)
+        self.lines += 1
+
+
+async def drain_log_stream(
+    client: ArgoClient,
+    path: str,
+    *,
+    query: Query | None,
+    what: str,
+    cap: int = LOG_CAP_BYTES,
+    time_limit: float = LOG_TIME_LIMIT_SECONDS,
+    prefix_pod: bool = False,
+    narrow_hint: str = "narrow the request with tailLines, sinceSeconds, grep, podName or container",
+) -> DrainedLog:
+    """Read a log stream into at most `cap` bytes of text; never waits longer than `time_limit` seconds."""
+    acc = _LogAccumulator(cap, prefix_pod=prefix_pod)
+    deadline = time.monotonic() + time_limit
+    timed_out = False
+    pending = bytearray()
+    async with client.stream(path, query=query, what=what, timeout=None) as response:
+        while not acc.full:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                timed_out = True
+                break
+            try:
+                chunk = await asyncio.wait_for(response.content.read(_READ_CHUNK), timeout=remaining)
+            except TimeoutError:
+                timed_out = True
+                break
+            except aiohttp.ClientPayloadError as exc:
+                raise ArgoUnavailable(f"{what}: the log stream broke ({exc})") from None
+            if not chunk:
+                break
+            pending += chunk
+            while not acc.full:
+                newline = pending.find(b"\n")
+                if newline < 0:
+                    break
+                acc.add_record(bytes(pending[:newline]))
+                del pending[: newline + 1]
+            if len(pending) > cap:
+                # One record bigger than the whole cap: nothing more can fit after it.
+                acc.add_partial(bytes(pending))
+                pending.clear()
+        if not acc.full and pending.strip() and not timed_out:
+            acc.add_record(bytes(pending))
+    text = "".join(acc.parts)
+    if acc.full:
+        text += _truncation_marker(cap, narrow_hint)
+    elif timed_out:
+        text += _time_marker(time_limit)
+    return DrainedLog(text=text, lines=acc.lines, truncated=acc.full, timed_out=timed_out)
+
+
+class DestinationError(ValueError):
+    """A destinationPath that argo-mcp refuses to write; the message says why and what to do."""
+
+
+def resolve_destination(artifact_dir: Path, destination: str, *, overwrite: bool) -> Path:
+    """Confine `destination` to `artifact_dir`: relative paths live inside it, absolute ones must too."""
+    root = artifact_dir.resolve()
+    candidate = Path(destination).expanduser()
+    if not candidate.is_absolute():
+        candidate = root / candidate
+    if destination.endswith(("/", os.sep)) or candidate.name in ("", ".", ".."):
+        raise DestinationError(f"destinationPath {destination!r} must name a file, not a directory")
+    resolved = candidate.parent.resolve() / candidate.name
+    if root != resolved.parent and root not in resolved.parent.parents:
+        raise DestinationError(
+            f"destinationPath {destination!r} is outside the allowed artifact directory {root}; "
+            "use a path inside it (relative paths are resolved against it) or start argo-mcp with "
+            "--artifact-dir pointing elsewhere"
+        )
+    if resolved.is_symlink() or (resolved.exists() and not resolved.is_file()):
+        raise DestinationError(f"destinationPath {destination!r} exists and is not a regular file")
+    if resolved.exists() and not overwrite:
+        raise DestinationError(
+            f"destinationPath {resolved} already exists; pass overwrite=true to replace it or choose another path"
+        )
+    return resolved
+
+
+@dataclass(frozen=True)
+class SavedArtifact:
+    path: str
+    bytes: int
+    sha256: str
+
+
+def _open_temp(destination: Path) -> tuple[int, Path]:
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.", suffix=".part")
+    return fd, Path(temp_name)
+
+
+def _publish(temp_path: Path, destination: Path, *, overwrite: bool) -> None:
+    """Give the complete temp file its final name; without overwrite an existing file is never clobbered."""
+    if overwrite:
+        os.replace(temp_path, destination)
+        return
+    try:
+        os.link(temp_path, destination)  # fails if the name appeared meanwhile
+    except FileExistsError:
+        raise DestinationError(
+            f"destinationPath {destination} appeared during the download; pass overwrite=true to replace it"
+        ) from None
+    temp_path.unlink()
+
+
+def _discard(temp_path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        temp_path.unlink()
+
+
+async def download_to_file(
+    client: ArgoClient,
+    path: str,
+    destination: Path,
+    *,
+    overwrite: bool,
+    what: str,
+    time_limit: float = 3600.0,
+) -> SavedArtifact:
+    """Stream an artifact into `destination` atomically, hashing on the way; nothing is left on failure."""
+    fd, temp_path = _open_temp(destination)
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with os.fdopen(fd, "wb") as sink:
+            async with client.stream(path, what=what, timeout=time_limit) as response:
+                try:
+                    async for chunk in response.content.iter_chunked(ARTIFACT_CHUNK_BYTES):
+                        digest.update(chunk)
+                        sink.write(chunk)
+                        size += len(chunk)
+                except aiohttp.ClientPayloadError as exc:
+                    raise ArgoUnavailable(f"{what}: the download broke after {size} bytes ({exc})") from None
+            sink.flush()
+            os.fsync(sink.fileno())
+        _publish(temp_path, destination, overwrite=overwrite)
+    except BaseException:
+        _discard(temp_path)
+        raise
+    return SavedArtifact(path=str(destination), bytes=size, sha256=digest.hexdigest())

@@ -1,0 +1,418 @@
+"""Command line: the reference's flags, their `ARGO_*` fallbacks, and start-up validation.
+
+A flag always wins over its environment variable. Every problem found here ends the process with exit code 2
+and one line on stderr that names the flag or variable to fix; no traceback is ever shown for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import NoReturn
+from urllib.parse import urlsplit
+
+from argo_mcp import __version__
+from argo_mcp.settings import (
+    DEFAULT_ALLOWED_HOSTS,
+    DEFAULT_ARTIFACT_DIR,
+    DEFAULT_SERVICE_ACCOUNT_TOKEN,
+    ArgoSettings,
+    AuthMode,
+    HttpSettings,
+    InboundAuthMode,
+    InboundAuthSettings,
+    LogLevel,
+    ScopeSettings,
+    Settings,
+    ToolGroup,
+)
+
+DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+
+
+class ConfigError(Exception):
+    """Bad configuration; the message is shown to the operator as is."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="argo-mcp",
+        description=(
+            "MCP server for Argo Workflows. Serves streamable HTTP on --host/--port at /mcp (HTTPS when "
+            "--tls-cert and --tls-key are given), or MCP over stdin/stdout with --stdio. Each --argo-* flag "
+            "falls back to its ARGO_* environment variable; a flag always wins."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"argo-mcp {__version__}")
+    transport = parser.add_argument_group("transport")
+    transport.add_argument(
+        "--stdio",
+        action="store_true",
+        help="Speak MCP over stdio instead of HTTP (for embedding in an MCP client); ignores --host/--port/--tls-*.",
+    )
+    transport.add_argument(
+        "--host", default="0.0.0.0", help="Bind address (HTTP transport only). Default 0.0.0.0."
+    )
+    transport.add_argument("--port", default="8081", help="TCP port (HTTP transport only). Default 8081.")
+    transport.add_argument("--tls-cert", help="Path to a PEM-encoded TLS certificate (requires --tls-key).")
+    transport.add_argument("--tls-key", help="Path to a PEM-encoded TLS private key (requires --tls-cert).")
+    transport.add_argument(
+        "--allowed-hosts",
+        help=(
+            "Comma-separated Host header values accepted on /mcp (env ARGO_MCP_ALLOWED_HOSTS); '*.example.com' "
+            "matches subdomains, a port suffix is ignored. IP literals and single-label names are always "
+            f"accepted. Default: {','.join(DEFAULT_ALLOWED_HOSTS)}."
+        ),
+    )
+    transport.add_argument(
+        "--allowed-origins",
+        help=(
+            "Comma-separated browser Origins allowed to call /mcp (env ARGO_MCP_ALLOWED_ORIGINS). Requests "
+            "without an Origin header (MCP clients, agents) are unaffected. Default: none."
+        ),
+    )
+
+    argo = parser.add_argument_group("Argo Workflows connection")
+    argo.add_argument(
+        "--argo-server-url",
+        help="Argo Workflows server URL, e.g. https://argo.example.com (env ARGO_SERVER_URL).",
+    )
+    argo.add_argument(
+        "--argo-auth-mode",
+        help=(
+            "Auth mode: bearer, bearer-file, k8s-service-account, or none (env ARGO_AUTH_MODE). Defaults to "
+            "k8s-service-account in-cluster (KUBERNETES_SERVICE_HOST set), otherwise none. bearer reads the "
+            "token from ARGO_TOKEN once at boot."
+        ),
+    )
+    argo.add_argument(
+        "--argo-token-file",
+        help=(
+            "Path to a token file (env ARGO_TOKEN_FILE): required for bearer-file; overrides the default path "
+            f"for k8s-service-account ({DEFAULT_SERVICE_ACCOUNT_TOKEN}). Re-read on every request."
+        ),
+    )
+    argo.add_argument(
+        "--argo-default-namespace",
+        help="Default Kubernetes namespace used when a tool call omits one (env ARGO_DEFAULT_NAMESPACE). Default argo.",
+    )
+    argo.add_argument(
+        "--argo-insecure-skip-tls-verify",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help=(
+            "Skip TLS verification for outbound Argo requests (debug only; env ARGO_INSECURE_SKIP_TLS_VERIFY=1|"
+            "true|yes). Scoped to the Argo client; other connections still verify TLS."
+        ),
+    )
+    argo.add_argument(
+        "--argo-ca-file",
+        help="PEM bundle of the CA that signed the Argo server's certificate (env ARGO_CA_FILE).",
+    )
+    argo.add_argument(
+        "--argo-timeout",
+        help="Seconds to wait for one Argo request before giving up (env ARGO_MCP_ARGO_TIMEOUT). Default 30.",
+    )
+
+    scope = parser.add_argument_group("scope (which tools are exposed, where they may act)")
+    scope.add_argument(
+        "--read-only",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="Expose only read-only tools (env ARGO_MCP_READ_ONLY).",
+    )
+    scope.add_argument(
+        "--disable-destructive",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="Hide destructive tools (retry, stop, terminate, delete, ...) (env ARGO_MCP_DISABLE_DESTRUCTIVE).",
+    )
+    scope.add_argument(
+        "--toolsets",
+        help=(
+            "Comma-separated tool groups to expose (env ARGO_MCP_TOOLSETS): "
+            f"{','.join(g.value for g in ToolGroup)}. Default: all."
+        ),
+    )
+    scope.add_argument(
+        "--namespaces",
+        help=(
+            "Comma-separated namespaces every tool is confined to (env ARGO_MCP_NAMESPACES). A call outside "
+            "them is refused before any request. Default: any namespace."
+        ),
+    )
+    scope.add_argument(
+        "--artifact-dir",
+        help=(
+            "Directory that artifact downloads are confined to (env ARGO_MCP_ARTIFACT_DIR). "
+            f"Default: {DEFAULT_ARTIFACT_DIR}."
+        ),
+    )
+
+    inbound = parser.add_argument_group("inbound authentication (HTTP transport)")
+    inbound.add_argument(
+        "--auth-inbound",
+        help=(
+            "Who may call the HTTP endpoint (env ARGO_MCP_INBOUND_AUTH): none (default), kubernetes "
+            "(TokenReview + per-call SubjectAccessReview) or oidc (JWT checked against the issuer's JWKS)."
+        ),
+    )
+    inbound.add_argument(
+        "--inbound-audience",
+        help="Audience callers' tokens must carry (env ARGO_MCP_INBOUND_AUDIENCE). Default argo-mcp.",
+    )
+    inbound.add_argument(
+        "--resource-url",
+        help=(
+            "Public URL of this MCP endpoint, advertised in the OAuth protected resource metadata "
+            "(env ARGO_MCP_RESOURCE_URL). Default: derived from the request."
+        ),
+    )
+    inbound.add_argument(
+        "--oidc-issuer", help="OIDC issuer URL for --auth-inbound oidc (env ARGO_MCP_OIDC_ISSUER)."
+    )
+    inbound.add_argument(
+        "--oidc-jwks-url",
+        help="JWKS URL (env ARGO_MCP_OIDC_JWKS_URL). Default: discovered from the issuer's openid-configuration.",
+    )
+
+    parser.add_argument(
+        "--log-level",
+        help="Log level: debug, info, warning, error (env ARGO_MCP_LOG_LEVEL). Default info. Logs go to stderr.",
+    )
+    return parser
+
+
+def _pick(flag: str | None, env: Mapping[str, str], name: str) -> str | None:
+    """A flag wins; an empty flag or variable counts as absent."""
+    if flag:
+        return flag
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def _pick_bool(flag: bool | None, env: Mapping[str, str], name: str) -> bool:
+    if flag is not None:
+        return flag
+    raw = env.get(name, "").strip().lower()
+    if raw in TRUE_WORDS:
+        return True
+    if raw in FALSE_WORDS:
+        return False
+    raise ConfigError(f"invalid {name}={raw!r}: expected 1, true or yes (or 0, false, no)")
+
+
+def _split(raw: str | None) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def _check_readable(path: Path, what: str, fix: str) -> None:
+    try:
+        with path.open("rb") as handle:
+            handle.read(1)
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        raise ConfigError(f"cannot read {what} {path}: {reason} ({fix})") from None
+
+
+def _check_url(url: str, what: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"invalid {what} {url!r}: expected an http:// or https:// URL such as https://argo.example.com"
+        )
+    return url.rstrip("/")
+
+
+def _check_namespace(value: str, what: str) -> str:
+    if not DNS1123_LABEL.match(value):
+        raise ConfigError(
+            f"invalid {what} {value!r}: a namespace is a DNS-1123 label (lowercase letters, digits, '-', at most 63)"
+        )
+    return value
+
+
+def _argo_settings(args: argparse.Namespace, env: Mapping[str, str]) -> ArgoSettings:
+    url = _pick(args.argo_server_url, env, "ARGO_SERVER_URL")
+    if url is None:
+        raise ConfigError("missing Argo Workflows server URL (pass --argo-server-url or set ARGO_SERVER_URL)")
+    url = _check_url(url, "--argo-server-url")
+
+    raw_mode = _pick(args.argo_auth_mode, env, "ARGO_AUTH_MODE")
+    if raw_mode is None:
+        mode = AuthMode.K8S_SERVICE_ACCOUNT if env.get("KUBERNETES_SERVICE_HOST") else AuthMode.NONE
+    else:
+        try:
+            mode = AuthMode(raw_mode)
+        except ValueError:
+            choices = ", ".join(m.value for m in AuthMode)
+            raise ConfigError(f'unknown auth mode "{raw_mode}" (expected one of: {choices})') from None
+
+    token: str | None = None
+    token_file_raw = _pick(args.argo_token_file, env, "ARGO_TOKEN_FILE")
+    token_file = Path(token_file_raw).expanduser() if token_file_raw else None
+    if mode is AuthMode.BEARER:
+        token = env.get("ARGO_TOKEN", "").strip() or None
+        if token is None:
+            raise ConfigError('auth mode "bearer" requires a token (set the ARGO_TOKEN environment variable)')
+    elif mode is AuthMode.BEARER_FILE:
+        if token_file is None:
+            raise ConfigError(
+                'auth mode "bearer-file" requires a token file (pass --argo-token-file or set ARGO_TOKEN_FILE)'
+            )
+        _check_readable(token_file, "token file", "check --argo-token-file / ARGO_TOKEN_FILE")
+    elif mode is AuthMode.K8S_SERVICE_ACCOUNT:
+        token_file = token_file or DEFAULT_SERVICE_ACCOUNT_TOKEN
+        _check_readable(
+            token_file,
+            "service-account token file",
+            "run inside a Pod with a service-account token, or pass --argo-token-file",
+        )
+
+    namespace = _check_namespace(
+        _pick(args.argo_default_namespace, env, "ARGO_DEFAULT_NAMESPACE") or "argo",
+        "--argo-default-namespace",
+    )
+    ca_raw = _pick(args.argo_ca_file, env, "ARGO_CA_FILE")
+    ca_file = Path(ca_raw).expanduser() if ca_raw else None
+    if ca_file is not None:
+        _check_readable(ca_file, "CA file", "check --argo-ca-file / ARGO_CA_FILE")
+    timeout_raw = _pick(args.argo_timeout, env, "ARGO_MCP_ARGO_TIMEOUT") or "30"
+    try:
+        timeout = float(timeout_raw)
+        if not 0 < timeout <= 3600:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(
+            f"invalid --argo-timeout {timeout_raw!r}: expected seconds between 0 and 3600"
+        ) from None
+    return ArgoSettings(
+        server_url=url,
+        auth_mode=mode,
+        token=token,
+        token_file=token_file,
+        default_namespace=namespace,
+        insecure_skip_tls_verify=_pick_bool(
+            args.argo_insecure_skip_tls_verify, env, "ARGO_INSECURE_SKIP_TLS_VERIFY"
+        ),
+        ca_file=ca_file,
+        request_timeout=timeout,
+    )
+
+
+def _http_settings(args: argparse.Namespace, env: Mapping[str, str], *, stdio: bool) -> HttpSettings:
+    try:
+        port = int(args.port)
+        if not 0 < port < 65536:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(
+            f"invalid --port {args.port!r}: expected a TCP port number between 1 and 65535"
+        ) from None
+    cert = Path(args.tls_cert).expanduser() if args.tls_cert else None
+    key = Path(args.tls_key).expanduser() if args.tls_key else None
+    if not stdio:
+        if (cert is None) != (key is None):
+            given, missing = ("--tls-cert", "--tls-key") if cert else ("--tls-key", "--tls-cert")
+            raise ConfigError(
+                f"{given} requires {missing}: pass both to serve HTTPS, or neither for plain HTTP"
+            )
+        if cert is not None and key is not None:
+            _check_readable(cert, "TLS certificate file", "check --tls-cert")
+            _check_readable(key, "TLS key file", "check --tls-key")
+    hosts = _split(_pick(args.allowed_hosts, env, "ARGO_MCP_ALLOWED_HOSTS")) or DEFAULT_ALLOWED_HOSTS
+    origins = _split(_pick(args.allowed_origins, env, "ARGO_MCP_ALLOWED_ORIGINS"))
+    return HttpSettings(
+        host=args.host, port=port, tls_cert=cert, tls_key=key, allowed_hosts=hosts, allowed_origins=origins
+    )
+
+
+def _scope_settings(args: argparse.Namespace, env: Mapping[str, str]) -> ScopeSettings:
+    groups_raw = _split(_pick(args.toolsets, env, "ARGO_MCP_TOOLSETS"))
+    groups: set[ToolGroup] = set()
+    for name in groups_raw:
+        try:
+            groups.add(ToolGroup(name))
+        except ValueError:
+            choices = ",".join(g.value for g in ToolGroup)
+            raise ConfigError(
+                f'unknown toolset "{name}" in --toolsets (expected some of: {choices})'
+            ) from None
+    namespaces = tuple(
+        _check_namespace(ns, "namespace in --namespaces")
+        for ns in _split(_pick(args.namespaces, env, "ARGO_MCP_NAMESPACES"))
+    )
+    return ScopeSettings(
+        read_only=_pick_bool(args.read_only, env, "ARGO_MCP_READ_ONLY"),
+        disable_destructive=_pick_bool(args.disable_destructive, env, "ARGO_MCP_DISABLE_DESTRUCTIVE"),
+        toolsets=frozenset(groups) if groups else frozenset(ToolGroup),
+        namespaces=namespaces,
+    )
+
+
+def _inbound_settings(args: argparse.Namespace, env: Mapping[str, str]) -> InboundAuthSettings:
+    raw = _pick(args.auth_inbound, env, "ARGO_MCP_INBOUND_AUTH") or "none"
+    try:
+        mode = InboundAuthMode(raw)
+    except ValueError:
+        choices = ", ".join(m.value for m in InboundAuthMode)
+        raise ConfigError(f'unknown inbound auth mode "{raw}" (expected one of: {choices})') from None
+    issuer = _pick(args.oidc_issuer, env, "ARGO_MCP_OIDC_ISSUER")
+    jwks = _pick(args.oidc_jwks_url, env, "ARGO_MCP_OIDC_JWKS_URL")
+    if mode is InboundAuthMode.OIDC and issuer is None:
+        raise ConfigError('inbound auth mode "oidc" requires --oidc-issuer (or ARGO_MCP_OIDC_ISSUER)')
+    resource = _pick(args.resource_url, env, "ARGO_MCP_RESOURCE_URL")
+    return InboundAuthSettings(
+        mode=mode,
+        audience=_pick(args.inbound_audience, env, "ARGO_MCP_INBOUND_AUDIENCE") or "argo-mcp",
+        resource_url=_check_url(resource, "--resource-url") if resource else None,
+        oidc_issuer=_check_url(issuer, "--oidc-issuer") if issuer else None,
+        oidc_jwks_url=_check_url(jwks, "--oidc-jwks-url") if jwks else None,
+    )
+
+
+def parse_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Parse flags and environment into `Settings`; raises `ConfigError` with an operator-facing message."""
+    environ = os.environ if env is None else env
+    args = build_parser().parse_args(argv)
+    level_raw = _pick(args.log_level, environ, "ARGO_MCP_LOG_LEVEL") or "info"
+    try:
+        level = LogLevel(level_raw.lower())
+    except ValueError:
+        raise ConfigError(
+            f'unknown log level "{level_raw}" (expected debug, info, warning or error)'
+        ) from None
+    artifact_raw = _pick(args.artifact_dir, environ, "ARGO_MCP_ARTIFACT_DIR")
+    return Settings(
+        stdio=args.stdio,
+        http=_http_settings(args, environ, stdio=args.stdio),
+        argo=_argo_settings(args, environ),
+        scope=_scope_settings(args, environ),
+        inbound=_inbound_settings(args, environ),
+        artifact_dir=Path(artifact_raw).expanduser().resolve() if artifact_raw else DEFAULT_ARTIFACT_DIR,
+        log_level=level,
+    )
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def fail(message: str) -> NoReturn:
+    """Print one line on stderr and exit 2, as the reference's start-up errors do."""
+    print(f"argo-mcp: error: {message}", file=sys.stderr)
+    raise SystemExit(2)

@@ -1,0 +1,125 @@
+"""The whole configuration of one argo-mcp process, validated once at start-up.
+
+Every other module receives a `Settings` instead of reading flags or environment variables itself, so the
+rules for precedence and defaults live in exactly one place (`cli.py`).
+"""
+
+from __future__ import annotations
+
+import enum
+import tempfile
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DEFAULT_SERVICE_ACCOUNT_TOKEN = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
+DEFAULT_ARTIFACT_DIR = Path(tempfile.gettempdir()) / "argo-mcp" / "artifacts"
+
+# Host names accepted on the MCP endpoint by default: loopback and the in-cluster Service DNS names. IP
+# literals and single-label names (a Service's short name) are always accepted too (see transport/guard.py):
+# a DNS-rebinding attacker can only make a browser send a multi-label name that the attacker's DNS controls.
+DEFAULT_ALLOWED_HOSTS: tuple[str, ...] = (
+    "localhost",
+    "*.localhost",
+    "*.svc",
+    "*.svc.cluster.local",
+)
+
+
+class AuthMode(enum.StrEnum):
+    """How argo-mcp authenticates to the Argo Server (the reference's four modes)."""
+
+    BEARER = "bearer"
+    BEARER_FILE = "bearer-file"
+    K8S_SERVICE_ACCOUNT = "k8s-service-account"
+    NONE = "none"
+
+
+class InboundAuthMode(enum.StrEnum):
+    """Who may call the MCP endpoint over HTTP."""
+
+    NONE = "none"
+    KUBERNETES = "kubernetes"
+    OIDC = "oidc"
+
+
+class LogLevel(enum.StrEnum):
+    DEBUG = "debug"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+class ToolGroup(enum.StrEnum):
+    """Tool groups selectable with --toolsets."""
+
+    INFO = "info"
+    WORKFLOWS = "workflows"
+    ARCHIVE = "archive"
+    ARTIFACTS = "artifacts"
+    EVENTS = "events"
+
+
+class ArgoSettings(BaseModel):
+    """How to reach and authenticate to the Argo Server."""
+
+    model_config = ConfigDict(frozen=True)
+
+    server_url: str
+    auth_mode: AuthMode
+    token: str | None = Field(default=None, repr=False)
+    token_file: Path | None = None
+    default_namespace: str = "argo"
+    insecure_skip_tls_verify: bool = False
+    ca_file: Path | None = None
+    request_timeout: float = 30.0
+    connect_timeout: float = 10.0
+
+
+class HttpSettings(BaseModel):
+    """The streamable HTTP listener."""
+
+    model_config = ConfigDict(frozen=True)
+
+    host: str = "0.0.0.0"
+    port: int = 8081
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    allowed_hosts: tuple[str, ...] = DEFAULT_ALLOWED_HOSTS
+    allowed_origins: tuple[str, ...] = ()
+
+
+class ScopeSettings(BaseModel):
+    """Which tools are exposed and where they may act."""
+
+    model_config = ConfigDict(frozen=True)
+
+    read_only: bool = False
+    disable_destructive: bool = False
+    toolsets: frozenset[ToolGroup] = frozenset(ToolGroup)
+    namespaces: tuple[str, ...] = ()
+
+
+class InboundAuthSettings(BaseModel):
+    """Authentication of MCP callers on the HTTP transport."""
+
+    model_config = ConfigDict(frozen=True)
+
+    mode: InboundAuthMode = InboundAuthMode.NONE
+    audience: str = "argo-mcp"
+    resource_url: str | None = None
+    oidc_issuer: str | None = None
+    oidc_jwks_url: str | None = None
+    cache_seconds: float = 30.0
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    stdio: bool = False
+    http: HttpSettings = HttpSettings()
+    argo: ArgoSettings
+    scope: ScopeSettings = ScopeSettings()
+    inbound: InboundAuthSettings = InboundAuthSettings()
+    artifact_dir: Path = DEFAULT_ARTIFACT_DIR
+    log_level: LogLevel = LogLevel.INFO

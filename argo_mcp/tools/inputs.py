@@ -1,0 +1,163 @@
+"""Shared input models and field types for tool arguments.
+
+Arguments are camelCase on the wire (Argo's own spelling: labelSelector, podName, tailLines ...). Each field
+type carries a JSON-schema pattern/format so clients see it, and a validator whose message names the rule and
+gives an example, so an agent can fix its call from the error alone.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic.alias_generators import to_camel
+
+DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
+DNS1123_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+UID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+_LABEL_NAME = r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)"
+_LABEL_KEY = rf"(([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)/)?{_LABEL_NAME}"
+_LABEL_VALUE = r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?"
+_REQUIREMENT = re.compile(
+    rf"^\s*(!\s*{_LABEL_KEY}|{_LABEL_KEY}\s*(((==?|!=)\s*{_LABEL_VALUE})"
+    rf"|(\s+(in|notin)\s*\(\s*{_LABEL_VALUE}(\s*,\s*{_LABEL_VALUE})*\s*\)))?)\s*$"
+)
+_FIELD_REQUIREMENT = re.compile(r"^\s*[A-Za-z0-9_.\-\[\]]+\s*(==?|!=)\s*[^,=!]*\s*$")
+
+
+def _split_selector(selector: str) -> list[str]:
+    """Split on commas that are not inside `in (...)` sets."""
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for char in selector:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        if char == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+def _check_dns_label(value: str) -> str:
+    if not re.match(DNS1123_LABEL, value):
+        raise ValueError(
+            f"{value!r} is not a valid namespace: use a DNS-1123 label (lowercase letters, digits and '-', "
+            "starting and ending with a letter or digit, at most 63 characters), e.g. 'argo'"
+        )
+    return value
+
+
+def _check_dns_subdomain(value: str) -> str:
+    if len(value) > 253 or not re.match(DNS1123_SUBDOMAIN, value):
+        raise ValueError(
+            f"{value!r} is not a valid Kubernetes name: use lowercase letters, digits, '-' and '.', starting "
+            "and ending with a letter or digit, at most 253 characters, e.g. 'hello-world-abc12'"
+        )
+    return value
+
+
+def _check_uid(value: str) -> str:
+    if not re.match(UID_PATTERN, value):
+        raise ValueError(
+            f"{value!r} is not a UID: pass the workflow's metadata.uid, e.g. '3f1e9c2a-5b7d-4e8f-9a0b-1c2d3e4f5a6b' "
+            "(list_archived_workflows shows it)"
+        )
+    return value
+
+
+def _check_label_selector(value: str) -> str:
+    for requirement in _split_selector(value):
+        if not _REQUIREMENT.match(requirement):
+            raise ValueError(
+                f"{requirement.strip()!r} is not a valid label selector requirement: use key, !key, key=value, "
+                "key!=value, key in (a,b) or key notin (a,b), comma-separated, e.g. "
+                "'workflows.argoproj.io/phase=Failed,app=etl'"
+            )
+    return value
+
+
+def _check_field_selector(value: str) -> str:
+    for requirement in value.split(","):
+        if not _FIELD_REQUIREMENT.match(requirement):
+            raise ValueError(
+                f"{requirement.strip()!r} is not a valid field selector requirement: use field=value or "
+                "field!=value, comma-separated, e.g. 'metadata.name=my-wf'"
+            )
+    return value
+
+
+Namespace = Annotated[
+    str,
+    AfterValidator(_check_dns_label),
+    WithJsonSchema({"type": "string", "pattern": DNS1123_LABEL, "maxLength": 63, "format": "dns-1123-label"}),
+]
+ResourceName = Annotated[
+    str,
+    AfterValidator(_check_dns_subdomain),
+    WithJsonSchema(
+        {"type": "string", "pattern": DNS1123_SUBDOMAIN, "maxLength": 253, "format": "dns-1123-subdomain"}
+    ),
+]
+Uid = Annotated[str, AfterValidator(_check_uid), WithJsonSchema({"type": "string", "format": "uuid"})]
+LabelSelector = Annotated[
+    str, AfterValidator(_check_label_selector), WithJsonSchema({"type": "string", "format": "label-selector"})
+]
+FieldSelector = Annotated[
+    str, AfterValidator(_check_field_selector), WithJsonSchema({"type": "string", "format": "field-selector"})
+]
+
+
+class ToolInput(BaseModel):
+    """Base of every tool's arguments: camelCase aliases, unknown arguments rejected."""
+
+    model_config = ConfigDict(
+        extra="forbid", alias_generator=to_camel, populate_by_name=True, str_strip_whitespace=True
+    )
+
+
+class NamespacedInput(ToolInput):
+    namespace: Namespace | None = Field(
+        default=None,
+        description="Kubernetes namespace. Defaults to the server's default namespace (--argo-default-namespace).",
+    )
+
+
+class ListOptionsInput(NamespacedInput):
+    """Kubernetes list options, forwarded as Argo's `listOptions.*` query parameters."""
+
+    label_selector: LabelSelector | None = Field(
+        default=None, description="Label selector, e.g. 'workflows.argoproj.io/phase=Failed'."
+    )
+    field_selector: FieldSelector | None = Field(
+        default=None, description="Field selector, e.g. 'metadata.name=x'."
+    )
+    limit: int | None = Field(default=None, ge=1, le=500, description="Page size (1-500).")
+    continue_: str | None = Field(
+        default=None,
+        alias="continue",
+        description="The `continue` token from a previous page, to get the next one.",
+    )
+
+    def list_options(self) -> dict[str, Any]:
+        return {
+            "listOptions.labelSelector": self.label_selector,
+            "listOptions.fieldSelector": self.field_selector,
+            "listOptions.limit": self.limit,
+            "listOptions.continue": self.continue_,
+        }
+
+
+class NamedInput(NamespacedInput):
+    name: ResourceName = Field(description="The resource's metadata.name.")
+
+
+class NoInput(ToolInput):
+    pass

@@ -1,0 +1,237 @@
+"""The tool registry: one declaration per tool, and the one place that does the repetitive work.
+
+A tool is data (name, title, description, group, kind, input model) plus one handler. From that the registry
+derives the MCP `Tool` (JSON schema, annotations), validates arguments before anything is sent to Argo,
+defaults and confines the namespace, times and logs the call, and turns every failure into a tool error
+(`isError`) with an actionable message, so no handler repeats any of it.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+import mcp_types as types
+import structlog
+from pydantic import ValidationError
+
+from argo_mcp.argo.client import ArgoClient
+from argo_mcp.argo.errors import ArgoError
+from argo_mcp.argo.streams import DestinationError
+from argo_mcp.settings import Settings, ToolGroup
+from argo_mcp.tools.inputs import NamespacedInput, ToolInput
+
+log = structlog.get_logger("argo_mcp.tools")
+
+InputT = TypeVar("InputT", bound=ToolInput)
+
+
+class ToolKind(enum.StrEnum):
+    """The reference's three kinds; decides annotations and what --read-only/--disable-destructive hide."""
+
+    READ_ONLY = "Read-only"
+    MUTATING = "Mutating"
+    DESTRUCTIVE = "Destructive"
+
+
+class ToolError(Exception):
+    """A refusal or failure a handler wants the agent to see verbatim."""
+
+
+ProgressFn = Callable[[float, float | None, str | None], Awaitable[None]]
+
+
+async def _no_progress(_progress: float, _total: float | None, _message: str | None) -> None:
+    return None
+
+
+@dataclass
+class ToolContext:
+    """What a handler may use: the Argo client, the settings, the resolved namespace, progress reporting."""
+
+    argo: ArgoClient
+    settings: Settings
+    namespace: str
+    request_id: str
+    progress: ProgressFn = _no_progress
+    caller: str | None = None
+
+    def ensure_namespace_allowed(self, namespace: str, *, what: str = "namespace") -> None:
+        """Refuse a namespace outside --namespaces (for resources whose namespace is only known later)."""
+        ensure_namespace_allowed(self.settings, namespace, what=what)
+
+
+def ensure_namespace_allowed(settings: Settings, namespace: str, *, what: str = "namespace") -> None:
+    allowed = settings.scope.namespaces
+    if allowed and namespace not in allowed:
+        raise ToolError(
+            f"{what} {namespace!r} is outside the namespaces argo-mcp may act in ({', '.join(allowed)}); "
+            "use one of those (the allow-list is set with --namespaces)"
+        )
+
+
+@dataclass(frozen=True)
+class TextOutput:
+    """A tool answer whose main payload is text (logs); `data` becomes the structured content."""
+
+    text: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+Handler = Callable[[ToolContext, InputT], Awaitable[dict[str, Any] | TextOutput]]
+
+
+@dataclass(frozen=True)
+class Tool(Generic[InputT]):
+    name: str
+    title: str
+    description: str
+    group: ToolGroup
+    kind: ToolKind
+    input_model: type[InputT]
+    handler: Handler[InputT]
+    idempotent: bool = False
+
+    def annotations(self) -> types.ToolAnnotations:
+        return types.ToolAnnotations(
+            title=self.title,
+            read_only_hint=self.kind is ToolKind.READ_ONLY,
+            destructive_hint=self.kind is ToolKind.DESTRUCTIVE,
+            idempotent_hint=self.idempotent or self.kind is ToolKind.READ_ONLY,
+            open_world_hint=False,
+        )
+
+    def input_schema(self) -> dict[str, Any]:
+        schema = self.input_model.model_json_schema(by_alias=True)
+        schema.pop("title", None)
+        schema.setdefault("properties", {})
+        schema["additionalProperties"] = False
+        return schema
+
+    def to_mcp(self) -> types.Tool:
+        return types.Tool(
+            name=self.name,
+            title=self.title,
+            description=f"{self.description} [{self.kind.value}]",
+            input_schema=self.input_schema(),
+            annotations=self.annotations(),
+        )
+
+
+def validation_message(tool: str, error: ValidationError) -> str:
+    """One line per bad field, naming the field and the fix."""
+    problems = []
+    for item in error.errors(include_url=False):
+        where = ".".join(str(part) for part in item["loc"]) or "arguments"
+        if item["type"] == "missing":
+            problems.append(f"'{where}' is required")
+        elif item["type"] == "extra_forbidden":
+            problems.append(f"'{where}' is not an argument of {tool} (see the tool's input schema)")
+        else:
+            message = str(item["msg"]).removeprefix("Value error, ")
+            problems.append(f"'{where}': {message}")
+    return f"Invalid arguments for {tool}: " + "; ".join(problems)
+
+
+def render_output(output: dict[str, Any] | TextOutput) -> types.CallToolResult:
+    if isinstance(output, TextOutput):
+        return types.CallToolResult(
+            content=[types.TextContent(text=output.text)], structured_content=output.data or None
+        )
+    return types.CallToolResult(
+        content=[types.TextContent(text=json.dumps(output, separators=(",", ":"), default=str))],
+        structured_content=output,
+    )
+
+
+def error_result(message: str) -> types.CallToolResult:
+    return types.CallToolResult(content=[types.TextContent(text=message)], is_error=True)
+
+
+Authorizer = Callable[["Tool[Any]", ToolInput, str], Awaitable[None]]
+
+
+async def run_tool(
+    tool: Tool[Any],
+    arguments: dict[str, Any] | None,
+    *,
+    argo: ArgoClient,
+    settings: Settings,
+    progress: ProgressFn = _no_progress,
+    caller: str | None = None,
+    authorize: Authorizer | None = None,
+) -> types.CallToolResult:
+    """Validate, scope, run and log one tool call; always returns a result, never raises to the client."""
+    request_id = uuid.uuid4().hex[:16]
+    started = time.perf_counter()
+    bound = log.bind(request_id=request_id, tool=tool.name, caller=caller)
+    namespace = settings.argo.default_namespace
+    outcome = "error"
+    try:
+        try:
+            args = tool.input_model.model_validate(arguments or {})
+        except ValidationError as exc:
+            outcome = "invalid"
+            return error_result(validation_message(tool.name, exc))
+        if isinstance(args, NamespacedInput):
+            namespace = args.namespace or settings.argo.default_namespace
+            ensure_namespace_allowed(settings, namespace)
+        if authorize is not None:
+            await authorize(tool, args, namespace)
+        ctx = ToolContext(
+            argo=argo,
+            settings=settings,
+            namespace=namespace,
+            request_id=request_id,
+            progress=progress,
+            caller=caller,
+        )
+        result = render_output(await tool.handler(ctx, args))
+        outcome = "ok"
+        return result
+    except ToolError as exc:
+        outcome = "refused"
+        return error_result(str(exc))
+    except (ArgoError, DestinationError) as exc:
+        bound = bound.bind(error_type=type(exc).__name__, status=getattr(exc, "status", None))
+        return error_result(str(exc))
+    except Exception:
+        bound.exception("tool_failed_unexpectedly", namespace=namespace)
+        return error_result(
+            f"argo-mcp failed unexpectedly while running {tool.name} (request id {request_id}); "
+            "the server log has the details"
+        )
+    finally:
+        bound.info(
+            "tool_call",
+            namespace=namespace,
+            outcome=outcome,
+            duration_ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+
+
+def exposed(tools: Iterable[Tool[Any]], settings: Settings) -> list[Tool[Any]]:
+    """The single exposure decision: toolsets, read-only and destructive switches."""
+    scope = settings.scope
+    chosen = []
+    for tool in tools:
+        if tool.group not in scope.toolsets:
+            continue
+        if scope.read_only and tool.kind is not ToolKind.READ_ONLY:
+            continue
+        if scope.disable_destructive and tool.kind is ToolKind.DESTRUCTIVE:
+            continue
+        chosen.append(tool)
+    return chosen
+
+
+def check_unique(tools: Sequence[Tool[Any]]) -> None:
+    names = [tool.name for tool in tools]
+    duplicates = {name for name in names if names.count(name) > 1}
+    if duplicates:
+        raise RuntimeError(f"duplicate tool names: {sorted(duplicates)}")

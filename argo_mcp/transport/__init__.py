@@ -1,0 +1,1 @@
+"""Serving the MCP server: streamable HTTP (default) or stdio."""

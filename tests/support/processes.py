@@ -1,0 +1,132 @@
+"""Run argo-mcp as a separate process, the way users and MCP clients do, and talk to it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import ssl
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx2
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The parent's environment without any ARGO_* or in-cluster variables, plus `extra`."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ARGO_", "KUBERNETES_SERVICE")) and k != "PYTHONPATH"
+    }
+    env["PYTHONPATH"] = str(REPO)
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra or {})
+    return env
+
+
+@dataclass
+class ServerProcess:
+    proc: asyncio.subprocess.Process
+    port: int
+    stderr_path: Path
+    scheme: str = "http"
+    args: list[str] = field(default_factory=list)
+
+    @property
+    def base(self) -> str:
+        return f"{self.scheme}://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"{self.base}/mcp"
+
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(errors="replace")
+
+    def logs(self) -> list[dict[str, Any]]:
+        records = []
+        for line in self.stderr().splitlines():
+            with contextlib.suppress(ValueError):
+                records.append(json.loads(line))
+        return records
+
+    async def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int:
+        if self.proc.returncode is None:
+            self.proc.send_signal(sig)
+            try:
+                await asyncio.wait_for(self.proc.wait(), timeout)
+            except TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+        assert self.proc.returncode is not None
+        return self.proc.returncode
+
+
+async def start_argo_mcp(
+    tmp: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    ca: ssl.SSLContext | None = None,
+    wait: bool = True,
+) -> ServerProcess:
+    port = free_port()
+    stderr_path = tmp / f"argo-mcp-{port}.log"
+    argv = [sys.executable, "-m", "argo_mcp", "--host", "127.0.0.1", "--port", str(port), *args]
+    with stderr_path.open("wb") as err:
+        proc = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=err,
+            env=clean_env(env),
+            cwd=REPO,
+        )
+    server = ServerProcess(
+        proc, port, stderr_path, scheme="https" if "--tls-cert" in args else "http", args=list(args)
+    )
+    if wait:
+        await wait_healthy(server, ca)
+    return server
+
+
+async def wait_healthy(server: ServerProcess, ca: ssl.SSLContext | None = None, timeout: float = 20) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    async with httpx2.AsyncClient(verify=ca if ca is not None else True) as http:
+        while True:
+            if server.proc.returncode is not None:
+                raise AssertionError(f"argo-mcp exited with {server.proc.returncode}:\n{server.stderr()}")
+            with contextlib.suppress(httpx2.HTTPError):
+                response = await http.get(f"{server.base}/healthz")
+                if response.status_code == 200:
+                    return
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"argo-mcp did not become healthy:\n{server.stderr()}")
+            await asyncio.sleep(0.1)
+
+
+@contextlib.asynccontextmanager
+async def http_client(
+    url: str, *, headers: dict[str, str] | None = None, verify: Any = True, mode: str = "auto"
+) -> AsyncIterator[Client]:
+    http = httpx2.AsyncClient(headers=headers or {}, verify=verify, timeout=httpx2.Timeout(30, read=120))
+    async with http:
+        transport = streamable_http_client(url, http_client=http)
+        async with Client(transport, mode=mode) as client:
+            yield client

@@ -1,0 +1,66 @@
+"""Shared fixtures: the swagger-driven Argo stand-in and argo-mcp processes pointed at it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from aiohttp import web
+
+from tests.support.fake_argo import FakeArgo
+from tests.support.processes import ServerProcess, free_port, start_argo_mcp
+
+
+@pytest.fixture(scope="session")
+def session_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("argo-mcp")
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def argo_fake() -> AsyncIterator[tuple[FakeArgo, str]]:
+    fake = FakeArgo()
+    runner = web.AppRunner(fake.app)
+    await runner.setup()
+    port = free_port()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    yield fake, f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+@pytest.fixture
+def argo(argo_fake: tuple[FakeArgo, str]) -> Iterator[FakeArgo]:
+    """The stand-in, reset for this test; any request that breaks Argo's swagger.json fails the test."""
+    fake, _ = argo_fake
+    fake.requests.clear()
+    fake.canned.clear()
+    fake.violations.clear()
+    fake.stream_stats.clear()
+    yield fake
+    assert not fake.violations, (
+        "argo-mcp sent requests that do not follow Argo's swagger.json:\n" + "\n".join(fake.violations)
+    )
+
+
+@pytest.fixture
+def argo_url(argo_fake: tuple[FakeArgo, str]) -> str:
+    return argo_fake[1]
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def shared_server(argo_fake: tuple[FakeArgo, str], session_tmp: Path) -> AsyncIterator[ServerProcess]:
+    """One argo-mcp (HTTP, auth none) for the tool tests; artifacts confined to session_tmp/artifacts."""
+    _, url = argo_fake
+    server = await start_argo_mcp(
+        session_tmp,
+        "--argo-server-url",
+        url,
+        "--argo-auth-mode",
+        "none",
+        "--artifact-dir",
+        str(session_tmp / "artifacts"),
+    )
+    yield server
+    await server.stop()
