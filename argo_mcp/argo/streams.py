@@ -15,6 +15,7 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,9 +38,6 @@ class DrainedLog:
     truncated: bool
     timed_out: bool
 
-    def as_text(self) -> str:
-        return self.text
-
 
 def _truncation_marker(cap: int, narrow_hint: str) -> str:
     return f"\n[argo-mcp: output truncated at {cap} bytes; {narrow_hint}]\n"
@@ -52,12 +50,39 @@ def _time_marker(seconds: float) -> str:
     )
 
 
+RecordFormatter = Callable[[dict[str, Any]], str]
+
+
+def format_workflow_log(result: dict[str, Any]) -> str:
+    """Workflow/pod log entries (io.argoproj.workflow.v1alpha1.LogEntry): `podName: content`."""
+    content = str(result.get("content", ""))
+    pod = result.get("podName")
+    return f"{pod}: {content}" if pod else content
+
+
+def format_pod_log(result: dict[str, Any]) -> str:
+    return str(result.get("content", ""))
+
+
+def format_events_log(result: dict[str, Any]) -> str:
+    """Argo Events log entries (eventsource/sensor LogEntry): time, level, source and message."""
+    source = result.get("eventSourceName") or result.get("sensorName") or ""
+    detail = result.get("eventName") or result.get("triggerName") or ""
+    where = f"{source}/{detail}" if detail else source
+    parts = [str(result.get(k, "")) for k in ("time", "level") if result.get(k)]
+    return (
+        " ".join([*parts, f"[{where}]" if where else "", str(result.get("msg", ""))])
+        .replace("  ", " ")
+        .strip()
+    )
+
+
 class _LogAccumulator:
     """Turns Argo's newline-delimited `{"result": {...}}` records into text, up to `cap` bytes."""
 
-    def __init__(self, cap: int, *, prefix_pod: bool) -> None:
+    def __init__(self, cap: int, *, formatter: RecordFormatter) -> None:
         self.cap = cap
-        self.prefix_pod = prefix_pod
+        self.formatter = formatter
         self.parts: list[str] = []
         self.size = 0
         self.lines = 0
@@ -75,10 +100,8 @@ class _LogAccumulator:
         if isinstance(record, dict) and isinstance(record.get("error"), dict):
             message = record["error"].get("message", "unknown error")
             raise ArgoError(f"the log stream reported an error: {message}")
-        result = record.get("result", record) if isinstance(record, dict) else {}
-        content = result.get("content", "") if isinstance(result, dict) else str(result)
-        pod = result.get("podName", "") if isinstance(result, dict) else ""
-        self._append(f"{pod}: {content}" if self.prefix_pod and pod else str(content))
+        result = record.get("result", record) if isinstance(record, dict) else None
+        self._append(self.formatter(result) if isinstance(result, dict) else str(record))
 
     def add_partial(self, raw: bytes) -> None:
         """A record longer than the cap: keep its start as plain text."""
@@ -107,11 +130,11 @@ async def drain_log_stream(
     what: str,
     cap: int = LOG_CAP_BYTES,
     time_limit: float = LOG_TIME_LIMIT_SECONDS,
-    prefix_pod: bool = False,
+    formatter: RecordFormatter = format_workflow_log,
     narrow_hint: str = "narrow the request with tailLines, sinceSeconds, grep, podName or container",
 ) -> DrainedLog:
     """Read a log stream into at most `cap` bytes of text; never waits longer than `time_limit` seconds."""
-    acc = _LogAccumulator(cap, prefix_pod=prefix_pod)
+    acc = _LogAccumulator(cap, formatter=formatter)
     deadline = time.monotonic() + time_limit
     timed_out = False
     pending = bytearray()

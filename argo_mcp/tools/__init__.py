@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from argo_mcp.tools import info
+from argo_mcp.tools import archive, artifacts, events, info, lifecycle, workflows
 from argo_mcp.tools.registry import Tool, check_unique
 
-ALL_TOOLS: list[Tool[Any]] = [*info.TOOLS]
+ALL_TOOLS: list[Tool[Any]] = [
+    *info.TOOLS,
+    *workflows.TOOLS,
+    *lifecycle.TOOLS,
+    *artifacts.TOOLS,
+    *archive.TOOLS,
+    *events.TOOLS,
+]
 check_unique(ALL_TOOLS)

@@ -1,0 +1,225 @@
+"""Archived workflow tools (Argo's workflow archive, kept in a database after the live object is gone).
+
+Archived workflows are addressed by UID alone, so before acting on one the tools read it to learn its
+namespace: that enforces the --namespaces allow-list and fills the namespace/name Argo's request bodies want.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from argo_mcp.settings import ToolGroup
+from argo_mcp.tools.inputs import ListOptionsInput, NamespacedInput, ToolInput, Uid
+from argo_mcp.tools.lifecycle import NODE_SELECTOR_HELP, ParameterValue, parameters_as_argo
+from argo_mcp.tools.paths import api
+from argo_mcp.tools.registry import Handler, Tool, ToolContext, ToolKind
+from argo_mcp.tools.shaping import clean, shape_list, workflow_summary
+
+
+class ListArchivedInput(ListOptionsInput):
+    name_prefix: str | None = Field(default=None, description="Only workflows whose name starts with this.")
+    started_after: datetime | None = Field(
+        default=None, description="Only runs started after this RFC 3339 time."
+    )
+    started_before: datetime | None = Field(
+        default=None, description="Only runs started before this RFC 3339 time."
+    )
+    full: bool = Field(
+        default=False, description="Return whole archived Workflow objects instead of summaries."
+    )
+
+
+def _archived_field_selector(args: ListArchivedInput) -> str | None:
+    parts = [args.field_selector] if args.field_selector else []
+    if args.started_after:
+        parts.append(f"spec.startedAt>{args.started_after.isoformat()}")
+    if args.started_before:
+        parts.append(f"spec.startedAt<{args.started_before.isoformat()}")
+    return ",".join(parts) or None
+
+
+async def list_archived(ctx: ToolContext, args: ListArchivedInput) -> dict[str, Any]:
+    answer = await ctx.argo.request(
+        "GET",
+        api("archived-workflows"),
+        query={
+            **args.list_options(),
+            "listOptions.fieldSelector": _archived_field_selector(args),
+            "namespace": ctx.namespace,
+            "namePrefix": args.name_prefix,
+        },
+        what=f"list archived workflows in namespace {ctx.namespace}",
+    )
+    return shape_list(answer, workflow_summary, full=args.full)
+
+
+class UidInput(ToolInput):
+    uid: Uid = Field(description="The archived workflow's metadata.uid (list_archived_workflows shows it).")
+
+
+async def _read_archived(ctx: ToolContext, uid: str) -> dict[str, Any]:
+    answer: dict[str, Any] = await ctx.argo.request(
+        "GET", api("archived-workflows", uid), what=f"get archived workflow {uid}"
+    )
+    namespace = answer.get("metadata", {}).get("namespace", "")
+    ctx.ensure_namespace_allowed(namespace, what=f"archived workflow {uid} is in namespace")
+    return answer
+
+
+async def get_archived(ctx: ToolContext, args: UidInput) -> dict[str, Any]:
+    return clean(await _read_archived(ctx, args.uid))  # type: ignore[no-any-return]
+
+
+async def list_label_keys(ctx: ToolContext, _args: NamespacedInput) -> dict[str, Any]:
+    answer: dict[str, Any] = await ctx.argo.request(
+        "GET",
+        api("archived-workflows-label-keys"),
+        query={"namespace": ctx.namespace},
+        what=f"list archived workflow label keys in namespace {ctx.namespace}",
+    )
+    return {"items": answer.get("items") or []}
+
+
+class LabelValuesInput(NamespacedInput):
+    key: str = Field(description="The label key, e.g. 'workflows.argoproj.io/workflow-template'.")
+
+
+async def list_label_values(ctx: ToolContext, args: LabelValuesInput) -> dict[str, Any]:
+    answer: dict[str, Any] = await ctx.argo.request(
+        "GET",
+        api("archived-workflows-label-values"),
+        query={"listOptions.labelSelector": args.key, "namespace": ctx.namespace},
+        what=f"list values of archived workflow label {args.key!r} in namespace {ctx.namespace}",
+    )
+    return {"key": args.key, "items": answer.get("items") or []}
+
+
+async def delete_archived(ctx: ToolContext, args: UidInput) -> dict[str, Any]:
+    archived = await _read_archived(ctx, args.uid)
+    namespace = archived["metadata"].get("namespace")
+    await ctx.argo.request(
+        "DELETE",
+        api("archived-workflows", args.uid),
+        query={"namespace": namespace},
+        what=f"delete archived workflow {args.uid}",
+    )
+    return {"result": f"archived workflow {args.uid} deleted", "uid": args.uid}
+
+
+class RetryArchivedInput(UidInput):
+    restart_successful: bool | None = Field(
+        default=None, description="Also re-run successful nodes that match."
+    )
+    node_field_selector: str | None = Field(
+        default=None, description=f"With restartSuccessful. {NODE_SELECTOR_HELP}"
+    )
+    parameters: dict[str, ParameterValue] | None = Field(default=None, description="Parameter overrides.")
+
+
+class ResubmitArchivedInput(UidInput):
+    memoized: bool | None = Field(default=None, description="Re-use the original run's successful steps.")
+    parameters: dict[str, ParameterValue] | None = Field(default=None, description="Parameter overrides.")
+
+
+def archived_action(action: str, past: str) -> Handler[Any]:
+    async def handler(ctx: ToolContext, args: RetryArchivedInput | ResubmitArchivedInput) -> dict[str, Any]:
+        archived = await _read_archived(ctx, args.uid)
+        metadata = archived.get("metadata", {})
+        extra = args.model_dump(by_alias=True, exclude_none=True, exclude={"uid", "parameters"})
+        body = {
+            "uid": args.uid,
+            "namespace": metadata.get("namespace"),
+            "name": metadata.get("name"),
+            **extra,
+            "parameters": parameters_as_argo(args.parameters),
+        }
+        answer = await ctx.argo.request(
+            "PUT",
+            api("archived-workflows", args.uid, action),
+            body={k: v for k, v in body.items() if v is not None},
+            what=f"{action} archived workflow {args.uid}",
+        )
+        new = answer.get("metadata", {})
+        return {
+            "result": f"archived workflow {args.uid} {past}: {new.get('namespace')}/{new.get('name')}",
+            "workflow": clean(answer),
+        }
+
+    return handler
+
+
+def _tool(
+    name: str, title: str, description: str, kind: ToolKind, model: type[Any], handler: Handler[Any]
+) -> Tool[Any]:
+    return Tool(
+        name=name,
+        title=title,
+        description=description,
+        group=ToolGroup.ARCHIVE,
+        kind=kind,
+        input_model=model,
+        handler=handler,
+    )
+
+
+TOOLS: list[Tool[Any]] = [
+    _tool(
+        "list_archived_workflows",
+        "List archived workflows",
+        "List archived (persisted) workflows with namespace, selector, started-at, and pagination filters.",
+        ToolKind.READ_ONLY,
+        ListArchivedInput,
+        list_archived,
+    ),
+    _tool(
+        "get_archived_workflow",
+        "Get an archived workflow",
+        "Fetch a single archived workflow by UID.",
+        ToolKind.READ_ONLY,
+        UidInput,
+        get_archived,
+    ),
+    _tool(
+        "list_archived_workflow_label_keys",
+        "Archived label keys",
+        "List all label keys present on archived workflows.",
+        ToolKind.READ_ONLY,
+        NamespacedInput,
+        list_label_keys,
+    ),
+    _tool(
+        "list_archived_workflow_label_values",
+        "Archived label values",
+        "List all values for a given label key across archived workflows.",
+        ToolKind.READ_ONLY,
+        LabelValuesInput,
+        list_label_values,
+    ),
+    _tool(
+        "delete_archived_workflow",
+        "Delete an archived workflow",
+        "Delete an archived workflow record by UID; the original live workflow is not affected.",
+        ToolKind.DESTRUCTIVE,
+        UidInput,
+        delete_archived,
+    ),
+    _tool(
+        "retry_archived_workflow",
+        "Retry an archived workflow",
+        "Retry an archived workflow by UID; pods for failed/errored nodes are deleted and re-created.",
+        ToolKind.DESTRUCTIVE,
+        RetryArchivedInput,
+        archived_action("retry", "retried"),
+    ),
+    _tool(
+        "resubmit_archived_workflow",
+        "Resubmit an archived workflow",
+        "Resubmit an archived workflow by UID as a fresh workflow; the archive record is untouched.",
+        ToolKind.MUTATING,
+        ResubmitArchivedInput,
+        archived_action("resubmit", "resubmitted as"),
+    ),
+]

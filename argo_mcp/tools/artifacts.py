@@ -1,0 +1,119 @@
+"""Artifact tools: stream a workflow's output or input artifact to a file under the allowed directory.
+
+Live workflows are addressed by name, archived ones by UID. Bytes go straight from the socket to a temporary
+file in the destination directory (memory bounded by one chunk), hashed on the way, renamed when complete.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from argo_mcp.argo.streams import download_to_file, resolve_destination
+from argo_mcp.settings import ToolGroup
+from argo_mcp.tools.inputs import NamespacedInput, ResourceName, Uid
+from argo_mcp.tools.paths import raw
+from argo_mcp.tools.registry import Tool, ToolContext, ToolKind
+
+
+class ArtifactInput(NamespacedInput):
+    workflow_name: ResourceName | None = Field(
+        default=None, description="Name of a live workflow (give this or workflowUid)."
+    )
+    workflow_uid: Uid | None = Field(
+        default=None, description="UID of a workflow, e.g. an archived one (give this or workflowName)."
+    )
+    node_id: str = Field(description="ID of the node that produced/consumed the artifact (status.nodes key).")
+    artifact_name: str = Field(description="The artifact's name as declared in the template.")
+    destination_path: str = Field(
+        description=(
+            "File to write, inside argo-mcp's artifact directory (--artifact-dir); a relative path is "
+            "resolved against it."
+        )
+    )
+    overwrite: bool = Field(default=False, description="Replace the destination file if it already exists.")
+
+    @model_validator(mode="after")
+    def _one_workflow_reference(self) -> ArtifactInput:
+        if (self.workflow_name is None) == (self.workflow_uid is None):
+            raise ValueError(
+                "give exactly one of workflowName (live workflow) or workflowUid (archived workflow)"
+            )
+        return self
+
+
+def _output_path(ctx: ToolContext, args: ArtifactInput) -> str:
+    if args.workflow_uid:
+        return raw(
+            "artifact-files",
+            ctx.namespace,
+            "archived-workflows",
+            args.workflow_uid,
+            args.node_id,
+            "outputs",
+            args.artifact_name,
+        )
+    assert args.workflow_name is not None
+    return raw(
+        "artifact-files",
+        ctx.namespace,
+        "workflow",
+        args.workflow_name,
+        args.node_id,
+        "outputs",
+        args.artifact_name,
+    )
+
+
+def _input_path(ctx: ToolContext, args: ArtifactInput) -> str:
+    if args.workflow_uid:
+        return raw("input-artifacts-by-uid", args.workflow_uid, args.node_id, args.artifact_name)
+    assert args.workflow_name is not None
+    return raw("input-artifacts", ctx.namespace, args.workflow_name, args.node_id, args.artifact_name)
+
+
+async def _download(ctx: ToolContext, args: ArtifactInput, path: str, direction: str) -> dict[str, Any]:
+    destination = resolve_destination(
+        ctx.settings.artifact_dir, args.destination_path, overwrite=args.overwrite
+    )
+    workflow = args.workflow_name or args.workflow_uid
+    saved = await download_to_file(
+        ctx.argo,
+        path,
+        destination,
+        overwrite=args.overwrite,
+        what=f"{direction} artifact {args.artifact_name!r} of node {args.node_id} of workflow {workflow}",
+    )
+    return asdict(saved)
+
+
+async def get_output_artifact(ctx: ToolContext, args: ArtifactInput) -> dict[str, Any]:
+    return await _download(ctx, args, _output_path(ctx, args), "output")
+
+
+async def get_input_artifact(ctx: ToolContext, args: ArtifactInput) -> dict[str, Any]:
+    return await _download(ctx, args, _input_path(ctx, args), "input")
+
+
+TOOLS: list[Tool[Any]] = [
+    Tool(
+        name="get_workflow_output_artifact",
+        title="Download an output artifact",
+        description="Stream a workflow output artifact to a local file; returns { path, bytes, sha256 }.",
+        group=ToolGroup.ARTIFACTS,
+        kind=ToolKind.READ_ONLY,
+        input_model=ArtifactInput,
+        handler=get_output_artifact,
+    ),
+    Tool(
+        name="get_workflow_input_artifact",
+        title="Download an input artifact",
+        description="Stream a workflow input artifact to a local file; returns { path, bytes, sha256 }.",
+        group=ToolGroup.ARTIFACTS,
+        kind=ToolKind.READ_ONLY,
+        input_model=ArtifactInput,
+        handler=get_input_artifact,
+    ),
+]

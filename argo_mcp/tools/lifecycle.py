@@ -1,0 +1,369 @@
+"""Workflow lifecycle tools: submit, lint, suspend/resume, resubmit, set; and the destructive ones: retry,
+stop, terminate, delete.
+
+The seven `PUT /api/v1/workflows/{namespace}/{name}/{action}` operations share one handler factory; each
+input model only declares the extra fields its Argo request body takes (see `action_body`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+import yaml
+from pydantic import Field, field_validator, model_validator
+
+from argo_mcp.argo.errors import ArgoBadRequest
+from argo_mcp.settings import ToolGroup
+from argo_mcp.tools.inputs import NamedInput, NamespacedInput, ResourceName
+from argo_mcp.tools.paths import api
+from argo_mcp.tools.registry import Handler, Tool, ToolContext, ToolError, ToolKind
+from argo_mcp.tools.shaping import clean
+
+ParameterValue = str | int | float | bool
+NODE_SELECTOR_HELP = (
+    "Node field selector, e.g. 'displayName=approve' or 'id=my-wf-123456' "
+    "(fields: displayName, templateName, phase, id, name, inputs.parameters.<name>.value)."
+)
+
+
+def parameters_as_argo(parameters: dict[str, ParameterValue] | None) -> list[str] | None:
+    """Argo takes parameters as `name=value` strings."""
+    if not parameters:
+        return None
+    return [f"{name}={json.dumps(v) if isinstance(v, bool) else v}" for name, v in parameters.items()]
+
+
+class WorkflowAction(NamedInput):
+    """Base of the PUT actions; the body is namespace + name + the subclass's own fields."""
+
+    def action_body(self, namespace: str) -> dict[str, Any]:
+        extra = self.model_dump(by_alias=True, exclude_none=True, exclude={"namespace", "name"})
+        if "parameters" in extra:
+            extra["parameters"] = parameters_as_argo(extra["parameters"])
+        return {"namespace": namespace, "name": self.name, **extra}
+
+
+class ResumeInput(WorkflowAction):
+    node_field_selector: str | None = Field(
+        default=None, description=f"Resume only matching suspend nodes. {NODE_SELECTOR_HELP}"
+    )
+
+
+class ResubmitInput(WorkflowAction):
+    memoized: bool | None = Field(
+        default=None, description="Re-use the original run's successful steps (memoized)."
+    )
+    parameters: dict[str, ParameterValue] | None = Field(
+        default=None, description="Override workflow parameters for the new run: {name: value}."
+    )
+
+
+class SetInput(WorkflowAction):
+    node_field_selector: str = Field(description=f"Which nodes to change. {NODE_SELECTOR_HELP}")
+    phase: Literal["Succeeded", "Failed", "Error"] | None = Field(
+        default=None, description="New phase of the nodes."
+    )
+    message: str | None = Field(default=None, description="New message of the nodes.")
+    output_parameters: dict[str, ParameterValue] | None = Field(
+        default=None, description="Output parameters to set on the nodes: {name: value}."
+    )
+
+    @model_validator(mode="after")
+    def _something_to_set(self) -> SetInput:
+        if self.phase is None and self.message is None and not self.output_parameters:
+            raise ValueError("give at least one of phase, message or outputParameters to set")
+        return self
+
+    def action_body(self, namespace: str) -> dict[str, Any]:
+        body = super().action_body(namespace)
+        if self.output_parameters:
+            body["outputParameters"] = json.dumps({k: str(v) for k, v in self.output_parameters.items()})
+        return body
+
+
+class RetryInput(WorkflowAction):
+    restart_successful: bool | None = Field(
+        default=None, description="Also re-run successful nodes matching nodeFieldSelector."
+    )
+    node_field_selector: str | None = Field(
+        default=None, description=f"With restartSuccessful. {NODE_SELECTOR_HELP}"
+    )
+    parameters: dict[str, ParameterValue] | None = Field(
+        default=None, description="Override workflow parameters for the retry: {name: value}."
+    )
+
+
+class StopInput(WorkflowAction):
+    node_field_selector: str | None = Field(
+        default=None, description=f"Stop only matching nodes. {NODE_SELECTOR_HELP}"
+    )
+    message: str | None = Field(default=None, description="Why it was stopped (recorded on the workflow).")
+
+
+def workflow_action(action: str, past: str) -> Handler[Any]:
+    async def handler(ctx: ToolContext, args: WorkflowAction) -> dict[str, Any]:
+        answer = await ctx.argo.request(
+            "PUT",
+            api("workflows", ctx.namespace, args.name, action),
+            body=args.action_body(ctx.namespace),
+            what=f"{action} workflow {ctx.namespace}/{args.name}",
+        )
+        return {"result": f"workflow {ctx.namespace}/{args.name} {past}", "workflow": clean(answer)}
+
+    return handler
+
+
+# ---- submit -------------------------------------------------------------------------------------------------
+class SubmitInput(NamespacedInput):
+    resource_kind: Literal["WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow"] = Field(
+        default="WorkflowTemplate", description="Kind of the template to submit from."
+    )
+    resource_name: ResourceName = Field(
+        description="Name of the WorkflowTemplate, ClusterWorkflowTemplate or CronWorkflow."
+    )
+    parameters: dict[str, ParameterValue] | None = Field(
+        default=None, description="Workflow parameters: {name: value}."
+    )
+    labels: dict[str, str] | None = Field(default=None, description="Labels to add to the new workflow.")
+    annotations: dict[str, str] | None = Field(
+        default=None, description="Annotations to add to the new workflow."
+    )
+    name: ResourceName | None = Field(default=None, description="Exact name for the new workflow.")
+    generate_name: str | None = Field(
+        default=None,
+        description="Name prefix; Argo appends a random suffix (default: the template's name + '-').",
+    )
+    entry_point: str | None = Field(
+        default=None, description="Template to start from instead of spec.entrypoint."
+    )
+    service_account: str | None = Field(
+        default=None, description="ServiceAccount to run the workflow's pods as."
+    )
+    priority: int | None = Field(
+        default=None, description="Workflow priority (higher runs first under parallelism limits)."
+    )
+    server_dry_run: bool | None = Field(
+        default=None, description="Validate on the server without creating anything."
+    )
+
+    @field_validator("labels", "annotations")
+    @classmethod
+    def _no_commas(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        for key, item in (value or {}).items():
+            if "," in key or "," in item or "=" in key:
+                raise ValueError(
+                    f"{key}={item}: keys may not contain ',' or '=' and values may not contain ','"
+                )
+        return value
+
+
+def _pairs(values: dict[str, str] | None) -> str | None:
+    return ",".join(f"{k}={v}" for k, v in values.items()) if values else None
+
+
+async def submit_workflow(ctx: ToolContext, args: SubmitInput) -> dict[str, Any]:
+    options = {
+        "parameters": parameters_as_argo(args.parameters),
+        "labels": _pairs(args.labels),
+        "annotations": _pairs(args.annotations),
+        "name": args.name,
+        "generateName": args.generate_name,
+        "entryPoint": args.entry_point,
+        "serviceAccount": args.service_account,
+        "priority": args.priority,
+        "serverDryRun": args.server_dry_run,
+    }
+    answer = await ctx.argo.request(
+        "POST",
+        api("workflows", ctx.namespace, "submit"),
+        body={
+            "namespace": ctx.namespace,
+            "resourceKind": args.resource_kind,
+            "resourceName": args.resource_name,
+            "submitOptions": {k: v for k, v in options.items() if v is not None},
+        },
+        what=f"submit {args.resource_kind} {args.resource_name} in namespace {ctx.namespace}",
+    )
+    metadata = answer.get("metadata", {})
+    return {
+        "result": f"submitted workflow {metadata.get('namespace', ctx.namespace)}/{metadata.get('name')}",
+        "workflow": clean(answer),
+    }
+
+
+# ---- lint ---------------------------------------------------------------------------------------------------
+class LintInput(NamespacedInput):
+    workflow: dict[str, Any] | str = Field(
+        description="The Workflow manifest to lint: a JSON object, or the YAML/JSON text of one."
+    )
+
+    @field_validator("workflow")
+    @classmethod
+    def _parse(cls, value: dict[str, Any] | str) -> dict[str, Any] | str:
+        if isinstance(value, str):
+            try:
+                parsed = yaml.safe_load(value)
+            except yaml.YAMLError as exc:
+                raise ValueError(f"not valid YAML or JSON: {exc}".splitlines()[0]) from None
+            if not isinstance(parsed, dict):
+                raise ValueError(
+                    "must be one Workflow object (a mapping with apiVersion, kind, metadata, spec)"
+                )
+            return parsed
+        return value
+
+
+async def lint_workflow(ctx: ToolContext, args: LintInput) -> dict[str, Any]:
+    manifest = args.workflow
+    assert isinstance(manifest, dict)
+    if manifest.get("kind", "Workflow") != "Workflow":
+        raise ToolError(f"lint_workflow lints kind Workflow, got kind {manifest.get('kind')!r}")
+    try:
+        answer = await ctx.argo.request(
+            "POST",
+            api("workflows", ctx.namespace, "lint"),
+            body={"namespace": ctx.namespace, "workflow": manifest},
+            what=f"lint workflow in namespace {ctx.namespace}",
+        )
+    except ArgoBadRequest as exc:
+        return {"valid": False, "errors": exc.detail.split(": ", 1)[-1]}
+    return {"valid": True, "workflow": clean(answer)}
+
+
+# ---- delete -------------------------------------------------------------------------------------------------
+class DeleteInput(NamedInput):
+    grace_period_seconds: int | None = Field(default=None, ge=0, description="Grace period for the deletion.")
+    propagation_policy: Literal["Foreground", "Background", "Orphan"] | None = Field(
+        default=None, description="How dependents (pods) are deleted."
+    )
+    force: bool | None = Field(default=None, description="Force the deletion even if finalizers are pending.")
+
+
+async def delete_workflow(ctx: ToolContext, args: DeleteInput) -> dict[str, Any]:
+    await ctx.argo.request(
+        "DELETE",
+        api("workflows", ctx.namespace, args.name),
+        query={
+            "deleteOptions.gracePeriodSeconds": args.grace_period_seconds,
+            "deleteOptions.propagationPolicy": args.propagation_policy,
+            "force": args.force,
+        },
+        what=f"delete workflow {ctx.namespace}/{args.name}",
+    )
+    return {
+        "result": f"workflow {ctx.namespace}/{args.name} deleted",
+        "name": args.name,
+        "namespace": ctx.namespace,
+    }
+
+
+def _tool(
+    name: str,
+    title: str,
+    description: str,
+    kind: ToolKind,
+    model: type[Any],
+    handler: Handler[Any],
+    *,
+    idempotent: bool = False,
+) -> Tool[Any]:
+    return Tool(
+        name=name,
+        title=title,
+        description=description,
+        group=ToolGroup.WORKFLOWS,
+        kind=kind,
+        input_model=model,
+        handler=handler,
+        idempotent=idempotent,
+    )
+
+
+TOOLS: list[Tool[Any]] = [
+    _tool(
+        "submit_workflow",
+        "Submit a workflow",
+        "Submit a workflow from a referenced template (WorkflowTemplate, ClusterWorkflowTemplate, CronWorkflow).",
+        ToolKind.MUTATING,
+        SubmitInput,
+        submit_workflow,
+    ),
+    _tool(
+        "lint_workflow",
+        "Lint a workflow",
+        "Lint a workflow manifest server-side without creating it.",
+        ToolKind.READ_ONLY,
+        LintInput,
+        lint_workflow,
+    ),
+    _tool(
+        "suspend_workflow",
+        "Suspend a workflow",
+        "Suspend a running workflow at the next step boundary (reversible via resume_workflow).",
+        ToolKind.MUTATING,
+        WorkflowAction,
+        workflow_action("suspend", "suspended"),
+        idempotent=True,
+    ),
+    _tool(
+        "resume_workflow",
+        "Resume a workflow",
+        "Resume a previously suspended workflow.",
+        ToolKind.MUTATING,
+        ResumeInput,
+        workflow_action("resume", "resumed"),
+        idempotent=True,
+    ),
+    _tool(
+        "resubmit_workflow",
+        "Resubmit a workflow",
+        "Resubmit a workflow as a new run; the original workflow is left untouched.",
+        ToolKind.MUTATING,
+        ResubmitInput,
+        workflow_action("resubmit", "resubmitted as a new workflow"),
+    ),
+    _tool(
+        "set_workflow",
+        "Set node fields",
+        "Set node-level fields on a workflow: phase, message, or output parameters.",
+        ToolKind.MUTATING,
+        SetInput,
+        workflow_action("set", "updated"),
+        idempotent=True,
+    ),
+    _tool(
+        "retry_workflow",
+        "Retry a workflow",
+        "Retry a failed or errored workflow; failed pods are deleted and the run restarts. Irreversible.",
+        ToolKind.DESTRUCTIVE,
+        RetryInput,
+        workflow_action("retry", "retried"),
+    ),
+    _tool(
+        "stop_workflow",
+        "Stop a workflow",
+        "Gracefully stop a running workflow via the exit handler, leaving it in a terminal state.",
+        ToolKind.DESTRUCTIVE,
+        StopInput,
+        workflow_action("stop", "stopped"),
+        idempotent=True,
+    ),
+    _tool(
+        "terminate_workflow",
+        "Terminate a workflow",
+        "Hard-kill a workflow; every pod is deleted immediately without running exit handlers.",
+        ToolKind.DESTRUCTIVE,
+        WorkflowAction,
+        workflow_action("terminate", "terminated"),
+        idempotent=True,
+    ),
+    _tool(
+        "delete_workflow",
+        "Delete a workflow",
+        "Permanently delete a workflow resource from the cluster; history and outputs are lost.",
+        ToolKind.DESTRUCTIVE,
+        DeleteInput,
+        delete_workflow,
+    ),
+]

@@ -1,0 +1,157 @@
+"""Workflow read tools: list, get, workflow logs, pod logs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field
+
+from argo_mcp.argo.streams import format_pod_log, format_workflow_log
+from argo_mcp.settings import ToolGroup
+from argo_mcp.tools.inputs import LabelSelector, ListOptionsInput, NamedInput
+from argo_mcp.tools.logs import LogOptions, drain
+from argo_mcp.tools.paths import api
+from argo_mcp.tools.registry import TextOutput, Tool, ToolContext, ToolKind
+from argo_mcp.tools.shaping import clean, shape_list, workflow_summary
+
+
+class ListWorkflowsInput(ListOptionsInput):
+    name_filter: Literal["Exact", "Contains", "Prefix"] | None = Field(
+        default=None,
+        description="How a 'metadata.name=...' fieldSelector matches names: Exact (default), Contains or Prefix.",
+    )
+    created_after: datetime | None = Field(
+        default=None, description="Only workflows created after this RFC 3339 time."
+    )
+    finished_before: datetime | None = Field(
+        default=None, description="Only workflows finished before this RFC 3339 time."
+    )
+    fields: str | None = Field(
+        default=None,
+        description="With full=true: Argo's field filter, e.g. 'items.metadata.name,items.status.phase'.",
+    )
+    full: bool = Field(
+        default=False,
+        description="Return whole Workflow objects instead of the compact summary (name, phase, times, progress).",
+    )
+
+
+async def list_workflows(ctx: ToolContext, args: ListWorkflowsInput) -> dict[str, Any]:
+    answer = await ctx.argo.request(
+        "GET",
+        api("workflows", ctx.namespace),
+        query={
+            **args.list_options(),
+            "nameFilter": args.name_filter,
+            "createdAfter": args.created_after.isoformat() if args.created_after else None,
+            "finishedBefore": args.finished_before.isoformat() if args.finished_before else None,
+            "fields": args.fields if args.full else None,
+        },
+        what=f"list workflows in namespace {ctx.namespace}",
+    )
+    return shape_list(answer, workflow_summary, full=args.full)
+
+
+class GetWorkflowInput(NamedInput):
+    fields: str | None = Field(
+        default=None,
+        description="Argo's field filter to trim the answer, e.g. 'metadata,status.phase,status.nodes' or '-status.nodes'.",
+    )
+
+
+async def get_workflow(ctx: ToolContext, args: GetWorkflowInput) -> dict[str, Any]:
+    answer: dict[str, Any] = await ctx.argo.request(
+        "GET",
+        api("workflows", ctx.namespace, args.name),
+        query={"fields": args.fields},
+        what=f"get workflow {ctx.namespace}/{args.name}",
+    )
+    return clean(answer)  # type: ignore[no-any-return]
+
+
+class WorkflowLogsInput(NamedInput, LogOptions):
+    pod_name: str | None = Field(
+        default=None, description="Only this pod of the workflow (default: all pods)."
+    )
+    selector: LabelSelector | None = Field(
+        default=None, description="Only pods matching this label selector."
+    )
+
+
+async def get_workflow_logs(ctx: ToolContext, args: WorkflowLogsInput) -> TextOutput:
+    query = {
+        **args.pod_log_options("logOptions"),
+        "podName": args.pod_name,
+        "grep": args.grep,
+        "selector": args.selector,
+    }
+    return await drain(
+        ctx,
+        api("workflows", ctx.namespace, args.name, "log"),
+        query,
+        what=f"logs of workflow {ctx.namespace}/{args.name}",
+        options=args,
+        formatter=format_workflow_log,
+        empty_hint="the workflow's pods have not logged anything yet, or the filters matched nothing",
+    )
+
+
+class PodLogsInput(NamedInput, LogOptions):
+    pod_name: str = Field(
+        description="The pod's name (a workflow node's pod, see status.nodes in get_workflow)."
+    )
+
+
+async def get_pod_logs(ctx: ToolContext, args: PodLogsInput) -> TextOutput:
+    return await drain(
+        ctx,
+        api("workflows", ctx.namespace, args.name, args.pod_name, "log"),
+        {**args.pod_log_options("logOptions"), "grep": args.grep},
+        what=f"logs of pod {args.pod_name} of workflow {ctx.namespace}/{args.name}",
+        options=args,
+        formatter=format_pod_log,
+        empty_hint="the pod has not logged anything yet, or the filters matched nothing",
+    )
+
+
+TOOLS: list[Tool[Any]] = [
+    Tool(
+        name="list_workflows",
+        title="List workflows",
+        description="List workflows in a namespace with optional label/field selectors and pagination.",
+        group=ToolGroup.WORKFLOWS,
+        kind=ToolKind.READ_ONLY,
+        input_model=ListWorkflowsInput,
+        handler=list_workflows,
+    ),
+    Tool(
+        name="get_workflow",
+        title="Get a workflow",
+        description="Fetch a single workflow by name (full Workflow resource: spec + status).",
+        group=ToolGroup.WORKFLOWS,
+        kind=ToolKind.READ_ONLY,
+        input_model=GetWorkflowInput,
+        handler=get_workflow,
+    ),
+    Tool(
+        name="get_workflow_logs",
+        title="Workflow logs",
+        description=(
+            "Stream-drain workflow logs across one or all pods into a single text payload (capped at ~64KB)."
+        ),
+        group=ToolGroup.WORKFLOWS,
+        kind=ToolKind.READ_ONLY,
+        input_model=WorkflowLogsInput,
+        handler=get_workflow_logs,
+    ),
+    Tool(
+        name="get_pod_logs",
+        title="Pod logs",
+        description="Stream-drain logs for a single pod inside a workflow into one text payload (capped at ~64KB).",
+        group=ToolGroup.WORKFLOWS,
+        kind=ToolKind.READ_ONLY,
+        input_model=PodLogsInput,
+        handler=get_pod_logs,
+    ),
+]
