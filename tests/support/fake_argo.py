@@ -214,14 +214,25 @@ class FakeArgo:
         response = web.StreamResponse(status=canned.status)
         response.content_type = canned.content_type
         await response.prepare(request)
-        try:
-            async for chunk in canned.stream():
+        chunks = canned.stream()
+        while True:
+            try:
+                chunk = await anext(chunks)
+            except StopAsyncIteration:
+                break
+            except ConnectionError:
+                # The scripted stream simulates a network failure: cut the connection mid-body.
+                if request.transport is not None:
+                    request.transport.abort()
+                return response
+            try:
                 await response.write(chunk)
-                stats.bytes_sent += len(chunk)
-            await response.write_eof()
-            stats.finished = True
-        except (ConnectionResetError, ConnectionError, RuntimeError):
-            stats.closed_early = True
+            except (ConnectionError, RuntimeError):
+                stats.closed_early = True
+                return response
+            stats.bytes_sent += len(chunk)
+        await response.write_eof()
+        stats.finished = True
         return response
 
 

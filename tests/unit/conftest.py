@@ -21,7 +21,7 @@ def session_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def argo_fake() -> AsyncIterator[tuple[FakeArgo, str]]:
     fake = FakeArgo()
-    runner = web.AppRunner(fake.app)
+    runner = web.AppRunner(fake.app, shutdown_timeout=1.0)
     await runner.setup()
     port = free_port()
     site = web.TCPSite(runner, "127.0.0.1", port)
