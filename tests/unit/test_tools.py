@@ -106,7 +106,7 @@ CASES = [
         {"fields": "metadata,status.phase"},
         answer=WF,
         check=lambda r: (
-            (r["metadata"]["name"] == "hello-abc12") and "managedFields" not in r["metadata"] or None
+            ((r["metadata"]["name"] == "hello-abc12") and "managedFields" not in r["metadata"]) or None
         ),
     ),
     Case(
