@@ -7,7 +7,6 @@ import contextlib
 import sys
 from collections.abc import Sequence
 
-from argo_mcp.app import run
 from argo_mcp.cli import ConfigError, fail, parse_settings
 
 
@@ -16,6 +15,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         settings = parse_settings(argv)
     except ConfigError as exc:
         fail(str(exc))
+    # Imported after validation so a configuration error is reported without loading the MCP SDK.
+    from argo_mcp.app import run  # noqa: PLC0415
+
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run(settings))
     sys.exit(0)

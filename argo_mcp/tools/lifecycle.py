@@ -219,6 +219,7 @@ async def lint_workflow(ctx: ToolContext, args: LintInput) -> dict[str, Any]:
     assert isinstance(manifest, dict)
     if manifest.get("kind", "Workflow") != "Workflow":
         raise ToolError(f"lint_workflow lints kind Workflow, got kind {manifest.get('kind')!r}")
+    manifest = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": {}, **manifest}
     try:
         answer = await ctx.argo.request(
             "POST",

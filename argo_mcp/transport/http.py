@@ -6,8 +6,10 @@ responses stream as SSE so progress notifications reach the caller during long c
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -15,6 +17,7 @@ import structlog
 import uvicorn
 from mcp.server.lowlevel import Server
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
+from sse_starlette.sse import AppStatus
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -33,25 +36,34 @@ MCP_PATH = "/mcp"
 READY_CACHE_SECONDS = 2.0
 
 
-class Readiness:
+def readiness_endpoint(argo: ArgoClient) -> Callable[[Request], Awaitable[JSONResponse]]:
     """/readyz answers from Argo's /api/v1/version, cached briefly so probes don't hammer Argo."""
+    last: dict[str, Any] = {"at": -READY_CACHE_SECONDS, "status": 503, "body": {"status": "unknown"}}
 
-    def __init__(self, argo: ArgoClient) -> None:
-        self.argo = argo
-        self._checked_at = 0.0
-        self._last: tuple[int, dict[str, Any]] = (503, {"status": "unknown"})
-
-    async def __call__(self, _request: Request) -> JSONResponse:
+    async def readyz(_request: Request) -> JSONResponse:
         now = time.monotonic()
-        if now - self._checked_at > READY_CACHE_SECONDS:
+        if now - last["at"] > READY_CACHE_SECONDS:
             try:
-                version = await self.argo.request("GET", "/api/v1/version", what="readiness check")
-                self._last = (200, {"status": "ready", "argo": version.get("version", "unknown")})
+                version = await argo.request("GET", "/api/v1/version", what="readiness check")
+                last.update(status=200, body={"status": "ready", "argo": version.get("version", "unknown")})
             except ArgoError as exc:
-                self._last = (503, {"status": "not ready", "reason": str(exc)})
-            self._checked_at = now
-        status, body = self._last
-        return JSONResponse(body, status_code=status)
+                last.update(status=503, body={"status": "not ready", "reason": str(exc)})
+            last["at"] = now
+        return JSONResponse(last["body"], status_code=last["status"])
+
+    return readyz
+
+
+class _Server(uvicorn.Server):
+    """uvicorn re-raises SIGTERM/SIGINT after a graceful shutdown; a requested shutdown is a success (exit 0)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        with super().capture_signals():
+            yield
+            if self._captured_signals:
+                log.info("stopped", signal=signal.Signals(self._captured_signals[-1]).name)
+            self._captured_signals.clear()
 
 
 async def healthz(_request: Request) -> JSONResponse:
@@ -77,18 +89,24 @@ def build_app(
     if wrap_mcp is not None:
         mcp_app = wrap_mcp(mcp_app)
 
+    # sse-starlette ends every SSE response as soon as uvicorn sees SIGTERM, which would cut off the answer of
+    # a tool call that is still running. Let in-flight calls finish instead (uvicorn's graceful timeout bounds
+    # them) and end any stream left once the connections have drained.
+    AppStatus.disable_automatic_graceful_drain()  # type: ignore[no-untyped-call]
+
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         async with manager.run():
             try:
                 yield
             finally:
+                AppStatus.should_exit = True
                 await argo.close()
 
     routes: list[BaseRoute] = [
         Route(MCP_PATH, endpoint=mcp_app, methods=["GET", "POST", "DELETE"]),
         Route("/healthz", endpoint=healthz, methods=["GET"]),
-        Route("/readyz", endpoint=Readiness(argo), methods=["GET"]),
+        Route("/readyz", endpoint=readiness_endpoint(argo), methods=["GET"]),
         *(extra_routes or []),
     ]
     return Starlette(
@@ -121,4 +139,4 @@ async def serve_http(settings: Settings, app: Starlette) -> None:
     )
     scheme = "https" if http.tls_cert else "http"
     log.info("listening", url=f"{scheme}://{http.host}:{http.port}{MCP_PATH}", argo=settings.argo.server_url)
-    await uvicorn.Server(config).serve()
+    await _Server(config).serve()

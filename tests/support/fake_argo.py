@@ -101,7 +101,7 @@ class FakeArgo:
     ) -> None:
         if operation not in self.operations:
             raise KeyError(f"{operation} is not an operation of Argo's swagger.json")
-        if status == 200 and stream is None and body is not None:
+        if status == 200 and stream is None and body is not None and content_type == "application/json":
             schema = self._response_schema(operation)
             if schema is not None:
                 self._validate(schema, body, f"canned 200 answer of {operation}")

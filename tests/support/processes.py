@@ -130,3 +130,10 @@ async def http_client(
         transport = streamable_http_client(url, http_client=http)
         async with Client(transport, mode=mode) as client:
             yield client
+
+
+def text_of(result: Any) -> str:
+    """The text of a tool result's first content block (tools here always answer with text)."""
+    block = result.content[0]
+    assert block.type == "text", block
+    return str(block.text)

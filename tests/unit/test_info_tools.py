@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.fake_argo import FakeArgo
-from tests.support.processes import ServerProcess, http_client
+from tests.support.processes import ServerProcess, http_client, text_of
 
 VERSION = {
     "version": "v3.7.6",
@@ -69,5 +69,5 @@ async def test_unknown_argument_is_rejected_naming_the_field(
     async with http_client(shared_server.url) as client:
         result = await client.call_tool("get_argo_version", {"nope": 1})
     assert result.is_error
-    assert "'nope' is not an argument of get_argo_version" in result.content[0].text
+    assert "'nope' is not an argument of get_argo_version" in text_of(result)
     assert argo.requests == []

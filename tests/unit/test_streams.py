@@ -12,7 +12,7 @@ from pathlib import Path
 import psutil
 
 from tests.support.fake_argo import FakeArgo
-from tests.support.processes import ServerProcess, http_client
+from tests.support.processes import ServerProcess, http_client, text_of
 
 MIB = 1024 * 1024
 
@@ -32,7 +32,7 @@ async def test_log_cap_on_a_50_mib_stream_stops_reading_early(
     async with http_client(shared_server.url) as client:
         result = await client.call_tool("get_workflow_logs", {"name": "big"})
     assert not result.is_error
-    text = result.content[0].text
+    text = text_of(result)
     body, marker = text.rsplit("\n[argo-mcp: output truncated", 1)
     assert len(body.encode()) <= 64 * 1024
     assert "truncated at 65536 bytes" in "[argo-mcp: output truncated" + marker
@@ -59,8 +59,8 @@ async def test_follow_stream_is_bounded_by_time(argo: FakeArgo, shared_server: S
             timeout=20,
         )
     assert not result.is_error
-    assert result.content[0].text.startswith("started\n")
-    assert "stopped reading after 1s" in result.content[0].text
+    assert text_of(result).startswith("started\n")
+    assert "stopped reading after 1s" in text_of(result)
     assert argo.last("WorkflowService_PodLogs").q("logOptions.follow") == "true"
 
 
@@ -108,7 +108,7 @@ async def test_200_mib_artifact_streams_with_flat_memory_and_right_sha256(
         )
     stop.set()
     peak = await sampler
-    assert not result.is_error, result.content[0].text
+    assert not result.is_error, text_of(result)
     saved = result.structured_content
     assert saved is not None
     target = session_tmp / "artifacts" / "big" / "data.bin"
@@ -151,7 +151,7 @@ async def test_destination_outside_the_artifact_dir_is_refused(
                 {"workflowName": "wf", "nodeId": "n", "artifactName": "a", "destinationPath": path},
             )
             assert result.is_error
-            assert "outside the allowed artifact directory" in result.content[0].text
+            assert "outside the allowed artifact directory" in text_of(result)
     assert argo.requests == []
 
 
@@ -170,7 +170,7 @@ async def test_existing_file_is_not_overwritten_unless_asked(
     args = {"workflowName": "wf", "nodeId": "n", "artifactName": "a", "destinationPath": "keep.txt"}
     async with http_client(shared_server.url) as client:
         refused = await client.call_tool("get_workflow_output_artifact", args)
-        assert refused.is_error and "overwrite=true" in refused.content[0].text
+        assert refused.is_error and "overwrite=true" in text_of(refused)
         assert target.read_text() == "precious"
         replaced = await client.call_tool("get_workflow_output_artifact", {**args, "overwrite": True})
     assert not replaced.is_error

@@ -1,0 +1,194 @@
+"""Argo failures become tool errors (isError) with actionable messages; bad input never reaches Argo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from tests.support.fake_argo import FakeArgo
+from tests.support.processes import ServerProcess, free_port, http_client, start_argo_mcp, text_of
+
+
+@pytest.mark.parametrize(
+    ("status", "grpc", "argo_message", "expected"),
+    [
+        (
+            404,
+            5,
+            'workflows.argoproj.io "nope" not found',
+            ["Not found", '"nope" not found', "Check the name and the namespace"],
+        ),
+        (
+            403,
+            7,
+            'workflows.argoproj.io "x" is forbidden: User "system:serviceaccount:argo:ro" cannot get resource',
+            ["403 Forbidden", "cannot get resource", "Grant the missing verb"],
+        ),
+        (
+            401,
+            16,
+            "token not valid",
+            ["401 Unauthorized", "expired or has no RBAC permissions", "overwrite the token file"],
+        ),
+        (409, 6, "already exists", ["Conflict (409)", "already exists", "Pick another name"]),
+        (
+            500,
+            13,
+            "database is down",
+            ["The Argo server failed", "HTTP 500", "database is down", "retry shortly"],
+        ),
+        (
+            400,
+            3,
+            "spec.entrypoint is required",
+            ["400 Bad Request", "spec.entrypoint is required", "Fix the arguments"],
+        ),
+    ],
+)
+async def test_argo_http_errors_are_mapped(
+    argo: FakeArgo,
+    shared_server: ServerProcess,
+    status: int,
+    grpc: int,
+    argo_message: str,
+    expected: list[str],
+) -> None:
+    argo.error("WorkflowService_GetWorkflow", status, argo_message, grpc)
+    async with http_client(shared_server.url) as client:
+        result = await client.call_tool("get_workflow", {"name": "nope"})
+    assert result.is_error
+    text = text_of(result)
+    for fragment in expected:
+        assert fragment in text, text
+    assert "get workflow argo/nope" in text
+
+
+async def test_malformed_json_from_argo(argo: FakeArgo, shared_server: ServerProcess) -> None:
+    argo.on("WorkflowService_GetWorkflow", b"<html>proxy login</html>", content_type="text/html")
+    async with http_client(shared_server.url) as client:
+        result = await client.call_tool("get_workflow", {"name": "x"})
+    assert result.is_error
+    assert "expected JSON" in text_of(result)
+    assert "points at the Argo Server" in text_of(result)
+
+
+async def test_lint_reports_an_invalid_manifest_as_a_finding(
+    argo: FakeArgo, shared_server: ServerProcess
+) -> None:
+    argo.error("WorkflowService_LintWorkflow", 400, "spec.templates[0].name is required", 3)
+    async with http_client(shared_server.url) as client:
+        result = await client.call_tool(
+            "lint_workflow", {"workflow": {"kind": "Workflow", "spec": {"templates": [{}]}}}
+        )
+    assert not result.is_error
+    assert result.structured_content == {"valid": False, "errors": "spec.templates[0].name is required"}
+
+
+@pytest.mark.parametrize(
+    ("tool", "args", "fragment"),
+    [
+        ("get_workflow", {}, "'name' is required"),
+        ("get_workflow", {"name": "Bad_Name"}, "'name': 'Bad_Name' is not a valid Kubernetes name"),
+        ("list_workflows", {"namespace": "Not OK"}, "'namespace': 'Not OK' is not a valid namespace"),
+        ("list_workflows", {"labelSelector": "a=b,,=c"}, "is not a valid label selector requirement"),
+        ("list_workflows", {"limit": 0}, "'limit': Input should be greater than or equal to 1"),
+        ("get_archived_workflow", {"uid": "123"}, "'uid': '123' is not a UID"),
+        (
+            "set_workflow",
+            {"name": "w", "nodeFieldSelector": "id=x"},
+            "give at least one of phase, message or outputParameters",
+        ),
+        ("submit_workflow", {"resourceName": "t", "resourceKind": "Pod"}, "'resourceKind'"),
+        (
+            "get_workflow_output_artifact",
+            {"nodeId": "n", "artifactName": "a", "destinationPath": "x"},
+            "give exactly one of workflowName",
+        ),
+        ("lint_workflow", {"workflow": "a: [unclosed"}, "not valid YAML or JSON"),
+        (
+            "create_sensor",
+            {"manifest": {"kind": "EventSource", "metadata": {"name": "x"}}},
+            "this tool takes kind Sensor",
+        ),
+        (
+            "update_event_source",
+            {"name": "a", "manifest": {"metadata": {"name": "b"}}},
+            "does not match name 'a'",
+        ),
+    ],
+)
+async def test_bad_input_is_rejected_before_any_request(
+    argo: FakeArgo, shared_server: ServerProcess, tool: str, args: dict[str, object], fragment: str
+) -> None:
+    async with http_client(shared_server.url) as client:
+        result = await client.call_tool(tool, args)
+    assert result.is_error
+    assert fragment in text_of(result), text_of(result)
+    assert argo.requests == []
+
+
+async def test_connection_refused_names_the_url_and_the_fix(tmp_path: Path) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    server = await start_argo_mcp(tmp_path, "--argo-server-url", dead, "--argo-auth-mode", "none")
+    try:
+        async with http_client(server.url) as client:
+            result = await client.call_tool("get_argo_version", {})
+        assert result.is_error
+        text = text_of(result)
+        assert "Cannot reach the Argo server" in text and dead in text and "--argo-server-url" in text
+    finally:
+        await server.stop()
+
+
+async def test_timeout_is_reported(tmp_path: Path) -> None:
+    app = web.Application()
+
+    async def slow(_request: web.Request) -> web.Response:
+        import asyncio
+
+        await asyncio.sleep(5)
+        return web.json_response({})
+
+    app.router.add_get("/api/v1/version", slow)
+    runner = web.AppRunner(app, shutdown_timeout=0.5)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    server = await start_argo_mcp(
+        tmp_path,
+        "--argo-server-url",
+        f"http://127.0.0.1:{port}",
+        "--argo-auth-mode",
+        "none",
+        "--argo-timeout",
+        "0.5",
+    )
+    try:
+        async with http_client(server.url) as client:
+            result = await client.call_tool("get_argo_version", {})
+        assert result.is_error
+        assert "did not answer in time" in text_of(result)
+        assert "--argo-timeout" in text_of(result)
+    finally:
+        await server.stop()
+        await runner.cleanup()
+
+
+async def test_calls_are_logged_with_request_id_tool_namespace_outcome(
+    argo: FakeArgo, shared_server: ServerProcess
+) -> None:
+    argo.error("WorkflowService_GetWorkflow", 404, "not found", 5)
+    async with http_client(shared_server.url) as client:
+        await client.call_tool("get_workflow", {"name": "logged-one", "namespace": "team-x"})
+    records = [
+        r for r in shared_server.logs() if r.get("event") == "tool_call" and r.get("namespace") == "team-x"
+    ]
+    assert records, shared_server.stderr()[-2000:]
+    record = records[-1]
+    assert record["tool"] == "get_workflow"
+    assert record["outcome"] == "error"
+    assert record["error_type"] == "ArgoNotFound"
+    assert len(record["request_id"]) == 16
+    assert isinstance(record["duration_ms"], float)
