@@ -27,17 +27,10 @@ from argo_mcp_operator.spec import SpecError
 
 log = logging.getLogger("argo_mcp_operator.handlers")
 
-# Kinds whose events nudge the owning resource (the shared ClusterRole has no single owner and is re-applied
-# by every reconcile anyway).
-WATCHED_CHILDREN = (
-    "Deployment",
-    "Service",
-    "ServiceAccount",
-    "Secret",
-    "Role",
-    "RoleBinding",
-    "ClusterRoleBinding",
-)
+# Kinds whose events nudge the owning resource. Not Secrets: watching them needs list/watch on every Secret in
+# the cluster, which the operator deliberately lacks; the resync timer repairs a deleted TLS Secret. Not the
+# shared ClusterRole either: it has no single owner and every reconcile re-applies it.
+WATCHED_CHILDREN = ("Deployment", "Service", "ServiceAccount", "Role", "RoleBinding", "ClusterRoleBinding")
 FINALIZER = f"{c.GROUP}/cleanup"
 
 
@@ -71,6 +64,12 @@ def register(registry: kopf.OperatorRegistry, runtime: Runtime) -> None:
         # does not post an Event every minute.
         settings.posting.level = logging.WARNING
         runtime.reconciler = Reconciler(await RestKubeApi.connect())
+
+    @kopf.on.login(registry=registry)
+    async def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
+        # A registry of our own gets none of kopf's fallback logins; use the same client library (and so the
+        # same in-cluster or kubeconfig credentials) as the reconciler.
+        return await kopf.login_via_async_client(**kwargs)
 
     @kopf.on.cleanup(registry=registry)
     async def shutdown(**_: Any) -> None:

@@ -27,20 +27,15 @@ Key = tuple[str, str | None, str]  # kind, namespace, name
 log = structlog.get_logger("argo_mcp_operator.reconcile")
 
 # Children that may be left behind when the spec changes (a namespace removed from namespaces, inbound auth
-# switched off, TLS no longer self-signed), with whether to look for them cluster-wide.
-PRUNABLE: tuple[tuple[str, bool], ...] = (
-    ("Role", True),
-    ("RoleBinding", True),
-    ("ClusterRoleBinding", True),
-    ("Secret", False),
-)
+# switched off), found by label across the cluster. The TLS Secret (left behind when TLS stops being
+# self-signed) is looked up by its one possible name instead: the operator is not allowed to list Secrets.
+PRUNABLE = ("Role", "RoleBinding", "ClusterRoleBinding")
 # Everything the delete handler removes. Objects in the resource's own namespace also go by garbage collection
 # through their owner reference; deleting them here too makes deletion complete without relying on it. The
 # shared ClusterWorkflowTemplate reader ClusterRole is left: other servers may use it.
 CLEANUP: tuple[tuple[str, bool], ...] = (
     ("Deployment", False),
     ("Service", False),
-    ("Secret", False),
     ("RoleBinding", True),
     ("Role", True),
     ("ClusterRoleBinding", True),
@@ -195,12 +190,22 @@ class Reconciler:
 
     async def _prune(self, owner: Owner, wanted: set[Key]) -> None:
         selector = owner_selector(owner.name, owner.namespace)
-        for kind, cluster_wide in PRUNABLE:
-            for item in await self.api.list(kind, selector, None if cluster_wide else owner.namespace):
+        for kind in PRUNABLE:
+            for item in await self.api.list(kind, selector):
                 key = (kind, item["metadata"].get("namespace"), item["metadata"]["name"])
                 if key not in wanted:
                     log.info("pruning", kind=kind, object=f"{key[1] or ''}/{key[2]}", owner=owner.name)
                     await self.api.delete(kind, key[2], key[1])
+        if ("Secret", owner.namespace, f"{owner.name}-tls") not in wanted:
+            await self._delete_own_tls_secret(owner.name, owner.namespace)
+
+    async def _delete_own_tls_secret(self, name: str, namespace: str) -> None:
+        """Delete ``<name>-tls`` if this operator made it for this resource (never a user's Secret)."""
+        secret = await self.api.get("Secret", f"{name}-tls", namespace)
+        found = ((secret or {}).get("metadata") or {}).get("labels") or {}
+        if found.get(c.LABEL_MANAGED_BY) == c.MANAGED_BY and found.get(c.LABEL_OWNER_NAME) == name:
+            log.info("pruning", kind="Secret", object=f"{namespace}/{name}-tls", owner=name)
+            await self.api.delete("Secret", f"{name}-tls", namespace)
 
     async def _write_status(
         self, owner: Owner, obs: Observation, old_status: Mapping[str, Any] | None
@@ -220,5 +225,6 @@ class Reconciler:
             for kind, cluster_wide in CLEANUP:
                 for item in await self.api.list(kind, selector, None if cluster_wide else namespace):
                     await self.api.delete(kind, item["metadata"]["name"], item["metadata"].get("namespace"))
+            await self._delete_own_tls_secret(name, namespace)
         self._locks.pop((namespace, name), None)
         log.info("deleted children", name=name, namespace=namespace)

@@ -114,8 +114,12 @@ class TLSSpec(_Model):
 
     model_config = ConfigDict(
         json_schema_extra=_rules(
-            ("self.mode != 'secretRef' || has(self.secretName)", MSG_SECRET_NAME),
-            ("duration(self.renewBefore) < duration(self.duration)", MSG_RENEW_BEFORE),
+            ("!has(self.mode) || self.mode != 'secretRef' || has(self.secretName)", MSG_SECRET_NAME),
+            (
+                "!has(self.renewBefore) || !has(self.duration)"
+                " || duration(self.renewBefore) < duration(self.duration)",
+                MSG_RENEW_BEFORE,
+            ),
         )
     )
 
@@ -205,6 +209,12 @@ class ResourceRequirements(_Model):
     requests: dict[str, IntOrString] | None = None
 
 
+def _defaults(model: type[_Model]) -> dict[str, Any]:
+    """A CRD default for an omitted sub-object, spelled out in full: the API server checks a default against
+    the object's CEL rules as it stands, without first applying the defaults of its fields."""
+    return {"default": model().model_dump(mode="json", by_alias=True, exclude_none=True)}
+
+
 class ArgoMCPServerSpec(_Model):
     """Desired state of one argo-mcp endpoint."""
 
@@ -257,12 +267,14 @@ class ArgoMCPServerSpec(_Model):
     tolerations: list[KubeObject] | None = None
     affinity: KubeObject | None = None
     pod_annotations: dict[str, str] | None = None
-    tls: TLSSpec = Field(default_factory=TLSSpec, json_schema_extra={"default": {}})
-    service: ServiceSpec = Field(default_factory=ServiceSpec, json_schema_extra={"default": {}})
+    tls: TLSSpec = Field(default_factory=TLSSpec, json_schema_extra=_defaults(TLSSpec))
+    service: ServiceSpec = Field(default_factory=ServiceSpec, json_schema_extra=_defaults(ServiceSpec))
     service_account: ServiceAccountSpec = Field(
-        default_factory=ServiceAccountSpec, json_schema_extra={"default": {}}
+        default_factory=ServiceAccountSpec, json_schema_extra=_defaults(ServiceAccountSpec)
     )
-    inbound_auth: InboundAuthSpec = Field(default_factory=InboundAuthSpec, json_schema_extra={"default": {}})
+    inbound_auth: InboundAuthSpec = Field(
+        default_factory=InboundAuthSpec, json_schema_extra=_defaults(InboundAuthSpec)
+    )
     artifact_repository_secrets: list[
         Annotated[str, Field(min_length=1, max_length=253, pattern=DNS1123_SUBDOMAIN)]
     ] = Field(

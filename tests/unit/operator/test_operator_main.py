@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import logging
+from collections.abc import Iterator
+
 import kopf
 import pytest
+import structlog
+from argo_mcp_operator import logs
 from argo_mcp_operator.__main__ import parse_args
 from argo_mcp_operator.handlers import WATCHED_CHILDREN, Runtime, register
 from kopf._core.intents.handlers import TimerHandler
@@ -44,3 +50,32 @@ def test_registered_handlers() -> None:
     assert (timer.id, timer.interval) == ("resync", 7)
     watching = {h.id for h in registry._watching.get_all_handlers()}
     assert watching == {f"child-{kind.lower()}" for kind in WATCHED_CHILDREN}
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """logs.configure changes process-wide logging; put it back for the other tests."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    structlog_config = structlog.get_config()
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    structlog.configure(**structlog_config)
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_logs_are_json_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    logs.configure("info")
+    structlog.get_logger("argo_mcp_operator.test").info("reconciled", name="srv")
+    logging.getLogger("kopf.test").info(
+        "Handler succeeded.",
+        extra={
+            "settings": object(),
+            "k8s_ref": {"kind": "ArgoMCPServer", "name": "srv", "namespace": "a", "uid": "u"},
+        },
+    )
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert lines[0]["event"] == "reconciled" and lines[0]["name"] == "srv" and lines[0]["level"] == "info"
+    assert lines[1]["object"] == {"kind": "ArgoMCPServer", "namespace": "a", "name": "srv"}
+    assert "settings" not in lines[1]

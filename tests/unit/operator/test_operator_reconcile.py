@@ -57,6 +57,8 @@ class FakeApi:
         return copy.deepcopy(found) if found else None
 
     async def list(self, kind: str, label_selector: str, namespace: str | None = None) -> list[Obj]:
+        # The operator's ClusterRole has no list/watch on Secrets: listing them would be refused.
+        assert kind != "Secret", "the operator must not list Secrets"
         wanted = dict(term.split("=", 1) for term in label_selector.split(","))
         return [
             copy.deepcopy(o)

@@ -180,11 +180,13 @@ def test_crd_carries_the_validation_rules() -> None:
     spec_schema = crd()["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
     props = spec_schema["properties"]
     tls_rules = [r["rule"] for r in props["tls"]["x-kubernetes-validations"]]
-    assert "self.mode != 'secretRef' || has(self.secretName)" in tls_rules
-    assert "duration(self.renewBefore) < duration(self.duration)" in tls_rules
+    assert "!has(self.mode) || self.mode != 'secretRef' || has(self.secretName)" in tls_rules
+    assert any("duration(self.renewBefore) < duration(self.duration)" in rule for rule in tls_rules)
     assert props["namespaces"]["minItems"] == 1
     assert props["namespaces"]["items"]["pattern"] == "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
     assert props["mode"]["default"] == "read-only"
-    assert props["tls"]["default"] == {}
+    # spelled out: the API server validates a default against CEL rules without nested defaulting
+    assert props["tls"]["default"] == {"mode": "self-signed", "duration": "2160h", "renewBefore": "360h"}
+    assert props["inboundAuth"]["default"] == {"mode": "kubernetes", "audience": "argo-mcp"}
     assert props["tls"]["properties"]["mode"]["default"] == "self-signed"
     assert "image" in props and "default" not in props["image"]
