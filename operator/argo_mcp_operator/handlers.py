@@ -97,9 +97,9 @@ def register(registry: kopf.OperatorRegistry, runtime: Runtime) -> None:
         await reconcile(body)
 
     @kopf.on.delete(*res, registry=registry, id="delete")
-    async def deleted(name: str, namespace: str | None, **_: Any) -> None:
+    async def deleted(name: str, namespace: str | None, uid: str, **_: Any) -> None:
         assert namespace is not None  # the resource is namespaced
-        await runtime.require().cleanup(name, namespace)
+        await runtime.require().cleanup(name, namespace, uid)
 
     @kopf.timer(
         *res,

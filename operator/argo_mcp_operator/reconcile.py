@@ -67,6 +67,13 @@ class Reconciler:
         self._clock = clock
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._queued: set[tuple[str, str]] = set()
+        # Resources whose cleanup has begun: a run queued behind the cleanup (timer tick, update) holds an
+        # older copy without deletionTimestamp and must not re-create what was just deleted.
+        self._deleted: set[str] = set()
+
+    def _skip(self, body: Mapping[str, Any]) -> bool:
+        meta = body["metadata"]
+        return bool(meta.get("deletionTimestamp")) or meta.get("uid", "") in self._deleted
 
     def _lock(self, namespace: str, name: str) -> asyncio.Lock:
         return self._locks.setdefault((namespace, name), asyncio.Lock())
@@ -75,6 +82,8 @@ class Reconciler:
         """Reconcile one resource as given; returns the status written. Raises SpecError or KubeError."""
         meta = body["metadata"]
         async with self._lock(meta["namespace"], meta["name"]):
+            if self._skip(body):
+                return dict(body.get("status") or {})
             return await self._reconcile(body)
 
     async def nudge(self, name: str, namespace: str) -> None:
@@ -87,7 +96,7 @@ class Reconciler:
             async with self._lock(namespace, name):
                 self._queued.discard(key)
                 body = await self.api.get(c.KIND, name, namespace)
-                if body is None or body["metadata"].get("deletionTimestamp"):
+                if body is None or self._skip(body):
                     return
                 await self._reconcile(body)
         except (SpecError, KubeError) as exc:
@@ -218,13 +227,14 @@ class Reconciler:
                 raise
         return status
 
-    async def cleanup(self, name: str, namespace: str) -> None:
+    async def cleanup(self, name: str, namespace: str, uid: str = "") -> None:
         """Delete every child, including those an owner reference cannot reach (other namespaces, cluster)."""
+        if uid:
+            self._deleted.add(uid)
         selector = owner_selector(name, namespace)
         async with self._lock(namespace, name):
             for kind, cluster_wide in CLEANUP:
                 for item in await self.api.list(kind, selector, None if cluster_wide else namespace):
                     await self.api.delete(kind, item["metadata"]["name"], item["metadata"].get("namespace"))
             await self._delete_own_tls_secret(name, namespace)
-        self._locks.pop((namespace, name), None)
         log.info("deleted children", name=name, namespace=namespace)

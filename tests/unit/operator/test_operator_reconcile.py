@@ -349,3 +349,16 @@ async def test_concurrent_nudges_coalesce(api: FakeApi, clock: Clock) -> None:
     assert (
         deployment["spec"]["template"]["metadata"]["annotations"][c.ANNOTATION_TLS_CHECKSUM] == cert.checksum
     )
+
+
+async def test_a_run_queued_behind_cleanup_does_not_resurrect_children(api: FakeApi, clock: Clock) -> None:
+    reconciler = Reconciler(api, clock)
+    stale = resource(api)
+    await reconciler.reconcile(stale)
+    await asyncio.gather(reconciler.cleanup("srv", "team-a", "uid-1"), reconciler.reconcile(stale))
+    assert {k for k in api.kinds() if k[0] != "ClusterRole"} == set()
+    # Being deleted (deletionTimestamp set): a reconcile is a no-op too.
+    other = Reconciler(api, clock)
+    stale["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+    await other.reconcile(stale)
+    assert {k for k in api.kinds() if k[0] != "ClusterRole"} == set()
