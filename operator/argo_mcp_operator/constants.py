@@ -1,0 +1,55 @@
+"""Names shared by the CRD, the renderer and the handlers, kept in one place so they cannot drift apart."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from argo_mcp_operator import __version__
+
+GROUP: Final = "argo-mcp.io"
+VERSION: Final = "v1alpha1"
+API_VERSION: Final = f"{GROUP}/{VERSION}"
+KIND: Final = "ArgoMCPServer"
+PLURAL: Final = "argomcpservers"
+SINGULAR: Final = "argomcpserver"
+SHORT_NAME: Final = "amcp"
+
+# The one definition of the default server image: the tag follows the package version so an operator release
+# deploys the server of the same release. It is resolved at render time (not stored as a CRD default) so that
+# upgrading the operator also upgrades servers whose spec does not pin an image.
+DEFAULT_IMAGE: Final = f"ghcr.io/argo-mcp/argo-mcp:{__version__}"
+
+FIELD_MANAGER: Final = "argo-mcp-operator"
+
+# Recommended labels on every child object.
+LABEL_NAME: Final = "app.kubernetes.io/name"
+LABEL_INSTANCE: Final = "app.kubernetes.io/instance"
+LABEL_MANAGED_BY: Final = "app.kubernetes.io/managed-by"
+LABEL_COMPONENT: Final = "app.kubernetes.io/component"
+APP_NAME: Final = "argo-mcp"
+MANAGED_BY: Final = "argo-mcp-operator"
+COMPONENT: Final = "server"
+
+# Children that cannot carry an owner reference (Roles in other namespaces, cluster-scoped bindings) are found
+# again through these two labels, both for pruning and for the delete handler.
+LABEL_OWNER_NAME: Final = "argo-mcp.io/owner-name"
+LABEL_OWNER_NAMESPACE: Final = "argo-mcp.io/owner-namespace"
+
+# Pod template annotation carrying a digest of the serving certificate: a renewed certificate changes the pod
+# template and so rolls the Deployment.
+ANNOTATION_TLS_CHECKSUM: Final = "argo-mcp.io/tls-checksum"
+
+# Paths inside the server container.
+ARGO_TOKEN_DIR: Final = "/var/run/secrets/argo-mcp/argo"
+ARGO_TOKEN_FILE: Final = f"{ARGO_TOKEN_DIR}/token"
+KUBE_API_TOKEN_DIR: Final = "/var/run/secrets/kubernetes.io/serviceaccount"
+TLS_DIR: Final = "/etc/argo-mcp/tls"
+ARGO_CA_DIR: Final = "/etc/argo-mcp/argo-ca"
+ARTIFACT_DIR: Final = "/tmp/artifacts"
+
+CONTAINER_NAME: Final = "argo-mcp"
+PORT_NAME: Final = "mcp"
+RUN_AS_USER: Final = 65532
+
+AUTH_DELEGATOR_CLUSTER_ROLE: Final = "system:auth-delegator"
+CWT_READER_CLUSTER_ROLE: Final = "argo-mcp-clusterworkflowtemplates-reader"

@@ -1,0 +1,240 @@
+"""One idempotent reconcile of an ``ArgoMCPServer``: certificate, apply, prune, status; and its cleanup.
+
+Every trigger (create, update, resume, the resync timer, a child that changed or vanished) ends up here, so
+there is one code path to reason about. Runs for the same resource are serialised, and nudges that arrive
+while one is running collapse into a single follow-up run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+
+from argo_mcp_operator import constants as c
+from argo_mcp_operator.kube import KubeApi, KubeError
+from argo_mcp_operator.render import Owner, endpoint, render
+from argo_mcp_operator.spec import ArgoMCPServerSpec, SpecError, parse_duration, parse_spec
+from argo_mcp_operator.status import Observation, build_status, deployment_progress
+from argo_mcp_operator.tls import ServingCert, issue, needs_renewal
+
+Obj = dict[str, Any]
+Key = tuple[str, str | None, str]  # kind, namespace, name
+
+log = structlog.get_logger("argo_mcp_operator.reconcile")
+
+# Children that may be left behind when the spec changes (a namespace removed from namespaces, inbound auth
+# switched off), found by label across the cluster. The TLS Secret (left behind when TLS stops being
+# self-signed) is looked up by its one possible name instead: the operator is not allowed to list Secrets.
+PRUNABLE = ("Role", "RoleBinding", "ClusterRoleBinding")
+# Everything the delete handler removes. Objects in the resource's own namespace also go by garbage collection
+# through their owner reference; deleting them here too makes deletion complete without relying on it. The
+# shared ClusterWorkflowTemplate reader ClusterRole is left: other servers may use it.
+CLEANUP: tuple[tuple[str, bool], ...] = (
+    ("Deployment", False),
+    ("Service", False),
+    ("RoleBinding", True),
+    ("Role", True),
+    ("ClusterRoleBinding", True),
+    ("ServiceAccount", False),
+)
+
+
+def owner_selector(name: str, namespace: str) -> str:
+    """Label selector matching every child of one resource."""
+    return ",".join(
+        (
+            f"{c.LABEL_MANAGED_BY}={c.MANAGED_BY}",
+            f"{c.LABEL_OWNER_NAME}={name}",
+            f"{c.LABEL_OWNER_NAMESPACE}={namespace}",
+        )
+    )
+
+
+def object_key(obj: Mapping[str, Any]) -> Key:
+    meta = obj["metadata"]
+    return obj["kind"], meta.get("namespace"), meta["name"]
+
+
+class Reconciler:
+    """Brings the cluster in line with ``ArgoMCPServer`` objects through a ``KubeApi``."""
+
+    def __init__(self, api: KubeApi, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.api = api
+        self._clock = clock
+        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._queued: set[tuple[str, str]] = set()
+        # Resources whose cleanup has begun: a run queued behind the cleanup (timer tick, update) holds an
+        # older copy without deletionTimestamp and must not re-create what was just deleted.
+        self._deleted: set[str] = set()
+
+    def _skip(self, body: Mapping[str, Any]) -> bool:
+        meta = body["metadata"]
+        return bool(meta.get("deletionTimestamp")) or meta.get("uid", "") in self._deleted
+
+    def _lock(self, namespace: str, name: str) -> asyncio.Lock:
+        return self._locks.setdefault((namespace, name), asyncio.Lock())
+
+    async def reconcile(self, body: Mapping[str, Any]) -> Obj:
+        """Reconcile one resource as given; returns the status written. Raises SpecError or KubeError."""
+        meta = body["metadata"]
+        async with self._lock(meta["namespace"], meta["name"]):
+            if self._skip(body):
+                return dict(body.get("status") or {})
+            return await self._reconcile(body)
+
+    async def nudge(self, name: str, namespace: str) -> None:
+        """Re-reconcile a resource after one of its children changed; no-op if it is gone or going."""
+        key = (namespace, name)
+        if key in self._queued:  # a run is already waiting and will see this change too
+            return
+        self._queued.add(key)
+        try:
+            async with self._lock(namespace, name):
+                self._queued.discard(key)
+                body = await self.api.get(c.KIND, name, namespace)
+                if body is None or self._skip(body):
+                    return
+                await self._reconcile(body)
+        except (SpecError, KubeError) as exc:
+            log.warning(
+                "reconcile after a child changed failed", name=name, namespace=namespace, error=str(exc)
+            )
+        finally:
+            self._queued.discard(key)
+
+    async def _reconcile(self, body: Mapping[str, Any]) -> Obj:
+        owner = Owner.of(body)
+        generation = int(body["metadata"].get("generation") or 0)
+        old_status = body.get("status")
+        now = self._clock()
+        try:
+            spec = parse_spec(body.get("spec"), owner.name)
+        except SpecError as exc:
+            await self._write_status(
+                owner,
+                Observation(generation, error_reason="InvalidSpec", error_message=str(exc)),
+                old_status,
+            )
+            raise
+        url = endpoint(owner, spec)
+        try:
+            cert, waiting = await self._certificate(owner, spec, now)
+            objects = render(body, cert)
+            applied: dict[Key, Obj] = {}
+            for obj in objects:
+                applied[object_key(obj)] = await self.api.apply(obj)
+            await self._prune(owner, {object_key(o) for o in objects})
+        except KubeError as exc:
+            await self._write_status(
+                owner,
+                Observation(
+                    generation,
+                    endpoint=url,
+                    replicas=spec.replicas,
+                    error_reason="ApplyFailed",
+                    error_message=str(exc),
+                ),
+                old_status,
+            )
+            raise
+        ready, updated, current = deployment_progress(
+            applied.get(("Deployment", owner.namespace, owner.name))
+        )
+        observation = Observation(
+            generation,
+            endpoint=url,
+            replicas=spec.replicas,
+            ready_replicas=ready,
+            updated_replicas=updated,
+            rollout_current=current,
+            tls_not_after=cert.not_after if cert is not None else None,
+            waiting_for=waiting,
+        )
+        status = await self._write_status(owner, observation, old_status)
+        log.info(
+            "reconciled",
+            name=owner.name,
+            namespace=owner.namespace,
+            objects=len(objects),
+            ready=observation.ready,
+            ready_replicas=ready,
+        )
+        return status
+
+    async def _certificate(
+        self, owner: Owner, spec: ArgoMCPServerSpec, now: datetime
+    ) -> tuple[ServingCert | None, str | None]:
+        """The certificate to serve, and what we are waiting for if it is not there yet."""
+        if spec.tls.mode == "disabled":
+            return None, None
+        if spec.tls.mode == "secretRef":
+            assert spec.tls.secret_name is not None
+            secret = await self.api.get("Secret", spec.tls.secret_name, owner.namespace)
+            cert = ServingCert.from_secret_data((secret or {}).get("data"))
+            if cert is None:
+                return (
+                    None,
+                    f"waiting for kubernetes.io/tls Secret {spec.tls.secret_name} (spec.tls.secretName)",
+                )
+            return cert, None
+        secret = await self.api.get("Secret", f"{owner.name}-tls", owner.namespace)
+        current = ServingCert.from_secret_data((secret or {}).get("data"))
+        if not needs_renewal(
+            current, owner.name, owner.namespace, parse_duration(spec.tls.renew_before), now
+        ):
+            return current, None
+        fresh = issue(owner.name, owner.namespace, parse_duration(spec.tls.duration), now)
+        log.info(
+            "issued serving certificate",
+            name=owner.name,
+            namespace=owner.namespace,
+            renewed=current is not None,
+            not_after=fresh.not_after.isoformat(),
+        )
+        return fresh, None
+
+    async def _prune(self, owner: Owner, wanted: set[Key]) -> None:
+        selector = owner_selector(owner.name, owner.namespace)
+        for kind in PRUNABLE:
+            for item in await self.api.list(kind, selector):
+                key = (kind, item["metadata"].get("namespace"), item["metadata"]["name"])
+                if key not in wanted:
+                    log.info("pruning", kind=kind, object=f"{key[1] or ''}/{key[2]}", owner=owner.name)
+                    await self.api.delete(kind, key[2], key[1])
+        if ("Secret", owner.namespace, f"{owner.name}-tls") not in wanted:
+            await self._delete_own_tls_secret(owner.name, owner.namespace)
+
+    async def _delete_own_tls_secret(self, name: str, namespace: str) -> None:
+        """Delete ``<name>-tls`` if this operator made it for this resource (never a user's Secret)."""
+        secret = await self.api.get("Secret", f"{name}-tls", namespace)
+        found = ((secret or {}).get("metadata") or {}).get("labels") or {}
+        if found.get(c.LABEL_MANAGED_BY) == c.MANAGED_BY and found.get(c.LABEL_OWNER_NAME) == name:
+            log.info("pruning", kind="Secret", object=f"{namespace}/{name}-tls", owner=name)
+            await self.api.delete("Secret", f"{name}-tls", namespace)
+
+    async def _write_status(
+        self, owner: Owner, obs: Observation, old_status: Mapping[str, Any] | None
+    ) -> Obj:
+        status = build_status(obs, old_status, self._clock())
+        try:
+            await self.api.patch_status(owner.name, owner.namespace, status)
+        except KubeError as exc:
+            if exc.status != 404:  # the resource went away meanwhile: nothing to report to
+                raise
+        return status
+
+    async def cleanup(self, name: str, namespace: str, uid: str = "") -> None:
+        """Delete every child, including those an owner reference cannot reach (other namespaces, cluster)."""
+        if uid:
+            self._deleted.add(uid)
+        selector = owner_selector(name, namespace)
+        async with self._lock(namespace, name):
+            for kind, cluster_wide in CLEANUP:
+                for item in await self.api.list(kind, selector, None if cluster_wide else namespace):
+                    await self.api.delete(kind, item["metadata"]["name"], item["metadata"].get("namespace"))
+            await self._delete_own_tls_secret(name, namespace)
+        log.info("deleted children", name=name, namespace=namespace)

@@ -1,0 +1,353 @@
+"""Render an ``ArgoMCPServer`` into the Kubernetes objects that make up its endpoint; pure, no cluster access.
+
+The handlers apply exactly what this returns, so everything the operator creates is unit-tested from a spec.
+The Helm chart renders the same objects for the same settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from argo_mcp_operator import constants as c
+from argo_mcp_operator.rbac import cluster_workflow_template_rules, namespace_rules
+from argo_mcp_operator.spec import ArgoMCPServerSpec, parse_spec
+from argo_mcp_operator.tls import ServingCert
+
+Obj = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Owner:
+    """What the renderer needs to know about the custom resource itself."""
+
+    name: str
+    namespace: str
+    uid: str
+
+    @classmethod
+    def of(cls, cr: Mapping[str, Any]) -> Owner:
+        meta = cr["metadata"]
+        return cls(name=meta["name"], namespace=meta["namespace"], uid=meta.get("uid", ""))
+
+    def reference(self) -> Obj:
+        return {
+            "apiVersion": c.API_VERSION,
+            "kind": c.KIND,
+            "name": self.name,
+            "uid": self.uid,
+            "controller": True,
+            "blockOwnerDeletion": True,
+        }
+
+
+def selector_labels(name: str) -> dict[str, str]:
+    """The labels the Deployment and the Service select pods by (immutable once applied)."""
+    return {c.LABEL_NAME: c.APP_NAME, c.LABEL_INSTANCE: name}
+
+
+def labels(owner: Owner) -> dict[str, str]:
+    """Labels on every child: the recommended ones plus the owner's coordinates, used to find them again."""
+    return {
+        **selector_labels(owner.name),
+        c.LABEL_MANAGED_BY: c.MANAGED_BY,
+        c.LABEL_COMPONENT: c.COMPONENT,
+        c.LABEL_OWNER_NAME: owner.name,
+        c.LABEL_OWNER_NAMESPACE: owner.namespace,
+    }
+
+
+def _meta(owner: Owner, name: str, namespace: str | None) -> Obj:
+    """Metadata of a child; only objects in the owner's own namespace can carry an owner reference."""
+    meta: Obj = {"name": name, "labels": labels(owner)}
+    if namespace is not None:
+        meta["namespace"] = namespace
+    if namespace == owner.namespace and owner.uid:
+        meta["ownerReferences"] = [owner.reference()]
+    return meta
+
+
+def endpoint(owner: Owner, spec: ArgoMCPServerSpec) -> str:
+    """The in-cluster URL of the MCP endpoint, as reported in status."""
+    scheme = "http" if spec.tls.mode == "disabled" else "https"
+    return f"{scheme}://{owner.name}.{owner.namespace}.svc:{spec.service.port}/mcp"
+
+
+def tls_secret_name(owner: Owner, spec: ArgoMCPServerSpec) -> str | None:
+    """The Secret the server's certificate is read from, or None when TLS is disabled."""
+    if spec.tls.mode == "disabled":
+        return None
+    if spec.tls.mode == "secretRef":
+        assert spec.tls.secret_name is not None  # enforced by the spec model
+        return spec.tls.secret_name
+    return f"{owner.name}-tls"
+
+
+def server_args(owner: Owner, spec: ArgoMCPServerSpec) -> list[str]:
+    """The argo-mcp command line (the container's args; the image's entry point is ``argo-mcp``)."""
+    args = [
+        "--host", "0.0.0.0",
+        "--port", str(spec.service.port),
+        "--argo-server-url", spec.argo_server.url,
+        "--argo-auth-mode", "k8s-service-account",
+        "--argo-token-file", c.ARGO_TOKEN_FILE,
+        "--argo-default-namespace", spec.effective_default_namespace(owner.namespace),
+        "--namespaces", ",".join(spec.target_namespaces(owner.namespace)),
+    ]  # fmt: skip
+    if spec.mode == "read-only":
+        args.append("--read-only")
+    elif spec.mode == "operate":
+        args.append("--disable-destructive")
+    if spec.argo_server.insecure_skip_tls_verify:
+        args.append("--argo-insecure-skip-tls-verify")
+    if spec.argo_server.ca_secret_ref is not None:
+        args += ["--argo-ca-file", f"{c.ARGO_CA_DIR}/{spec.argo_server.ca_secret_ref.key}"]
+    if spec.tls.mode != "disabled":
+        args += ["--tls-cert", f"{c.TLS_DIR}/tls.crt", "--tls-key", f"{c.TLS_DIR}/tls.key"]
+    if spec.inbound_auth.mode == "kubernetes":
+        args += ["--auth-inbound", "kubernetes", "--inbound-audience", spec.inbound_auth.audience]
+    else:
+        args += ["--auth-inbound", "none"]
+    args += ["--artifact-dir", c.ARTIFACT_DIR, "--log-level", "info"]
+    return args
+
+
+def _service_account(owner: Owner) -> Obj:
+    return {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": _meta(owner, owner.name, owner.namespace),
+        # The pod gets exactly the tokens it needs through projected volumes, never the legacy automount.
+        "automountServiceAccountToken": False,
+    }
+
+
+def _subject(owner: Owner) -> Obj:
+    return {"kind": "ServiceAccount", "name": owner.name, "namespace": owner.namespace}
+
+
+def _namespace_rbac(owner: Owner, spec: ArgoMCPServerSpec) -> list[Obj]:
+    objects: list[Obj] = []
+    rules = namespace_rules(spec.mode, spec.artifact_repository_secrets)
+    for namespace in spec.target_namespaces(owner.namespace):
+        objects.append(
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "Role",
+                "metadata": _meta(owner, owner.name, namespace),
+                "rules": rules,
+            }
+        )
+        objects.append(
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "RoleBinding",
+                "metadata": _meta(owner, owner.name, namespace),
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": owner.name},
+                "subjects": [_subject(owner)],
+            }
+        )
+    return objects
+
+
+def _cluster_role_binding(owner: Owner, suffix: str, cluster_role: str) -> Obj:
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": _meta(owner, f"{owner.namespace}-{owner.name}-{suffix}", None),
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": cluster_role},
+        "subjects": [_subject(owner)],
+    }
+
+
+def cwt_reader_cluster_role() -> Obj:
+    """The ClusterRole every server shares for ClusterWorkflowTemplates; it belongs to no single server."""
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": {
+            "name": c.CWT_READER_CLUSTER_ROLE,
+            "labels": {
+                c.LABEL_NAME: c.APP_NAME,
+                c.LABEL_MANAGED_BY: c.MANAGED_BY,
+                c.LABEL_COMPONENT: c.COMPONENT,
+            },
+        },
+        "rules": cluster_workflow_template_rules(),
+    }
+
+
+def _tls_secret(owner: Owner, cert: ServingCert) -> Obj:
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": _meta(owner, f"{owner.name}-tls", owner.namespace),
+        "type": "kubernetes.io/tls",
+        "data": cert.secret_data(),
+    }
+
+
+def _service(owner: Owner, spec: ArgoMCPServerSpec) -> Obj:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _meta(owner, owner.name, owner.namespace),
+        "spec": {
+            "type": "ClusterIP",
+            "selector": selector_labels(owner.name),
+            "ports": [
+                {"name": c.PORT_NAME, "port": spec.service.port, "targetPort": c.PORT_NAME, "protocol": "TCP"}
+            ],
+        },
+    }
+
+
+def _volumes(owner: Owner, spec: ArgoMCPServerSpec) -> tuple[list[Obj], list[Obj]]:
+    """Volumes and their mounts: the Argo token, the kube API token (inbound auth), TLS, the Argo CA, /tmp."""
+    token_source: Obj = {"path": "token", "expirationSeconds": spec.service_account.token_expiration_seconds}
+    if spec.service_account.audience:
+        token_source["audience"] = spec.service_account.audience
+    volumes: list[Obj] = [
+        {"name": "argo-token", "projected": {"sources": [{"serviceAccountToken": token_source}]}},
+    ]
+    mounts: list[Obj] = [{"name": "argo-token", "mountPath": c.ARGO_TOKEN_DIR, "readOnly": True}]
+    if spec.inbound_auth.mode == "kubernetes":
+        # TokenReview and SubjectAccessReview calls go to the API server with the server's own identity, so it
+        # needs the in-cluster credentials that automount would give (token for the API server's audience, the
+        # cluster CA, the namespace), mounted only in this mode.
+        volumes.append(
+            {
+                "name": "kube-api-access",
+                "projected": {
+                    "sources": [
+                        {"serviceAccountToken": {"path": "token", "expirationSeconds": 3607}},
+                        {
+                            "configMap": {
+                                "name": "kube-root-ca.crt",
+                                "items": [{"key": "ca.crt", "path": "ca.crt"}],
+                            }
+                        },
+                        {
+                            "downwardAPI": {
+                                "items": [
+                                    {"path": "namespace", "fieldRef": {"fieldPath": "metadata.namespace"}}
+                                ]
+                            }
+                        },
+                    ]
+                },
+            }
+        )
+        mounts.append({"name": "kube-api-access", "mountPath": c.KUBE_API_TOKEN_DIR, "readOnly": True})
+    secret_name = tls_secret_name(owner, spec)
+    if secret_name is not None:
+        volumes.append({"name": "tls", "secret": {"secretName": secret_name}})
+        mounts.append({"name": "tls", "mountPath": c.TLS_DIR, "readOnly": True})
+    ca_ref = spec.argo_server.ca_secret_ref
+    if ca_ref is not None:
+        volumes.append(
+            {
+                "name": "argo-ca",
+                "secret": {"secretName": ca_ref.name, "items": [{"key": ca_ref.key, "path": ca_ref.key}]},
+            }
+        )
+        mounts.append({"name": "argo-ca", "mountPath": c.ARGO_CA_DIR, "readOnly": True})
+    volumes.append({"name": "tmp", "emptyDir": {}})
+    mounts.append({"name": "tmp", "mountPath": "/tmp"})
+    return volumes, mounts
+
+
+def _probe(path: str, scheme: str, period: int) -> Obj:
+    return {
+        "httpGet": {"path": path, "port": c.PORT_NAME, "scheme": scheme},
+        "periodSeconds": period,
+        "timeoutSeconds": 3,
+        "failureThreshold": 3,
+    }
+
+
+def _deployment(owner: Owner, spec: ArgoMCPServerSpec, cert: ServingCert | None) -> Obj:
+    volumes, mounts = _volumes(owner, spec)
+    scheme = "HTTP" if spec.tls.mode == "disabled" else "HTTPS"
+    annotations = dict(spec.pod_annotations or {})
+    if cert is not None and spec.tls.mode != "disabled":
+        annotations[c.ANNOTATION_TLS_CHECKSUM] = cert.checksum
+    pod_labels = {k: v for k, v in labels(owner).items() if not k.startswith("argo-mcp.io/")}
+    container: Obj = {
+        "name": c.CONTAINER_NAME,
+        "image": spec.image or c.DEFAULT_IMAGE,
+        "imagePullPolicy": "IfNotPresent",
+        "args": server_args(owner, spec),
+        "ports": [{"name": c.PORT_NAME, "containerPort": spec.service.port, "protocol": "TCP"}],
+        "livenessProbe": _probe("/healthz", scheme, 10),
+        "readinessProbe": _probe("/readyz", scheme, 5),
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "runAsUser": c.RUN_AS_USER,
+            "runAsGroup": c.RUN_AS_USER,
+            "capabilities": {"drop": ["ALL"]},
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "volumeMounts": mounts,
+    }
+    if spec.resources is not None:
+        container["resources"] = spec.resources.model_dump(exclude_none=True)
+    pod_spec: Obj = {
+        "serviceAccountName": owner.name,
+        "automountServiceAccountToken": False,
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": c.RUN_AS_USER,
+            "runAsGroup": c.RUN_AS_USER,
+            "fsGroup": c.RUN_AS_USER,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "containers": [container],
+        "volumes": volumes,
+    }
+    if spec.node_selector:
+        pod_spec["nodeSelector"] = dict(spec.node_selector)
+    if spec.tolerations:
+        pod_spec["tolerations"] = [dict(t) for t in spec.tolerations]
+    if spec.affinity:
+        pod_spec["affinity"] = dict(spec.affinity)
+    template_meta: Obj = {"labels": pod_labels}
+    if annotations:
+        template_meta["annotations"] = annotations
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _meta(owner, owner.name, owner.namespace),
+        "spec": {
+            "replicas": spec.replicas,
+            "selector": {"matchLabels": selector_labels(owner.name)},
+            "template": {"metadata": template_meta, "spec": pod_spec},
+        },
+    }
+
+
+def render(cr: Mapping[str, Any], cert: ServingCert | None = None) -> list[Obj]:
+    """Every object the resource needs, in apply order (identity and RBAC before the workload).
+
+    ``cert`` is the serving certificate: required for ``tls.mode: self-signed`` (the handler issues or reuses
+    it, keeping this function pure); optional for ``secretRef``, only for the pod template checksum.
+    """
+    owner = Owner.of(cr)
+    spec = parse_spec(cr.get("spec"), owner.name)
+    if spec.tls.mode == "self-signed" and cert is None:
+        raise ValueError("tls.mode self-signed needs the serving certificate to render its Secret")
+    objects: list[Obj] = [_service_account(owner), *_namespace_rbac(owner, spec)]
+    if spec.cluster_workflow_templates:
+        objects.append(cwt_reader_cluster_role())
+        objects.append(_cluster_role_binding(owner, "cwt", c.CWT_READER_CLUSTER_ROLE))
+    if spec.inbound_auth.mode == "kubernetes":
+        objects.append(_cluster_role_binding(owner, "auth-delegator", c.AUTH_DELEGATOR_CLUSTER_ROLE))
+    if spec.tls.mode == "self-signed":
+        assert cert is not None
+        objects.append(_tls_secret(owner, cert))
+    objects.append(_service(owner, spec))
+    objects.append(_deployment(owner, spec, cert))
+    return objects

@@ -1,0 +1,366 @@
+"""The ``ArgoMCPServer`` spec as pydantic models: the one source of truth for the CRD schema and validation.
+
+Each cross-field rule is written twice on purpose, from one message: as a CEL ``x-kubernetes-validations``
+rule in the generated CRD (so the API server rejects a bad object before the operator sees it) and as a
+pydantic validator (so the operator never acts on an object stored before a rule existed, and so the rules
+are unit-testable without a cluster).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+DNS1123_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+# Go duration strings restricted to whole hours, minutes and seconds (enough for a certificate lifetime);
+# CEL's duration() accepts every string this pattern accepts.
+DURATION_PATTERN = r"^([0-9]+h)?([0-9]+m)?([0-9]+s)?$"
+_DURATION_RE = re.compile(r"^(?:(?P<h>[0-9]+)h)?(?:(?P<m>[0-9]+)m)?(?:(?P<s>[0-9]+)s)?$")
+
+Mode = Literal["read-only", "operate", "full"]
+TLSMode = Literal["self-signed", "secretRef", "disabled"]
+InboundMode = Literal["none", "kubernetes"]
+
+# An arbitrary Kubernetes object we pass through untouched (affinity, a toleration).
+KubeObject = Annotated[
+    dict[str, Any], WithJsonSchema({"type": "object", "x-kubernetes-preserve-unknown-fields": True})
+]
+IntOrString = Annotated[int | str, WithJsonSchema({"x-kubernetes-int-or-string": True})]
+
+# Messages shared by the CEL rules and the pydantic validators.
+MSG_URL = "argoServer.url must be an http:// or https:// URL"
+MSG_CA_AND_INSECURE = "argoServer.caSecretRef and argoServer.insecureSkipTLSVerify are mutually exclusive"
+MSG_SECRET_NAME = "tls.secretName is required when tls.mode is secretRef"
+MSG_RENEW_BEFORE = "tls.renewBefore must be shorter than tls.duration"
+MSG_DEFAULT_NS = "defaultNamespace must be one of namespaces"
+MSG_NAME = "metadata.name must be a DNS-1035 label of at most 63 characters (it names the Service)"
+
+
+def _rules(*rules: tuple[str, str]) -> dict[str, Any]:
+    return {"x-kubernetes-validations": [{"rule": rule, "message": message} for rule, message in rules]}
+
+
+def parse_duration(value: str) -> timedelta:
+    """Parse the Go-style durations the spec accepts (``2160h``, ``90m``, ``1h30m``, ``45s``)."""
+    match = _DURATION_RE.match(value)
+    if not value or match is None:
+        raise ValueError(f"invalid duration {value!r}: use hours, minutes and seconds such as 2160h or 1h30m")
+    parts = {k: int(v) for k, v in match.groupdict(default="0").items()}
+    return timedelta(hours=parts["h"], minutes=parts["m"], seconds=parts["s"])
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel, validate_by_name=True, validate_by_alias=True, extra="ignore", frozen=True
+    )
+
+
+class SecretKeyRef(_Model):
+    """A key in a Secret in the ArgoMCPServer's namespace."""
+
+    name: str = Field(min_length=1, max_length=253, pattern=DNS1123_SUBDOMAIN, description="Secret name.")
+    key: str = Field("ca.crt", min_length=1, max_length=253, description="Key inside the Secret.")
+
+
+class ArgoServerSpec(_Model):
+    """How the server reaches the Argo Workflows API server."""
+
+    model_config = ConfigDict(
+        json_schema_extra=_rules(
+            ("self.url.startsWith('http://') || self.url.startsWith('https://')", MSG_URL),
+            ("!(has(self.caSecretRef) && self.insecureSkipTLSVerify)", MSG_CA_AND_INSECURE),
+        )
+    )
+
+    url: str = Field(max_length=2048, description="Argo Server URL, e.g. https://argo-server.argo.svc:2746.")
+    insecure_skip_tls_verify: bool = Field(
+        False,
+        alias="insecureSkipTLSVerify",
+        description="Skip TLS verification of the Argo Server (debug only).",
+    )
+    ca_secret_ref: SecretKeyRef | None = Field(
+        None, description="Secret holding the CA bundle that signed the Argo Server's certificate."
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(MSG_URL)
+        return value
+
+    @model_validator(mode="after")
+    def _ca_or_insecure(self) -> ArgoServerSpec:
+        if self.ca_secret_ref is not None and self.insecure_skip_tls_verify:
+            raise ValueError(MSG_CA_AND_INSECURE)
+        return self
+
+
+class TLSSpec(_Model):
+    """Serving certificate of the MCP endpoint."""
+
+    model_config = ConfigDict(
+        json_schema_extra=_rules(
+            ("!has(self.mode) || self.mode != 'secretRef' || has(self.secretName)", MSG_SECRET_NAME),
+            (
+                "!has(self.renewBefore) || !has(self.duration)"
+                " || duration(self.renewBefore) < duration(self.duration)",
+                MSG_RENEW_BEFORE,
+            ),
+        )
+    )
+
+    mode: TLSMode = Field(
+        "self-signed",
+        description=(
+            "self-signed: the operator issues and renews a certificate for the Service's DNS names; "
+            "secretRef: use the kubernetes.io/tls Secret named by secretName (e.g. from cert-manager); "
+            "disabled: plain HTTP."
+        ),
+    )
+    secret_name: str | None = Field(
+        None,
+        min_length=1,
+        max_length=253,
+        pattern=DNS1123_SUBDOMAIN,
+        description="kubernetes.io/tls Secret to serve with (tls.mode secretRef).",
+    )
+    duration: str = Field(
+        "2160h",
+        min_length=2,
+        max_length=32,
+        pattern=DURATION_PATTERN,
+        description="Lifetime of a self-signed certificate.",
+    )
+    renew_before: str = Field(
+        "360h",
+        min_length=2,
+        max_length=32,
+        pattern=DURATION_PATTERN,
+        description="Renew a self-signed certificate this long before it expires.",
+    )
+
+    @field_validator("duration", "renew_before")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TLSSpec:
+        if self.mode == "secretRef" and not self.secret_name:
+            raise ValueError(MSG_SECRET_NAME)
+        if parse_duration(self.renew_before) >= parse_duration(self.duration):
+            raise ValueError(MSG_RENEW_BEFORE)
+        return self
+
+
+class ServiceSpec(_Model):
+    """The ClusterIP Service in front of the server."""
+
+    port: int = Field(8081, ge=1, le=65535, description="Service and container port, named mcp.")
+
+
+class ServiceAccountSpec(_Model):
+    """The projected token the server presents to the Argo Server."""
+
+    token_expiration_seconds: int = Field(
+        3600, ge=600, le=4294967296, description="Lifetime of the projected token; the kubelet rotates it."
+    )
+    audience: str | None = Field(
+        None,
+        min_length=1,
+        max_length=253,
+        description="Audience of the projected token; unset means the API server's default audience.",
+    )
+
+
+class InboundAuthSpec(_Model):
+    """Who may call the MCP endpoint."""
+
+    mode: InboundMode = Field(
+        "kubernetes",
+        description=(
+            "kubernetes: callers present a token checked with TokenReview; none: anyone who can connect."
+        ),
+    )
+    audience: str = Field(
+        "argo-mcp", min_length=1, max_length=253, description="Audience callers' tokens must carry."
+    )
+
+
+class ResourceRequirements(_Model):
+    """Container resource requests and limits."""
+
+    limits: dict[str, IntOrString] | None = None
+    requests: dict[str, IntOrString] | None = None
+
+
+def _defaults(model: type[_Model]) -> dict[str, Any]:
+    """A CRD default for an omitted sub-object, spelled out in full: the API server checks a default against
+    the object's CEL rules as it stands, without first applying the defaults of its fields."""
+    return {"default": model().model_dump(mode="json", by_alias=True, exclude_none=True)}
+
+
+class ArgoMCPServerSpec(_Model):
+    """Desired state of one argo-mcp endpoint."""
+
+    model_config = ConfigDict(
+        json_schema_extra=_rules(
+            (
+                "!has(self.namespaces) || !has(self.defaultNamespace)"
+                " || self.defaultNamespace in self.namespaces",
+                MSG_DEFAULT_NS,
+            ),
+        )
+    )
+
+    argo_server: ArgoServerSpec
+    default_namespace: str | None = Field(
+        None,
+        min_length=1,
+        max_length=63,
+        pattern=DNS1123_LABEL,
+        description=(
+            "Namespace a tool call uses when it names none. Default: this resource's namespace when it is "
+            "one of namespaces, else the first of namespaces."
+        ),
+    )
+    namespaces: list[Annotated[str, Field(min_length=1, max_length=63, pattern=DNS1123_LABEL)]] | None = (
+        Field(
+            None,
+            min_length=1,
+            max_length=256,
+            json_schema_extra={"x-kubernetes-list-type": "set"},
+            description=(
+                "Namespaces the server may act in (Role + RoleBinding in each). "
+                "Default: this resource's namespace."
+            ),
+        )
+    )
+    mode: Mode = Field(
+        "read-only",
+        description="read-only, operate (no destructive tools) or full: the exposed tools and RBAC verbs.",
+    )
+    image: str | None = Field(
+        None,
+        min_length=1,
+        max_length=512,
+        description="Server image. Default: the operator's matching release.",
+    )
+    replicas: int = Field(1, ge=1, le=100, description="Server replicas.")
+    resources: ResourceRequirements | None = None
+    node_selector: dict[str, str] | None = None
+    tolerations: list[KubeObject] | None = None
+    affinity: KubeObject | None = None
+    pod_annotations: dict[str, str] | None = None
+    tls: TLSSpec = Field(default_factory=TLSSpec, json_schema_extra=_defaults(TLSSpec))
+    service: ServiceSpec = Field(default_factory=ServiceSpec, json_schema_extra=_defaults(ServiceSpec))
+    service_account: ServiceAccountSpec = Field(
+        default_factory=ServiceAccountSpec, json_schema_extra=_defaults(ServiceAccountSpec)
+    )
+    inbound_auth: InboundAuthSpec = Field(
+        default_factory=InboundAuthSpec, json_schema_extra=_defaults(InboundAuthSpec)
+    )
+    artifact_repository_secrets: list[
+        Annotated[str, Field(min_length=1, max_length=253, pattern=DNS1123_SUBDOMAIN)]
+    ] = Field(
+        default_factory=list,
+        max_length=64,
+        json_schema_extra={"x-kubernetes-list-type": "set"},
+        description=(
+            "Secrets the artifact repository uses, in each target namespace: the server's identity may get "
+            "exactly these (artifact downloads in Argo's client auth mode read them with the caller's token)."
+        ),
+    )
+    cluster_workflow_templates: bool = Field(
+        True, description="Bind a ClusterRole that lets the server read ClusterWorkflowTemplates."
+    )
+
+    def target_namespaces(self, own_namespace: str) -> list[str]:
+        """The namespaces this server acts in: the listed ones, or the resource's own."""
+        return list(self.namespaces) if self.namespaces else [own_namespace]
+
+    def effective_default_namespace(self, own_namespace: str) -> str:
+        """The namespace a tool call without one uses; always one of the target namespaces."""
+        if self.default_namespace:
+            return self.default_namespace
+        targets = self.target_namespaces(own_namespace)
+        return own_namespace if own_namespace in targets else targets[0]
+
+    @model_validator(mode="after")
+    def _default_in_namespaces(self) -> ArgoMCPServerSpec:
+        if self.namespaces and self.default_namespace and self.default_namespace not in self.namespaces:
+            raise ValueError(MSG_DEFAULT_NS)
+        return self
+
+
+class Condition(_Model):
+    """A standard Kubernetes condition."""
+
+    type: str
+    status: Literal["True", "False", "Unknown"]
+    reason: str
+    message: str
+    last_transition_time: str
+    observed_generation: int | None = None
+
+
+class TLSStatus(_Model):
+    """What is known about the certificate being served."""
+
+    not_after: str | None = Field(None, description="Expiry of the serving certificate (RFC 3339).")
+
+
+class ArgoMCPServerStatus(_Model):
+    """Observed state, written by the operator."""
+
+    observed_generation: int | None = None
+    conditions: list[Condition] | None = Field(
+        None, json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"]}
+    )
+    endpoint: str | None = Field(None, description="In-cluster URL of the MCP endpoint.")
+    ready_replicas: int | None = None
+    tls: TLSStatus | None = None
+
+
+class SpecError(ValueError):
+    """A spec the operator refuses; each problem names its field (``spec.tls.secretName: ...``)."""
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    """``("tls", "secretName")`` -> ``spec.tls.secretName`` (pydantic reports locations by alias)."""
+    path = "spec"
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def parse_spec(raw: Any, name: str | None = None) -> ArgoMCPServerSpec:
+    """Validate a CR's spec, turning pydantic's errors into one readable message that names each field."""
+    problems: list[str] = []
+    if name is not None and (len(name) > 63 or not re.match(r"^[a-z]([-a-z0-9]*[a-z0-9])?$", name)):
+        problems.append(MSG_NAME)
+    try:
+        spec = ArgoMCPServerSpec.model_validate(raw if raw is not None else {})
+    except ValidationError as exc:
+        for error in exc.errors():
+            message = str(error["msg"]).removeprefix("Value error, ")
+            problems.append(f"{_location(tuple(error['loc']))}: {message}")
+        raise SpecError("; ".join(problems)) from None
+    if problems:
+        raise SpecError("; ".join(problems))
+    return spec

@@ -1,0 +1,184 @@
+"""Serving certificates for the MCP endpoint: issue, inspect and decide when to renew.
+
+A self-signed leaf alone is a poor trust anchor (strict X.509 verification, as in Python 3.13's default
+context, rejects a CA:FALSE self-signed certificate used as a CA), so the operator makes a small private CA
+per server and a leaf signed by it, both ECDSA P-256. The Secret carries ``ca.crt`` next to ``tls.crt`` and
+``tls.key`` so in-cluster clients can trust the endpoint by mounting that one key.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+# Tolerate clocks that lag the operator's by a few minutes.
+BACKDATE = timedelta(minutes=5)
+
+
+def service_dns_names(name: str, namespace: str) -> list[str]:
+    """The names a client inside the cluster may use for the Service."""
+    return [name, f"{name}.{namespace}", f"{name}.{namespace}.svc", f"{name}.{namespace}.svc.cluster.local"]
+
+
+@dataclass(frozen=True)
+class ServingCert:
+    """PEM material served by the endpoint (``ca_pem`` is empty when the user's Secret has no ``ca.crt``)."""
+
+    cert_pem: bytes
+    key_pem: bytes
+    ca_pem: bytes = b""
+
+    @property
+    def certificate(self) -> x509.Certificate:
+        return x509.load_pem_x509_certificate(self.cert_pem)
+
+    @property
+    def not_after(self) -> datetime:
+        return self.certificate.not_valid_after_utc
+
+    @property
+    def dns_names(self) -> list[str]:
+        try:
+            san = self.certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+        except x509.ExtensionNotFound:
+            return []
+        return san.value.get_values_for_type(x509.DNSName)
+
+    @property
+    def checksum(self) -> str:
+        """Digest put on the pod template so that a new certificate rolls the Deployment."""
+        return hashlib.sha256(self.cert_pem + self.key_pem).hexdigest()
+
+    def secret_data(self) -> dict[str, str]:
+        """The base64 ``data`` of a kubernetes.io/tls Secret."""
+        data = {"tls.crt": self.cert_pem, "tls.key": self.key_pem}
+        if self.ca_pem:
+            data["ca.crt"] = self.ca_pem
+        return {key: base64.b64encode(value).decode() for key, value in data.items()}
+
+    @classmethod
+    def from_secret_data(cls, data: Mapping[str, str] | None) -> ServingCert | None:
+        """Read a Secret's ``data``; ``None`` when it is missing a key or holds no parsable certificate."""
+        if not data or "tls.crt" not in data or "tls.key" not in data:
+            return None
+        try:
+            cert = cls(
+                cert_pem=base64.b64decode(data["tls.crt"]),
+                key_pem=base64.b64decode(data["tls.key"]),
+                ca_pem=base64.b64decode(data.get("ca.crt", "")),
+            )
+            cert.certificate  # noqa: B018 - parse now so a corrupt Secret is treated as absent
+        except ValueError:
+            return None
+        return cert
+
+
+def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def issue(name: str, namespace: str, duration: timedelta, now: datetime | None = None) -> ServingCert:
+    """Make a private CA and a serving certificate for the Service's DNS names, valid for ``duration``."""
+    now = now or datetime.now(UTC)
+    not_before, not_after = now - BACKDATE, now + duration
+    names = service_dns_names(name, namespace)
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"argo-mcp {namespace}/{name} CA")])
+    ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
+    ca_cert = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(ca_ski, critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[2])]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    return ServingCert(
+        cert_pem=leaf.public_bytes(serialization.Encoding.PEM),
+        key_pem=_pem_key(key),
+        ca_pem=ca_cert.public_bytes(serialization.Encoding.PEM),
+    )
+
+
+def needs_renewal(
+    cert: ServingCert | None,
+    name: str,
+    namespace: str,
+    renew_before: timedelta,
+    now: datetime | None = None,
+) -> bool:
+    """True when there is no usable certificate, it does not cover the Service's names, or it is due.
+
+    Due means ``now > NotAfter - renewBefore``.
+    """
+    if cert is None:
+        return True
+    now = now or datetime.now(UTC)
+    if set(cert.dns_names) != set(service_dns_names(name, namespace)):
+        return True
+    return now > cert.not_after - renew_before
+
+
+def rfc3339(moment: datetime) -> str:
+    """Kubernetes' timestamp format (second precision, ``Z``)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,364 @@
+"""The reconcile loop against an in-memory API that keeps objects the way the API server would."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from argo_mcp_operator import constants as c
+from argo_mcp_operator.kube import KubeError
+from argo_mcp_operator.reconcile import Reconciler
+from argo_mcp_operator.spec import SpecError
+from argo_mcp_operator.tls import ServingCert, issue
+from kubernetes_asyncio.client.exceptions import ApiException
+
+Obj = dict[str, Any]
+Key = tuple[str, str | None, str]
+URL = "https://argo-server.argo.svc:2746"
+
+
+class FakeApi:
+    """Objects by (kind, namespace, name); apply replaces what the field manager owns and keeps status."""
+
+    def __init__(self) -> None:
+        self.objects: dict[Key, Obj] = {}
+        self.calls: list[tuple[str, Key]] = []
+        self.statuses: list[Obj] = []
+        self.fail_apply: str | None = None
+
+    @staticmethod
+    def key(obj: Obj) -> Key:
+        return obj["kind"], obj["metadata"].get("namespace"), obj["metadata"]["name"]
+
+    async def apply(self, obj: Obj) -> Obj:
+        key = self.key(obj)
+        self.calls.append(("apply", key))
+        await asyncio.sleep(0)  # yield like a real request, so concurrent runs interleave
+        if self.fail_apply == obj["kind"]:
+            raise KubeError(f"apply {obj['kind']}", ApiException(status=403, reason="Forbidden"))
+        stored = copy.deepcopy(obj)
+        previous = self.objects.get(key)
+        generation = 1
+        if previous is not None:
+            generation = previous["metadata"]["generation"]
+            if previous.get("spec") != obj.get("spec"):
+                generation += 1
+            if "status" in previous:
+                stored["status"] = previous["status"]
+        stored["metadata"]["generation"] = generation
+        self.objects[key] = stored
+        return copy.deepcopy(stored)
+
+    async def get(self, kind: str, name: str, namespace: str | None) -> Obj | None:
+        found = self.objects.get((kind, namespace, name))
+        return copy.deepcopy(found) if found else None
+
+    async def list(self, kind: str, label_selector: str, namespace: str | None = None) -> list[Obj]:
+        # The operator's ClusterRole has no list/watch on Secrets: listing them would be refused.
+        assert kind != "Secret", "the operator must not list Secrets"
+        wanted = dict(term.split("=", 1) for term in label_selector.split(","))
+        return [
+            copy.deepcopy(o)
+            for (k, ns, _), o in self.objects.items()
+            if k == kind
+            and (namespace is None or ns == namespace)
+            and wanted.items() <= o["metadata"].get("labels", {}).items()
+        ]
+
+    async def delete(self, kind: str, name: str, namespace: str | None) -> None:
+        self.calls.append(("delete", (kind, namespace, name)))
+        self.objects.pop((kind, namespace, name), None)
+
+    async def patch_status(self, name: str, namespace: str, status: Obj) -> None:
+        self.statuses.append(copy.deepcopy(status))
+        cr = self.objects.get((c.KIND, namespace, name))
+        if cr is not None:
+            cr["status"] = copy.deepcopy(status)
+
+    # -- helpers for the tests
+    def kinds(self) -> set[Key]:
+        return set(self.objects) - {k for k in self.objects if k[0] == c.KIND}
+
+    def make_deployment_ready(self, name: str = "srv", namespace: str = "team-a") -> None:
+        deployment = self.objects[("Deployment", namespace, name)]
+        replicas = deployment["spec"]["replicas"]
+        deployment["status"] = {
+            "observedGeneration": deployment["metadata"]["generation"],
+            "readyReplicas": replicas,
+            "updatedReplicas": replicas,
+        }
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def resource(api: FakeApi, generation: int = 1, **spec: Any) -> Obj:
+    body: Obj = {
+        "apiVersion": c.API_VERSION,
+        "kind": c.KIND,
+        "metadata": {"name": "srv", "namespace": "team-a", "uid": "uid-1", "generation": generation},
+        "spec": {"argoServer": {"url": URL}, **spec},
+    }
+    previous = api.objects.get((c.KIND, "team-a", "srv"))
+    if previous is not None and "status" in previous:
+        body["status"] = previous["status"]
+    api.objects[(c.KIND, "team-a", "srv")] = body
+    return copy.deepcopy(body)
+
+
+def condition(status: Obj, kind: str) -> Obj:
+    (found,) = [cond for cond in status["conditions"] if cond["type"] == kind]
+    assert isinstance(found, dict)
+    return found
+
+
+@pytest.fixture
+def api() -> FakeApi:
+    return FakeApi()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+async def test_first_reconcile_applies_everything_and_reports_progress(api: FakeApi, clock: Clock) -> None:
+    status = await Reconciler(api, clock).reconcile(resource(api, namespaces=["team-a", "team-b"]))
+    assert api.kinds() == {
+        ("ServiceAccount", "team-a", "srv"),
+        ("Role", "team-a", "srv"),
+        ("RoleBinding", "team-a", "srv"),
+        ("Role", "team-b", "srv"),
+        ("RoleBinding", "team-b", "srv"),
+        ("ClusterRole", None, "argo-mcp-clusterworkflowtemplates-reader"),
+        ("ClusterRoleBinding", None, "team-a-srv-cwt"),
+        ("ClusterRoleBinding", None, "team-a-srv-auth-delegator"),
+        ("Secret", "team-a", "srv-tls"),
+        ("Service", "team-a", "srv"),
+        ("Deployment", "team-a", "srv"),
+    }
+    assert status["observedGeneration"] == 1
+    assert status["endpoint"] == "https://srv.team-a.svc:8081/mcp"
+    assert status["readyReplicas"] == 0
+    assert status["tls"]["notAfter"] == "2026-04-01T00:00:00Z"  # now + 2160h
+    assert condition(status, "Ready")["status"] == "False"
+    assert condition(status, "Progressing") | {"lastTransitionTime": None} == {
+        "type": "Progressing",
+        "status": "True",
+        "reason": "RollingOut",
+        "message": "0/1 replicas ready",
+        "lastTransitionTime": None,
+        "observedGeneration": 1,
+    }
+    assert condition(status, "Degraded")["status"] == "False"
+    assert api.statuses[-1] == status
+
+
+async def test_ready_once_the_deployment_is(api: FakeApi, clock: Clock) -> None:
+    reconciler = Reconciler(api, clock)
+    first = await reconciler.reconcile(resource(api))
+    api.make_deployment_ready()
+    clock.now += timedelta(minutes=1)
+    status = await reconciler.reconcile(resource(api))
+    ready = condition(status, "Ready")
+    assert (ready["status"], ready["reason"]) == ("True", "Available")
+    assert ready["lastTransitionTime"] == "2026-01-01T00:01:00Z"
+    # Degraded did not flip, so its transition time is the first one.
+    assert (
+        condition(status, "Degraded")["lastTransitionTime"]
+        == condition(first, "Degraded")["lastTransitionTime"]
+    )
+    assert condition(status, "Progressing")["status"] == "False"
+    assert status["readyReplicas"] == 1
+
+
+async def test_reconcile_is_idempotent_and_keeps_the_certificate(api: FakeApi, clock: Clock) -> None:
+    reconciler = Reconciler(api, clock)
+    await reconciler.reconcile(resource(api))
+    before = copy.deepcopy({k: v for k, v in api.objects.items() if k[0] != c.KIND})
+    await reconciler.reconcile(resource(api))
+    after = {k: v for k, v in api.objects.items() if k[0] != c.KIND}
+    assert after == before
+    assert not [call for call in api.calls if call[0] == "delete"]
+
+
+async def test_deleted_child_comes_back(api: FakeApi, clock: Clock) -> None:
+    reconciler = Reconciler(api, clock)
+    await reconciler.reconcile(resource(api))
+    del api.objects[("Deployment", "team-a", "srv")]
+    del api.objects[("RoleBinding", "team-a", "srv")]
+    await reconciler.nudge("srv", "team-a")
+    assert ("Deployment", "team-a", "srv") in api.objects
+    assert ("RoleBinding", "team-a", "srv") in api.objects
+
+
+async def test_changed_child_is_put_back(api: FakeApi, clock: Clock) -> None:
+    reconciler = Reconciler(api, clock)
+    await reconciler.reconcile(resource(api))
+    role = api.objects[("Role", "team-a", "srv")]
+    role["rules"] = [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]
+    await reconciler.nudge("srv", "team-a")
+    assert api.objects[("Role", "team-a", "srv")]["rules"][0]["apiGroups"] == ["argoproj.io"]
+
+
+async def test_spec_changes_are_followed_and_leftovers_pruned(api: FakeApi, clock: Clock) -> None:
+    reconciler = Reconciler(api, clock)
+    await reconciler.reconcile(resource(api, namespaces=["team-a", "team-b"]))
+    await reconciler.reconcile(
+        resource(
+            api,
+            generation=2,
+            namespaces=["team-a"],
+            mode="full",
+            inboundAuth={"mode": "none"},
+            tls={"mode": "disabled"},
+            clusterWorkflowTemplates=False,
+        )
+    )
+    assert api.kinds() == {
+        ("ServiceAccount", "team-a", "srv"),
+        ("Role", "team-a", "srv"),
+        ("RoleBinding", "team-a", "srv"),
+        # the shared ClusterRole stays for other servers
+        ("ClusterRole", None, "argo-mcp-clusterworkflowtemplates-reader"),
+        ("Service", "team-a", "srv"),
+        ("Deployment", "team-a", "srv"),
+    }
+    role = api.objects[("Role", "team-a", "srv")]
+    assert {"apiGroups": [""], "resources": ["pods"], "verbs": ["delete"]} in role["rules"]
+    status = api.statuses[-1]
+    assert status["endpoint"] == "http://srv.team-a.svc:8081/mcp"
+    assert status["tls"] == {"notAfter": None}  # merge patch: removes the field
+    assert status["observedGeneration"] == 2
+
+
+async def test_certificate_renewed_before_expiry_and_rolls_the_deployment(api: FakeApi, clock: Clock) -> None:
+    reconciler = Reconciler(api, clock)
+    await reconciler.reconcile(resource(api, tls={"duration": "100h", "renewBefore": "10h"}))
+    secret = api.objects[("Secret", "team-a", "srv-tls")]
+    first = ServingCert.from_secret_data(secret["data"])
+    assert first is not None
+
+    def checksum() -> str:
+        deployment = api.objects[("Deployment", "team-a", "srv")]
+        return str(deployment["spec"]["template"]["metadata"]["annotations"][c.ANNOTATION_TLS_CHECKSUM])
+
+    assert checksum() == first.checksum
+    clock.now += timedelta(hours=89)
+    await reconciler.reconcile(resource(api, tls={"duration": "100h", "renewBefore": "10h"}))
+    assert ServingCert.from_secret_data(api.objects[("Secret", "team-a", "srv-tls")]["data"]) == first
+
+    clock.now += timedelta(hours=2)  # now inside the renewBefore window
+    status = await reconciler.reconcile(resource(api, tls={"duration": "100h", "renewBefore": "10h"}))
+    renewed = ServingCert.from_secret_data(api.objects[("Secret", "team-a", "srv-tls")]["data"])
+    assert renewed is not None and renewed != first
+    assert renewed.not_after == clock.now + timedelta(hours=100)
+    assert checksum() == renewed.checksum
+    assert status["tls"]["notAfter"] == "2026-01-08T23:00:00Z"
+
+
+async def test_deleted_tls_secret_is_reissued(api: FakeApi, clock: Clock) -> None:
+    reconciler = Reconciler(api, clock)
+    await reconciler.reconcile(resource(api))
+    del api.objects[("Secret", "team-a", "srv-tls")]
+    await reconciler.nudge("srv", "team-a")
+    assert ServingCert.from_secret_data(api.objects[("Secret", "team-a", "srv-tls")]["data"]) is not None
+
+
+async def test_secret_ref_waits_for_the_users_secret(api: FakeApi, clock: Clock) -> None:
+    reconciler = Reconciler(api, clock)
+    spec: dict[str, Any] = {"tls": {"mode": "secretRef", "secretName": "mine"}}
+    status = await reconciler.reconcile(resource(api, **spec))
+    assert condition(status, "Ready")["reason"] == "Waiting"
+    assert "Secret mine" in condition(status, "Ready")["message"]
+    cert = issue("srv", "team-a", timedelta(hours=24))
+    api.objects[("Secret", "team-a", "mine")] = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "mine", "namespace": "team-a"},
+        "data": cert.secret_data(),
+    }
+    status = await reconciler.reconcile(resource(api, **spec))
+    # The certificate's checksum changed the pod template: a new rollout, not ready until it completes.
+    assert condition(status, "Ready")["reason"] == "RollingOut"
+    api.make_deployment_ready()
+    status = await reconciler.reconcile(resource(api, **spec))
+    assert condition(status, "Ready")["status"] == "True"
+    annotations = api.objects[("Deployment", "team-a", "srv")]["spec"]["template"]["metadata"]["annotations"]
+    assert annotations[c.ANNOTATION_TLS_CHECKSUM] == cert.checksum
+    assert ("Secret", "team-a", "mine") in api.objects  # the user's Secret is never pruned
+
+
+async def test_invalid_spec_is_reported_and_nothing_applied(api: FakeApi, clock: Clock) -> None:
+    with pytest.raises(SpecError):
+        await Reconciler(api, clock).reconcile(resource(api, tls={"mode": "secretRef"}))
+    assert api.kinds() == set()
+    degraded = condition(api.statuses[-1], "Degraded")
+    assert (degraded["status"], degraded["reason"]) == ("True", "InvalidSpec")
+    assert "spec.tls: tls.secretName is required when tls.mode is secretRef" in degraded["message"]
+    assert condition(api.statuses[-1], "Ready")["status"] == "False"
+
+
+async def test_api_failure_is_reported(api: FakeApi, clock: Clock) -> None:
+    api.fail_apply = "RoleBinding"
+    with pytest.raises(KubeError):
+        await Reconciler(api, clock).reconcile(resource(api))
+    degraded = condition(api.statuses[-1], "Degraded")
+    assert (degraded["status"], degraded["reason"]) == ("True", "ApplyFailed")
+    assert "apply RoleBinding: 403 Forbidden" in degraded["message"]
+
+
+async def test_cleanup_removes_children_owner_references_cannot_reach(api: FakeApi, clock: Clock) -> None:
+    reconciler = Reconciler(api, clock)
+    await reconciler.reconcile(resource(api, namespaces=["team-a", "team-b"]))
+    other = resource(api)  # a second server in another namespace must be untouched
+    other["metadata"]["namespace"] = "team-c"
+    api.objects[(c.KIND, "team-c", "srv")] = other
+    await reconciler.reconcile(other)
+    await reconciler.cleanup("srv", "team-a")
+    leftovers = {k for k in api.kinds() if k[1] != "team-c" and not k[2].startswith("team-c-")}
+    assert leftovers == {("ClusterRole", None, "argo-mcp-clusterworkflowtemplates-reader")}
+    assert ("Deployment", "team-c", "srv") in api.objects
+    assert ("ClusterRoleBinding", None, "team-c-srv-auth-delegator") in api.objects
+
+
+async def test_nudges_for_a_gone_resource_do_nothing(api: FakeApi, clock: Clock) -> None:
+    await Reconciler(api, clock).nudge("missing", "team-a")
+    assert api.calls == []
+
+
+async def test_concurrent_nudges_coalesce(api: FakeApi, clock: Clock) -> None:
+    reconciler = Reconciler(api, clock)
+    resource(api)
+    await asyncio.gather(*(reconciler.nudge("srv", "team-a") for _ in range(5)))
+    applies_of_deployment = [call for call in api.calls if call == ("apply", ("Deployment", "team-a", "srv"))]
+    assert 1 <= len(applies_of_deployment) <= 2
+    # one issued certificate: the serialised runs agree on it
+    secret = api.objects[("Secret", "team-a", "srv-tls")]
+    deployment = api.objects[("Deployment", "team-a", "srv")]
+    cert = ServingCert.from_secret_data(secret["data"])
+    assert cert is not None
+    assert (
+        deployment["spec"]["template"]["metadata"]["annotations"][c.ANNOTATION_TLS_CHECKSUM] == cert.checksum
+    )
+
+
+async def test_a_run_queued_behind_cleanup_does_not_resurrect_children(api: FakeApi, clock: Clock) -> None:
+    reconciler = Reconciler(api, clock)
+    stale = resource(api)
+    await reconciler.reconcile(stale)
+    await asyncio.gather(reconciler.cleanup("srv", "team-a", "uid-1"), reconciler.reconcile(stale))
+    assert {k for k in api.kinds() if k[0] != "ClusterRole"} == set()
+    # Being deleted (deletionTimestamp set): a reconcile is a no-op too.
+    other = Reconciler(api, clock)
+    stale["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+    await other.reconcile(stale)
+    assert {k for k in api.kinds() if k[0] != "ClusterRole"} == set()

@@ -1,0 +1,424 @@
+"""The objects an ArgoMCPServer renders to: RBAC per mode, the Deployment, the Service, TLS, ownership."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from argo_mcp_operator import constants as c
+from argo_mcp_operator.rbac import namespace_rules
+from argo_mcp_operator.render import Obj, Owner, endpoint, render
+from argo_mcp_operator.spec import Mode, SpecError, parse_spec
+from argo_mcp_operator.tls import issue
+
+URL = "https://argo-server.argo.svc:2746"
+CERT = issue("srv", "team-a", timedelta(hours=24))
+
+READ_ONLY_RULES = [
+    {
+        "apiGroups": ["argoproj.io"],
+        "resources": ["workflows", "workflowtemplates", "cronworkflows", "eventsources", "sensors"],
+        "verbs": ["get", "list", "watch"],
+    },
+    {"apiGroups": [""], "resources": ["pods", "pods/log"], "verbs": ["get", "list", "watch"]},
+]
+OPERATE_EXTRA = [
+    {
+        "apiGroups": ["argoproj.io"],
+        "resources": ["workflows", "eventsources", "sensors"],
+        "verbs": ["create", "update", "patch"],
+    }
+]
+FULL_EXTRA = [
+    {
+        "apiGroups": ["argoproj.io"],
+        "resources": ["workflows", "eventsources", "sensors"],
+        "verbs": ["delete"],
+    },
+    {"apiGroups": [""], "resources": ["pods"], "verbs": ["delete"]},
+]
+SECRETS_RULE = {
+    "apiGroups": [""],
+    "resources": ["secrets"],
+    "resourceNames": ["my-s3-creds", "other"],
+    "verbs": ["get"],
+}
+
+
+def cr(**spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": c.API_VERSION,
+        "kind": c.KIND,
+        "metadata": {"name": "srv", "namespace": "team-a", "uid": "uid-1", "generation": 1},
+        "spec": {"argoServer": {"url": URL}, **spec},
+    }
+
+
+def by_kind(objects: list[Obj], kind: str) -> list[Obj]:
+    return [o for o in objects if o["kind"] == kind]
+
+
+def one(objects: list[Obj], kind: str) -> Obj:
+    (found,) = by_kind(objects, kind)
+    return found
+
+
+def container(objects: list[Obj]) -> Obj:
+    (ctr,) = one(objects, "Deployment")["spec"]["template"]["spec"]["containers"]
+    assert isinstance(ctr, dict)
+    return ctr
+
+
+# --- RBAC -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("read-only", READ_ONLY_RULES),
+        ("operate", READ_ONLY_RULES + OPERATE_EXTRA),
+        ("full", READ_ONLY_RULES + OPERATE_EXTRA + FULL_EXTRA),
+    ],
+)
+def test_rules_per_mode(mode: str, expected: list[Obj]) -> None:
+    role = one(render(cr(mode=mode), CERT), "Role")
+    assert role["rules"] == expected
+
+
+@pytest.mark.parametrize("mode", ["read-only", "operate", "full"])
+def test_artifact_secrets_by_name_only(mode: str) -> None:
+    rules = one(render(cr(mode=mode, artifactRepositorySecrets=["my-s3-creds", "other"]), CERT), "Role")[
+        "rules"
+    ]
+    assert rules[2] == SECRETS_RULE
+    secret_rules = [r for r in rules if "secrets" in r["resources"]]
+    assert secret_rules == [SECRETS_RULE]  # never all Secrets, never more than get
+
+
+def test_no_secret_access_without_artifact_secrets() -> None:
+    modes: list[Mode] = ["read-only", "operate", "full"]
+    for mode in modes:
+        assert all("secrets" not in r["resources"] for r in namespace_rules(mode))
+
+
+def test_role_and_binding_in_each_target_namespace() -> None:
+    objects = render(cr(namespaces=["team-a", "team-b"]), CERT)
+    roles, bindings = by_kind(objects, "Role"), by_kind(objects, "RoleBinding")
+    assert [r["metadata"]["namespace"] for r in roles] == ["team-a", "team-b"]
+    for binding in bindings:
+        assert binding["metadata"]["name"] == "srv"
+        assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "srv"}
+        assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "srv", "namespace": "team-a"}]
+    # Only the Role/RoleBinding in the owner's namespace can carry an owner reference.
+    owned = {o["metadata"]["namespace"] for o in roles + bindings if "ownerReferences" in o["metadata"]}
+    assert owned == {"team-a"}
+
+
+def test_auth_delegator_only_with_kubernetes_inbound_auth() -> None:
+    crbs = {o["metadata"]["name"]: o for o in by_kind(render(cr(), CERT), "ClusterRoleBinding")}
+    delegator = crbs["team-a-srv-auth-delegator"]
+    assert delegator["roleRef"] == {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "ClusterRole",
+        "name": "system:auth-delegator",
+    }
+    assert delegator["subjects"] == [{"kind": "ServiceAccount", "name": "srv", "namespace": "team-a"}]
+    names = {
+        o["metadata"]["name"]
+        for o in by_kind(render(cr(inboundAuth={"mode": "none"}), CERT), "ClusterRoleBinding")
+    }
+    assert "team-a-srv-auth-delegator" not in names
+
+
+def test_cluster_workflow_templates_toggle() -> None:
+    objects = render(cr(), CERT)
+    role = one(objects, "ClusterRole")
+    assert role["metadata"]["name"] == "argo-mcp-clusterworkflowtemplates-reader"
+    assert role["rules"] == [
+        {"apiGroups": ["argoproj.io"], "resources": ["clusterworkflowtemplates"], "verbs": ["get", "list"]}
+    ]
+    cwt = [o for o in by_kind(objects, "ClusterRoleBinding") if o["metadata"]["name"] == "team-a-srv-cwt"]
+    assert cwt[0]["roleRef"]["name"] == "argo-mcp-clusterworkflowtemplates-reader"
+    off = render(cr(clusterWorkflowTemplates=False), CERT)
+    assert not by_kind(off, "ClusterRole")
+    assert all(o["metadata"]["name"] != "team-a-srv-cwt" for o in by_kind(off, "ClusterRoleBinding"))
+
+
+# --- identity, ownership, labels --------------------------------------------------------------------------
+
+
+def test_service_account_has_no_automount() -> None:
+    sa = one(render(cr(), CERT), "ServiceAccount")
+    assert sa["metadata"]["name"] == "srv"
+    assert sa["automountServiceAccountToken"] is False
+
+
+def test_labels_and_owner_references() -> None:
+    objects = render(cr(namespaces=["team-a", "team-b"]), CERT)
+    for obj in objects:
+        meta = obj["metadata"]
+        assert meta["labels"][c.LABEL_NAME] == "argo-mcp"
+        assert meta["labels"][c.LABEL_MANAGED_BY] == "argo-mcp-operator"
+        assert meta["labels"][c.LABEL_COMPONENT] == "server"
+        if obj["kind"] == "ClusterRole":  # shared by every server: no instance, no owner
+            assert c.LABEL_INSTANCE not in meta["labels"]
+            continue
+        assert meta["labels"][c.LABEL_INSTANCE] == "srv"
+        assert meta["labels"][c.LABEL_OWNER_NAME] == "srv"
+        assert meta["labels"][c.LABEL_OWNER_NAMESPACE] == "team-a"
+        if meta.get("namespace") == "team-a":
+            assert meta["ownerReferences"] == [
+                {
+                    "apiVersion": "argo-mcp.io/v1alpha1",
+                    "kind": "ArgoMCPServer",
+                    "name": "srv",
+                    "uid": "uid-1",
+                    "controller": True,
+                    "blockOwnerDeletion": True,
+                }
+            ]
+        else:  # other namespaces and cluster scope: found again by label, deleted by the finalizer
+            assert "ownerReferences" not in meta
+
+
+def test_render_is_pure_and_ordered() -> None:
+    first = render(cr(namespaces=["team-a", "team-b"]), CERT)
+    assert first == render(cr(namespaces=["team-a", "team-b"]), CERT)
+    kinds = [o["kind"] for o in first]
+    assert kinds.index("ServiceAccount") < kinds.index("Role") < kinds.index("Deployment")
+    assert kinds[-1] == "Deployment"
+
+
+# --- Deployment -------------------------------------------------------------------------------------------
+
+
+def test_default_args() -> None:
+    assert container(render(cr(), CERT))["args"] == [
+        "--host", "0.0.0.0",
+        "--port", "8081",
+        "--argo-server-url", URL,
+        "--argo-auth-mode", "k8s-service-account",
+        "--argo-token-file", "/var/run/secrets/argo-mcp/argo/token",
+        "--argo-default-namespace", "team-a",
+        "--namespaces", "team-a",
+        "--read-only",
+        "--tls-cert", "/etc/argo-mcp/tls/tls.crt",
+        "--tls-key", "/etc/argo-mcp/tls/tls.key",
+        "--auth-inbound", "kubernetes",
+        "--inbound-audience", "argo-mcp",
+        "--artifact-dir", "/tmp/artifacts",
+        "--log-level", "info",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("mode", "present", "absent"),
+    [
+        ("read-only", ["--read-only"], ["--disable-destructive"]),
+        ("operate", ["--disable-destructive"], ["--read-only"]),
+        ("full", [], ["--read-only", "--disable-destructive"]),
+    ],
+)
+def test_mode_flags(mode: str, present: list[str], absent: list[str]) -> None:
+    args = container(render(cr(mode=mode), CERT))["args"]
+    for flag in present:
+        assert flag in args
+    for flag in absent:
+        assert flag not in args
+
+
+def test_args_follow_the_spec() -> None:
+    args = container(
+        render(
+            cr(
+                namespaces=["x", "y"],
+                defaultNamespace="y",
+                service={"port": 9443},
+                argoServer={"url": URL, "caSecretRef": {"name": "argo-ca", "key": "bundle.pem"}},
+                inboundAuth={"mode": "kubernetes", "audience": "mcp.example"},
+            ),
+            CERT,
+        )
+    )["args"]
+    joined = " ".join(args)
+    assert "--port 9443" in joined
+    assert "--namespaces x,y" in joined
+    assert "--argo-default-namespace y" in joined
+    assert "--argo-ca-file /etc/argo-mcp/argo-ca/bundle.pem" in joined
+    assert "--inbound-audience mcp.example" in joined
+    assert "--argo-insecure-skip-tls-verify" not in args
+
+
+def test_insecure_and_inbound_none_and_tls_disabled() -> None:
+    objects = render(
+        cr(
+            argoServer={"url": "http://argo:2746", "insecureSkipTLSVerify": True},
+            inboundAuth={"mode": "none"},
+            tls={"mode": "disabled"},
+        )
+    )
+    ctr = container(objects)
+    args = ctr["args"]
+    assert "--argo-insecure-skip-tls-verify" in args
+    assert args[args.index("--auth-inbound") + 1] == "none"
+    assert "--inbound-audience" not in args
+    assert "--tls-cert" not in args and "--tls-key" not in args
+    assert ctr["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "mcp", "scheme": "HTTP"}
+    assert ctr["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "mcp", "scheme": "HTTP"}
+    assert not by_kind(objects, "Secret")
+    volumes = {v["name"] for v in one(objects, "Deployment")["spec"]["template"]["spec"]["volumes"]}
+    assert volumes == {"argo-token", "tmp"}  # no TLS, no kube API credentials without inbound auth
+
+
+def test_probes_use_https_with_tls() -> None:
+    ctr = container(render(cr(), CERT))
+    assert ctr["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "mcp", "scheme": "HTTPS"}
+    assert ctr["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "mcp", "scheme": "HTTPS"}
+    assert ctr["ports"] == [{"name": "mcp", "containerPort": 8081, "protocol": "TCP"}]
+
+
+def test_projected_argo_token() -> None:
+    pod = one(
+        render(cr(serviceAccount={"tokenExpirationSeconds": 7200, "audience": "argo"}), CERT), "Deployment"
+    )
+    pod_spec = pod["spec"]["template"]["spec"]
+    (argo_token,) = [v for v in pod_spec["volumes"] if v["name"] == "argo-token"]
+    assert argo_token["projected"]["sources"] == [
+        {"serviceAccountToken": {"path": "token", "expirationSeconds": 7200, "audience": "argo"}}
+    ]
+    mounts = {m["name"]: m for m in pod_spec["containers"][0]["volumeMounts"]}
+    assert mounts["argo-token"] == {
+        "name": "argo-token",
+        "mountPath": "/var/run/secrets/argo-mcp/argo",
+        "readOnly": True,
+    }
+    assert pod_spec["serviceAccountName"] == "srv"
+    assert pod_spec["automountServiceAccountToken"] is False
+
+
+def test_token_audience_unset_by_default() -> None:
+    pod_spec = one(render(cr(), CERT), "Deployment")["spec"]["template"]["spec"]
+    (argo_token,) = [v for v in pod_spec["volumes"] if v["name"] == "argo-token"]
+    assert argo_token["projected"]["sources"] == [
+        {"serviceAccountToken": {"path": "token", "expirationSeconds": 3600}}
+    ]
+
+
+def test_kube_api_credentials_only_for_kubernetes_inbound_auth() -> None:
+    pod_spec = one(render(cr(), CERT), "Deployment")["spec"]["template"]["spec"]
+    mounts = {m["name"]: m["mountPath"] for m in pod_spec["containers"][0]["volumeMounts"]}
+    assert mounts["kube-api-access"] == "/var/run/secrets/kubernetes.io/serviceaccount"
+    assert mounts["tls"] == "/etc/argo-mcp/tls"
+    assert mounts["tmp"] == "/tmp"
+
+
+def test_restricted_security_context() -> None:
+    pod_spec = one(render(cr(), CERT), "Deployment")["spec"]["template"]["spec"]
+    assert pod_spec["securityContext"]["runAsNonRoot"] is True
+    assert pod_spec["securityContext"]["runAsUser"] == 65532
+    assert pod_spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    sc = pod_spec["containers"][0]["securityContext"]
+    assert sc == {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "runAsNonRoot": True,
+        "runAsUser": 65532,
+        "runAsGroup": 65532,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def test_scheduling_resources_image_and_annotations_pass_through() -> None:
+    toleration = {"key": "dedicated", "operator": "Equal", "value": "mcp", "effect": "NoSchedule"}
+    affinity: dict[str, Any] = {
+        "nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": []}}
+    }
+    deployment = one(
+        render(
+            cr(
+                image="registry.local/argo-mcp:dev",
+                replicas=3,
+                resources={"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": 256}},
+                nodeSelector={"kubernetes.io/os": "linux"},
+                tolerations=[toleration],
+                affinity=affinity,
+                podAnnotations={"prometheus.io/scrape": "true"},
+            ),
+            CERT,
+        ),
+        "Deployment",
+    )
+    template = deployment["spec"]["template"]
+    assert deployment["spec"]["replicas"] == 3
+    assert template["spec"]["containers"][0]["image"] == "registry.local/argo-mcp:dev"
+    assert template["spec"]["containers"][0]["resources"] == {
+        "requests": {"cpu": "100m", "memory": "128Mi"},
+        "limits": {"memory": 256},
+    }
+    assert template["spec"]["nodeSelector"] == {"kubernetes.io/os": "linux"}
+    assert template["spec"]["tolerations"] == [toleration]
+    assert template["spec"]["affinity"] == affinity
+    assert template["metadata"]["annotations"]["prometheus.io/scrape"] == "true"
+
+
+def test_default_image() -> None:
+    assert container(render(cr(), CERT))["image"] == c.DEFAULT_IMAGE
+
+
+def test_selector_matches_pod_and_service() -> None:
+    objects = render(cr(), CERT)
+    deployment, service = one(objects, "Deployment"), one(objects, "Service")
+    selector = deployment["spec"]["selector"]["matchLabels"]
+    assert selector == {"app.kubernetes.io/name": "argo-mcp", "app.kubernetes.io/instance": "srv"}
+    assert service["spec"]["selector"] == selector
+    assert selector.items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
+    assert service["spec"]["type"] == "ClusterIP"
+    assert service["spec"]["ports"] == [{"name": "mcp", "port": 8081, "targetPort": "mcp", "protocol": "TCP"}]
+
+
+# --- TLS --------------------------------------------------------------------------------------------------
+
+
+def test_self_signed_secret_and_rollout_checksum() -> None:
+    objects = render(cr(), CERT)
+    secret = one(objects, "Secret")
+    assert secret["metadata"]["name"] == "srv-tls"
+    assert secret["type"] == "kubernetes.io/tls"
+    assert secret["data"] == CERT.secret_data()
+    template = one(objects, "Deployment")["spec"]["template"]
+    assert template["metadata"]["annotations"][c.ANNOTATION_TLS_CHECKSUM] == CERT.checksum
+    (tls_volume,) = [v for v in template["spec"]["volumes"] if v["name"] == "tls"]
+    assert tls_volume["secret"]["secretName"] == "srv-tls"
+    renewed = issue("srv", "team-a", timedelta(hours=24))
+    new_template = one(render(cr(), renewed), "Deployment")["spec"]["template"]
+    assert new_template["metadata"]["annotations"][c.ANNOTATION_TLS_CHECKSUM] != CERT.checksum
+
+
+def test_self_signed_needs_a_certificate() -> None:
+    with pytest.raises(ValueError, match="self-signed"):
+        render(cr())
+
+
+def test_secret_ref_mounts_the_users_secret() -> None:
+    objects = render(cr(tls={"mode": "secretRef", "secretName": "from-cert-manager"}))
+    assert not by_kind(objects, "Secret")
+    template = one(objects, "Deployment")["spec"]["template"]
+    (tls_volume,) = [v for v in template["spec"]["volumes"] if v["name"] == "tls"]
+    assert tls_volume["secret"]["secretName"] == "from-cert-manager"
+    assert "--tls-cert" in template["spec"]["containers"][0]["args"]
+
+
+def test_endpoint() -> None:
+    assert endpoint_of(cr()) == "https://srv.team-a.svc:8081/mcp"
+    assert endpoint_of(cr(tls={"mode": "disabled"}, service={"port": 80})) == "http://srv.team-a.svc:80/mcp"
+
+
+def endpoint_of(resource: dict[str, Any]) -> str:
+    return endpoint(Owner.of(resource), parse_spec(resource["spec"]))
+
+
+def test_render_refuses_an_invalid_spec() -> None:
+    with pytest.raises(SpecError, match=r"spec\.tls: tls\.secretName is required"):
+        render(cr(tls={"mode": "secretRef"}))
