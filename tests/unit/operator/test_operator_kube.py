@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from argo_mcp_operator.kube import KubeError, RestKubeApi
 from kubernetes_asyncio import client
+
+from argo_mcp_operator.kube import KubeError, RestKubeApi
 
 Seen = list[dict[str, Any]]
 

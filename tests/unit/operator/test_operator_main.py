@@ -9,10 +9,11 @@ from collections.abc import Iterator
 import kopf
 import pytest
 import structlog
+from kopf._core.intents.handlers import TimerHandler
+
 from argo_mcp_operator import logs
 from argo_mcp_operator.__main__ import parse_args
 from argo_mcp_operator.handlers import WATCHED_CHILDREN, Runtime, register
-from kopf._core.intents.handlers import TimerHandler
 
 
 def test_defaults_watch_all_namespaces() -> None:

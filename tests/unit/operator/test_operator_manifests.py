@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from argo_mcp_operator.rbac import cluster_workflow_template_rules, namespace_rules
 from argo_mcp_operator.spec import Mode
 

@@ -8,12 +8,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from kubernetes_asyncio.client.exceptions import ApiException
+
 from argo_mcp_operator import constants as c
 from argo_mcp_operator.kube import KubeError
 from argo_mcp_operator.reconcile import Reconciler
 from argo_mcp_operator.spec import SpecError
 from argo_mcp_operator.tls import ServingCert, issue
-from kubernetes_asyncio.client.exceptions import ApiException
 
 Obj = dict[str, Any]
 Key = tuple[str, str | None, str]

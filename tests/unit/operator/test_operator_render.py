@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+
 from argo_mcp_operator import constants as c
 from argo_mcp_operator.rbac import namespace_rules
 from argo_mcp_operator.render import Obj, Owner, endpoint, render

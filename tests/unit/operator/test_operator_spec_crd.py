@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from argo_mcp_operator import __version__
 from argo_mcp_operator import constants as c
 from argo_mcp_operator.crd import crd, crd_yaml

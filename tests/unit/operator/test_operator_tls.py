@@ -7,9 +7,10 @@ import ssl
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from argo_mcp_operator.tls import ServingCert, issue, needs_renewal, rfc3339, service_dns_names
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
+
+from argo_mcp_operator.tls import ServingCert, issue, needs_renewal, rfc3339, service_dns_names
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
