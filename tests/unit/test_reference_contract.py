@@ -1,0 +1,68 @@
+"""The tool set matches the reference (names, kinds, descriptions) and the README's table matches the registry."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from argo_mcp.docs import section_of, tool_reference
+from argo_mcp.tools import ALL_TOOLS
+from tests.support.processes import REPO
+
+REFERENCE = REPO.parent / "shared" / "seed" / "argo-workflows-mcp-reference.txt"
+ROW = re.compile(r"^\|\s*(\w+)\s*\|\s*(.+?)\s*\|\s*(Read-only|Mutating|Destructive)\s*\|\s*$")
+
+
+def reference_rows() -> dict[str, tuple[str, str]]:
+    if not REFERENCE.is_file():
+        pytest.fail(
+            f"the behaviour contract {REFERENCE} is missing: CI runs with ../shared beside the repository"
+        )
+    rows = {}
+    for line in REFERENCE.read_text().splitlines():
+        match = ROW.match(line.strip())
+        if match and match.group(1) not in ("Tool",):
+            rows[match.group(1)] = (match.group(2), match.group(3))
+    return rows
+
+
+def test_tool_names_kinds_and_descriptions_match_the_reference() -> None:
+    reference = reference_rows()
+    assert len(reference) == 38
+    ours = {tool.name: (tool.description, tool.kind.value) for tool in ALL_TOOLS}
+    assert ours == reference
+
+
+def test_sections_follow_the_reference_grouping() -> None:
+    counts: dict[str, int] = {}
+    for tool in ALL_TOOLS:
+        counts[section_of(tool)] = counts.get(section_of(tool), 0) + 1
+    assert counts == {
+        "Info": 3,
+        "Workflow read": 4,
+        "Workflow lifecycle": 6,
+        "Workflow destructive": 4,
+        "Artifacts": 2,
+        "Archived workflow read": 4,
+        "Archived workflow mutating": 3,
+        "Event sources": 6,
+        "Sensors": 6,
+    }
+
+
+def test_readme_tool_reference_is_generated_from_the_registry() -> None:
+    readme = (REPO / "README.md").read_text()
+    start, end = "<!-- tools:start (python -m argo_mcp.docs) -->\n", "<!-- tools:end -->"
+    assert start in readme and end in readme, "README.md lost its generated tool reference markers"
+    embedded = readme.split(start, 1)[1].split(end, 1)[0]
+    assert embedded.strip() == tool_reference().strip(), "regenerate with: python -m argo_mcp.docs"
+
+
+def test_annotations_follow_the_kind() -> None:
+    for tool in ALL_TOOLS:
+        hints = tool.annotations()
+        assert hints.read_only_hint is (tool.kind.value == "Read-only"), tool.name
+        assert hints.destructive_hint is (tool.kind.value == "Destructive"), tool.name
+        assert hints.open_world_hint is False
+        assert hints.title
