@@ -1,14 +1,41 @@
-"""Wires settings, the Argo client, the MCP server and a transport together, then serves until stopped."""
+"""Wires settings, the Argo client, the access layer, the MCP server and a transport, then serves until stopped."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp
+
+from argo_mcp.access.middleware import CachedVerifier, InboundAuth, TokenVerifier, metadata_routes
 from argo_mcp.argo.client import ArgoClient
 from argo_mcp.cli import is_loopback
 from argo_mcp.logging import configure_logging, get_logger
 from argo_mcp.server import build_server
 from argo_mcp.settings import InboundAuthMode, Settings
+from argo_mcp.tools.registry import Authorizer
 from argo_mcp.transport.http import build_app, serve_http
 from argo_mcp.transport.stdio import serve_stdio
+
+
+def _access_layer(settings: Settings) -> tuple[TokenVerifier | None, Authorizer | None, Any]:
+    """The verifier for callers' tokens, the per-call authorizer, and what to close at shutdown."""
+    inbound = settings.inbound
+    if inbound.mode is InboundAuthMode.KUBERNETES:
+        from argo_mcp.access.authorize import rbac_authorizer  # noqa: PLC0415 - loads the Kubernetes client
+        from argo_mcp.access.kubernetes import KubernetesAccess  # noqa: PLC0415
+
+        access = KubernetesAccess(audience=inbound.audience, kubeconfig=inbound.kubeconfig)
+        return CachedVerifier(access, seconds=inbound.cache_seconds), rbac_authorizer(access), access
+    if inbound.mode is InboundAuthMode.OIDC:
+        from argo_mcp.access.oidc import OidcVerifier  # noqa: PLC0415
+
+        assert inbound.oidc_issuer is not None, "cli requires an issuer for oidc"
+        verifier = OidcVerifier(
+            issuer=inbound.oidc_issuer, audience=inbound.audience, jwks_url=inbound.oidc_jwks_url
+        )
+        return CachedVerifier(verifier, seconds=inbound.cache_seconds), None, None
+    return None, None, None
 
 
 async def run(settings: Settings) -> None:
@@ -20,13 +47,16 @@ async def run(settings: Settings) -> None:
         transport="stdio" if settings.stdio else "http",
         argo=settings.argo.server_url,
         auth_mode=settings.argo.auth_mode.value,
+        inbound_auth=settings.inbound.mode.value,
         default_namespace=settings.argo.default_namespace,
         tls_verify=not settings.argo.insecure_skip_tls_verify,
     )
     if settings.stdio:
+        # stdio has no inbound auth: the client that launched the process owns it.
         await serve_stdio(build_server(settings, argo), argo)
         return
-    if settings.inbound.mode is InboundAuthMode.NONE and not is_loopback(settings.http.host):
+    verifier, authorize, closable = _access_layer(settings)
+    if verifier is None and not is_loopback(settings.http.host):
         log.warning(
             "inbound_auth_disabled",
             message=(
@@ -35,5 +65,22 @@ async def run(settings: Settings) -> None:
                 "in a shared cluster"
             ),
         )
-    server = build_server(settings, argo)
-    await serve_http(settings, build_app(settings, server, argo))
+    wrap = None
+    routes: list[BaseRoute] = []
+    if verifier is not None:
+        chosen = verifier
+
+        def wrap(app: ASGIApp) -> ASGIApp:
+            return InboundAuth(app, chosen, resource=settings.inbound.resource_url)
+
+        routes = list(
+            metadata_routes(
+                verifier, resource=settings.inbound.resource_url, audience=settings.inbound.audience
+            )
+        )
+    server = build_server(settings, argo, authorize=authorize)
+    try:
+        await serve_http(settings, build_app(settings, server, argo, wrap_mcp=wrap, extra_routes=routes))
+    finally:
+        if closable is not None:
+            await closable.close()

@@ -176,6 +176,13 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     inbound.add_argument(
+        "--kubeconfig",
+        help=(
+            "kubeconfig for the TokenReview/SubjectAccessReview calls of --auth-inbound kubernetes when running "
+            "outside a cluster (env KUBECONFIG). In a Pod the service account is used."
+        ),
+    )
+    inbound.add_argument(
         "--oidc-issuer", help="OIDC issuer URL for --auth-inbound oidc (env ARGO_MCP_OIDC_ISSUER)."
     )
     inbound.add_argument(
@@ -371,12 +378,18 @@ def _inbound_settings(args: argparse.Namespace, env: Mapping[str, str]) -> Inbou
     if mode is InboundAuthMode.OIDC and issuer is None:
         raise ConfigError('inbound auth mode "oidc" requires --oidc-issuer (or ARGO_MCP_OIDC_ISSUER)')
     resource = _pick(args.resource_url, env, "ARGO_MCP_RESOURCE_URL")
+    kubeconfig = _pick(args.kubeconfig, env, "KUBECONFIG")
+    if mode is InboundAuthMode.KUBERNETES and kubeconfig is None and not env.get("KUBERNETES_SERVICE_HOST"):
+        raise ConfigError(
+            'inbound auth mode "kubernetes" needs API access: run in a Pod, or pass --kubeconfig (or set KUBECONFIG)'
+        )
     return InboundAuthSettings(
         mode=mode,
         audience=_pick(args.inbound_audience, env, "ARGO_MCP_INBOUND_AUDIENCE") or "argo-mcp",
         resource_url=_check_url(resource, "--resource-url") if resource else None,
         oidc_issuer=_check_url(issuer, "--oidc-issuer") if issuer else None,
         oidc_jwks_url=_check_url(jwks, "--oidc-jwks-url") if jwks else None,
+        kubeconfig=kubeconfig,
     )
 
 

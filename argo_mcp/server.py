@@ -14,6 +14,7 @@ from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 
 from argo_mcp import __version__
+from argo_mcp.access.caller import caller_from_request
 from argo_mcp.argo.client import ArgoClient
 from argo_mcp.settings import Settings
 from argo_mcp.tools import ALL_TOOLS
@@ -25,8 +26,6 @@ INSTRUCTIONS = (
     "List tools page with `limit` and `continue`. Logs are capped at 64 KiB: narrow with tailLines, "
     "sinceSeconds, grep or podName. Tools marked destructive cannot be undone."
 )
-
-CallerFn = Any  # Callable[[ServerRequestContext], str | None]; kept loose to avoid importing access/ here
 
 
 def _progress_reporter(ctx: ServerRequestContext[Any, Any]) -> ProgressFn:
@@ -55,7 +54,6 @@ def build_server(
     *,
     tools: Sequence[Tool[Any]] = ALL_TOOLS,
     authorize: Authorizer | None = None,
-    caller_of: CallerFn | None = None,
     extra_handlers: dict[str, Any] | None = None,
 ) -> Server[Any]:
     chosen = exposed(tools, settings)
@@ -85,7 +83,7 @@ def build_server(
             argo=argo,
             settings=settings,
             progress=_progress_reporter(ctx),
-            caller=caller_of(ctx) if caller_of else None,
+            caller=caller_from_request(ctx.request),
             authorize=authorize,
         )
 

@@ -111,6 +111,7 @@ class InboundAuthSettings(BaseModel):
     oidc_issuer: str | None = None
     oidc_jwks_url: str | None = None
     cache_seconds: float = 30.0
+    kubeconfig: str | None = None
 
 
 class Settings(BaseModel):

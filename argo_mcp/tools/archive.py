@@ -15,7 +15,7 @@ from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import ListOptionsInput, NamespacedInput, ToolInput, Uid
 from argo_mcp.tools.lifecycle import NODE_SELECTOR_HELP, ParameterValue, parameters_as_argo
 from argo_mcp.tools.paths import api
-from argo_mcp.tools.registry import Handler, Tool, ToolContext, ToolKind
+from argo_mcp.tools.registry import Handler, Permission, Tool, ToolContext, ToolKind
 from argo_mcp.tools.shaping import clean, shape_list, workflow_summary
 
 
@@ -65,7 +65,7 @@ async def _read_archived(ctx: ToolContext, uid: str) -> dict[str, Any]:
         "GET", api("archived-workflows", uid), what=f"get archived workflow {uid}"
     )
     namespace = answer.get("metadata", {}).get("namespace", "")
-    ctx.ensure_namespace_allowed(namespace, what=f"archived workflow {uid} is in namespace")
+    await ctx.ensure_namespace_allowed(namespace, what=f"archived workflow {uid} is in namespace")
     return answer
 
 
@@ -152,7 +152,13 @@ def archived_action(action: str, past: str) -> Handler[Any]:
 
 
 def _tool(
-    name: str, title: str, description: str, kind: ToolKind, model: type[Any], handler: Handler[Any]
+    name: str,
+    title: str,
+    description: str,
+    kind: ToolKind,
+    model: type[Any],
+    handler: Handler[Any],
+    verb: str,
 ) -> Tool[Any]:
     return Tool(
         name=name,
@@ -162,6 +168,7 @@ def _tool(
         kind=kind,
         input_model=model,
         handler=handler,
+        permission=Permission(verb, "workflows"),
     )
 
 
@@ -173,6 +180,7 @@ TOOLS: list[Tool[Any]] = [
         ToolKind.READ_ONLY,
         ListArchivedInput,
         list_archived,
+        "list",
     ),
     _tool(
         "get_archived_workflow",
@@ -181,6 +189,7 @@ TOOLS: list[Tool[Any]] = [
         ToolKind.READ_ONLY,
         UidInput,
         get_archived,
+        "list",
     ),
     _tool(
         "list_archived_workflow_label_keys",
@@ -189,6 +198,7 @@ TOOLS: list[Tool[Any]] = [
         ToolKind.READ_ONLY,
         NamespacedInput,
         list_label_keys,
+        "list",
     ),
     _tool(
         "list_archived_workflow_label_values",
@@ -197,6 +207,7 @@ TOOLS: list[Tool[Any]] = [
         ToolKind.READ_ONLY,
         LabelValuesInput,
         list_label_values,
+        "list",
     ),
     _tool(
         "delete_archived_workflow",
@@ -205,6 +216,7 @@ TOOLS: list[Tool[Any]] = [
         ToolKind.DESTRUCTIVE,
         UidInput,
         delete_archived,
+        "delete",
     ),
     _tool(
         "retry_archived_workflow",
@@ -213,6 +225,7 @@ TOOLS: list[Tool[Any]] = [
         ToolKind.DESTRUCTIVE,
         RetryArchivedInput,
         archived_action("retry", "retried"),
+        "update",
     ),
     _tool(
         "resubmit_archived_workflow",
@@ -221,5 +234,6 @@ TOOLS: list[Tool[Any]] = [
         ToolKind.MUTATING,
         ResubmitArchivedInput,
         archived_action("resubmit", "resubmitted as"),
+        "create",
     ),
 ]

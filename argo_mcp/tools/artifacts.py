@@ -15,7 +15,7 @@ from argo_mcp.argo.streams import download_to_file, resolve_destination
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import NamespacedInput, ResourceName, Uid
 from argo_mcp.tools.paths import raw
-from argo_mcp.tools.registry import Tool, ToolContext, ToolKind
+from argo_mcp.tools.registry import Permission, Tool, ToolContext, ToolKind
 
 
 class ArtifactInput(NamespacedInput):
@@ -106,6 +106,7 @@ TOOLS: list[Tool[Any]] = [
         kind=ToolKind.READ_ONLY,
         input_model=ArtifactInput,
         handler=get_output_artifact,
+        permission=Permission("get", "workflows"),
     ),
     Tool(
         name="get_workflow_input_artifact",
@@ -115,5 +116,6 @@ TOOLS: list[Tool[Any]] = [
         kind=ToolKind.READ_ONLY,
         input_model=ArtifactInput,
         handler=get_input_artifact,
+        permission=Permission("get", "workflows"),
     ),
 ]

@@ -16,7 +16,7 @@ from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import ListOptionsInput, NamedInput, NamespacedInput, ResourceName
 from argo_mcp.tools.logs import LogOptions, drain
 from argo_mcp.tools.paths import api
-from argo_mcp.tools.registry import Handler, TextOutput, Tool, ToolContext, ToolError, ToolKind
+from argo_mcp.tools.registry import Handler, Permission, TextOutput, Tool, ToolContext, ToolError, ToolKind
 from argo_mcp.tools.shaping import clean, events_summary, shape_list
 
 
@@ -24,6 +24,7 @@ from argo_mcp.tools.shaping import clean, events_summary, shape_list
 class EventsKind:
     kind: str  # EventSource | Sensor
     plural: str  # event-sources | sensors (REST path)
+    resource: str  # eventsources | sensors (Kubernetes resource, for authorization)
     body_key: str  # eventSource | sensor
     singular: str  # event_source | sensor (tool names)
     words: str  # "event source" | "sensor"
@@ -33,6 +34,7 @@ class EventsKind:
 EVENT_SOURCE = EventsKind(
     "EventSource",
     "event-sources",
+    "eventsources",
     "eventSource",
     "event_source",
     "event source",
@@ -47,6 +49,7 @@ EVENT_SOURCE = EventsKind(
 )
 SENSOR = EventsKind(
     "Sensor",
+    "sensors",
     "sensors",
     "sensor",
     "sensor",
@@ -208,6 +211,11 @@ def events_tools(
         idempotent: bool = False,
     ) -> Tool[Any]:
         names = {"list": f"list_{kind.singular}s", "logs": f"get_{kind.singular}_logs"}
+        permission = (
+            Permission("get", "pods", group="", subresource="log")
+            if verb == "logs"
+            else Permission(verb, kind.resource)
+        )
         return Tool(
             name=names.get(verb, f"{verb}_{kind.singular}"),
             title=title,
@@ -217,6 +225,7 @@ def events_tools(
             input_model=model,
             handler=handler,
             idempotent=idempotent,
+            permission=permission,
         )
 
     noun = kind.kind

@@ -17,7 +17,7 @@ from argo_mcp.argo.errors import ArgoBadRequest
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import NamedInput, NamespacedInput, ResourceName
 from argo_mcp.tools.paths import api
-from argo_mcp.tools.registry import Handler, Tool, ToolContext, ToolError, ToolKind
+from argo_mcp.tools.registry import Handler, Permission, Tool, ToolContext, ToolError, ToolKind
 from argo_mcp.tools.shaping import clean
 
 ParameterValue = str | int | float | bool
@@ -266,6 +266,7 @@ def _tool(
     kind: ToolKind,
     model: type[Any],
     handler: Handler[Any],
+    verb: str,
     *,
     idempotent: bool = False,
 ) -> Tool[Any]:
@@ -278,6 +279,7 @@ def _tool(
         input_model=model,
         handler=handler,
         idempotent=idempotent,
+        permission=Permission(verb, "workflows"),
     )
 
 
@@ -289,6 +291,7 @@ TOOLS: list[Tool[Any]] = [
         ToolKind.MUTATING,
         SubmitInput,
         submit_workflow,
+        "create",
     ),
     _tool(
         "lint_workflow",
@@ -297,6 +300,7 @@ TOOLS: list[Tool[Any]] = [
         ToolKind.READ_ONLY,
         LintInput,
         lint_workflow,
+        "list",
     ),
     _tool(
         "suspend_workflow",
@@ -305,6 +309,7 @@ TOOLS: list[Tool[Any]] = [
         ToolKind.MUTATING,
         WorkflowAction,
         workflow_action("suspend", "suspended"),
+        "update",
         idempotent=True,
     ),
     _tool(
@@ -314,6 +319,7 @@ TOOLS: list[Tool[Any]] = [
         ToolKind.MUTATING,
         ResumeInput,
         workflow_action("resume", "resumed"),
+        "update",
         idempotent=True,
     ),
     _tool(
@@ -323,6 +329,7 @@ TOOLS: list[Tool[Any]] = [
         ToolKind.MUTATING,
         ResubmitInput,
         workflow_action("resubmit", "resubmitted as a new workflow"),
+        "create",
     ),
     _tool(
         "set_workflow",
@@ -331,6 +338,7 @@ TOOLS: list[Tool[Any]] = [
         ToolKind.MUTATING,
         SetInput,
         workflow_action("set", "updated"),
+        "update",
         idempotent=True,
     ),
     _tool(
@@ -340,6 +348,7 @@ TOOLS: list[Tool[Any]] = [
         ToolKind.DESTRUCTIVE,
         RetryInput,
         workflow_action("retry", "retried"),
+        "update",
     ),
     _tool(
         "stop_workflow",
@@ -348,6 +357,7 @@ TOOLS: list[Tool[Any]] = [
         ToolKind.DESTRUCTIVE,
         StopInput,
         workflow_action("stop", "stopped"),
+        "update",
         idempotent=True,
     ),
     _tool(
@@ -357,6 +367,7 @@ TOOLS: list[Tool[Any]] = [
         ToolKind.DESTRUCTIVE,
         WorkflowAction,
         workflow_action("terminate", "terminated"),
+        "update",
         idempotent=True,
     ),
     _tool(
@@ -366,5 +377,6 @@ TOOLS: list[Tool[Any]] = [
         ToolKind.DESTRUCTIVE,
         DeleteInput,
         delete_workflow,
+        "delete",
     ),
 ]

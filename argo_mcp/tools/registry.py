@@ -50,6 +50,27 @@ async def _no_progress(_progress: float, _total: float | None, _message: str | N
     return None
 
 
+@dataclass(frozen=True)
+class Permission:
+    """The Kubernetes permission a tool exercises through Argo (what a SubjectAccessReview asks about)."""
+
+    verb: str
+    resource: str
+    group: str = "argoproj.io"
+    subresource: str | None = None
+
+    def describe(self) -> str:
+        target = f"{self.resource}/{self.subresource}" if self.subresource else self.resource
+        return f"{self.verb} {target}" + (f" ({self.group})" if self.group else "")
+
+
+NamespaceCheck = Callable[[str], Awaitable[None]]
+
+
+async def _no_check(_namespace: str) -> None:
+    return None
+
+
 @dataclass
 class ToolContext:
     """What a handler may use: the Argo client, the settings, the resolved namespace, progress reporting."""
@@ -60,10 +81,13 @@ class ToolContext:
     request_id: str
     progress: ProgressFn = _no_progress
     caller: str | None = None
+    authorize_namespace: NamespaceCheck = _no_check
 
-    def ensure_namespace_allowed(self, namespace: str, *, what: str = "namespace") -> None:
-        """Refuse a namespace outside --namespaces (for resources whose namespace is only known later)."""
+    async def ensure_namespace_allowed(self, namespace: str, *, what: str = "namespace") -> None:
+        """For resources whose namespace is only known once read (archived workflows by UID): apply the
+        --namespaces allow-list and the caller's authorization to that namespace."""
         ensure_namespace_allowed(self.settings, namespace, what=what)
+        await self.authorize_namespace(namespace)
 
 
 def ensure_namespace_allowed(settings: Settings, namespace: str, *, what: str = "namespace") -> None:
@@ -96,6 +120,7 @@ class Tool(Generic[InputT]):
     input_model: type[InputT]
     handler: Handler[InputT]
     idempotent: bool = False
+    permission: Permission | None = None
 
     def annotations(self) -> types.ToolAnnotations:
         return types.ToolAnnotations(
@@ -153,7 +178,8 @@ def error_result(message: str) -> types.CallToolResult:
     return types.CallToolResult(content=[types.TextContent(text=message)], is_error=True)
 
 
-Authorizer = Callable[["Tool[Any]", ToolInput, str], Awaitable[None]]
+Authorizer = Callable[["Tool[Any]", str, Any], Awaitable[None]]
+"""(tool, namespace, caller) -> None, or raise ToolError: the per-call access decision (see access/)."""
 
 
 async def run_tool(
@@ -163,13 +189,14 @@ async def run_tool(
     argo: ArgoClient,
     settings: Settings,
     progress: ProgressFn = _no_progress,
-    caller: str | None = None,
+    caller: Any = None,
     authorize: Authorizer | None = None,
 ) -> types.CallToolResult:
     """Validate, scope, run and log one tool call; always returns a result, never raises to the client."""
     request_id = uuid.uuid4().hex[:16]
     started = time.perf_counter()
-    bound = log.bind(request_id=request_id, tool=tool.name, caller=caller)
+    caller_name = getattr(caller, "username", None)
+    bound = log.bind(request_id=request_id, tool=tool.name, caller=caller_name)
     namespace = settings.argo.default_namespace
     outcome = "error"
     try:
@@ -178,18 +205,25 @@ async def run_tool(
         except ValidationError as exc:
             outcome = "invalid"
             return error_result(validation_message(tool.name, exc))
+        check: NamespaceCheck = _no_check
+        if authorize is not None:
+            gate = authorize
+
+            async def check(ns: str) -> None:
+                await gate(tool, ns, caller)
+
         if isinstance(args, NamespacedInput):
             namespace = args.namespace or settings.argo.default_namespace
             ensure_namespace_allowed(settings, namespace)
-        if authorize is not None:
-            await authorize(tool, args, namespace)
+            await check(namespace)
         ctx = ToolContext(
             argo=argo,
             settings=settings,
             namespace=namespace,
             request_id=request_id,
             progress=progress,
-            caller=caller,
+            caller=caller_name,
+            authorize_namespace=check,
         )
         result = render_output(await tool.handler(ctx, args))
         outcome = "ok"

@@ -12,8 +12,10 @@ from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import LabelSelector, ListOptionsInput, NamedInput
 from argo_mcp.tools.logs import LogOptions, drain
 from argo_mcp.tools.paths import api
-from argo_mcp.tools.registry import TextOutput, Tool, ToolContext, ToolKind
+from argo_mcp.tools.registry import Permission, TextOutput, Tool, ToolContext, ToolKind
 from argo_mcp.tools.shaping import clean, shape_list, workflow_summary
+
+POD_LOGS = Permission("get", "pods", group="", subresource="log")
 
 
 class ListWorkflowsInput(ListOptionsInput):
@@ -124,6 +126,7 @@ TOOLS: list[Tool[Any]] = [
         kind=ToolKind.READ_ONLY,
         input_model=ListWorkflowsInput,
         handler=list_workflows,
+        permission=Permission("list", "workflows"),
     ),
     Tool(
         name="get_workflow",
@@ -133,6 +136,7 @@ TOOLS: list[Tool[Any]] = [
         kind=ToolKind.READ_ONLY,
         input_model=GetWorkflowInput,
         handler=get_workflow,
+        permission=Permission("get", "workflows"),
     ),
     Tool(
         name="get_workflow_logs",
@@ -144,6 +148,7 @@ TOOLS: list[Tool[Any]] = [
         kind=ToolKind.READ_ONLY,
         input_model=WorkflowLogsInput,
         handler=get_workflow_logs,
+        permission=POD_LOGS,
     ),
     Tool(
         name="get_pod_logs",
@@ -153,5 +158,6 @@ TOOLS: list[Tool[Any]] = [
         kind=ToolKind.READ_ONLY,
         input_model=PodLogsInput,
         handler=get_pod_logs,
+        permission=POD_LOGS,
     ),
 ]

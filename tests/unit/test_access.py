@@ -1,0 +1,412 @@
+"""Inbound authentication (kubernetes TokenReview, OIDC), per-call SubjectAccessReview, and scope switches."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import jwt
+import pytest
+import pytest_asyncio
+from aiohttp import web
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from argo_mcp.tools.shaping import redact_text
+from tests.support.fake_argo import FakeArgo
+from tests.support.processes import ServerProcess, free_port, http_client, start_argo_mcp, text_of
+from tests.unit.test_auth_and_tls import VERSION
+
+WF_LIST: dict[str, Any] = {"metadata": {}, "items": []}
+
+
+@dataclass
+class FakeKubeAuth:
+    """A kube-apiserver stand-in for TokenReview and SubjectAccessReview (the two calls argo-mcp makes)."""
+
+    tokens: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # token -> (user, audiences)
+    allowed: set[tuple[str, str, str, str]] = field(default_factory=set)  # (user, verb, resource, namespace)
+    reviews: list[dict[str, Any]] = field(default_factory=list)
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/apis/authentication.k8s.io/v1/tokenreviews", self.token_review)
+        app.router.add_post("/apis/authorization.k8s.io/v1/subjectaccessreviews", self.access_review)
+        return app
+
+    async def token_review(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.reviews.append(body)
+        token = body["spec"]["token"]
+        wanted = body["spec"].get("audiences") or []
+        status: dict[str, Any] = {"authenticated": False, "error": "invalid bearer token"}
+        if token in self.tokens:
+            user, audiences = self.tokens[token]
+            matching = [a for a in wanted if a in audiences]
+            if matching:
+                status = {
+                    "authenticated": True,
+                    "user": {"username": user, "uid": "u-1", "groups": ["system:serviceaccounts"]},
+                    "audiences": matching,
+                }
+            else:
+                status = {"authenticated": False, "error": "token audiences do not match"}
+        return web.json_response(
+            {
+                "apiVersion": "authentication.k8s.io/v1",
+                "kind": "TokenReview",
+                "spec": body["spec"],
+                "status": status,
+            }
+        )
+
+    async def access_review(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.reviews.append(body)
+        spec = body["spec"]
+        attrs = spec["resourceAttributes"]
+        key = (spec["user"], attrs["verb"], attrs["resource"], attrs["namespace"])
+        allowed = key in self.allowed
+        status = {"allowed": allowed, "reason": "" if allowed else "no RBAC policy matched"}
+        return web.json_response(
+            {
+                "apiVersion": "authorization.k8s.io/v1",
+                "kind": "SubjectAccessReview",
+                "spec": spec,
+                "status": status,
+            }
+        )
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def kube(tmp_path: Path) -> AsyncIterator[tuple[FakeKubeAuth, Path]]:
+    fake = FakeKubeAuth()
+    runner = web.AppRunner(fake.app(), shutdown_timeout=0.5)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": "c", "cluster": {"server": f"http://127.0.0.1:{port}"}}],
+                "users": [{"name": "argo-mcp", "user": {"token": "argo-mcp-own-token"}}],
+                "contexts": [{"name": "c", "context": {"cluster": "c", "user": "argo-mcp"}}],
+                "current-context": "c",
+            }
+        )
+    )
+    yield fake, kubeconfig
+    await runner.cleanup()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def k8s_server(
+    kube: tuple[FakeKubeAuth, Path], argo_url: str, tmp_path: Path
+) -> AsyncIterator[ServerProcess]:
+    _, kubeconfig = kube
+    server = await start_argo_mcp(
+        tmp_path,
+        "--argo-server-url",
+        argo_url,
+        "--argo-auth-mode",
+        "none",
+        "--auth-inbound",
+        "kubernetes",
+        "--kubeconfig",
+        str(kubeconfig),
+    )
+    yield server
+    await server.stop()
+
+
+ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+INIT = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-11-25",
+        "capabilities": {},
+        "clientInfo": {"name": "t", "version": "1"},
+    },
+}
+
+
+async def test_no_token_gets_401_with_protected_resource_metadata(k8s_server: ServerProcess) -> None:
+    async with httpx2.AsyncClient() as http:
+        response = await http.post(k8s_server.url, json=INIT, headers=ACCEPT)
+        assert response.status_code == 401
+        challenge = response.headers["www-authenticate"]
+        metadata_url = f"{k8s_server.base}/.well-known/oauth-protected-resource/mcp"
+        assert challenge.startswith("Bearer ") and f'resource_metadata="{metadata_url}"' in challenge
+        metadata = (await http.get(metadata_url)).json()
+    assert metadata["resource"] == k8s_server.url
+    assert metadata["bearer_methods_supported"] == ["header"]
+
+
+@pytest.mark.parametrize(
+    ("token", "reason"),
+    [
+        ("unknown-token", "token rejected by Kubernetes"),
+        ("api-audience-token", "token rejected by Kubernetes"),
+    ],
+)
+async def test_rejected_tokens_get_401(
+    kube: tuple[FakeKubeAuth, Path], k8s_server: ServerProcess, token: str, reason: str
+) -> None:
+    fake, _ = kube
+    fake.tokens["api-audience-token"] = (
+        "system:serviceaccount:argo:agent",
+        ["https://kubernetes.default.svc"],
+    )
+    async with httpx2.AsyncClient() as http:
+        response = await http.post(
+            k8s_server.url, json=INIT, headers={**ACCEPT, "Authorization": f"Bearer {token}"}
+        )
+    assert response.status_code == 401
+    assert 'error="invalid_token"' in response.headers["www-authenticate"]
+    assert reason in response.json()["error_description"]
+    review = next(r for r in fake.reviews if r["kind"] == "TokenReview" and r["spec"]["token"] == token)
+    assert review["spec"]["audiences"] == ["argo-mcp"]
+
+
+async def test_rbac_decides_per_caller_before_argo_is_called(
+    argo: FakeArgo, kube: tuple[FakeKubeAuth, Path], k8s_server: ServerProcess
+) -> None:
+    fake, _ = kube
+    fake.tokens["reader-token"] = ("system:serviceaccount:team-a:reader", ["argo-mcp"])
+    fake.allowed.add(("system:serviceaccount:team-a:reader", "list", "workflows", "team-a"))
+    argo.on("WorkflowService_ListWorkflows", WF_LIST)
+    async with http_client(k8s_server.url, headers={"Authorization": "Bearer reader-token"}) as client:
+        allowed = await client.call_tool("list_workflows", {"namespace": "team-a"})
+        assert not allowed.is_error, text_of(allowed)
+        refused = await client.call_tool("submit_workflow", {"namespace": "team-a", "resourceName": "etl"})
+        other_ns = await client.call_tool("list_workflows", {"namespace": "team-b"})
+    assert refused.is_error
+    text = text_of(refused)
+    assert "system:serviceaccount:team-a:reader may not create workflows (argoproj.io)" in text
+    assert "Nothing was sent to Argo" in text
+    assert other_ns.is_error and "'team-b'" in text_of(other_ns)
+    assert len(argo.calls("WorkflowService_ListWorkflows")) == 1
+    assert argo.calls("WorkflowService_SubmitWorkflow") == []
+    records = [r for r in k8s_server.logs() if r.get("event") == "tool_call"]
+    assert {r["caller"] for r in records[-3:]} == {"system:serviceaccount:team-a:reader"}
+    assert {r["outcome"] for r in records[-3:]} == {"ok", "refused"}
+
+
+async def test_caller_token_is_never_forwarded_to_argo(
+    argo: FakeArgo, kube: tuple[FakeKubeAuth, Path], k8s_server: ServerProcess
+) -> None:
+    fake, _ = kube
+    fake.tokens["agent-token"] = ("agent", ["argo-mcp"])
+    argo.on("InfoService_GetVersion", VERSION)
+    async with http_client(k8s_server.url, headers={"Authorization": "Bearer agent-token"}) as client:
+        assert not (await client.call_tool("get_argo_version", {})).is_error
+    assert "Authorization" not in argo.last("InfoService_GetVersion").headers
+
+
+# ---- OIDC ---------------------------------------------------------------------------------------------------
+@dataclass
+class Issuer:
+    url: str
+    key: rsa.RSAPrivateKey
+
+    def token(self, **claims: Any) -> str:
+        now = int(time.time())
+        payload = {
+            "iss": self.url,
+            "aud": "argo-mcp",
+            "sub": "alice",
+            "email": "alice@example.com",
+            "iat": now,
+            "exp": now + 300,
+            **claims,
+        }
+        return jwt.encode(payload, self.key, algorithm="RS256", headers={"kid": "k1"})
+
+
+def _b64(number: int) -> str:
+    raw = number.to_bytes((number.bit_length() + 7) // 8, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def issuer() -> AsyncIterator[Issuer]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    numbers = key.public_key().public_numbers()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    app = web.Application()
+
+    async def discovery(_r: web.Request) -> web.Response:
+        return web.json_response({"issuer": url, "jwks_uri": f"{url}/keys"})
+
+    async def keys(_r: web.Request) -> web.Response:
+        jwk = {
+            "kty": "RSA",
+            "kid": "k1",
+            "use": "sig",
+            "alg": "RS256",
+            "n": _b64(numbers.n),
+            "e": _b64(numbers.e),
+        }
+        return web.json_response({"keys": [jwk]})
+
+    app.router.add_get("/.well-known/openid-configuration", discovery)
+    app.router.add_get("/keys", keys)
+    runner = web.AppRunner(app, shutdown_timeout=0.5)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    yield Issuer(url, key)
+    await runner.cleanup()
+
+
+async def test_oidc_tokens(argo: FakeArgo, argo_url: str, issuer: Issuer, tmp_path: Path) -> None:
+    argo.on("InfoService_GetVersion", VERSION)
+    server = await start_argo_mcp(
+        tmp_path,
+        "--argo-server-url",
+        argo_url,
+        "--argo-auth-mode",
+        "none",
+        "--auth-inbound",
+        "oidc",
+        "--oidc-issuer",
+        issuer.url,
+    )
+    other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    bad = {
+        "expired": (issuer.token(exp=int(time.time()) - 120), "token expired"),
+        "wrong audience": (issuer.token(aud="someone-else"), "not for audience 'argo-mcp'"),
+        "wrong issuer": (issuer.token(iss="https://evil.example.com"), "was not issued by"),
+        "wrong key": (
+            jwt.encode(
+                {"iss": issuer.url, "aud": "argo-mcp", "sub": "x", "exp": int(time.time()) + 60},
+                other_key,
+                algorithm="RS256",
+                headers={"kid": "k1"},
+            ),
+            "invalid token",
+        ),
+        "hs256": (jwt.encode({"sub": "x"}, "s" * 32, algorithm="HS256"), "not accepted"),
+    }
+    try:
+        async with httpx2.AsyncClient() as http:
+            for label, (token, reason) in bad.items():
+                response = await http.post(
+                    server.url, json=INIT, headers={**ACCEPT, "Authorization": f"Bearer {token}"}
+                )
+                assert response.status_code == 401, label
+                assert reason in response.json()["error_description"], (label, response.text)
+            metadata = (await http.get(f"{server.base}/.well-known/oauth-protected-resource/mcp")).json()
+            assert metadata["authorization_servers"] == [issuer.url]
+        async with http_client(server.url, headers={"Authorization": f"Bearer {issuer.token()}"}) as client:
+            assert not (await client.call_tool("get_argo_version", {})).is_error
+        records = [r for r in server.logs() if r.get("event") == "tool_call"]
+        assert records[-1]["caller"] == "alice@example.com"
+    finally:
+        await server.stop()
+
+
+# ---- scope --------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("flags", "present", "absent", "count"),
+    [
+        (
+            ["--read-only"],
+            {"list_workflows", "get_workflow_logs", "lint_workflow"},
+            {"submit_workflow", "delete_workflow"},
+            20,
+        ),
+        (
+            ["--disable-destructive"],
+            {"submit_workflow", "resume_workflow"},
+            {"delete_workflow", "retry_workflow", "delete_sensor"},
+            30,
+        ),
+        (
+            ["--toolsets", "info,archive"],
+            {"get_argo_version", "list_archived_workflows"},
+            {"list_workflows", "list_sensors"},
+            10,
+        ),
+    ],
+)
+async def test_scope_switches_change_tools_list(
+    argo: FakeArgo,
+    argo_url: str,
+    tmp_path: Path,
+    flags: list[str],
+    present: set[str],
+    absent: set[str],
+    count: int,
+) -> None:
+    server = await start_argo_mcp(tmp_path, "--argo-server-url", argo_url, "--argo-auth-mode", "none", *flags)
+    try:
+        async with http_client(server.url) as client:
+            names = {tool.name for tool in (await client.list_tools()).tools}
+            hidden = await client.call_tool(sorted(absent)[0], {"name": "x"})
+        assert present <= names and not (absent & names)
+        assert len(names) == count
+        assert hidden.is_error and "is disabled on this server" in text_of(hidden)
+        assert argo.requests == []
+    finally:
+        await server.stop()
+
+
+async def test_namespace_allow_list(argo: FakeArgo, argo_url: str, tmp_path: Path) -> None:
+    server = await start_argo_mcp(
+        tmp_path,
+        "--argo-server-url",
+        argo_url,
+        "--argo-auth-mode",
+        "none",
+        "--namespaces",
+        "team-a,team-b",
+        "--argo-default-namespace",
+        "team-a",
+    )
+    argo.on("WorkflowService_ListWorkflows", WF_LIST)
+    archived_elsewhere = {
+        "metadata": {"name": "x", "namespace": "kube-system", "uid": "3f1e9c2a-5b7d-4e8f-9a0b-1c2d3e4f5a6b"},
+        "spec": {},
+        "status": {},
+    }
+    argo.on("ArchivedWorkflowService_GetArchivedWorkflow", archived_elsewhere)
+    try:
+        async with http_client(server.url) as client:
+            refused = await client.call_tool("list_workflows", {"namespace": "kube-system"})
+            ok = await client.call_tool("list_workflows", {})
+            archived = await client.call_tool(
+                "get_archived_workflow", {"uid": "3f1e9c2a-5b7d-4e8f-9a0b-1c2d3e4f5a6b"}
+            )
+        assert refused.is_error
+        assert "'kube-system' is outside the namespaces argo-mcp may act in (team-a, team-b)" in text_of(
+            refused
+        )
+        assert not ok.is_error
+        assert argo.last("WorkflowService_ListWorkflows").path == "/api/v1/workflows/team-a"
+        assert len(argo.calls("WorkflowService_ListWorkflows")) == 1
+        assert archived.is_error and "kube-system" in text_of(archived)
+    finally:
+        await server.stop()
+
+
+def test_redaction_of_planted_secrets() -> None:
+    line = (
+        "connecting with password=hunter2 token: abc.def AWS AKIAABCDEFGHIJKLMNOP "
+        "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXZhbHVl"
+    )
+    cleaned = redact_text(line)
+    for secret in ("hunter2", "abc.def", "AKIAABCDEFGHIJKLMNOP", "eyJhbGciOiJIUzI1NiJ9"):
+        assert secret not in cleaned
+    assert "password=[redacted]" in cleaned
+    assert redact_text("nothing secret here: phase=Succeeded") == "nothing secret here: phase=Succeeded"
