@@ -18,11 +18,15 @@ SECTIONS = (
     "Archived workflow mutating",
     "Event sources",
     "Sensors",
+    "Beyond the reference",
 )
+BEYOND_THE_REFERENCE = frozenset({"wait_for_workflow", "get_workflow_graph"})
 
 
 def section_of(tool: Tool[Any]) -> str:
     """The reference's grouping of tools into tables."""
+    if tool.name in BEYOND_THE_REFERENCE:
+        return "Beyond the reference"
     if tool.group is ToolGroup.INFO:
         return "Info"
     if tool.group is ToolGroup.WORKFLOWS:

@@ -16,6 +16,7 @@ from mcp.server.lowlevel import Server
 from argo_mcp import __version__
 from argo_mcp.access.caller import caller_from_request
 from argo_mcp.argo.client import ArgoClient
+from argo_mcp.prompts import prompt_handlers
 from argo_mcp.settings import Settings
 from argo_mcp.tools import ALL_TOOLS
 from argo_mcp.tools.registry import Authorizer, ProgressFn, Tool, error_result, exposed, run_tool
@@ -94,6 +95,7 @@ def build_server(
         instructions=INSTRUCTIONS,
         on_list_tools=on_list_tools,
         on_call_tool=on_call_tool,
+        **prompt_handlers(settings.argo.default_namespace),
         **(extra_handlers or {}),
     )
     return server

@@ -78,6 +78,7 @@ class FakeArgo:
         self.violations: list[str] = []
         self.canned: dict[str, Canned] = {}
         self.stream_stats: dict[str, StreamStats] = {}
+        self.sequences: dict[str, list[Any]] = {}
         self.operations: dict[str, tuple[str, str, dict[str, Any]]] = {}
         self.app = web.Application(client_max_size=64 * 1024 * 1024)
         for path in sorted(self.spec["paths"], key=_specificity):
@@ -106,6 +107,12 @@ class FakeArgo:
             if schema is not None:
                 self._validate(schema, body, f"canned 200 answer of {operation}")
         self.canned[operation] = Canned(status=status, body=body, stream=stream, content_type=content_type)
+
+    def on_sequence(self, operation: str, bodies: list[Any]) -> None:
+        """Successive answers for successive requests; the last one repeats."""
+        for body in bodies:
+            self.on(operation, body)
+        self.sequences[operation] = list(bodies)
 
     def error(self, operation: str, status: int, message: str, grpc_code: int = 2) -> None:
         self.on(operation, {"code": grpc_code, "message": message}, status=status)
@@ -199,6 +206,10 @@ class FakeArgo:
             if problems:
                 self.violations.extend(problems)
                 return web.json_response({"code": 3, "message": "; ".join(problems)}, status=400)
+            sequence = self.sequences.get(operation)
+            if sequence:
+                body_now = sequence.pop(0) if len(sequence) > 1 else sequence[0]
+                return web.json_response(body_now)
             canned = self.canned.get(operation, Canned(body={}))
             if canned.stream is not None:
                 return await self._stream(request, operation, canned)

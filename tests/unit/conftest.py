@@ -38,6 +38,7 @@ def argo(argo_fake: tuple[FakeArgo, str]) -> Iterator[FakeArgo]:
     fake.canned.clear()
     fake.violations.clear()
     fake.stream_stats.clear()
+    fake.sequences.clear()
     yield fake
     assert not fake.violations, (
         "argo-mcp sent requests that do not follow Argo's swagger.json:\n" + "\n".join(fake.violations)

@@ -324,13 +324,13 @@ async def test_oidc_tokens(argo: FakeArgo, argo_url: str, issuer: Issuer, tmp_pa
             ["--read-only"],
             {"list_workflows", "get_workflow_logs", "lint_workflow"},
             {"submit_workflow", "delete_workflow"},
-            20,
+            22,
         ),
         (
             ["--disable-destructive"],
             {"submit_workflow", "resume_workflow"},
             {"delete_workflow", "retry_workflow", "delete_sensor"},
-            30,
+            32,
         ),
         (
             ["--toolsets", "info,archive"],

@@ -601,11 +601,15 @@ async def test_tool_sends_the_swagger_request_and_returns_the_answer(
 def test_every_tool_has_a_case() -> None:
     from argo_mcp.tools import ALL_TOOLS
 
-    covered = {case.tool for case in CASES} | {
-        "get_argo_info",
-        "get_argo_version",
-        "get_user_info",
-        "get_workflow_output_artifact",
-        "get_workflow_input_artifact",
-    }
+    covered = (
+        {case.tool for case in CASES}
+        | {"wait_for_workflow", "get_workflow_graph"}
+        | {
+            "get_argo_info",
+            "get_argo_version",
+            "get_user_info",
+            "get_workflow_output_artifact",
+            "get_workflow_input_artifact",
+        }
+    )
     assert {tool.name for tool in ALL_TOOLS} == covered

@@ -1,0 +1,120 @@
+"""MCP prompts: ready-made investigations an agent (or its user) can start with one call.
+
+Each prompt is a declaration (name, description, arguments, template); the template tells the agent which of
+argo-mcp's tools to use in which order, so the answer rests on real Argo data rather than guesses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import mcp_types as types
+from mcp.server.context import ServerRequestContext
+from mcp.shared.exceptions import MCPError
+
+
+@dataclass(frozen=True)
+class PromptDecl:
+    name: str
+    title: str
+    description: str
+    arguments: tuple[tuple[str, str, bool], ...]  # (name, description, required)
+    template: str
+
+    def render(self, values: dict[str, str]) -> str:
+        return self.template.format(**values)
+
+
+PROMPTS = (
+    PromptDecl(
+        name="debug_failed_workflow",
+        title="Debug a failed workflow",
+        description="Find out why a workflow failed and propose a fix.",
+        arguments=(
+            ("name", "The workflow's name.", True),
+            ("namespace", "Its namespace (default: the server's default namespace).", False),
+        ),
+        template=(
+            "Investigate why the Argo workflow '{name}' in namespace '{namespace}' failed.\n"
+            "1. Call get_workflow_graph (name={name}, namespace={namespace}) to find the failed or errored nodes.\n"
+            "2. For each failed Pod node, call get_pod_logs with its pod name and tailLines=200; use grep to "
+            "narrow long logs.\n"
+            "3. If a node failed on inputs or artifacts, call get_workflow with fields='spec,status.nodes' and "
+            "check parameters and artifact references.\n"
+            "Then explain the root cause in a few sentences, quote the decisive log lines, and propose a fix. "
+            "Suggest retry_workflow only if the failure looks transient, and say why."
+        ),
+    ),
+    PromptDecl(
+        name="summarize_recent_failures",
+        title="Summarise recent failures",
+        description="Summarise failed workflows in a namespace and group them by cause.",
+        arguments=(
+            ("namespace", "The namespace (default: the server's default namespace).", False),
+            ("since", "Only runs created after this RFC 3339 time (optional).", False),
+        ),
+        template=(
+            "Summarise the recent Argo workflow failures in namespace '{namespace}'{since_clause}.\n"
+            "1. Call list_workflows with labelSelector='workflows.argoproj.io/phase in (Failed,Error)'"
+            "{since_arg} and page with `continue` until done (limit 50).\n"
+            "2. Call list_archived_workflows with the same selector for runs already archived.\n"
+            "3. For the most frequent templates, call get_workflow_graph on one failing run each.\n"
+            "Group the failures by template and by cause, give counts and the newest example of each, and say "
+            "which look transient and which need a change."
+        ),
+    ),
+)
+
+
+def prompt_handlers(default_namespace: str) -> dict[str, Any]:
+    """`on_list_prompts` / `on_get_prompt` for the low-level server."""
+    by_name = {prompt.name: prompt for prompt in PROMPTS}
+    listing = types.ListPromptsResult(
+        prompts=[
+            types.Prompt(
+                name=p.name,
+                title=p.title,
+                description=p.description,
+                arguments=[
+                    types.PromptArgument(name=n, description=d, required=r) for n, d, r in p.arguments
+                ],
+            )
+            for p in PROMPTS
+        ]
+    )
+
+    async def on_list_prompts(
+        _ctx: ServerRequestContext[Any, Any], _params: types.PaginatedRequestParams | None
+    ) -> types.ListPromptsResult:
+        return listing
+
+    async def on_get_prompt(
+        _ctx: ServerRequestContext[Any, Any], params: types.GetPromptRequestParams
+    ) -> types.GetPromptResult:
+        prompt = by_name.get(params.name)
+        if prompt is None:
+            raise MCPError(
+                types.INVALID_PARAMS, f"unknown prompt {params.name!r}; prompts/list shows the prompts"
+            )
+        given = dict(params.arguments or {})
+        missing = [n for n, _, required in prompt.arguments if required and not given.get(n)]
+        if missing:
+            raise MCPError(
+                types.INVALID_PARAMS, f"prompt {prompt.name} needs the argument(s): {', '.join(missing)}"
+            )
+        since = given.get("since", "")
+        values = {
+            "namespace": given.get("namespace") or default_namespace,
+            "name": given.get("name", ""),
+            "since_clause": f" since {since}" if since else "",
+            "since_arg": f" and createdAfter='{since}'" if since else "",
+        }
+        return types.GetPromptResult(
+            description=prompt.description,
+            messages=[
+                types.PromptMessage(role="user", content=types.TextContent(text=prompt.render(values)))
+            ],
+        )
+
+    return {"on_list_prompts": on_list_prompts, "on_get_prompt": on_get_prompt}

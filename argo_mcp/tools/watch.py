@@ -1,0 +1,218 @@
+"""What agents keep asking for beyond the reference: wait for a workflow, and see its steps as a tree.
+
+`wait_for_workflow` polls a trimmed view of the workflow (Argo's `fields` filter) until it finishes or the time
+limit passes, sending MCP progress notifications as nodes complete. `get_workflow_graph` turns `status.nodes`
+(a flat map linked by children/boundaryID) into the tree a human reads: steps in order within step groups,
+DAG tasks within their DAG, retries with their attempts, each with phase and duration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import Field
+
+from argo_mcp.settings import ToolGroup
+from argo_mcp.tools.inputs import NamedInput
+from argo_mcp.tools.paths import api
+from argo_mcp.tools.registry import Permission, TextOutput, Tool, ToolContext, ToolKind
+from argo_mcp.tools.shaping import redact_text, workflow_summary
+
+FINISHED = frozenset({"Succeeded", "Failed", "Error"})
+SUMMARY_FIELDS = (
+    "metadata.name,metadata.namespace,metadata.uid,metadata.labels,spec.workflowTemplateRef,"
+    "status.phase,status.progress,status.message,status.startedAt,status.finishedAt"
+)
+GRAPH_CAP_BYTES = 64 * 1024
+
+
+class WaitInput(NamedInput):
+    timeout_seconds: float = Field(default=300, gt=0, le=3600, description="Give up waiting after this long.")
+    poll_seconds: float = Field(default=3, ge=0.2, le=60, description="How often to check the workflow.")
+
+
+def _progress_fraction(progress: str | None) -> tuple[float, float | None]:
+    try:
+        done, total = (progress or "").split("/")
+        return float(done), float(total)
+    except ValueError:
+        return 0.0, None
+
+
+async def wait_for_workflow(ctx: ToolContext, args: WaitInput) -> dict[str, Any]:
+    deadline = time.monotonic() + args.timeout_seconds
+    last_reported: tuple[str, str] | None = None
+    while True:
+        workflow = await ctx.argo.request(
+            "GET",
+            api("workflows", ctx.namespace, args.name),
+            query={"fields": SUMMARY_FIELDS},
+            what=f"get workflow {ctx.namespace}/{args.name}",
+        )
+        summary = workflow_summary(workflow)
+        phase = summary.get("phase", "Pending")
+        state = (phase, str(summary.get("progress")))
+        if state != last_reported:
+            done, total = _progress_fraction(summary.get("progress"))
+            await ctx.progress(done, total, f"{args.name}: {phase} ({summary.get('progress', '?')})")
+            last_reported = state
+        if phase in FINISHED:
+            return {"finished": True, "timedOut": False, "workflow": summary}
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return {
+                "finished": False,
+                "timedOut": True,
+                "workflow": summary,
+                "hint": "still running: call wait_for_workflow again, or get_workflow_graph to see where it is",
+            }
+        await asyncio.sleep(min(args.poll_seconds, remaining))
+
+
+# ---- graph --------------------------------------------------------------------------------------------------
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _duration(node: dict[str, Any]) -> str:
+    started = _parse_time(node.get("startedAt"))
+    if started is None:
+        return ""
+    finished = _parse_time(node.get("finishedAt")) or datetime.now(UTC)
+    seconds = int((finished - started).total_seconds())
+    minutes, secs = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return (
+        f"{hours}h{minutes:02d}m{secs:02d}s"
+        if hours
+        else (f"{minutes}m{secs:02d}s" if minutes else f"{secs}s")
+    )
+
+
+class _Graph:
+    def __init__(self, name: str, nodes: dict[str, dict[str, Any]]) -> None:
+        self.nodes = nodes
+        self.root = nodes.get(name) or next(
+            (
+                n
+                for n in nodes.values()
+                if not n.get("boundaryID") and n.get("type") in ("Steps", "DAG", "Pod")
+            ),
+            None,
+        )
+        self.members: dict[str, list[dict[str, Any]]] = {}
+        for node in nodes.values():
+            if node.get("boundaryID"):
+                self.members.setdefault(node["boundaryID"], []).append(node)
+        self.seen: set[str] = set()
+
+    def _ordered(self, nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return sorted(
+            nodes, key=lambda n: (n.get("startedAt") or "~", n.get("displayName") or n.get("name", ""))
+        )
+
+    def children(self, node: dict[str, Any]) -> list[dict[str, Any]]:
+        kind = node.get("type")
+        node_id = node["id"]
+        if kind == "Steps":
+            return self._ordered([n for n in self.members.get(node_id, []) if n.get("type") == "StepGroup"])
+        if kind == "DAG":
+            return self._ordered(self.members.get(node_id, []))
+        if kind == "StepGroup":
+            found = [self.nodes[c] for c in node.get("children", []) if c in self.nodes]
+            return [n for n in found if n.get("type") != "StepGroup"]
+        if kind in ("Retry", "TaskGroup"):
+            return self._ordered([self.nodes[c] for c in node.get("children", []) if c in self.nodes])
+        return []
+
+    def tree(self, node: dict[str, Any], depth: int = 0) -> dict[str, Any]:
+        self.seen.add(node["id"])
+        entry: dict[str, Any] = {
+            "id": node["id"],
+            "name": node.get("displayName") or node.get("name"),
+            "type": node.get("type"),
+            "phase": node.get("phase", "Pending"),
+        }
+        for key in ("templateName", "startedAt", "finishedAt"):
+            if node.get(key):
+                entry[key] = node[key]
+        if node.get("message"):
+            entry["message"] = redact_text(str(node["message"]))
+        if duration := _duration(node):
+            entry["duration"] = duration
+        if depth < 50:
+            kids = [self.tree(c, depth + 1) for c in self.children(node) if c["id"] not in self.seen]
+            if kids:
+                entry["children"] = kids
+        return entry
+
+
+def _render(entry: dict[str, Any], prefix: str = "", last: bool = True, top: bool = True) -> list[str]:
+    details = ", ".join(x for x in (entry.get("type"), entry.get("duration")) if x)
+    label = f"{entry['name']} [{entry['phase']}] ({details})"
+    if entry.get("message"):
+        label += f": {entry['message']}"
+    lines = [label if top else f"{prefix}{'└─ ' if last else '├─ '}{label}"]
+    kids = entry.get("children", [])
+    child_prefix = "" if top else prefix + ("   " if last else "│  ")
+    for index, kid in enumerate(kids):
+        lines += _render(kid, child_prefix, index == len(kids) - 1, top=False)
+    return lines
+
+
+async def get_workflow_graph(ctx: ToolContext, args: NamedInput) -> TextOutput:
+    workflow = await ctx.argo.request(
+        "GET",
+        api("workflows", ctx.namespace, args.name),
+        query={"fields": "metadata.name,metadata.namespace,status.phase,status.nodes,status.message"},
+        what=f"get workflow {ctx.namespace}/{args.name}",
+    )
+    nodes = (workflow.get("status") or {}).get("nodes") or {}
+    phase = (workflow.get("status") or {}).get("phase") or "Pending"
+    graph = _Graph(args.name, nodes)
+    if graph.root is None:
+        text = f"{args.name} [{phase}]: no nodes yet (the controller has not started it)\n"
+        return TextOutput(text=text, data={"name": args.name, "phase": phase, "tree": None})
+    tree = graph.tree(graph.root)
+    text = "\n".join(_render(tree)) + "\n"
+    if len(text.encode()) > GRAPH_CAP_BYTES:
+        text = (
+            text.encode()[:GRAPH_CAP_BYTES].decode(errors="ignore")
+            + "\n[argo-mcp: graph truncated at 64 KiB]\n"
+        )
+    return TextOutput(text=text, data={"name": args.name, "phase": phase, "tree": tree})
+
+
+TOOLS: list[Tool[Any]] = [
+    Tool(
+        name="wait_for_workflow",
+        title="Wait for a workflow",
+        description=(
+            "Wait (bounded by timeoutSeconds) until a workflow finishes, sending progress notifications; "
+            "returns its final phase, progress and message."
+        ),
+        group=ToolGroup.WORKFLOWS,
+        kind=ToolKind.READ_ONLY,
+        input_model=WaitInput,
+        handler=wait_for_workflow,
+        permission=Permission("get", "workflows"),
+    ),
+    Tool(
+        name="get_workflow_graph",
+        title="Workflow node graph",
+        description=(
+            "Show a workflow's steps/DAG as a tree of nodes with phase, duration and message, to see where it "
+            "is or what failed."
+        ),
+        group=ToolGroup.WORKFLOWS,
+        kind=ToolKind.READ_ONLY,
+        input_model=NamedInput,
+        handler=get_workflow_graph,
+        permission=Permission("get", "workflows"),
+    ),
+]
