@@ -4,15 +4,16 @@
     openapi2jsonschema.py SWAGGER_JSON OUT_DIR
 
 Writes one standalone, strict schema per group/version/kind, named like the upstream kubernetes-json-schema
-layout that kubeconform's `{{ .ResourceKind }}{{ .KindSuffix }}.json` template expects (deployment-apps-v1.json,
-service-v1.json, role-rbac-v1.json, ...):
+layout that kubeconform's `{{ .ResourceKind }}{{ .KindSuffix }}.json` template expects
+(deployment-apps-v1.json, service-v1.json, role-rbac-v1.json, ...):
 
-- standalone: the kind's definition at the top, every definition it reaches under `definitions` (refs rewritten
-  to `#/definitions/...`; recursive types such as JSONSchemaProps stay references);
+- standalone: the kind's definition at the top, every definition it reaches under `definitions` (refs
+  rewritten to `#/definitions/...`; recursive types such as JSONSchemaProps stay references);
 - strict: `additionalProperties: false` on every object that lists its properties (unless it keeps unknown
   fields), so a misspelt or misplaced field fails like the apiserver's strict field validation;
-- Kubernetes' string formats as the apiserver decodes them: IntOrString accepts an integer or a string, Quantity
-  a number or a string; other `format` hints are dropped (they are not validated by the apiserver either).
+- Kubernetes' string formats as the apiserver decodes them: IntOrString accepts an integer or a string,
+  Quantity a number or a string; other `format` hints are dropped (the apiserver does not validate them
+  either).
 """
 
 from __future__ import annotations
@@ -81,7 +82,9 @@ def _closure(name: str, definitions: dict[str, JSON]) -> set[str]:
 
 def file_name(group: str, version: str, kind: str) -> str:
     """kubeconform's `{{ .ResourceKind }}{{ .KindSuffix }}.json` for this group/version/kind."""
-    suffix = f"-{group.split('.')[0].lower()}-{version.lower()}" if group else f"-{version.lower()}"
+    suffix = (
+        f"-{group.split('.', maxsplit=1)[0].lower()}-{version.lower()}" if group else f"-{version.lower()}"
+    )
     return f"{kind.lower()}{suffix}.json"
 
 
