@@ -188,3 +188,38 @@ def normalise(objs: Iterable[Obj]) -> dict[str, Obj]:
         assert key not in out, f"duplicate object {key}"
         out[key] = obj
     return out
+
+
+BASE_FILES = {
+    "serviceaccount.yaml": ("ServiceAccount",),
+    "rbac.yaml": ("Role", "RoleBinding"),
+    "cluster-rbac.yaml": ("ClusterRole", "ClusterRoleBinding"),
+    "deployment.yaml": ("Deployment",),
+    "service.yaml": ("Service",),
+}
+BASE_VALUES: Obj = {"tls": {"mode": "secretRef", "secretName": "argo-mcp-tls"}}
+BASE_HEADER = (
+    "# Generated from the Helm chart's defaults (release argo-mcp, tls.mode=secretRef argo-mcp-tls) by\n"
+    "# `python tests/unit/deploy/bundle.py regen-kustomize-base`; test_kustomize.py checks that it matches.\n"
+)
+
+
+def regenerate_kustomize_base() -> None:
+    """Rewrite deploy/kustomize/base from the chart's render, without what only Helm adds."""
+    objs = normalise(helm_template(release="argo-mcp", namespace="argo-mcp", values=BASE_VALUES)).values()
+    for name, kinds in BASE_FILES.items():
+        docs = [o for o in objs if o["kind"] in kinds]
+        for doc in docs:
+            doc["metadata"].pop("namespace", None)  # set by kustomization.yaml
+        (KUSTOMIZE / "base" / name).write_text(
+            BASE_HEADER + yaml.safe_dump_all(docs, sort_keys=False, width=110)
+        )
+        print(f"wrote deploy/kustomize/base/{name}: {len(docs)} objects")
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["regen-kustomize-base"]:
+        sys.exit("usage: python tests/unit/deploy/bundle.py regen-kustomize-base")
+    regenerate_kustomize_base()

@@ -199,16 +199,15 @@ def test_default_objects() -> None:
         if obj["kind"] != "Pod":
             labels = obj["metadata"]["labels"]
             assert labels["app.kubernetes.io/name"] == "argo-mcp"
-            assert labels["app.kubernetes.io/instance"] == "argo-mcp"
+            if obj["metadata"]["name"] != "argo-mcp-clusterworkflowtemplates-reader":  # shared, no instance
+                assert labels["app.kubernetes.io/instance"] == "argo-mcp"
             assert labels["app.kubernetes.io/managed-by"] == "Helm"
             assert labels["app.kubernetes.io/component"] == "server"
             assert labels["helm.sh/chart"] == "argo-mcp-0.1.0"
 
     svc = one(objs, "Service")
     assert svc["spec"]["type"] == "ClusterIP"
-    assert svc["spec"]["ports"] == [
-        {"name": "mcp", "port": 8081, "targetPort": "mcp", "protocol": "TCP", "appProtocol": "https"}
-    ]
+    assert svc["spec"]["ports"] == [{"name": "mcp", "port": 8081, "targetPort": "mcp", "protocol": "TCP"}]
     deploy = one(objs, "Deployment")
     assert svc["spec"]["selector"] == deploy["spec"]["selector"]["matchLabels"]
     test_pod = one(objs, "Pod")
@@ -255,24 +254,29 @@ def test_default_deployment_flags_probes_and_volumes() -> None:
         "--log-level", "info",
     ]  # fmt: skip
     container = pod["containers"][0]
-    assert container["image"] == "argo-mcp:0.1.0"
+    assert container["image"] == "ghcr.io/argo-mcp/argo-mcp:0.1.0"
     assert container["ports"] == [{"name": "mcp", "containerPort": 8081, "protocol": "TCP"}]
     assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "mcp", "scheme": "HTTPS"}
     assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "mcp", "scheme": "HTTPS"}
     mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
     assert mounts == {
         "argo-token": "/var/run/secrets/argo-mcp/argo",
+        "kube-api-access": "/var/run/secrets/kubernetes.io/serviceaccount",
         "tls": "/etc/argo-mcp/tls",
         "tmp": "/tmp",
     }
+    assert pod["automountServiceAccountToken"] is False
     volumes = {v["name"]: v for v in pod["volumes"]}
     assert volumes["argo-token"]["projected"]["sources"] == [
         {"serviceAccountToken": {"path": "token", "expirationSeconds": 3600}}
     ]
+    api_sources = volumes["kube-api-access"]["projected"]["sources"]
+    assert api_sources[0] == {"serviceAccountToken": {"path": "token", "expirationSeconds": 3607}}
+    assert api_sources[1]["configMap"]["name"] == "kube-root-ca.crt"
     assert volumes["tls"]["secret"]["secretName"] == "argo-mcp-tls"
-    assert "emptyDir" in volumes["tmp"]
+    assert volumes["tmp"] == {"name": "tmp", "emptyDir": {}}
     annotations = deploy["spec"]["template"]["metadata"]["annotations"]
-    assert set(annotations) == {"checksum/config", "checksum/tls"}
+    assert set(annotations) == {"checksum/config", "argo-mcp.io/tls-checksum"}
 
 
 @pytest.mark.parametrize("mode", ["read-only", "operate", "full"])
@@ -331,7 +335,11 @@ def test_optional_argo_settings() -> None:
     pod = one(objs, "Deployment")["spec"]["template"]["spec"]
     assert pod["automountServiceAccountToken"] is False
     volumes = {v["name"]: v for v in pod["volumes"]}
-    assert volumes["argo-ca"]["secret"]["secretName"] == "argo-ca"
+    assert "kube-api-access" not in volumes, "no API credentials without inbound kubernetes auth"
+    assert volumes["argo-ca"]["secret"] == {
+        "secretName": "argo-ca",
+        "items": [{"key": "bundle.pem", "path": "bundle.pem"}],
+    }
     assert volumes["argo-token"]["projected"]["sources"][0]["serviceAccountToken"] == {
         "path": "token",
         "expirationSeconds": 7200,
@@ -365,7 +373,7 @@ def test_tls_self_signed_certificate_names_the_service() -> None:
     # The checksum on the pod template is of exactly the data in the Secret (computed once per render).
     data_json = json.dumps(secret["data"], sort_keys=True, separators=(",", ":"))
     annotations = deploy["spec"]["template"]["metadata"]["annotations"]
-    assert annotations["checksum/tls"] == hashlib.sha256(data_json.encode()).hexdigest()
+    assert annotations["argo-mcp.io/tls-checksum"] == hashlib.sha256(data_json.encode()).hexdigest()
 
 
 def test_tls_self_signed_reuses_an_existing_secret() -> None:
@@ -388,7 +396,6 @@ def test_tls_secret_ref_and_disabled_and_cert_manager() -> None:
     container = deploy["spec"]["template"]["spec"]["containers"][0]
     assert container["readinessProbe"]["httpGet"]["scheme"] == "HTTP"
     assert "tls" not in {v["name"] for v in deploy["spec"]["template"]["spec"]["volumes"]}
-    assert one(objs, "Service")["spec"]["ports"][0]["appProtocol"] == "http"
 
     objs, deploy = _tls_objects(
         {"mode": "cert-manager", "certManager": {"issuerRef": {"name": "ca", "kind": "ClusterIssuer"}}}
@@ -443,7 +450,10 @@ def test_optional_objects() -> None:
 
     operator = one(objs, "Deployment", "mcp-operator")
     assert operator["spec"]["template"]["spec"]["containers"][0]["command"] == ["argo-mcp-operator"]
-    assert operator["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"] == "operator"
+    operator_labels = operator["spec"]["template"]["metadata"]["labels"]
+    assert not set(selector.items()) <= set(operator_labels.items()), (
+        "the Service must not select the operator"
+    )
     assert one(objs, "ServiceAccount", "mcp-operator")["automountServiceAccountToken"] is False
     role = one(objs, "ClusterRole", "tools-mcp-operator")
     granted = {

@@ -7,6 +7,7 @@ import json
 import yaml
 
 from .bundle import (
+    BASE_VALUES,
     KUSTOMIZE,
     by_kind,
     container_args,
@@ -20,12 +21,7 @@ from .bundle import (
 )
 from .test_chart import _assert_restricted
 
-BASE_VALUES = {"tls": {"mode": "secretRef", "secretName": "argo-mcp-tls"}}
-REGENERATE = (
-    "deploy/kustomize/base is generated from the chart: render `helm template argo-mcp "
-    "deploy/helm/argo-mcp -n argo-mcp --set tls.mode=secretRef,tls.secretName=argo-mcp-tls`, drop the "
-    "helm.sh/chart and managed-by labels, checksum annotations and the test hook, and update the base files"
-)
+REGENERATE = "deploy/kustomize/base is stale: python tests/unit/deploy/bundle.py regen-kustomize-base"
 
 
 def _diff(helm: dict[str, dict[str, object]], kustomize: dict[str, dict[str, object]]) -> str:

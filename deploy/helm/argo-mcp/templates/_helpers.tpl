@@ -21,16 +21,16 @@
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
-{{/* Selector labels of the server. */}}
+{{/* Selector labels of the server (the same as the operator's: name and instance). */}}
 {{- define "argo-mcp.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "argo-mcp.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
-app.kubernetes.io/component: server
 {{- end }}
 
 {{/* Common labels of the server's objects. */}}
 {{- define "argo-mcp.labels" -}}
 {{ include "argo-mcp.selectorLabels" . }}
+app.kubernetes.io/component: server
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ include "argo-mcp.chart" . }}
@@ -176,7 +176,6 @@ runAsUser: 65532
 runAsGroup: 65532
 readOnlyRootFilesystem: true
 allowPrivilegeEscalation: false
-privileged: false
 capabilities:
   drop: ["ALL"]
 seccompProfile:
@@ -192,14 +191,15 @@ seccompProfile:
   type: RuntimeDefault
 {{- end }}
 
+{{/* The operator's pods have another name label, so the server's Service never selects them. */}}
 {{- define "argo-mcp.operatorSelectorLabels" -}}
-app.kubernetes.io/name: {{ include "argo-mcp.name" . }}
+app.kubernetes.io/name: {{ include "argo-mcp.name" . }}-operator
 app.kubernetes.io/instance: {{ .Release.Name }}
-app.kubernetes.io/component: operator
 {{- end }}
 
 {{- define "argo-mcp.operatorLabels" -}}
 {{ include "argo-mcp.operatorSelectorLabels" . }}
+app.kubernetes.io/component: operator
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ include "argo-mcp.chart" . }}
