@@ -126,6 +126,14 @@ def kubeconform(manifests: str) -> subprocess.CompletedProcess[str]:
     return run(cmd, check=False, stdin=manifests)
 
 
+def psa_check(manifests: str, level: str = "restricted") -> tuple[int, list[Obj]]:
+    """Evaluate every pod spec with the upstream Pod Security Standards evaluator (scripts/psa-check)."""
+    proc = run([str(tool("psa-check")), "-level", level], check=False, stdin=manifests)
+    if proc.returncode not in (0, 1):
+        raise ToolError(f"psa-check failed: {proc.stderr}")
+    return proc.returncode, [json.loads(line) for line in proc.stdout.splitlines()]
+
+
 def by_kind(objs: Iterable[Obj], kind: str) -> list[Obj]:
     return [o for o in objs if o.get("kind") == kind]
 

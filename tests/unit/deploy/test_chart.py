@@ -28,6 +28,7 @@ from .bundle import (
     kubeconform,
     one,
     pod_specs,
+    psa_check,
     run,
     tool,
 )
@@ -138,6 +139,26 @@ def test_every_pod_spec_meets_the_restricted_pod_security_standard(
     assert specs, "no pod spec rendered"
     for name, spec in specs:
         _assert_restricted(name, spec)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=SCENARIO_IDS)
+def test_upstream_pod_security_evaluator_admits_every_pod_spec(scenario: Path) -> None:
+    """The kube-apiserver's own PodSecurity evaluator, at the restricted level, on every rendered pod spec."""
+    proc = helm_template_proc(values_files=[scenario])
+    code, results = psa_check(proc.stdout)
+    assert code == 0, json.dumps([r for r in results if not r["allowed"]], indent=1)
+    assert {r["object"].split("/")[0] for r in results} >= {"Deployment", "Pod"}
+
+
+def test_upstream_pod_security_evaluator_really_refuses() -> None:
+    deploy = one(helm_template(), "Deployment")
+    container = deploy["spec"]["template"]["spec"]["containers"][0]
+    container["securityContext"]["allowPrivilegeEscalation"] = True
+    container["securityContext"]["capabilities"] = {"add": ["NET_ADMIN"]}
+    code, results = psa_check(yaml.safe_dump(deploy))
+    assert code == 1
+    violations = " ".join(results[0]["violations"])
+    assert "allowPrivilegeEscalation" in violations and "NET_ADMIN" in violations
 
 
 def _assert_restricted(name: str, spec: Obj) -> None:

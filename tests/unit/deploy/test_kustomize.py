@@ -18,6 +18,7 @@ from .bundle import (
     normalise,
     one,
     pod_specs,
+    psa_check,
 )
 from .test_chart import _assert_restricted
 
@@ -67,3 +68,5 @@ def test_kustomize_renders_are_schema_valid_and_restricted() -> None:
         assert result.returncode == 0, result.stdout
         for name, spec in pod_specs(objs):
             _assert_restricted(name, spec)
+        code, results = psa_check(yaml.safe_dump_all(objs))
+        assert code == 0 and results, results
