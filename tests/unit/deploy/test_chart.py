@@ -456,6 +456,10 @@ def test_optional_objects() -> None:
     (ingress,) = policy["spec"]["ingress"]
     assert ingress["ports"] == [{"protocol": "TCP", "port": 8081}]
     assert ingress["from"][0]["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "agents"}
+    test_pod = one(objs, "Pod", "mcp-test-initialize")
+    assert {"podSelector": {"matchLabels": {
+        k: test_pod["metadata"]["labels"][k] for k in ("app.kubernetes.io/name", "app.kubernetes.io/instance")
+    }}} in ingress["from"], "the helm test Pod must be let in"  # fmt: skip
     egress_ports = [[p["port"] for p in rule["ports"]] for rule in policy["spec"]["egress"]]
     assert egress_ports == [[2746], [443, 6443], [53, 53]]
     assert policy["spec"]["egress"][1]["to"] == [
@@ -602,6 +606,7 @@ def test_values_schema_rejects_bad_values(values: dict[str, Any], message: str) 
             "must not exceed autoscaling.maxReplicas",
         ),
         ({"argo": {"insecureSkipTLSVerify": True, "caSecret": {"name": "ca"}}}, "not both"),
+        ({"networkPolicy": {"enabled": True}}, "networkPolicy.kubeApiServerCIDRs is required"),
     ],
 )
 def test_inconsistent_values_fail_with_a_clear_message(values: dict[str, Any], message: str) -> None:
