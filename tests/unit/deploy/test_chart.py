@@ -553,16 +553,18 @@ def test_notes_tell_how_to_register_the_endpoint(tmp_path: Path) -> None:
     assert "Bearer" not in notes
 
 
-def test_packaged_chart_renders_the_same() -> None:
+def test_packaged_chart_renders_the_same(tmp_path: Path) -> None:
     helm = str(tool("helm"))
-    out = ROOT / ".pytest_cache" / "helm-package"
-    out.mkdir(parents=True, exist_ok=True)
-    proc = run([helm, "package", str(CHART), "--destination", str(out)])
-    (package,) = out.glob("argo-mcp-0.1.0.tgz")
-    assert "Successfully packaged" in proc.stdout
+    run([helm, "package", str(CHART), "--destination", str(tmp_path)])
+    (package,) = tmp_path.glob("argo-mcp-0.1.0.tgz")
     listing = run(["tar", "-tzf", str(package)]).stdout.split()
     assert "argo-mcp/values.schema.json" in listing
+    assert "argo-mcp/files/argo-mcp.io_argomcpservers.yaml" in listing
     assert not any("/ci/" in name for name in listing), "CI scenario files must not ship in the package"
+    sets = ["--set", "tls.mode=secretRef", "--set", "tls.secretName=cert", "--set", "operator.enabled=true"]
+    from_dir = run([helm, "template", "argo-mcp", str(CHART), *sets]).stdout
+    from_package = run([helm, "template", "argo-mcp", str(package), *sets]).stdout
+    assert from_package == from_dir
 
 
 BAD_VALUES: list[tuple[dict[str, Any], str]] = [
