@@ -170,15 +170,16 @@ def test_helm_install_upgrade_uninstall(stack: E2EStack, mcp_namespace: str) -> 
     assert _argo(stack, token, "GET", "/api/v1/cluster-workflow-templates") == 200
 
     subject = f"system:serviceaccount:{mcp_namespace}:{fullname}"
-    for verb, resource, ns, expected in [
+    checks: list[tuple[str, str, str | None, str]] = [
         ("create", "tokenreviews.authentication.k8s.io", None, "yes"),
         ("create", "subjectaccessreviews.authorization.k8s.io", None, "yes"),
         ("list", "workflows.argoproj.io", stack.namespace, "yes"),
         ("delete", "workflows.argoproj.io", stack.namespace, "no"),
         ("get", "secrets", mcp_namespace, "no"),
-    ]:
-        args = ["auth", "can-i", verb, resource, "--as", subject] + (["-n", ns] if ns else [])
-        assert stack.kubectl(*args, check=False).stdout.strip() == expected, (verb, resource, ns)
+    ]
+    for verb, resource, where, expected in checks:
+        args = ["auth", "can-i", verb, resource, "--as", subject] + (["-n", where] if where else [])
+        assert stack.kubectl(*args, check=False).stdout.strip() == expected, (verb, resource, where)
 
     # Upgrade: new settings roll out, the self-signed certificate stays (looked up from the live Secret).
     secret_before = _get(stack, "secret", f"{fullname}-tls", "-n", mcp_namespace)["data"]
