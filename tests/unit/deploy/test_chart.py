@@ -1,0 +1,640 @@
+"""The Helm chart: lint, render for every scenario, schema-validate offline, security and RBAC contracts."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import shutil
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from cryptography import x509
+
+from .bundle import (
+    CHART,
+    CI_VALUES,
+    ROOT,
+    Obj,
+    by_kind,
+    container_args,
+    flag_value,
+    helm_template,
+    helm_template_proc,
+    kubeconform,
+    one,
+    pod_specs,
+    psa_check,
+    run,
+    tool,
+)
+
+SCENARIOS = sorted(CI_VALUES.glob("*-values.yaml"))
+SCENARIO_IDS = [p.name.removesuffix("-values.yaml") for p in SCENARIOS]
+
+# The RBAC table (the operator renders the same rules for the same mode).
+READ_RULES: list[Obj] = [
+    {
+        "apiGroups": ["argoproj.io"],
+        "resources": ["workflows", "workflowtemplates", "cronworkflows", "eventsources", "sensors"],
+        "verbs": ["get", "list", "watch"],
+    },
+    {"apiGroups": [""], "resources": ["pods", "pods/log"], "verbs": ["get", "list", "watch"]},
+]
+OPERATE_RULES: list[Obj] = [
+    {
+        "apiGroups": ["argoproj.io"],
+        "resources": ["workflows", "eventsources", "sensors"],
+        "verbs": ["create", "update", "patch"],
+    },
+]
+FULL_RULES: list[Obj] = [
+    {
+        "apiGroups": ["argoproj.io"],
+        "resources": ["workflows", "eventsources", "sensors"],
+        "verbs": ["delete"],
+    },
+    {"apiGroups": [""], "resources": ["pods"], "verbs": ["delete"]},
+]
+RULES_BY_MODE = {
+    "read-only": READ_RULES,
+    "operate": READ_RULES + OPERATE_RULES,
+    "full": READ_RULES + OPERATE_RULES + FULL_RULES,
+}
+MODE_FLAG = {"read-only": ["--read-only"], "operate": ["--disable-destructive"], "full": []}
+
+ALLOWED_VOLUME_SOURCES = {
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
+}
+
+
+def _rules_key(rules: list[Obj]) -> list[str]:
+    return sorted(json.dumps(r, sort_keys=True) for r in rules)
+
+
+@pytest.fixture(scope="module")
+def rendered() -> dict[str, list[Obj]]:
+    return {sid: helm_template(values_files=[p]) for sid, p in zip(SCENARIO_IDS, SCENARIOS, strict=True)}
+
+
+def test_helm_lint_every_scenario() -> None:
+    helm = str(tool("helm"))
+    run([helm, "lint", "--strict", str(CHART)])
+    for path in SCENARIOS:
+        run([helm, "lint", "--strict", str(CHART), "--values", str(path)])
+
+
+def test_chart_app_version_is_the_package_version() -> None:
+    chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert chart["apiVersion"] == "v2"
+    assert str(chart["appVersion"]) == project["version"]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=SCENARIO_IDS)
+def test_every_rendered_object_is_schema_valid(scenario: Path) -> None:
+    proc = helm_template_proc(values_files=[scenario])
+    assert proc.returncode == 0, proc.stderr
+    result = kubeconform(proc.stdout)
+    summary = json.loads(result.stdout)
+    bad = [r for r in summary["resources"] if r["status"] not in ("statusValid", "statusSkipped")]
+    assert result.returncode == 0 and not bad, json.dumps(bad or summary, indent=1)
+    assert summary["summary"]["valid"] >= 6
+    # Only the two CRD-backed kinds may be skipped, and then their fields are checked here.
+    skipped = [r["kind"] for r in summary["resources"] if r["status"] == "statusSkipped"]
+    assert set(skipped) <= {"Certificate", "ServiceMonitor"}
+
+
+def test_kubeconform_really_rejects_bad_objects() -> None:
+    """Guards the validator itself: an unknown field, a wrong type and a missing required field all fail."""
+    objs = helm_template()
+    deploy = one(objs, "Deployment")
+    container = deploy["spec"]["template"]["spec"]["containers"][0]
+    container["imagePullPolicyy"] = "Always"
+    container["ports"][0]["containerPort"] = "8081"
+    del container["name"]
+    result = kubeconform(yaml.safe_dump(deploy))
+    assert result.returncode != 0
+    for needle in ("imagePullPolicyy", "containerPort", "missing property 'name'"):
+        assert needle in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=SCENARIO_IDS)
+def test_every_pod_spec_meets_the_restricted_pod_security_standard(
+    rendered: dict[str, list[Obj]], scenario: Path
+) -> None:
+    objs = rendered[scenario.name.removesuffix("-values.yaml")]
+    specs = list(pod_specs(objs))
+    assert specs, "no pod spec rendered"
+    for name, spec in specs:
+        _assert_restricted(name, spec)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=SCENARIO_IDS)
+def test_upstream_pod_security_evaluator_admits_every_pod_spec(scenario: Path) -> None:
+    """The kube-apiserver's own PodSecurity evaluator, at the restricted level, on every rendered pod spec."""
+    proc = helm_template_proc(values_files=[scenario])
+    code, results = psa_check(proc.stdout)
+    assert code == 0, json.dumps([r for r in results if not r["allowed"]], indent=1)
+    assert {r["object"].split("/")[0] for r in results} >= {"Deployment", "Pod"}
+
+
+def test_upstream_pod_security_evaluator_really_refuses() -> None:
+    deploy = one(helm_template(), "Deployment")
+    container = deploy["spec"]["template"]["spec"]["containers"][0]
+    container["securityContext"]["allowPrivilegeEscalation"] = True
+    container["securityContext"]["capabilities"] = {"add": ["NET_ADMIN"]}
+    code, results = psa_check(yaml.safe_dump(deploy))
+    assert code == 1
+    violations = " ".join(results[0]["violations"])
+    assert "allowPrivilegeEscalation" in violations and "NET_ADMIN" in violations
+
+
+def _assert_restricted(name: str, spec: Obj) -> None:
+    """The restricted Pod Security Standard, field by field, plus a read-only root filesystem."""
+    for host in ("hostNetwork", "hostPID", "hostIPC"):
+        assert not spec.get(host, False), f"{name}: {host}"
+    pod_sc: Obj = spec.get("securityContext", {})
+    assert not pod_sc.get("sysctls"), f"{name}: sysctls"
+    for volume in spec.get("volumes", []):
+        sources = set(volume) - {"name"}
+        assert sources <= ALLOWED_VOLUME_SOURCES, f"{name}: volume {volume['name']} uses {sources}"
+    containers: list[Obj] = spec.get("initContainers", []) + spec["containers"]
+    for c in containers:
+        where = f"{name} container {c['name']}"
+        sc: Obj = c.get("securityContext", {})
+        run_as_non_root = sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot"))
+        assert run_as_non_root is True, f"{where}: runAsNonRoot"
+        run_as_user = sc.get("runAsUser", pod_sc.get("runAsUser"))
+        assert run_as_user not in (None, 0), f"{where}: runAsUser must be a non-zero uid"
+        assert run_as_user == 65532
+        seccomp: Obj = sc.get("seccompProfile") or pod_sc.get("seccompProfile") or {}
+        assert seccomp.get("type") in ("RuntimeDefault", "Localhost"), f"{where}: seccompProfile"
+        assert sc.get("allowPrivilegeEscalation") is False, f"{where}: allowPrivilegeEscalation"
+        assert sc.get("privileged", False) is False, f"{where}: privileged"
+        caps: Obj = sc.get("capabilities", {})
+        assert "ALL" in caps.get("drop", []), f"{where}: capabilities.drop ALL"
+        assert set(caps.get("add", [])) <= {"NET_BIND_SERVICE"}, f"{where}: capabilities.add"
+        assert sc.get("procMount", "Default") == "Default", f"{where}: procMount"
+        assert sc.get("readOnlyRootFilesystem") is True, f"{where}: readOnlyRootFilesystem"
+        for port in c.get("ports", []):
+            assert "hostPort" not in port, f"{where}: hostPort"
+        assert c.get("resources", {}).get("limits", {}).get("memory"), f"{where}: memory limit"
+
+
+def test_default_objects() -> None:
+    objs = helm_template(release="argo-mcp", namespace="tools")
+    kinds = sorted(f"{o['kind']}/{o['metadata']['name']}" for o in objs)
+    assert kinds == sorted(
+        [
+            "ServiceAccount/argo-mcp",
+            "Secret/argo-mcp-tls",
+            "Role/argo-mcp",
+            "RoleBinding/argo-mcp",
+            "ClusterRoleBinding/tools-argo-mcp-auth-delegator",
+            "ClusterRole/argo-mcp-clusterworkflowtemplates-reader",
+            "ClusterRoleBinding/tools-argo-mcp-cwt",
+            "Deployment/argo-mcp",
+            "Service/argo-mcp",
+            "Pod/argo-mcp-test-initialize",
+        ]
+    )
+    sa = one(objs, "ServiceAccount")
+    assert sa["automountServiceAccountToken"] is False
+    for obj in objs:
+        if obj["kind"] in ("ClusterRole", "ClusterRoleBinding"):
+            assert "namespace" not in obj["metadata"]
+        else:
+            assert obj["metadata"]["namespace"] == "tools"
+        if obj["kind"] != "Pod":
+            labels = obj["metadata"]["labels"]
+            assert labels["app.kubernetes.io/name"] == "argo-mcp"
+            if obj["metadata"]["name"] != "argo-mcp-clusterworkflowtemplates-reader":  # shared, no instance
+                assert labels["app.kubernetes.io/instance"] == "argo-mcp"
+            assert labels["app.kubernetes.io/managed-by"] == "Helm"
+            assert labels["app.kubernetes.io/component"] == "server"
+            assert labels["helm.sh/chart"] == "argo-mcp-0.1.0"
+
+    svc = one(objs, "Service")
+    assert svc["spec"]["type"] == "ClusterIP"
+    assert svc["spec"]["ports"] == [{"name": "mcp", "port": 8081, "targetPort": "mcp", "protocol": "TCP"}]
+    deploy = one(objs, "Deployment")
+    assert svc["spec"]["selector"] == deploy["spec"]["selector"]["matchLabels"]
+    test_pod = one(objs, "Pod")
+    assert not set(svc["spec"]["selector"].items()) <= set(test_pod["metadata"]["labels"].items()), (
+        "the helm test Pod must not be selected by the Service"
+    )
+
+    auth = one(objs, "ClusterRoleBinding", "tools-argo-mcp-auth-delegator")
+    assert auth["roleRef"] == {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "ClusterRole",
+        "name": "system:auth-delegator",
+    }
+    assert auth["subjects"] == [{"kind": "ServiceAccount", "name": "argo-mcp", "namespace": "tools"}]
+    cwt = one(objs, "ClusterRole", "argo-mcp-clusterworkflowtemplates-reader")
+    assert cwt["rules"] == [
+        {"apiGroups": ["argoproj.io"], "resources": ["clusterworkflowtemplates"], "verbs": ["get", "list"]}
+    ]
+    cwt_binding = one(objs, "ClusterRoleBinding", "tools-argo-mcp-cwt")
+    assert cwt_binding["roleRef"]["name"] == "argo-mcp-clusterworkflowtemplates-reader"
+    assert cwt_binding["subjects"] == auth["subjects"]
+
+
+def test_default_deployment_flags_probes_and_volumes() -> None:
+    objs = helm_template(release="argo-mcp", namespace="tools")
+    deploy = one(objs, "Deployment")
+    pod = deploy["spec"]["template"]["spec"]
+    assert pod["serviceAccountName"] == "argo-mcp"
+    args = container_args(objs)
+    assert args == [
+        "--host", "0.0.0.0",
+        "--port", "8081",
+        "--argo-server-url", "https://argo-server.argo.svc:2746",
+        "--argo-auth-mode", "k8s-service-account",
+        "--argo-token-file", "/var/run/secrets/argo-mcp/argo/token",
+        "--argo-default-namespace", "tools",
+        "--namespaces", "tools",
+        "--read-only",
+        "--tls-cert", "/etc/argo-mcp/tls/tls.crt",
+        "--tls-key", "/etc/argo-mcp/tls/tls.key",
+        "--auth-inbound", "kubernetes",
+        "--inbound-audience", "argo-mcp",
+        "--artifact-dir", "/tmp/artifacts",
+        "--log-level", "info",
+    ]  # fmt: skip
+    container = pod["containers"][0]
+    assert container["image"] == "ghcr.io/argo-mcp/argo-mcp:0.1.0"
+    assert container["ports"] == [{"name": "mcp", "containerPort": 8081, "protocol": "TCP"}]
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "mcp", "scheme": "HTTPS"}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "mcp", "scheme": "HTTPS"}
+    mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+    assert mounts == {
+        "argo-token": "/var/run/secrets/argo-mcp/argo",
+        "kube-api-access": "/var/run/secrets/kubernetes.io/serviceaccount",
+        "tls": "/etc/argo-mcp/tls",
+        "tmp": "/tmp",
+    }
+    assert pod["automountServiceAccountToken"] is False
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert volumes["argo-token"]["projected"]["sources"] == [
+        {"serviceAccountToken": {"path": "token", "expirationSeconds": 3600}}
+    ]
+    api_sources = volumes["kube-api-access"]["projected"]["sources"]
+    assert api_sources[0] == {"serviceAccountToken": {"path": "token", "expirationSeconds": 3607}}
+    assert api_sources[1]["configMap"]["name"] == "kube-root-ca.crt"
+    assert volumes["tls"]["secret"]["secretName"] == "argo-mcp-tls"
+    assert volumes["tmp"] == {"name": "tmp", "emptyDir": {}}
+    annotations = deploy["spec"]["template"]["metadata"]["annotations"]
+    assert set(annotations) == {"checksum/config", "argo-mcp.io/tls-checksum"}
+
+
+@pytest.mark.parametrize("mode", ["read-only", "operate", "full"])
+@pytest.mark.parametrize("secrets", [[], ["s3-creds", "gcs-creds"]])
+def test_role_rules_follow_the_mode_table(mode: str, secrets: list[str]) -> None:
+    objs = helm_template(
+        values={"mode": mode, "namespaces": ["argo", "team-a"], "artifactRepositorySecrets": secrets}
+    )
+    expected = list(RULES_BY_MODE[mode])
+    if secrets:
+        expected.append(
+            {"apiGroups": [""], "resources": ["secrets"], "resourceNames": secrets, "verbs": ["get"]}
+        )
+    roles = by_kind(objs, "Role")
+    bindings = by_kind(objs, "RoleBinding")
+    assert sorted(r["metadata"]["namespace"] for r in roles) == ["argo", "team-a"]
+    assert sorted(b["metadata"]["namespace"] for b in bindings) == ["argo", "team-a"]
+    for role in roles:
+        assert _rules_key(role["rules"]) == _rules_key(expected)
+    for binding in bindings:
+        assert binding["roleRef"] == {
+            "apiGroup": "rbac.authorization.k8s.io",
+            "kind": "Role",
+            "name": "argo-mcp",
+        }
+        assert binding["subjects"] == [
+            {"kind": "ServiceAccount", "name": "argo-mcp", "namespace": "argo-mcp"}
+        ]
+    args = container_args(objs)
+    for flag in ("--read-only", "--disable-destructive"):
+        assert (flag in args) == (flag in MODE_FLAG[mode])
+    assert flag_value(args, "--namespaces") == "argo,team-a"
+    assert flag_value(args, "--argo-default-namespace") == "argo"
+
+
+def test_optional_argo_settings() -> None:
+    objs = helm_template(
+        values={
+            "argo": {
+                "serverUrl": "https://argo.example:443/argo",
+                "caSecret": {"name": "argo-ca", "key": "bundle.pem"},
+                "token": {"audience": "argo-server", "expirationSeconds": 7200},
+            },
+            "inboundAuth": {"mode": "none"},
+            "clusterWorkflowTemplates": False,
+            "logLevel": "debug",
+        }
+    )
+    args = container_args(objs)
+    assert flag_value(args, "--argo-server-url") == "https://argo.example:443/argo"
+    assert flag_value(args, "--argo-ca-file") == "/etc/argo-mcp/argo-ca/bundle.pem"
+    assert flag_value(args, "--auth-inbound") == "none"
+    assert "--inbound-audience" not in args
+    assert "--argo-insecure-skip-tls-verify" not in args
+    assert flag_value(args, "--log-level") == "debug"
+    pod = one(objs, "Deployment")["spec"]["template"]["spec"]
+    assert pod["automountServiceAccountToken"] is False
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert "kube-api-access" not in volumes, "no API credentials without inbound kubernetes auth"
+    assert volumes["argo-ca"]["secret"] == {
+        "secretName": "argo-ca",
+        "items": [{"key": "bundle.pem", "path": "bundle.pem"}],
+    }
+    assert volumes["argo-token"]["projected"]["sources"][0]["serviceAccountToken"] == {
+        "path": "token",
+        "expirationSeconds": 7200,
+        "audience": "argo-server",
+    }
+    assert not by_kind(objs, "ClusterRoleBinding") and not by_kind(objs, "ClusterRole")
+
+    insecure = container_args(helm_template(sets={"argo.insecureSkipTLSVerify": "true"}))
+    assert "--argo-insecure-skip-tls-verify" in insecure
+
+
+def _tls_objects(mode_values: Obj) -> tuple[list[Obj], Obj]:
+    objs = helm_template(values={"tls": mode_values}, namespace="tools")
+    return objs, one(objs, "Deployment")
+
+
+def test_tls_self_signed_certificate_names_the_service() -> None:
+    objs, deploy = _tls_objects({"mode": "self-signed"})
+    secret = one(objs, "Secret", "argo-mcp-tls")
+    assert secret["type"] == "kubernetes.io/tls"
+    assert set(secret["data"]) == {"ca.crt", "tls.crt", "tls.key"}
+    cert = x509.load_pem_x509_certificate(base64.b64decode(secret["data"]["tls.crt"]))
+    ca = x509.load_pem_x509_certificate(base64.b64decode(secret["data"]["ca.crt"]))
+    sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
+        x509.DNSName
+    )
+    assert sorted(sans) == sorted(
+        ["argo-mcp", "argo-mcp.tools", "argo-mcp.tools.svc", "argo-mcp.tools.svc.cluster.local"]
+    )
+    cert.verify_directly_issued_by(ca)
+    # The checksum on the pod template is of exactly the data in the Secret (computed once per render).
+    data_json = json.dumps(secret["data"], sort_keys=True, separators=(",", ":"))
+    annotations = deploy["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["argo-mcp.io/tls-checksum"] == hashlib.sha256(data_json.encode()).hexdigest()
+
+
+def test_tls_self_signed_reuses_an_existing_secret() -> None:
+    """On upgrade the chart looks the Secret up and keeps its certificate (lookup answers only against a
+    cluster, so this checks the template path that reads it)."""
+    helpers = (CHART / "templates" / "_helpers.tpl").read_text()
+    assert re.search(r'lookup "v1" "Secret" \.Release\.Namespace \$secretName', helpers)
+
+
+def test_tls_secret_ref_and_disabled_and_cert_manager() -> None:
+    objs, deploy = _tls_objects({"mode": "secretRef", "secretName": "my-cert"})
+    assert not by_kind(objs, "Secret")
+    volumes = {v["name"]: v for v in deploy["spec"]["template"]["spec"]["volumes"]}
+    assert volumes["tls"]["secret"]["secretName"] == "my-cert"
+    assert flag_value(container_args(objs), "--tls-cert") == "/etc/argo-mcp/tls/tls.crt"
+
+    objs, deploy = _tls_objects({"mode": "disabled"})
+    args = container_args(objs)
+    assert "--tls-cert" not in args and "--tls-key" not in args
+    container = deploy["spec"]["template"]["spec"]["containers"][0]
+    assert container["readinessProbe"]["httpGet"]["scheme"] == "HTTP"
+    assert "tls" not in {v["name"] for v in deploy["spec"]["template"]["spec"]["volumes"]}
+
+    objs, deploy = _tls_objects(
+        {"mode": "cert-manager", "certManager": {"issuerRef": {"name": "ca", "kind": "ClusterIssuer"}}}
+    )
+    cert = one(objs, "Certificate")
+    assert cert["apiVersion"] == "cert-manager.io/v1"
+    assert cert["spec"]["secretName"] == "argo-mcp-tls"
+    assert cert["spec"]["dnsNames"] == [
+        "argo-mcp",
+        "argo-mcp.tools",
+        "argo-mcp.tools.svc",
+        "argo-mcp.tools.svc.cluster.local",
+    ]
+    assert cert["spec"]["issuerRef"] == {"name": "ca", "kind": "ClusterIssuer", "group": "cert-manager.io"}
+    assert cert["spec"]["usages"] == ["server auth", "digital signature", "key encipherment"]
+    assert not by_kind(objs, "Secret")
+
+
+def test_optional_objects() -> None:
+    objs = helm_template(values_files=[CI_VALUES / "extras-values.yaml"], namespace="tools")
+    deploy = one(objs, "Deployment", "mcp")
+    assert "replicas" not in deploy["spec"], "the HPA owns the replica count"
+    pod = deploy["spec"]["template"]["spec"]
+    assert pod["containers"][0]["image"] == (
+        "registry.example/argo-mcp@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+    )
+    assert pod["nodeSelector"] == {"kubernetes.io/os": "linux"}
+    assert pod["tolerations"][0]["key"] == "dedicated"
+    assert "podAntiAffinity" in pod["affinity"]
+    assert pod["imagePullSecrets"] == [{"name": "regcred"}]
+    assert deploy["spec"]["template"]["metadata"]["annotations"]["example.com/team"] == "platform"
+    selector = deploy["spec"]["selector"]["matchLabels"]
+
+    policy = one(objs, "NetworkPolicy", "mcp")
+    assert policy["spec"]["podSelector"]["matchLabels"] == selector
+    assert policy["spec"]["policyTypes"] == ["Ingress", "Egress"]
+    (ingress,) = policy["spec"]["ingress"]
+    assert ingress["ports"] == [{"protocol": "TCP", "port": 8081}]
+    assert ingress["from"][0]["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "agents"}
+    test_pod = one(objs, "Pod", "mcp-test-initialize")
+    assert {"podSelector": {"matchLabels": {
+        k: test_pod["metadata"]["labels"][k] for k in ("app.kubernetes.io/name", "app.kubernetes.io/instance")
+    }}} in ingress["from"], "the helm test Pod must be let in"  # fmt: skip
+    egress_ports = [[p["port"] for p in rule["ports"]] for rule in policy["spec"]["egress"]]
+    assert egress_ports == [[2746], [443, 6443], [53, 53]]
+    assert policy["spec"]["egress"][1]["to"] == [
+        {"ipBlock": {"cidr": "10.96.0.1/32"}},
+        {"ipBlock": {"cidr": "172.18.0.2/32"}},
+    ]
+
+    pdb = one(objs, "PodDisruptionBudget", "mcp")
+    assert pdb["spec"] == {"minAvailable": 1, "selector": {"matchLabels": selector}}
+    hpa = one(objs, "HorizontalPodAutoscaler", "mcp")
+    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "mcp"}
+    assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (1, 5)
+
+    operator = one(objs, "Deployment", "mcp-operator")
+    assert operator["spec"]["template"]["spec"]["containers"][0]["command"] == ["argo-mcp-operator"]
+    operator_labels = operator["spec"]["template"]["metadata"]["labels"]
+    assert not set(selector.items()) <= set(operator_labels.items()), (
+        "the Service must not select the operator"
+    )
+    assert one(objs, "ServiceAccount", "mcp-operator")["automountServiceAccountToken"] is False
+    role = one(objs, "ClusterRole", "tools-mcp-operator")
+    granted = {
+        (g, r, v)
+        for rule in role["rules"]
+        for g in rule["apiGroups"]
+        for r in rule["resources"]
+        for v in rule["verbs"]
+    }
+    # The operator can grant only what it holds: it must hold every rule of the "full" table.
+    for rule in RULES_BY_MODE["full"]:
+        for group in rule["apiGroups"]:
+            for resource in rule["resources"]:
+                for verb in rule["verbs"]:
+                    assert (group, resource, verb) in granted, (group, resource, verb)
+
+
+def test_service_monitor_is_off_by_default_and_valid_when_on() -> None:
+    assert not by_kind(helm_template(), "ServiceMonitor")
+    objs = helm_template(values_files=[CI_VALUES / "tls-certmanager-values.yaml"])
+    monitor = one(objs, "ServiceMonitor")
+    assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
+    assert monitor["metadata"]["labels"]["release"] == "prometheus"
+    assert monitor["spec"]["selector"]["matchLabels"] == one(objs, "Service")["spec"]["selector"]
+    (endpoint,) = monitor["spec"]["endpoints"]
+    assert endpoint["port"] == "mcp" and endpoint["path"] == "/metrics" and endpoint["scheme"] == "https"
+    assert endpoint["tlsConfig"]["ca"]["secret"] == {"name": "argo-mcp-tls", "key": "ca.crt"}
+
+
+def test_helm_test_hook_sends_a_real_mcp_initialize() -> None:
+    objs = helm_template(namespace="tools")
+    pod = one(objs, "Pod", "argo-mcp-test-initialize")
+    assert pod["metadata"]["annotations"]["helm.sh/hook"] == "test"
+    container = pod["spec"]["containers"][0]
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert env["MCP_URL"] == "https://argo-mcp.tools.svc:8081/mcp"
+    script = container["command"][2]
+    compile(script, "helm-test", "exec")
+    assert '"method": "initialize"' in script and "serverInfo" in script
+    token = pod["spec"]["volumes"][0]["projected"]["sources"][0]["serviceAccountToken"]
+    assert token["audience"] == "argo-mcp"
+
+
+def _render_notes(tmp_path: Path, *args: str) -> str:
+    """NOTES.txt rendered offline: `helm install --dry-run` needs a reachable cluster, so a copy of the chart
+    renders the same file through `tpl` (same helpers, same values) into a ConfigMap."""
+    chart = tmp_path / "argo-mcp"
+    shutil.copytree(CHART, chart)
+    shutil.copy(CHART / "templates" / "NOTES.txt", chart / "notes-under-test.txt")
+    (chart / "templates" / "zz-notes.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n"
+        '  notes: {{ tpl (.Files.Get "notes-under-test.txt") . | toJson }}\n'
+    )
+    helm = str(tool("helm"))
+    out = run(
+        [helm, "template", "argo-mcp", str(chart), "--show-only", "templates/zz-notes.yaml", *args]
+    ).stdout
+    notes: str = yaml.safe_load(out)["data"]["notes"]
+    return notes
+
+
+def test_notes_tell_how_to_register_the_endpoint(tmp_path: Path) -> None:
+    notes = _render_notes(tmp_path, "--namespace", "tools")
+    assert "https://argo-mcp.tools.svc:8081/mcp" in notes
+    assert "claude mcp add --transport http argo-workflows https://argo-mcp.tools.svc:8081/mcp" in notes
+    assert "Authorization: Bearer $TOKEN" in notes
+    assert "kubectl -n tools create token my-agent --audience argo-mcp" in notes
+    assert "get secret argo-mcp-tls" in notes
+
+    notes = _render_notes(tmp_path / "plain", "--set", "inboundAuth.mode=none", "--set", "tls.mode=disabled")
+    assert "WARNING" in notes and "http://argo-mcp.default.svc:8081/mcp" in notes
+    assert "Bearer" not in notes
+
+
+def test_packaged_chart_renders_the_same(tmp_path: Path) -> None:
+    helm = str(tool("helm"))
+    run([helm, "package", str(CHART), "--destination", str(tmp_path)])
+    (package,) = tmp_path.glob("argo-mcp-0.1.0.tgz")
+    listing = run(["tar", "-tzf", str(package)]).stdout.split()
+    assert "argo-mcp/values.schema.json" in listing
+    assert "argo-mcp/files/argo-mcp.io_argomcpservers.yaml" in listing
+    assert not any("/ci/" in name for name in listing), "CI scenario files must not ship in the package"
+    sets = ["--set", "tls.mode=secretRef", "--set", "tls.secretName=cert", "--set", "operator.enabled=true"]
+    from_dir = run([helm, "template", "argo-mcp", str(CHART), *sets]).stdout
+    from_package = run([helm, "template", "argo-mcp", str(package), *sets]).stdout
+    assert from_package == from_dir
+
+
+BAD_VALUES: list[tuple[dict[str, Any], str]] = [
+    ({"mode": "admin"}, "at '/mode': value must be one of 'read-only', 'operate', 'full'"),
+    ({"argo": {"serverUrl": "ftp://argo:2746"}}, "at '/argo/serverUrl'"),
+    ({"argo": {"serverUrl": "argo-server:2746"}}, "at '/argo/serverUrl'"),
+    ({"service": {"port": 70000}}, "at '/service/port'"),
+    ({"service": {"port": 0}}, "at '/service/port'"),
+    ({"namespaces": ["Bad_NS"]}, "at '/namespaces/0'"),
+    ({"namespaces": ["a", "a"]}, "at '/namespaces'"),
+    ({"tls": {"mode": "acme"}}, "at '/tls/mode'"),
+    ({"tls": {"mode": "secretRef"}}, "at '/tls/secretName'"),
+    ({"tls": {"mode": "cert-manager"}}, "at '/tls/certManager/issuerRef/name'"),
+    ({"inboundAuth": {"mode": "oidc"}}, "at '/inboundAuth/mode'"),
+    ({"logLevel": "verbose"}, "at '/logLevel'"),
+    ({"replicas": 2}, "additional properties 'replicas' not allowed"),
+    ({"image": {"digest": "sha256:nothex"}}, "at '/image/digest'"),
+    ({"argo": {"token": {"expirationSeconds": 60}}}, "at '/argo/token/expirationSeconds'"),
+    ({"artifactRepositorySecrets": ["Not A Name"]}, "at '/artifactRepositorySecrets/0'"),
+    ({"resources": {"limits": {"memory": "lots"}}}, "at '/resources/limits/memory'"),
+]
+
+
+@pytest.mark.parametrize(("values", "message"), BAD_VALUES, ids=[m for _, m in BAD_VALUES])
+def test_values_schema_rejects_bad_values(values: dict[str, Any], message: str) -> None:
+    proc = helm_template_proc(values=values)
+    assert proc.returncode != 0, f"accepted {values}"
+    assert "values don't meet the specifications of the schema" in proc.stderr
+    assert message in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (
+            {"namespaces": ["argo"], "argo": {"defaultNamespace": "other"}},
+            'argo.defaultNamespace "other" must be one of',
+        ),
+        (
+            {"autoscaling": {"enabled": True, "minReplicas": 4, "maxReplicas": 2}},
+            "must not exceed autoscaling.maxReplicas",
+        ),
+        ({"argo": {"insecureSkipTLSVerify": True, "caSecret": {"name": "ca"}}}, "not both"),
+        ({"networkPolicy": {"enabled": True}}, "networkPolicy.kubeApiServerCIDRs is required"),
+    ],
+)
+def test_inconsistent_values_fail_with_a_clear_message(values: dict[str, Any], message: str) -> None:
+    proc = helm_template_proc(values=values)
+    assert proc.returncode != 0
+    assert message in proc.stderr, proc.stderr
+
+
+def test_values_are_documented_line_by_line() -> None:
+    """Every key of values.yaml has a comment right above it, unless it is a block header whose keys are
+    documented, or it sits inside a documented value (e.g. the default `resources`)."""
+    lines = (CHART / "values.yaml").read_text().splitlines()
+    ancestors: list[tuple[int, bool]] = []  # (indent, documented) of the enclosing keys
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#") or stripped.startswith("-"):
+            continue
+        indent = len(line) - len(line.lstrip())
+        while ancestors and ancestors[-1][0] >= indent:
+            ancestors.pop()
+        key, _, rest = stripped.partition(":")
+        documented = i > 0 and lines[i - 1].strip().startswith("#")
+        nxt = next((n for n in lines[i + 1 :] if n.strip() and not n.strip().startswith("#")), "")
+        is_block = rest.strip() == "" and len(nxt) - len(nxt.lstrip()) > indent
+        inside_documented_value = any(doc for _, doc in ancestors)
+        assert documented or is_block or inside_documented_value, (
+            f"values.yaml line {i + 1} ({key}) has no comment above it"
+        )
+        ancestors.append((indent, documented))

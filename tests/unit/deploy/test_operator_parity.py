@@ -1,0 +1,156 @@
+"""The chart and the operator make the same objects for the same settings, and ship the same CRD."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from typing import Any
+
+import pytest
+import yaml
+
+from .bundle import CHART, ROOT, Obj, helm_template
+
+CRD_SOURCE = ROOT / "deploy" / "crds" / "argo-mcp.io_argomcpservers.yaml"
+CRD_COPY = CHART / "files" / "argo-mcp.io_argomcpservers.yaml"
+COMPARED_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component")
+RESOURCES = {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}}
+
+# Settings in both vocabularies: (chart values, ArgoMCPServer spec).
+SCENARIOS: dict[str, tuple[Obj, Obj]] = {
+    "defaults": (
+        {},
+        {"argoServer": {"url": "https://argo-server.argo.svc:2746"}},
+    ),
+    "operate": (
+        {
+            "mode": "operate",
+            "namespaces": ["argo", "team-a"],
+            "argo": {
+                "serverUrl": "https://argo.example:2746",
+                "defaultNamespace": "team-a",
+                "caSecret": {"name": "argo-ca", "key": "ca.pem"},
+            },
+            "artifactRepositorySecrets": ["s3-creds"],
+            "tls": {"mode": "secretRef", "secretName": "my-cert"},
+            "nodeSelector": {"kubernetes.io/os": "linux"},
+            "podAnnotations": {"team": "platform"},
+        },
+        {
+            "mode": "operate",
+            "namespaces": ["argo", "team-a"],
+            "defaultNamespace": "team-a",
+            "argoServer": {
+                "url": "https://argo.example:2746",
+                "caSecretRef": {"name": "argo-ca", "key": "ca.pem"},
+            },
+            "artifactRepositorySecrets": ["s3-creds"],
+            "tls": {"mode": "secretRef", "secretName": "my-cert"},
+            "nodeSelector": {"kubernetes.io/os": "linux"},
+            "podAnnotations": {"team": "platform"},
+        },
+    ),
+    "full": (
+        {
+            "mode": "full",
+            "clusterWorkflowTemplates": False,
+            "argo": {
+                "serverUrl": "http://argo-server.argo:2746",
+                "insecureSkipTLSVerify": True,
+                "token": {"audience": "argo-server", "expirationSeconds": 7200},
+            },
+            "inboundAuth": {"mode": "none"},
+            "tls": {"mode": "disabled"},
+            "service": {"port": 9090},
+            "replicaCount": 2,
+        },
+        {
+            "mode": "full",
+            "clusterWorkflowTemplates": False,
+            "argoServer": {"url": "http://argo-server.argo:2746", "insecureSkipTLSVerify": True},
+            "serviceAccount": {"audience": "argo-server", "tokenExpirationSeconds": 7200},
+            "inboundAuth": {"mode": "none"},
+            "tls": {"mode": "disabled"},
+            "service": {"port": 9090},
+            "replicas": 2,
+        },
+    ),
+}
+
+
+def _operator_render() -> Any:
+    try:
+        return importlib.import_module("argo_mcp_operator.render")
+    except ModuleNotFoundError:
+        pytest.skip("argo_mcp_operator.render is not in this tree yet (operator branch not merged)")
+
+
+def _normalise(objs: list[Obj]) -> dict[str, Obj]:
+    """What both must agree on: drop labels beyond name/instance/component, owner references, checksum
+    values (each side hashes the certificate its own way) and the Secret's generated key material."""
+    out: dict[str, Obj] = {}
+    for original in objs:
+        obj: Obj = json.loads(json.dumps(original))
+        meta = obj["metadata"]
+        if "helm.sh/hook" in meta.get("annotations", {}):
+            continue
+        meta.pop("ownerReferences", None)
+        holders = [meta]
+        if obj["kind"] == "Deployment":
+            holders.append(obj["spec"]["template"]["metadata"])
+        for holder in holders:
+            holder["labels"] = {k: v for k, v in holder.get("labels", {}).items() if k in COMPARED_LABELS}
+            annotations = {
+                k: ("<checksum>" if k == "argo-mcp.io/tls-checksum" else v)
+                for k, v in holder.get("annotations", {}).items()
+                if not k.startswith("checksum/")
+            }
+            holder.pop("annotations", None)
+            if annotations:
+                holder["annotations"] = annotations
+        if obj["kind"] == "Secret":
+            obj["data"] = sorted(obj["data"])
+        out[f"{obj['kind']}/{meta.get('namespace', '')}/{meta['name']}"] = obj
+    return out
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_chart_and_operator_render_the_same_objects(scenario: str) -> None:
+    render = _operator_render()
+    tls = importlib.import_module("argo_mcp_operator.tls")
+    values, spec = SCENARIOS[scenario]
+    values = {**values, "resources": RESOURCES}
+    spec = {**spec, "resources": RESOURCES}
+    name, namespace = "argo-mcp", "tools"
+    cr = {"apiVersion": "argo-mcp.io/v1alpha1", "kind": "ArgoMCPServer", "spec": spec,
+          "metadata": {"name": name, "namespace": namespace, "uid": "0000"}}  # fmt: skip
+    tls_mode = spec.get("tls", {}).get("mode", "self-signed")
+    cert = (
+        tls.issue(name, namespace, __import__("datetime").timedelta(days=90))
+        if tls_mode == "self-signed"
+        else None
+    )
+    from_operator = _normalise(render.render(cr, cert))
+    from_chart = _normalise(helm_template(release=name, namespace=namespace, values=values))
+    assert sorted(from_chart) == sorted(from_operator)
+    for key, obj in from_chart.items():
+        assert obj == from_operator[key], (
+            f"{key} differs\n chart:    {json.dumps(obj, sort_keys=True)}\n"
+            f" operator: {json.dumps(from_operator[key], sort_keys=True)}"
+        )
+
+
+def test_chart_crd_is_the_operator_crd() -> None:
+    if not CRD_SOURCE.exists():
+        pytest.skip("deploy/crds/argo-mcp.io_argomcpservers.yaml is not in this tree yet (operator branch)")
+    assert CRD_COPY.read_text() == CRD_SOURCE.read_text(), (
+        f"copy {CRD_SOURCE.relative_to(ROOT)} to {CRD_COPY.relative_to(ROOT)}"
+    )
+
+
+def test_operator_toggle_installs_the_crd() -> None:
+    assert not [o for o in helm_template() if o["kind"] == "CustomResourceDefinition"]
+    objs = helm_template(values={"operator": {"enabled": True}})
+    (crd,) = [o for o in objs if o["kind"] == "CustomResourceDefinition"]
+    assert crd == yaml.safe_load(CRD_COPY.read_text())
+    assert crd["metadata"]["name"] == "argomcpservers.argo-mcp.io"
