@@ -413,7 +413,7 @@ class LocalStack:
                 kube.apply(doc)
         # Identities for the tests: read-only (argo-view aggregate) and full (argo-admin... plus workflow
         # taskresults) in the argo namespace; pods run as `default`, which needs the executor's permissions.
-        kube.apply_all(test_rbac(ns))
+        kube.apply_all(e2e_rbac(ns))
         # The controller and server authenticate as their own ServiceAccounts (real RBAC, as in a cluster).
         server = kube.server
         for sa, fname in (("argo", "controller.kubeconfig"), ("argo-server", "server.kubeconfig")):
@@ -428,7 +428,8 @@ class LocalStack:
             [str(bindir / "workflow-controller"), "--kubeconfig", str(self.run_dir / "controller.kubeconfig"),
              "--namespace", NAMESPACE, "--loglevel", "info", "--workflow-workers", "8", "--qps", "100",
              "--burst", "200"],
-            env={"LEADER_ELECTION_DISABLE": "true", "ARGO_EXECUTOR_PLUGINS": "false"},
+            # DEFAULT_REQUEUE_TIME: how soon the controller re-checks a workflow (10s upstream) -> fast tests
+            env={"LEADER_ELECTION_DISABLE": "true", "DEFAULT_REQUEUE_TIME": "1s", "KUBECONFIG": str(self.run_dir / "controller.kubeconfig")},
         )
         url = f"http://127.0.0.1:{CONTROLLER_HEALTH_PORT}/healthz"
         procs.wait_until("workflow-controller /healthz", lambda: procs.http_status(url) == 200, 120, proc, pinfo)
@@ -442,6 +443,9 @@ class LocalStack:
             [str(bindir / "argo"), "server", "--kubeconfig", str(self.run_dir / "server.kubeconfig"),
              "--namespace", NAMESPACE, "--port", str(port), "--secure=false",
              "--auth-mode=client", "--auth-mode=server", "--loglevel", "info", "--api-rate-limit", "100000"],
+            # client auth mode builds each caller's REST config from the default loading rules (KUBECONFIG),
+            # not from --kubeconfig
+            env={"KUBECONFIG": str(self.run_dir / "server.kubeconfig")},
         )
         self.info.argo_url = f"http://127.0.0.1:{port}"
         url = f"{self.info.argo_url}/api/v1/version"
@@ -509,7 +513,7 @@ def teardown(info: StackInfo) -> None:
         (run_dir / "stopped").write_text(time.strftime("%Y-%m-%dT%H:%M:%S\n"))
 
 
-def test_rbac(ns: str) -> list[JSON]:
+def e2e_rbac(ns: str) -> list[JSON]:
     """ServiceAccounts the tests mint tokens for, and the executor role for workflow pods (`default`)."""
     objs: list[JSON] = []
     wf_resources = ["workflows", "workflowtemplates", "cronworkflows", "workflowtaskresults",

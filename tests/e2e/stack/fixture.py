@@ -1,0 +1,168 @@
+"""What a test gets from the `stack` fixture, whatever the provider (local processes or kind)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .kube import JSON, Kube, KubeError
+
+WF_API = "/apis/argoproj.io/v1alpha1"
+DONE_PHASES = frozenset({"Succeeded", "Failed", "Error"})
+
+
+@dataclass
+class E2EStack:
+    provider: str
+    kubeconfig: str
+    argo_url: str
+    namespace: str
+    versions: dict[str, str]
+    run_dir: Path | None = None
+    s3: dict[str, str] = field(default_factory=dict)
+    readonly_sa: str = "e2e-readonly"
+    full_sa: str = "e2e-full"
+
+    def __post_init__(self) -> None:
+        self.kube = Kube(self.kubeconfig)
+
+    # -- identities ---------------------------------------------------------------------------------------------
+    def mint_token(
+        self, service_account: str, namespace: str | None = None, audience: str | None = None, seconds: int = 600
+    ) -> str:
+        """A real ServiceAccount token from the TokenRequest API (RBAC decides what it may do)."""
+        return self.kube.mint_token(service_account, namespace or self.namespace, audience, seconds)
+
+    # -- kubectl ------------------------------------------------------------------------------------------------
+    def kubectl(self, *args: str, input: str | None = None, check: bool = True,
+                timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        exe = shutil.which("kubectl")
+        if exe is None:
+            raise RuntimeError("kubectl is not on PATH")
+        res = subprocess.run([exe, "--kubeconfig", self.kubeconfig, *args], input=input, capture_output=True,
+                             text=True, timeout=timeout)
+        if check and res.returncode != 0:
+            raise RuntimeError(f"kubectl {' '.join(args)} failed ({res.returncode}): {res.stderr}")
+        return res
+
+    # -- objects ------------------------------------------------------------------------------------------------
+    def apply(self, manifest: JSON | str | Iterable[JSON]) -> list[JSON]:
+        """Server-side apply one object, a YAML string (several documents) or a list; namespace defaulted."""
+        if isinstance(manifest, str):
+            docs = [d for d in yaml.safe_load_all(manifest) if d]
+        elif isinstance(manifest, dict):
+            docs = [manifest]
+        else:
+            docs = list(manifest)
+        out = []
+        for d in docs:
+            if d.get("kind") not in {"ClusterWorkflowTemplate", "Namespace", "ClusterRole", "ClusterRoleBinding"}:
+                d.setdefault("metadata", {}).setdefault("namespace", self.namespace)
+            out.append(self.kube.apply(d))
+        return out
+
+    def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> None:
+        path = self.kube.collection_path(api_version, kind, namespace or self.namespace)
+        self.kube.delete(f"{path}/{name}")
+
+    def create_workflow_template(self, manifest: JSON | str) -> JSON:
+        return self.apply(manifest)[0]
+
+    def create_cluster_workflow_template(self, manifest: JSON | str) -> JSON:
+        return self.apply(manifest)[0]
+
+    def create_cron_workflow(self, manifest: JSON | str) -> JSON:
+        return self.apply(manifest)[0]
+
+    def submit_workflow(self, manifest: JSON | str, namespace: str | None = None) -> str:
+        """Create a Workflow through the Kubernetes API (generateName honoured); return its name."""
+        obj = yaml.safe_load(manifest) if isinstance(manifest, str) else dict(manifest)
+        ns = namespace or obj.get("metadata", {}).get("namespace") or self.namespace
+        created = self.kube.create(f"{WF_API}/namespaces/{ns}/workflows", obj)
+        return str(created["metadata"]["name"])
+
+    def get_workflow(self, name: str, namespace: str | None = None) -> JSON | None:
+        ns = namespace or self.namespace
+        wf: JSON | None = self.kube.get_or_none(f"{WF_API}/namespaces/{ns}/workflows/{name}")
+        return wf
+
+    def wait_for_workflow(self, name: str, phases: Iterable[str] = DONE_PHASES, namespace: str | None = None,
+                          timeout: float = 120) -> JSON:
+        """Wait until the workflow's status.phase is one of `phases`; return the workflow."""
+        want = set(phases)
+        deadline = time.monotonic() + timeout
+        wf: JSON | None = None
+        while time.monotonic() < deadline:
+            wf = self.get_workflow(name, namespace)
+            if wf and wf.get("status", {}).get("phase") in want:
+                return wf
+            time.sleep(0.5)
+        phase = (wf or {}).get("status", {}).get("phase")
+        msg = (wf or {}).get("status", {}).get("message")
+        raise TimeoutError(f"workflow {name} not in {sorted(want)} after {timeout:.0f}s (phase {phase}: {msg})")
+
+    def wait_for_node_phase(self, name: str, node_display_name: str, phase: str, namespace: str | None = None,
+                            timeout: float = 60) -> JSON:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            wf = self.get_workflow(name, namespace) or {}
+            for node in (wf.get("status", {}).get("nodes") or {}).values():
+                if node.get("displayName") == node_display_name and node.get("phase") == phase:
+                    return dict(node)
+            time.sleep(0.5)
+        raise TimeoutError(f"node {node_display_name} of {name} not {phase} after {timeout:.0f}s")
+
+    def unique(self, prefix: str = "e2e") -> str:
+        return f"{prefix}-{uuid.uuid4().hex[:6]}"
+
+    def env(self) -> dict[str, str]:
+        """Variables that point argo-mcp (or kubectl) at this stack."""
+        return {**os.environ, "KUBECONFIG": self.kubeconfig, "ARGO_SERVER_URL": self.argo_url,
+                "ARGO_DEFAULT_NAMESPACE": self.namespace}
+
+    def log_files(self) -> list[Path]:
+        if not self.run_dir:
+            return []
+        return sorted((self.run_dir / "logs").glob("*.log"))
+
+
+def pod_annotations(
+    fail: bool | str = False,
+    duration: float | None = None,
+    parameters: dict[str, Any] | None = None,
+    artifacts: dict[str, Any] | None = None,
+    log_lines: int | None = None,
+    log: str | None = None,
+    exit_code: int | None = None,
+) -> dict[str, str]:
+    """Template `metadata.annotations` that tell the test executor how the pod behaves."""
+    import json
+
+    a: dict[str, str] = {}
+    if fail:
+        a["argo-mcp.test/fail"] = "once" if fail == "once" else "true"
+    if exit_code is not None:
+        a["argo-mcp.test/exit-code"] = str(exit_code)
+    if duration:
+        a["argo-mcp.test/duration"] = str(duration)
+    if parameters:
+        a["argo-mcp.test/parameters"] = json.dumps(parameters)
+    if artifacts:
+        a["argo-mcp.test/artifacts"] = json.dumps(artifacts)
+    if log_lines:
+        a["argo-mcp.test/log-lines"] = str(log_lines)
+    if log is not None:
+        a["argo-mcp.test/log"] = log
+    return a
+
+
+__all__ = ["DONE_PHASES", "E2EStack", "KubeError", "pod_annotations"]
