@@ -488,23 +488,24 @@ def teardown(info: StackInfo) -> None:
             procs.stop_group(p["pid"], grace=10)
     if info.kwok_workdir and Path(info.kwok_workdir).exists():
         bindir = V.bin_dir()
-        env = {**os.environ, "KWOK_WORKDIR": info.kwok_workdir}
-        with (run_dir / "logs" / "kwokctl.log").open("ab") as fh:
-            with contextlib.suppress(subprocess.SubprocessError, OSError):
-                subprocess.run([str(bindir / "kwokctl"), "--name", CLUSTER, "delete", "cluster"],
-                               stdout=fh, stderr=subprocess.STDOUT, env=env, timeout=120, start_new_session=True)
-        # Belt and braces: kwokctl runs its components detached; kill any pid it recorded that is still alive.
         cluster_dir = Path(info.kwok_workdir) / "clusters" / CLUSTER
+        # keep the control plane's logs with the run (kwokctl delete removes the cluster dir)
+        for log in (cluster_dir / "logs").glob("*.log") if cluster_dir.exists() else []:
+            with contextlib.suppress(OSError):
+                shutil.copy(log, run_dir / "logs" / f"kwok-{log.name}")
+        env = {**os.environ, "KWOK_WORKDIR": info.kwok_workdir}
+        pids = []
         for pidfile in (cluster_dir / "pids").glob("*.pid") if cluster_dir.exists() else []:
             with contextlib.suppress(ValueError, OSError):
-                pid = int(pidfile.read_text().strip())
-                if procs.alive(pid):
-                    procs.stop_group(pid, grace=5)
-        if cluster_dir.exists():
-            # keep the component logs with the run
-            for log in (cluster_dir / "logs").glob("*.log"):
-                with contextlib.suppress(OSError):
-                    shutil.copy(log, run_dir / "logs" / f"kwok-{log.name}")
+                pids.append(int(pidfile.read_text().strip()))
+        with (run_dir / "logs" / "kwokctl.log").open("ab") as fh, contextlib.suppress(subprocess.SubprocessError,
+                                                                                     OSError):
+            subprocess.run([str(bindir / "kwokctl"), "--name", CLUSTER, "delete", "cluster"], check=False,
+                           stdout=fh, stderr=subprocess.STDOUT, env=env, timeout=120, start_new_session=True)
+        # Belt and braces: kwokctl runs its components detached; kill any recorded pid that is still alive.
+        for pid in pids:
+            if procs.alive(pid):
+                procs.stop_group(pid, grace=5)
     if info.pg_data and Path(info.pg_data).exists() and not str(info.pg_data).startswith(str(run_dir)):
         shutil.rmtree(info.pg_data, ignore_errors=True)
     if info.kwok_workdir:

@@ -103,11 +103,14 @@ def stop_group(pid: int, grace: float = 10.0) -> None:
     for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
         try:
             os.killpg(pid, sig)
-        except ProcessLookupError:
-            return
-        except PermissionError:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
+        except (ProcessLookupError, PermissionError):
+            # not a process-group leader (e.g. a component kwokctl started): signal the process itself
+            try:
                 os.kill(pid, sig)
+            except ProcessLookupError:
+                return
+            except PermissionError:
+                pass
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             if not alive(pid) and not _group_alive(pid):
