@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 
 from tests.e2e.stack import build as B
-from tests.e2e.stack import local
-from tests.e2e.stack import procs
+from tests.e2e.stack import local, procs
 from tests.e2e.stack import versions as V
 from tests.e2e.stack.fixture import E2EStack
+from tests.e2e.stack.kind import KindUnavailable, kind_stack
 
 PROVIDER = os.environ.get("ARGO_MCP_E2E_PROVIDER", "local").strip().lower() or "local"
 E2E_DIR = Path(__file__).parent
@@ -69,13 +69,11 @@ def _stop_on_signal(stack: local.LocalStack) -> None:
 @pytest.fixture(scope="session")
 def stack(request: pytest.FixtureRequest) -> Iterator[E2EStack]:
     """The running stack: kubeconfig, argo_url, namespace, mint_token(), kubectl(), apply(), wait helpers."""
-    global _stack_error, _run_dir
+    global _stack_error, _run_dir  # noqa: PLW0603 (session-wide state shared with the report hook)
     if _stack_error:
         pytest.fail(_stack_error, pytrace=False)
     capman = request.config.pluginmanager.getplugin("capturemanager")
     if PROVIDER == "kind":
-        from tests.e2e.stack.kind import KindUnavailable, kind_stack
-
         try:
             with kind_stack(Path(request.config.rootpath) / ".e2e-kind") as st:
                 yield st
@@ -89,7 +87,9 @@ def stack(request: pytest.FixtureRequest) -> Iterator[E2EStack]:
     if os.environ.get("ARGO_MCP_E2E_REUSE") == "1":
         cur = local.current_run()
         if not cur or not (cur / "state.json").exists() or (cur / "stopped").exists():
-            pytest.fail("ARGO_MCP_E2E_REUSE=1 but no stack is up (`python -m tests.e2e.stack up`)", pytrace=False)
+            pytest.fail(
+                "ARGO_MCP_E2E_REUSE=1 but no stack is up (`python -m tests.e2e.stack up`)", pytrace=False
+            )
         info = local.StackInfo.load(cur)
         dead = [p["name"] for p in info.processes if not procs.alive(p["pid"])]
         if dead:
@@ -104,8 +104,10 @@ def stack(request: pytest.FixtureRequest) -> Iterator[E2EStack]:
     try:
         with capman.global_and_fixture_disabled() if capman else _nullcontext():
             if not B.is_built():
-                print("\n[e2e] binaries not built yet: building now (cold build: 30-45 min on 2 cores)",
-                      file=sys.stderr)
+                print(
+                    "\n[e2e] binaries not built yet: building now (cold build: 30-45 min on 2 cores)",
+                    file=sys.stderr,
+                )
                 B.build()
             info = ls.up()
     except Exception as exc:
@@ -135,8 +137,13 @@ def _to_fixture(info: local.StackInfo) -> E2EStack:
         namespace=info.namespace,
         versions=info.versions,
         run_dir=Path(info.run_dir),
-        s3={"endpoint": info.s3_endpoint, "bucket": info.s3_bucket, "access_key": info.s3_access_key,
-            "secret_key": info.s3_secret_key, "region": info.s3_region},
+        s3={
+            "endpoint": info.s3_endpoint,
+            "bucket": info.s3_bucket,
+            "access_key": info.s3_access_key,
+            "secret_key": info.s3_secret_key,
+            "region": info.s3_region,
+        },
         readonly_sa=local.READONLY_SA,
         full_sa=local.FULL_SA,
     )
@@ -144,7 +151,7 @@ def _to_fixture(info: local.StackInfo) -> E2EStack:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    outcome = yield
+    outcome: Any = yield
     report = outcome.get_result()
     if report.failed and _run_dir is not None and str(item.fspath).startswith(str(E2E_DIR)):
         logs = _run_dir / "logs"

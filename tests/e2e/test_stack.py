@@ -19,9 +19,11 @@ REPORT_TEXT = "argo-mcp e2e report: 42 widgets\n"
 
 
 def _template(name: str) -> dict[str, Any]:
-    ok_ann = pod_annotations(parameters={"greeting": "hello from e2e"},
-                                       artifacts={"report": REPORT_TEXT, "blob": {"size": 100_000}},
-                                       log="hello from the main container")
+    ok_ann = pod_annotations(
+        parameters={"greeting": "hello from e2e"},
+        artifacts={"report": REPORT_TEXT, "blob": {"size": 100_000}},
+        log="hello from the main container",
+    )
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "WorkflowTemplate",
@@ -56,14 +58,19 @@ def _auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def _submit(http: aiohttp.ClientSession, stack: E2EStack, token: str, template: str,
-                  entrypoint: str | None = None) -> str:
-    body: dict[str, Any] = {"resourceKind": "WorkflowTemplate", "resourceName": template,
-                            "submitOptions": {"generateName": f"{template}-"}}
+async def _submit(
+    http: aiohttp.ClientSession, stack: E2EStack, token: str, template: str, entrypoint: str | None = None
+) -> str:
+    body: dict[str, Any] = {
+        "resourceKind": "WorkflowTemplate",
+        "resourceName": template,
+        "submitOptions": {"generateName": f"{template}-"},
+    }
     if entrypoint:
         body["submitOptions"]["entryPoint"] = entrypoint
-    async with http.post(f"{stack.argo_url}/api/v1/workflows/{stack.namespace}/submit", json=body,
-                         headers=_auth(token)) as resp:
+    async with http.post(
+        f"{stack.argo_url}/api/v1/workflows/{stack.namespace}/submit", json=body, headers=_auth(token)
+    ) as resp:
         text = await resp.text()
         assert resp.status == 200, text
         return str(json.loads(text)["metadata"]["name"])
@@ -72,7 +79,7 @@ async def _submit(http: aiohttp.ClientSession, stack: E2EStack, token: str, temp
 def _pod_node(wf: dict[str, Any]) -> dict[str, Any]:
     nodes = [n for n in wf["status"]["nodes"].values() if n["type"] == "Pod"]
     assert len(nodes) == 1, nodes
-    return nodes[0]
+    return dict(nodes[0])
 
 
 @pytest.fixture(scope="module")
@@ -102,8 +109,11 @@ async def test_workflow_succeeds_with_outputs_logs_artifacts_archive(stack: E2ES
         assert {"report", "blob", "default"} <= arts
 
         # logs through Argo's API (Argo -> kube-apiserver -> kwok Logs object -> CRI file)
-        async with http.get(f"{stack.argo_url}/api/v1/workflows/{stack.namespace}/{name}/log",
-                            params={"logOptions.container": "main"}, headers=_auth(token)) as resp:
+        async with http.get(
+            f"{stack.argo_url}/api/v1/workflows/{stack.namespace}/{name}/log",
+            params={"logOptions.container": "main"},
+            headers=_auth(token),
+        ) as resp:
             assert resp.status == 200, await resp.text()
             lines = [json.loads(line)["result"]["content"] async for line in _lines(resp)]
         assert "hello from the main container" in lines, lines
@@ -115,8 +125,10 @@ async def test_workflow_succeeds_with_outputs_logs_artifacts_archive(stack: E2ES
             "default": default_artifact_content("default"),
         }
         for art, content in expected.items():
-            url = (f"{stack.argo_url}/artifact-files/{stack.namespace}/workflows/{name}/{node['id']}"
-                   f"/outputs/{art}")
+            url = (
+                f"{stack.argo_url}/artifact-files/{stack.namespace}/workflows/{name}/{node['id']}"
+                f"/outputs/{art}"
+            )
             async with http.get(url, headers=_auth(token)) as resp:
                 assert resp.status == 200, (art, await resp.text())
                 body = await resp.read()
@@ -125,8 +137,11 @@ async def test_workflow_succeeds_with_outputs_logs_artifacts_archive(stack: E2ES
         # the controller archives the finished workflow in PostgreSQL
         archived = None
         for _ in range(60):
-            async with http.get(f"{stack.argo_url}/api/v1/archived-workflows",
-                                params={"namespace": stack.namespace}, headers=_auth(token)) as resp:
+            async with http.get(
+                f"{stack.argo_url}/api/v1/archived-workflows",
+                params={"namespace": stack.namespace},
+                headers=_auth(token),
+            ) as resp:
                 assert resp.status == 200, await resp.text()
                 items = (await resp.json()).get("items") or []
             archived = next((i for i in items if i["metadata"]["name"] == name), None)
@@ -149,33 +164,45 @@ async def test_workflow_fails_when_asked(stack: E2EStack, template: str) -> None
 
 
 async def test_pod_logs_through_kube_api(stack: E2EStack, template: str) -> None:
-    name = stack.submit_workflow({
-        "apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
-        "metadata": {"generateName": "stack-logs-"},
-        "spec": {"workflowTemplateRef": {"name": template}},
-    })
+    name = stack.submit_workflow(
+        {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Workflow",
+            "metadata": {"generateName": "stack-logs-"},
+            "spec": {"workflowTemplateRef": {"name": template}},
+        }
+    )
     wf = await asyncio.to_thread(stack.wait_for_workflow, name, timeout=120)
     assert wf["status"]["phase"] == "Succeeded"
-    pods = stack.kube.get(f"/api/v1/namespaces/{stack.namespace}/pods",
-                          params={"labelSelector": f"workflows.argoproj.io/workflow={name}"})["items"]
+    pods = stack.kube.get(
+        f"/api/v1/namespaces/{stack.namespace}/pods",
+        params={"labelSelector": f"workflows.argoproj.io/workflow={name}"},
+    )["items"]
     assert len(pods) == 1
-    text = stack.kube.get(f"/api/v1/namespaces/{stack.namespace}/pods/{pods[0]['metadata']['name']}/log",
-                          params={"container": "main"}, raw=True).decode()
+    text = stack.kube.get(
+        f"/api/v1/namespaces/{stack.namespace}/pods/{pods[0]['metadata']['name']}/log",
+        params={"container": "main"},
+        raw=True,
+    ).decode()
     assert "hello from the main container" in text
 
 
 async def test_readonly_token_can_list_but_not_submit(stack: E2EStack, template: str) -> None:
     token = stack.mint_token(stack.readonly_sa)
     async with aiohttp.ClientSession() as http:
-        async with http.get(f"{stack.argo_url}/api/v1/workflows/{stack.namespace}", headers=_auth(token)) as resp:
+        async with http.get(
+            f"{stack.argo_url}/api/v1/workflows/{stack.namespace}", headers=_auth(token)
+        ) as resp:
             assert resp.status == 200, await resp.text()
         body = {"resourceKind": "WorkflowTemplate", "resourceName": template}
-        async with http.post(f"{stack.argo_url}/api/v1/workflows/{stack.namespace}/submit", json=body,
-                             headers=_auth(token)) as resp:
+        async with http.post(
+            f"{stack.argo_url}/api/v1/workflows/{stack.namespace}/submit", json=body, headers=_auth(token)
+        ) as resp:
             assert resp.status == 403, await resp.text()
         # a garbage token is refused (client auth mode: the kube-apiserver decides)
-        async with http.get(f"{stack.argo_url}/api/v1/workflows/{stack.namespace}",
-                            headers=_auth("not-a-token")) as resp:
+        async with http.get(
+            f"{stack.argo_url}/api/v1/workflows/{stack.namespace}", headers=_auth("not-a-token")
+        ) as resp:
             assert resp.status == 401, await resp.text()
 
 

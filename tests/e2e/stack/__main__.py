@@ -10,21 +10,22 @@ import time
 from pathlib import Path
 
 from . import build as B
-from . import local
-from . import procs
+from . import executor, local, procs
 from . import versions as V
+from .kube import Kube
 
 
 def _print_info(info: local.StackInfo) -> None:
     env = info.env()
-    print(f"""
-argo-mcp e2e stack is up ({info.timings.get('total', 0):.0f}s)   run dir: {info.run_dir}
-  versions: {', '.join(f'{k} {v}' for k, v in info.versions.items())}
+    print(
+        f"""
+argo-mcp e2e stack is up ({info.timings.get("total", 0):.0f}s)   run dir: {info.run_dir}
+  versions: {", ".join(f"{k} {v}" for k, v in info.versions.items())}
 
   ARGO_SERVER_URL={info.argo_url}     (plain HTTP; Argo Server auth modes: client + server)
   KUBECONFIG={info.kubeconfig}        (cluster admin)
   namespace: {info.namespace}; S3 (moto): http://{info.s3_endpoint} bucket {info.s3_bucket};"""
-          f""" PostgreSQL archive: 127.0.0.1:{info.postgres_port}
+        f""" PostgreSQL archive: 127.0.0.1:{info.postgres_port}
   logs: {info.logs_dir}
 
 Point your shell at it:
@@ -34,12 +35,13 @@ Point your shell at it:
 
 Run argo-mcp against it (a token for a ServiceAccount, RBAC enforced by the kube-apiserver):
   python -m tests.e2e.stack token {local.FULL_SA} > /tmp/argo-token      # or {local.READONLY_SA}
-  argo-mcp --argo-server-url {env['ARGO_SERVER_URL']} --argo-auth-mode bearer-file \\
+  argo-mcp --argo-server-url {env["ARGO_SERVER_URL"]} --argo-auth-mode bearer-file \\
            --argo-token-file /tmp/argo-token --argo-default-namespace {info.namespace}
 An MCP client then connects to http://127.0.0.1:8081/mcp (or runs argo-mcp with --stdio).
 
 Stop it:  python -m tests.e2e.stack down
-""")
+"""
+    )
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -93,7 +95,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     info = local.StackInfo.load(cur)
     print(f"stack: run dir {cur}{' (stopped)' if (cur / 'stopped').exists() else ''}")
     for p in info.processes:
-        print(f"  {p['name']:<22} pid {p['pid']:<8} {'alive' if procs.alive(p['pid']) else 'DEAD'}  {p['log']}")
+        print(
+            f"  {p['name']:<22} pid {p['pid']:<8} {'alive' if procs.alive(p['pid']) else 'DEAD'}  {p['log']}"
+        )
     print(f"  ARGO_SERVER_URL={info.argo_url}\n  KUBECONFIG={info.kubeconfig}")
     return 0
 
@@ -109,15 +113,16 @@ def cmd_env(args: argparse.Namespace) -> int:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
-    from .kube import Kube
-
     cur = local.current_run()
     if not cur:
         print("no stack is up", file=sys.stderr)
         return 1
     info = local.StackInfo.load(cur)
-    print(Kube(info.kubeconfig).mint_token(args.service_account, args.namespace or info.namespace,
-                                           seconds=args.seconds))
+    print(
+        Kube(info.kubeconfig).mint_token(
+            args.service_account, args.namespace or info.namespace, seconds=args.seconds
+        )
+    )
     return 0
 
 
@@ -139,16 +144,14 @@ def main(argv: list[str]) -> int:
     t.add_argument("--seconds", type=int, default=3600)
     e = sub.add_parser("executor", help="(internal) run the test executor for a run dir")
     e.add_argument("--run-dir", required=True)
-    args, rest = ap.parse_known_args(argv)
+    args = ap.parse_args(argv)
     if args.cmd == "build":
         return B.main(args.steps)
     if args.cmd == "executor":
-        from . import executor
-
         return executor.main(["--run-dir", args.run_dir])
-    return {"up": cmd_up, "down": cmd_down, "status": cmd_status, "env": cmd_env, "token": cmd_token}[args.cmd](
-        args
-    )
+    return {"up": cmd_up, "down": cmd_down, "status": cmd_status, "env": cmd_env, "token": cmd_token}[
+        args.cmd
+    ](args)
 
 
 if __name__ == "__main__":

@@ -46,7 +46,7 @@ def _run(args: Sequence[str], cwd: Path, log: Path, what: str, timeout: float = 
                     lines = log.read_text(errors="replace").count("\n")
                 except OSError:
                     lines = 0
-                _say(f"{what}: still running after {time.monotonic() - started:.0f}s ({lines} log lines)")
+                _say(f"{what}: still running after {time.monotonic() - started:.0f}s ({lines} log lines; go -v prints one per package built)")
 
         t = threading.Thread(target=heartbeat, daemon=True)
         t.start()
@@ -76,7 +76,12 @@ def download(module: str, version: str, log: Path) -> Path:
     """`go mod download` one exact module version (the proxy lists no versions for some), return its dir."""
     d = V.module_dir(module, version)
     if not d.is_dir():
-        _run(["go", "mod", "download", f"{module}@{version}"], V.build_dir(), log, f"download {module}@{version}")
+        _run(
+            ["go", "mod", "download", f"{module}@{version}"],
+            V.build_dir(),
+            log,
+            f"download {module}@{version}",
+        )
     if not d.is_dir():
         raise BuildError(f"{module}@{version} was downloaded but {d} is missing")
     return d
@@ -92,14 +97,24 @@ def build_etcd(log: Path) -> None:
     _run(["go", "get", f"go.etcd.io/etcd/server/v3@{v.etcd}"], src, log, "etcd: resolve")
     _run(["go", "mod", "tidy"], src, log, "etcd: tidy")
     _run(
-        ["go", "build", "-trimpath", f"-ldflags={LDFLAGS}", "-o", str(V.bin_dir() / "etcd"),
-         "go.etcd.io/etcd/server/v3"],
-        src, log, "etcd: build",
+        [
+            "go",
+            "build",
+            "-v",
+            "-trimpath",
+            f"-ldflags={LDFLAGS}",
+            "-o",
+            str(V.bin_dir() / "etcd"),
+            "go.etcd.io/etcd/server/v3",
+        ],
+        src,
+        log,
+        "etcd: build",
     )
 
 
 def _staging_replaces(kubernetes_gomod: str, staging_version: str) -> list[str]:
-    """Every `k8s.io/x => ./staging/...` replace of k8s.io/kubernetes' go.mod, pointed at the published module."""
+    """Each `k8s.io/x => ./staging/...` replace of k8s.io/kubernetes' go.mod, pointed at the published one."""
     mods = sorted(set(re.findall(r"^\s*(k8s\.io/[\w.\-/]+)\s+=>\s+\./staging/", kubernetes_gomod, re.M)))
     if not mods:
         raise BuildError("found no staging replace directives in k8s.io/kubernetes' go.mod")
@@ -130,13 +145,25 @@ def build_kubernetes(log: Path) -> None:
     major, minor = v.kubernetes.removeprefix("v").split(".")[:2]
     ldflags = (
         f"{LDFLAGS} -X k8s.io/component-base/version.gitVersion={v.kubernetes}"
-        f" -X k8s.io/component-base/version.gitMajor={major} -X k8s.io/component-base/version.gitMinor={minor}"
+        f" -X k8s.io/component-base/version.gitMajor={major}"
+        f" -X k8s.io/component-base/version.gitMinor={minor}"
         " -X k8s.io/component-base/version.gitTreeState=clean"
     )
     _run(
-        ["go", "build", "-trimpath", f"-ldflags={ldflags}", "-o", str(V.bin_dir()) + "/",
-         *(f"k8s.io/kubernetes/cmd/{n}" for n in names)],
-        src, log, "kubernetes: build kube-apiserver, kube-controller-manager, kube-scheduler", timeout=5400,
+        [
+            "go",
+            "build",
+            "-v",
+            "-trimpath",
+            f"-ldflags={ldflags}",
+            "-o",
+            str(V.bin_dir()) + "/",
+            *(f"k8s.io/kubernetes/cmd/{n}" for n in names),
+        ],
+        src,
+        log,
+        "kubernetes: build kube-apiserver, kube-controller-manager, kube-scheduler",
+        timeout=5400,
     )
 
 
@@ -145,9 +172,18 @@ def build_kwok(log: Path) -> None:
         return
     v = V.load()
     env_bin = V.bin_dir()
-    # go install honours GOBIN; pass it through the command line environment wrapper below.
-    args = ["env", f"GOBIN={env_bin}", "go", "install", "-trimpath", f"-ldflags={LDFLAGS}",
-            f"sigs.k8s.io/kwok/cmd/kwok@{v.kwok}", f"sigs.k8s.io/kwok/cmd/kwokctl@{v.kwok}"]
+    # `go install pkg@version` (kwok's go.mod has no replace directives) into bin/ via GOBIN.
+    args = [
+        "env",
+        f"GOBIN={env_bin}",
+        "go",
+        "install",
+        "-v",
+        "-trimpath",
+        f"-ldflags={LDFLAGS}",
+        f"sigs.k8s.io/kwok/cmd/kwok@{v.kwok}",
+        f"sigs.k8s.io/kwok/cmd/kwokctl@{v.kwok}",
+    ]
     _run(args, V.build_dir(), log, "kwok: install kwok, kwokctl")
 
 
@@ -163,13 +199,27 @@ def build_argo(log: Path) -> None:
     shutil.copytree(mdir, src)
     for p in [src, *src.rglob("*")]:
         p.chmod(p.stat().st_mode | 0o200)
-    _write(src / "ui" / "dist" / "app" / "index.html",
-           "<!doctype html><title>Argo</title><p>argo-mcp e2e stack: the UI is not built.</p>\n")
+    _write(
+        src / "ui" / "dist" / "app" / "index.html",
+        "<!doctype html><title>Argo</title><p>argo-mcp e2e stack: the UI is not built.</p>\n",
+    )
     ldflags = f"{LDFLAGS} -X github.com/argoproj/argo-workflows/v3.version={v.argo_workflows}"
     _run(
-        ["go", "build", "-trimpath", f"-ldflags={ldflags}", "-o", str(V.bin_dir()) + "/",
-         "./cmd/workflow-controller", "./cmd/argo"],
-        src, log, "argo-workflows: build workflow-controller, argo", timeout=5400,
+        [
+            "go",
+            "build",
+            "-v",
+            "-trimpath",
+            f"-ldflags={ldflags}",
+            "-o",
+            str(V.bin_dir()) + "/",
+            "./cmd/workflow-controller",
+            "./cmd/argo",
+        ],
+        src,
+        log,
+        "argo-workflows: build workflow-controller, argo",
+        timeout=5400,
     )
 
 

@@ -39,6 +39,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import boto3  # type: ignore[import-untyped]
+
 from .kube import JSON, Kube, KubeError
 
 log = logging.getLogger("argo-mcp-e2e-executor")
@@ -125,8 +127,6 @@ class Executor:
             self.failed_once = set(json.loads(self.failed_once_file.read_text()))
         self.pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="pod")
         self.stop = threading.Event()
-        import boto3
-
         self.s3 = boto3.client(
             "s3",
             endpoint_url=f"http://{state['s3_endpoint']}",
@@ -150,7 +150,9 @@ class Executor:
                 ann = pod["metadata"].get("annotations") or {}
                 if uid in self.seen or A + "result" in ann:
                     continue
-                if pod.get("status", {}).get("phase") != "Running" or pod["metadata"].get("deletionTimestamp"):
+                if pod.get("status", {}).get("phase") != "Running" or pod["metadata"].get(
+                    "deletionTimestamp"
+                ):
                     continue
                 self.seen.add(uid)
                 self.pool.submit(self._safe_play, pod)
@@ -166,7 +168,7 @@ class Executor:
             with contextlib.suppress(Exception):
                 self._finish(pod, "failed", 2)
 
-    # -- one pod ------------------------------------------------------------------------------------------------
+    # -- one pod ---------------------------------------------------------------------------------------------
     def play(self, pod: JSON) -> None:
         md = pod["metadata"]
         ns, name = md["namespace"], md["name"]
@@ -176,7 +178,9 @@ class Executor:
         node_id = ann.get(NODE_ID) or name
         node_name = ann.get(NODE_NAME, name)
         template = _template_of(pod)
-        log.info("pod %s/%s (workflow %s, node %s, template %s)", ns, name, wf, node_name, template.get("name"))
+        log.info(
+            "pod %s/%s (workflow %s, node %s, template %s)", ns, name, wf, node_name, template.get("name")
+        )
 
         fail_mode = ann.get(A + "fail", "").lower()
         fail = fail_mode in {"true", "1", "yes"}
@@ -272,12 +276,21 @@ class Executor:
             if own_s3.get("key"):
                 key = own_s3["key"]
             self.s3.put_object(Bucket=own_s3.get("bucket") or bucket, Key=key, Body=body)
-            art: JSON = {k: v for k, v in spec.items() if k not in {"s3", "artifactory", "gcs", "oss", "hdfs",
-                                                                       "http", "git", "raw", "azure"}}
+            art: JSON = {
+                k: v
+                for k, v in spec.items()
+                if k not in {"s3", "artifactory", "gcs", "oss", "hdfs", "http", "git", "raw", "azure"}
+            }
             art["s3"] = {**{k: v for k, v in loc.items() if k != "key"}, **own_s3, "key": key}
             out.append(art)
-            log.info("uploaded artifact %s to s3://%s/%s (%d bytes, sha256 %s)", name, bucket, key, len(content),
-                     hashlib.sha256(content).hexdigest())
+            log.info(
+                "uploaded artifact %s to s3://%s/%s (%d bytes, sha256 %s)",
+                name,
+                bucket,
+                key,
+                len(content),
+                hashlib.sha256(content).hexdigest(),
+            )
         return out
 
     def _logs(self, ns: str, pod: str, main_lines: list[str], fail: bool) -> None:
@@ -294,11 +307,13 @@ class Executor:
             "apiVersion": "kwok.x-k8s.io/v1alpha1",
             "kind": "Logs",
             "metadata": {"name": pod, "namespace": ns},
-            "spec": {"logs": [
-                {"containers": ["main"], "logsFile": str(main_file), "follow": False},
-                {"containers": ["wait"], "logsFile": str(wait_file), "follow": False},
-                {"containers": ["init"], "logsFile": str(init_file), "follow": False},
-            ]},
+            "spec": {
+                "logs": [
+                    {"containers": ["main"], "logsFile": str(main_file), "follow": False},
+                    {"containers": ["wait"], "logsFile": str(wait_file), "follow": False},
+                    {"containers": ["init"], "logsFile": str(init_file), "follow": False},
+                ]
+            },
         }
         self.kube.apply(logs_obj, field_manager="argo-mcp-e2e-executor")
 
@@ -312,7 +327,9 @@ class Executor:
                 "name": node_id,
                 "namespace": ns,
                 "labels": {WF_LABEL: wf, "workflows.argoproj.io/report-outputs-completed": "true"},
-                "ownerReferences": [{"apiVersion": "v1", "kind": "Pod", "name": md["name"], "uid": md["uid"]}],
+                "ownerReferences": [
+                    {"apiVersion": "v1", "kind": "Pod", "name": md["name"], "uid": md["uid"]}
+                ],
             },
             "outputs": outputs,
             "progress": "1/1",

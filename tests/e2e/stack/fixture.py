@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -35,26 +36,37 @@ class E2EStack:
     def __post_init__(self) -> None:
         self.kube = Kube(self.kubeconfig)
 
-    # -- identities ---------------------------------------------------------------------------------------------
+    # -- identities ------------------------------------------------------------------------------------------
     def mint_token(
-        self, service_account: str, namespace: str | None = None, audience: str | None = None, seconds: int = 600
+        self,
+        service_account: str,
+        namespace: str | None = None,
+        audience: str | None = None,
+        seconds: int = 600,
     ) -> str:
         """A real ServiceAccount token from the TokenRequest API (RBAC decides what it may do)."""
         return self.kube.mint_token(service_account, namespace or self.namespace, audience, seconds)
 
-    # -- kubectl ------------------------------------------------------------------------------------------------
-    def kubectl(self, *args: str, input: str | None = None, check: bool = True,
-                timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    # -- kubectl ---------------------------------------------------------------------------------------------
+    def kubectl(
+        self, *args: str, input: str | None = None, check: bool = True, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
         exe = shutil.which("kubectl")
         if exe is None:
             raise RuntimeError("kubectl is not on PATH")
-        res = subprocess.run([exe, "--kubeconfig", self.kubeconfig, *args], input=input, capture_output=True,
-                             text=True, timeout=timeout)
+        res = subprocess.run(
+            [exe, "--kubeconfig", self.kubeconfig, *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
         if check and res.returncode != 0:
             raise RuntimeError(f"kubectl {' '.join(args)} failed ({res.returncode}): {res.stderr}")
         return res
 
-    # -- objects ------------------------------------------------------------------------------------------------
+    # -- objects ---------------------------------------------------------------------------------------------
     def apply(self, manifest: JSON | str | Iterable[JSON]) -> list[JSON]:
         """Server-side apply one object, a YAML string (several documents) or a list; namespace defaulted."""
         if isinstance(manifest, str):
@@ -65,7 +77,12 @@ class E2EStack:
             docs = list(manifest)
         out = []
         for d in docs:
-            if d.get("kind") not in {"ClusterWorkflowTemplate", "Namespace", "ClusterRole", "ClusterRoleBinding"}:
+            if d.get("kind") not in {
+                "ClusterWorkflowTemplate",
+                "Namespace",
+                "ClusterRole",
+                "ClusterRoleBinding",
+            }:
                 d.setdefault("metadata", {}).setdefault("namespace", self.namespace)
             out.append(self.kube.apply(d))
         return out
@@ -95,8 +112,13 @@ class E2EStack:
         wf: JSON | None = self.kube.get_or_none(f"{WF_API}/namespaces/{ns}/workflows/{name}")
         return wf
 
-    def wait_for_workflow(self, name: str, phases: Iterable[str] = DONE_PHASES, namespace: str | None = None,
-                          timeout: float = 120) -> JSON:
+    def wait_for_workflow(
+        self,
+        name: str,
+        phases: Iterable[str] = DONE_PHASES,
+        namespace: str | None = None,
+        timeout: float = 120,
+    ) -> JSON:
         """Wait until the workflow's status.phase is one of `phases`; return the workflow."""
         want = set(phases)
         deadline = time.monotonic() + timeout
@@ -108,10 +130,13 @@ class E2EStack:
             time.sleep(0.5)
         phase = (wf or {}).get("status", {}).get("phase")
         msg = (wf or {}).get("status", {}).get("message")
-        raise TimeoutError(f"workflow {name} not in {sorted(want)} after {timeout:.0f}s (phase {phase}: {msg})")
+        raise TimeoutError(
+            f"workflow {name} not in {sorted(want)} after {timeout:.0f}s (phase {phase}: {msg})"
+        )
 
-    def wait_for_node_phase(self, name: str, node_display_name: str, phase: str, namespace: str | None = None,
-                            timeout: float = 60) -> JSON:
+    def wait_for_node_phase(
+        self, name: str, node_display_name: str, phase: str, namespace: str | None = None, timeout: float = 60
+    ) -> JSON:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             wf = self.get_workflow(name, namespace) or {}
@@ -126,8 +151,12 @@ class E2EStack:
 
     def env(self) -> dict[str, str]:
         """Variables that point argo-mcp (or kubectl) at this stack."""
-        return {**os.environ, "KUBECONFIG": self.kubeconfig, "ARGO_SERVER_URL": self.argo_url,
-                "ARGO_DEFAULT_NAMESPACE": self.namespace}
+        return {
+            **os.environ,
+            "KUBECONFIG": self.kubeconfig,
+            "ARGO_SERVER_URL": self.argo_url,
+            "ARGO_DEFAULT_NAMESPACE": self.namespace,
+        }
 
     def log_files(self) -> list[Path]:
         if not self.run_dir:
@@ -136,6 +165,7 @@ class E2EStack:
 
 
 def pod_annotations(
+    *,
     fail: bool | str = False,
     duration: float | None = None,
     parameters: dict[str, Any] | None = None,
@@ -145,8 +175,6 @@ def pod_annotations(
     exit_code: int | None = None,
 ) -> dict[str, str]:
     """Template `metadata.annotations` that tell the test executor how the pod behaves."""
-    import json
-
     a: dict[str, str] = {}
     if fail:
         a["argo-mcp.test/fail"] = "once" if fail == "once" else "true"

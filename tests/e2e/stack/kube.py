@@ -1,6 +1,6 @@
 """A small synchronous Kubernetes REST client (stdlib only) built from a kubeconfig file.
 
-The harness and the test executor use it; it knows just enough: JSON requests, server-side apply, TokenRequest.
+The harness and the test executor use it; it knows just enough: JSON, server-side apply, TokenRequest.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ class Kube:
         ctx_name = cfg.get("current-context")
         ctx = next(c["context"] for c in cfg["contexts"] if c["name"] == ctx_name)
         cluster = next(c["cluster"] for c in cfg["clusters"] if c["name"] == ctx["cluster"])
-        user = next((u["user"] for u in cfg.get("users", []) if u["name"] == ctx.get("user")), {}) or {}
+        user: JSON = next((u["user"] for u in cfg.get("users", []) if u["name"] == ctx.get("user")), {}) or {}
         url = urllib.parse.urlsplit(cluster["server"])
         self.server = cluster["server"].rstrip("/")
         self.host = url.hostname or "127.0.0.1"
@@ -71,7 +71,7 @@ class Kube:
         self.ca_file = ca
         self._resources: dict[tuple[str, str], tuple[str, bool]] = {}
 
-    # -- raw requests -------------------------------------------------------------------------------------------
+    # -- raw requests ----------------------------------------------------------------------------------------
     def _conn(self, timeout: float | None = None) -> HTTPSConnection:
         return HTTPSConnection(self.host, self.port, context=self.ssl, timeout=timeout or self.timeout)
 
@@ -149,7 +149,7 @@ class Kube:
             if obj:
                 self.apply(obj)
 
-    # -- discovery ----------------------------------------------------------------------------------------------
+    # -- discovery -------------------------------------------------------------------------------------------
     def resource_for(self, api_version: str, kind: str) -> tuple[str, bool]:
         """(plural, namespaced) for a kind, via discovery."""
         key = (api_version, kind)
@@ -175,7 +175,7 @@ class Kube:
         md = obj["metadata"]
         return f"{self.collection_path(obj['apiVersion'], obj['kind'], md.get('namespace'))}/{md['name']}"
 
-    # -- helpers ------------------------------------------------------------------------------------------------
+    # -- helpers ---------------------------------------------------------------------------------------------
     def wait_for(
         self, what: str, check: Callable[[], Any], timeout: float = 60, interval: float = 0.5
     ) -> Any:
@@ -190,7 +190,9 @@ class Kube:
             except (KubeError, OSError, ssl.SSLError) as exc:
                 last = exc
             time.sleep(interval)
-        raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}" + (f": {last}" if last else ""))
+        raise TimeoutError(
+            f"timed out after {timeout:.0f}s waiting for {what}" + (f": {last}" if last else "")
+        )
 
     def mint_token(
         self, service_account: str, namespace: str, audience: str | None = None, seconds: int = 600
@@ -246,7 +248,11 @@ def load_yaml_docs(path: Path, namespace: str | None = None) -> list[JSON]:
     if namespace:
         for d in docs:
             if d.get("kind") not in {
-                "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "PriorityClass", "Namespace",
+                "ClusterRole",
+                "ClusterRoleBinding",
+                "CustomResourceDefinition",
+                "PriorityClass",
+                "Namespace",
             }:
                 d.setdefault("metadata", {})["namespace"] = namespace
             for s in d.get("subjects", []) or []:

@@ -2,7 +2,7 @@
 
 Start order (each step waited for): PostgreSQL (archive) -> moto S3 (bucket) -> kwokctl cluster (etcd,
 kube-apiserver, kube-controller-manager, kube-scheduler, kwok; a Ready fake node; `default` ServiceAccount) ->
-CRDs Established -> argo namespace, Secrets, ConfigMap, upstream RBAC -> workflow-controller (:6060/healthz) ->
+CRDs Established -> argo namespace, Secrets, ConfigMap, upstream RBAC -> workflow-controller (:6060) ->
 argo server (/api/v1/version) -> test executor. `down()` stops everything and keeps the logs in the run dir.
 """
 
@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import boto3  # type: ignore[import-untyped]  # moto[server] brings boto3
 import yaml
 
 from . import build as B
@@ -107,7 +108,7 @@ class LocalStack:
         self._ports: set[int] = set()
         self.kube: Kube | None = None
 
-    # -- lifecycle ----------------------------------------------------------------------------------------------
+    # -- lifecycle -------------------------------------------------------------------------------------------
     def __enter__(self) -> StackInfo:
         return self.up()
 
@@ -124,8 +125,9 @@ class LocalStack:
             B.build()
         if procs.port_in_use(CONTROLLER_HEALTH_PORT):
             raise RuntimeError(
-                f"port {CONTROLLER_HEALTH_PORT} is in use: Argo's workflow-controller always serves /healthz there,"
-                " so only one local stack can run per machine (is one already up? `python -m tests.e2e.stack down`)"
+                f"port {CONTROLLER_HEALTH_PORT} is in use: Argo's workflow-controller always serves /healthz"
+                " there, so only one local stack can run per machine"
+                " (is one already up? `python -m tests.e2e.stack down`)"
             )
         for tool in ("kubectl",):
             if shutil.which(tool) is None:
@@ -175,8 +177,9 @@ class LocalStack:
         self.info.save()
         say(f"{name} ready in {self.info.timings[name]:.1f}s")
 
-    def _spawn(self, name: str, args: list[str], env: dict[str, str] | None = None,
-               user: str | None = None) -> tuple[subprocess.Popen[bytes], procs.ProcInfo]:
+    def _spawn(
+        self, name: str, args: list[str], env: dict[str, str] | None = None, user: str | None = None
+    ) -> tuple[subprocess.Popen[bytes], procs.ProcInfo]:
         assert self.info is not None
         proc, pinfo = procs.start(name, args, self.info.logs_dir, env=env, user=user)
         self._procs.append((proc, pinfo))
@@ -184,7 +187,7 @@ class LocalStack:
         self.info.save()
         return proc, pinfo
 
-    # -- PostgreSQL ---------------------------------------------------------------------------------------------
+    # -- PostgreSQL ------------------------------------------------------------------------------------------
     def _start_postgres(self) -> None:
         assert self.info is not None
         pgbin = _postgres_bindir()
@@ -206,9 +209,25 @@ class LocalStack:
             pw = pwd.getpwnam(user)
             os.chown(pwfile, pw.pw_uid, pw.pw_gid)
         initdb = subprocess.run(
-            [str(pgbin / "initdb"), "-D", str(data), "-U", PG_USER, f"--pwfile={pwfile}",
-             "--auth=scram-sha-256", "-E", "UTF8", "--no-sync"],
-            capture_output=True, text=True, timeout=120, user=user, group=user, extra_groups=[] if user else None,
+            [
+                str(pgbin / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                PG_USER,
+                f"--pwfile={pwfile}",
+                "--auth=scram-sha-256",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            user=user,
+            group=user,
+            extra_groups=[] if user else None,
+            check=False,
         )
         if initdb.returncode != 0:
             raise RuntimeError(f"initdb failed: {initdb.stdout}\n{initdb.stderr}")
@@ -216,27 +235,64 @@ class LocalStack:
         self.info.postgres_port = port
         proc, pinfo = self._spawn(
             "postgres",
-            [str(pgbin / "postgres"), "-D", str(data), "-h", "127.0.0.1", "-p", str(port),
-             "-k", str(data_root), "-c", "fsync=off", "-c", "max_connections=200"],
+            [
+                str(pgbin / "postgres"),
+                "-D",
+                str(data),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-k",
+                str(data_root),
+                "-c",
+                "fsync=off",
+                "-c",
+                "max_connections=200",
+            ],
             user=user,
         )
         isready = str(pgbin / "pg_isready")
         procs.wait_until(
             "postgres",
-            lambda: subprocess.run([isready, "-h", "127.0.0.1", "-p", str(port)], capture_output=True,
-                                   timeout=10).returncode == 0,
-            60, proc, pinfo,
+            lambda: (
+                subprocess.run(
+                    [isready, "-h", "127.0.0.1", "-p", str(port)],
+                    capture_output=True,
+                    timeout=10,
+                    check=False,
+                ).returncode
+                == 0
+            ),
+            60,
+            proc=proc,
+            info=pinfo,
         )
         env = {**os.environ, "PGPASSWORD": PG_PASSWORD}
         created = subprocess.run(
-            [str(pgbin / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", PG_USER, "-d", "postgres",
-             "-c", f"CREATE DATABASE {PG_DB}"],
-            capture_output=True, text=True, timeout=60, env=env,
+            [
+                str(pgbin / "psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-U",
+                PG_USER,
+                "-d",
+                "postgres",
+                "-c",
+                f"CREATE DATABASE {PG_DB}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+            check=False,
         )
         if created.returncode != 0:
             raise RuntimeError(f"could not create the archive database: {created.stderr}")
 
-    # -- S3 (moto) ----------------------------------------------------------------------------------------------
+    # -- S3 (moto) -------------------------------------------------------------------------------------------
     def _start_s3(self) -> None:
         assert self.info is not None
         port = procs.free_port(self._ports)
@@ -245,17 +301,20 @@ class LocalStack:
         )
         self.info.s3_endpoint = f"127.0.0.1:{port}"
         url = f"http://127.0.0.1:{port}"
-        procs.wait_until("moto S3", lambda: procs.http_status(url + "/moto-api/") < 500, 60, proc, pinfo)
-        import boto3  # moto[server] brings boto3
-
+        procs.wait_until(
+            "moto S3", lambda: procs.http_status(url + "/moto-api/") < 500, 60, proc=proc, info=pinfo
+        )
         s3 = boto3.client(
-            "s3", endpoint_url=url, aws_access_key_id=S3_ACCESS_KEY, aws_secret_access_key=S3_SECRET_KEY,
+            "s3",
+            endpoint_url=url,
+            aws_access_key_id=S3_ACCESS_KEY,
+            aws_secret_access_key=S3_SECRET_KEY,
             region_name=S3_REGION,
         )
         s3.create_bucket(Bucket=BUCKET)
         s3.head_bucket(Bucket=BUCKET)
 
-    # -- Kubernetes (kwokctl, binary runtime) -------------------------------------------------------------------
+    # -- Kubernetes (kwokctl, binary runtime) ----------------------------------------------------------------
     def _kwok_env(self) -> dict[str, str]:
         assert self.info is not None
         bindir = str(V.bin_dir())
@@ -280,51 +339,86 @@ class LocalStack:
         port = procs.free_port(self._ports)
         log = self.info.logs_dir / "kwokctl.log"
         args = [
-            str(bindir / "kwokctl"), "--name", CLUSTER, "--config", str(config),
-            "create", "cluster", "--runtime", "binary",
-            "--etcd-binary", str(bindir / "etcd"),
-            "--kube-apiserver-binary", str(bindir / "kube-apiserver"),
-            "--kube-controller-manager-binary", str(bindir / "kube-controller-manager"),
-            "--kube-scheduler-binary", str(bindir / "kube-scheduler"),
-            "--kwok-controller-binary", str(bindir / "kwok"),
-            "--kube-apiserver-port", str(port),
+            str(bindir / "kwokctl"),
+            "--name",
+            CLUSTER,
+            "--config",
+            str(config),
+            "create",
+            "cluster",
+            "--runtime",
+            "binary",
+            "--etcd-binary",
+            str(bindir / "etcd"),
+            "--kube-apiserver-binary",
+            str(bindir / "kube-apiserver"),
+            "--kube-controller-manager-binary",
+            str(bindir / "kube-controller-manager"),
+            "--kube-scheduler-binary",
+            str(bindir / "kube-scheduler"),
+            "--kwok-controller-binary",
+            str(bindir / "kwok"),
+            "--kube-apiserver-port",
+            str(port),
             "--kube-authorization=true",
             "--enable-crds=Logs,ClusterLogs",
             "--disable-qps-limits",
             "--kubeconfig=",
-            "--wait=3m", "--timeout=6m",
+            "--wait=3m",
+            "--timeout=6m",
         ]
         with log.open("ab") as fh:
             fh.write(f"$ {' '.join(args)}\n".encode())
             fh.flush()
-            res = subprocess.run(args, stdout=fh, stderr=subprocess.STDOUT, env={**os.environ, **self._kwok_env()},
-                                 timeout=420, start_new_session=True)
+            res = subprocess.run(
+                args,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, **self._kwok_env()},
+                timeout=420,
+                start_new_session=True,
+                check=False,
+            )
         if res.returncode != 0:
-            raise RuntimeError(f"kwokctl create cluster failed (exit {res.returncode}):\n{procs.tail(log, 40)}")
+            raise RuntimeError(
+                f"kwokctl create cluster failed (exit {res.returncode}):\n{procs.tail(log, 40)}"
+            )
         src_kubeconfig = Path(self.info.kwok_workdir) / "clusters" / CLUSTER / "kubeconfig.yaml"
         shutil.copy(src_kubeconfig, self.info.kubeconfig)
         kube = self.kube = Kube(self.info.kubeconfig)
         kube.wait_for("kube-apiserver /readyz", lambda: kube.get("/readyz", raw=True), 120)
-        kube.apply({
-            "apiVersion": "v1", "kind": "Node",
-            "metadata": {
-                "name": NODE,
-                "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
-                "labels": {"kubernetes.io/hostname": NODE, "kubernetes.io/os": "linux",
-                           "kubernetes.io/arch": "amd64", "type": "kwok"},
-            },
-        })
+        kube.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "Node",
+                "metadata": {
+                    "name": NODE,
+                    "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
+                    "labels": {
+                        "kubernetes.io/hostname": NODE,
+                        "kubernetes.io/os": "linux",
+                        "kubernetes.io/arch": "amd64",
+                        "type": "kwok",
+                    },
+                },
+            }
+        )
 
         def node_ready() -> bool:
             node = kube.get(f"/api/v1/nodes/{NODE}")
-            return any(c["type"] == "Ready" and c["status"] == "True"
-                       for c in node.get("status", {}).get("conditions", []))
+            return any(
+                c["type"] == "Ready" and c["status"] == "True"
+                for c in node.get("status", {}).get("conditions", [])
+            )
 
         kube.wait_for(f"node {NODE} Ready", node_ready, 90)
-        kube.wait_for("ServiceAccount default/default",
-                      lambda: kube.get_or_none("/api/v1/namespaces/default/serviceaccounts/default"), 90)
+        kube.wait_for(
+            "ServiceAccount default/default",
+            lambda: kube.get_or_none("/api/v1/namespaces/default/serviceaccounts/default"),
+            90,
+        )
 
-    # -- CRDs ---------------------------------------------------------------------------------------------------
+    # -- CRDs ------------------------------------------------------------------------------------------------
     def _install_crds(self) -> None:
         kube = self._kube()
         v = V.load()
@@ -333,7 +427,9 @@ class LocalStack:
         files = sorted((argo_dir / "manifests/base/crds/minimal").glob("argoproj.io_*.yaml"))
         files += sorted((events_dir / "manifests/base/crds").glob("argoproj.io_*.yaml"))
         if len(files) < 9:
-            raise RuntimeError(f"CRD manifests missing (found {len(files)}) in {argo_dir} / {events_dir}: rebuild")
+            raise RuntimeError(
+                f"CRD manifests missing (found {len(files)}) in {argo_dir} / {events_dir}: rebuild"
+            )
         names = []
         for f in files:
             for doc in load_yaml_docs(f):
@@ -342,61 +438,90 @@ class LocalStack:
 
         def established(name: str) -> bool:
             crd = kube.get(f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}")
-            return any(c["type"] == "Established" and c["status"] == "True"
-                       for c in crd.get("status", {}).get("conditions", []))
+            return any(
+                c["type"] == "Established" and c["status"] == "True"
+                for c in crd.get("status", {}).get("conditions", [])
+            )
 
         for name in names:
             kube.wait_for(f"CRD {name} Established", lambda n=name: established(n), 60)  # type: ignore[misc]
         # kwok's own Logs CRD (installed by kwokctl --enable-crds)
         kube.wait_for("CRD logs.kwok.x-k8s.io", lambda: established("logs.kwok.x-k8s.io"), 60)
 
-    # -- Argo configuration -------------------------------------------------------------------------------------
+    # -- Argo configuration ----------------------------------------------------------------------------------
     def _configure_argo(self) -> None:
         assert self.info is not None
         kube = self._kube()
         ns = NAMESPACE
         kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
-        kube.wait_for(f"ServiceAccount {ns}/default",
-                      lambda: kube.get_or_none(f"/api/v1/namespaces/{ns}/serviceaccounts/default"), 60)
-        kube.apply({
-            "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-            "metadata": {"name": "argo-artifacts-s3", "namespace": ns},
-            "stringData": {"accesskey": S3_ACCESS_KEY, "secretkey": S3_SECRET_KEY},
-        })
-        kube.apply({
-            "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-            "metadata": {"name": "argo-postgres-config", "namespace": ns},
-            "stringData": {"username": PG_USER, "password": PG_PASSWORD},
-        })
+        kube.wait_for(
+            f"ServiceAccount {ns}/default",
+            lambda: kube.get_or_none(f"/api/v1/namespaces/{ns}/serviceaccounts/default"),
+            60,
+        )
+        kube.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "type": "Opaque",
+                "metadata": {"name": "argo-artifacts-s3", "namespace": ns},
+                "stringData": {"accesskey": S3_ACCESS_KEY, "secretkey": S3_SECRET_KEY},
+            }
+        )
+        kube.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "type": "Opaque",
+                "metadata": {"name": "argo-postgres-config", "namespace": ns},
+                "stringData": {"username": PG_USER, "password": PG_PASSWORD},
+            }
+        )
         metrics_port = procs.free_port(self._ports)
         telemetry_port = procs.free_port(self._ports)
         data = {
-            "artifactRepository": yaml.safe_dump({
-                "archiveLogs": False,
-                "s3": {
-                    "bucket": BUCKET, "endpoint": self.info.s3_endpoint, "insecure": True, "region": S3_REGION,
-                    "keyFormat": "{{workflow.name}}/{{pod.name}}",
-                    "accessKeySecret": {"name": "argo-artifacts-s3", "key": "accesskey"},
-                    "secretKeySecret": {"name": "argo-artifacts-s3", "key": "secretkey"},
-                },
-            }),
-            "persistence": yaml.safe_dump({
-                "archive": True,
-                "nodeStatusOffLoad": False,
-                "connectionPool": {"maxIdleConns": 10, "maxOpenConns": 0},
-                "postgresql": {
-                    "host": "127.0.0.1", "port": self.info.postgres_port, "database": PG_DB,
-                    "tableName": "argo_workflows", "ssl": False,
-                    "userNameSecret": {"name": "argo-postgres-config", "key": "username"},
-                    "passwordSecret": {"name": "argo-postgres-config", "key": "password"},
-                },
-            }),
+            "artifactRepository": yaml.safe_dump(
+                {
+                    "archiveLogs": False,
+                    "s3": {
+                        "bucket": BUCKET,
+                        "endpoint": self.info.s3_endpoint,
+                        "insecure": True,
+                        "region": S3_REGION,
+                        "keyFormat": "{{workflow.name}}/{{pod.name}}",
+                        "accessKeySecret": {"name": "argo-artifacts-s3", "key": "accesskey"},
+                        "secretKeySecret": {"name": "argo-artifacts-s3", "key": "secretkey"},
+                    },
+                }
+            ),
+            "persistence": yaml.safe_dump(
+                {
+                    "archive": True,
+                    "nodeStatusOffLoad": False,
+                    "connectionPool": {"maxIdleConns": 10, "maxOpenConns": 0},
+                    "postgresql": {
+                        "host": "127.0.0.1",
+                        "port": self.info.postgres_port,
+                        "database": PG_DB,
+                        "tableName": "argo_workflows",
+                        "ssl": False,
+                        "userNameSecret": {"name": "argo-postgres-config", "key": "username"},
+                        "passwordSecret": {"name": "argo-postgres-config", "key": "password"},
+                    },
+                }
+            ),
             "metricsConfig": yaml.safe_dump({"enabled": True, "port": metrics_port, "secure": False}),
             "telemetryConfig": yaml.safe_dump({"enabled": True, "port": telemetry_port, "secure": False}),
         }
-        kube.apply({"apiVersion": "v1", "kind": "ConfigMap",
-                    "metadata": {"name": "workflow-controller-configmap", "namespace": ns}, "data": data})
-        # Upstream RBAC (cluster-install): ServiceAccounts argo and argo-server, their ClusterRoles and bindings,
+        kube.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": "workflow-controller-configmap", "namespace": ns},
+                "data": data,
+            }
+        )
+        # Upstream RBAC (cluster-install): ServiceAccounts argo and argo-server, their ClusterRoles, bindings,
         # and the aggregated argo-view/argo-edit/argo-admin roles.
         argo_dir = V.module_dir("github.com/argoproj/argo-workflows/v3", V.load().argo_workflows)
         m = argo_dir / "manifests"
@@ -420,19 +545,37 @@ class LocalStack:
             token = kube.mint_token(sa, ns, seconds=7 * 24 * 3600)
             kubeconfig_with_token(server, kube.ca_file, token, ns, self.run_dir / fname)
 
-    # -- Argo processes -----------------------------------------------------------------------------------------
+    # -- Argo processes --------------------------------------------------------------------------------------
     def _start_controller(self) -> None:
         bindir = V.bin_dir()
         proc, pinfo = self._spawn(
             "workflow-controller",
-            [str(bindir / "workflow-controller"), "--kubeconfig", str(self.run_dir / "controller.kubeconfig"),
-             "--namespace", NAMESPACE, "--loglevel", "info", "--workflow-workers", "8", "--qps", "100",
-             "--burst", "200"],
+            [
+                str(bindir / "workflow-controller"),
+                "--kubeconfig",
+                str(self.run_dir / "controller.kubeconfig"),
+                "--namespace",
+                NAMESPACE,
+                "--loglevel",
+                "info",
+                "--workflow-workers",
+                "8",
+                "--qps",
+                "100",
+                "--burst",
+                "200",
+            ],
             # DEFAULT_REQUEUE_TIME: how soon the controller re-checks a workflow (10s upstream) -> fast tests
-            env={"LEADER_ELECTION_DISABLE": "true", "DEFAULT_REQUEUE_TIME": "1s", "KUBECONFIG": str(self.run_dir / "controller.kubeconfig")},
+            env={
+                "LEADER_ELECTION_DISABLE": "true",
+                "DEFAULT_REQUEUE_TIME": "1s",
+                "KUBECONFIG": str(self.run_dir / "controller.kubeconfig"),
+            },
         )
         url = f"http://127.0.0.1:{CONTROLLER_HEALTH_PORT}/healthz"
-        procs.wait_until("workflow-controller /healthz", lambda: procs.http_status(url) == 200, 120, proc, pinfo)
+        procs.wait_until(
+            "workflow-controller /healthz", lambda: procs.http_status(url) == 200, 120, proc=proc, info=pinfo
+        )
 
     def _start_server(self) -> None:
         assert self.info is not None
@@ -440,16 +583,32 @@ class LocalStack:
         port = procs.free_port(self._ports)
         proc, pinfo = self._spawn(
             "argo-server",
-            [str(bindir / "argo"), "server", "--kubeconfig", str(self.run_dir / "server.kubeconfig"),
-             "--namespace", NAMESPACE, "--port", str(port), "--secure=false",
-             "--auth-mode=client", "--auth-mode=server", "--loglevel", "info", "--api-rate-limit", "100000"],
+            [
+                str(bindir / "argo"),
+                "server",
+                "--kubeconfig",
+                str(self.run_dir / "server.kubeconfig"),
+                "--namespace",
+                NAMESPACE,
+                "--port",
+                str(port),
+                "--secure=false",
+                "--auth-mode=client",
+                "--auth-mode=server",
+                "--loglevel",
+                "info",
+                "--api-rate-limit",
+                "100000",
+            ],
             # client auth mode builds each caller's REST config from the default loading rules (KUBECONFIG),
             # not from --kubeconfig
             env={"KUBECONFIG": str(self.run_dir / "server.kubeconfig")},
         )
         self.info.argo_url = f"http://127.0.0.1:{port}"
         url = f"{self.info.argo_url}/api/v1/version"
-        procs.wait_until("argo server /api/v1/version", lambda: procs.http_status(url) == 200, 120, proc, pinfo)
+        procs.wait_until(
+            "argo server /api/v1/version", lambda: procs.http_status(url) == 200, 120, proc=proc, info=pinfo
+        )
 
     def _start_executor(self) -> None:
         assert self.info is not None
@@ -460,7 +619,7 @@ class LocalStack:
             env={"PYTHONPATH": str(repo_root), "PYTHONUNBUFFERED": "1"},
         )
         ready = self.run_dir / "executor.ready"
-        procs.wait_until("test executor", ready.exists, 30, proc, pinfo)
+        procs.wait_until("test executor", ready.exists, 30, proc=proc, info=pinfo)
 
     def _kube(self) -> Kube:
         if self.kube is None:
@@ -468,7 +627,7 @@ class LocalStack:
             self.kube = Kube(self.info.kubeconfig)
         return self.kube
 
-    # -- teardown -----------------------------------------------------------------------------------------------
+    # -- teardown --------------------------------------------------------------------------------------------
     def down(self) -> None:
         info = self.info
         if info is None:
@@ -498,10 +657,19 @@ def teardown(info: StackInfo) -> None:
         for pidfile in (cluster_dir / "pids").glob("*.pid") if cluster_dir.exists() else []:
             with contextlib.suppress(ValueError, OSError):
                 pids.append(int(pidfile.read_text().strip()))
-        with (run_dir / "logs" / "kwokctl.log").open("ab") as fh, contextlib.suppress(subprocess.SubprocessError,
-                                                                                     OSError):
-            subprocess.run([str(bindir / "kwokctl"), "--name", CLUSTER, "delete", "cluster"], check=False,
-                           stdout=fh, stderr=subprocess.STDOUT, env=env, timeout=120, start_new_session=True)
+        with (
+            (run_dir / "logs" / "kwokctl.log").open("ab") as fh,
+            contextlib.suppress(subprocess.SubprocessError, OSError),
+        ):
+            subprocess.run(
+                [str(bindir / "kwokctl"), "--name", CLUSTER, "delete", "cluster"],
+                check=False,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+                env=env,
+                timeout=120,
+                start_new_session=True,
+            )
         # Belt and braces: kwokctl runs its components detached; kill any recorded pid that is still alive.
         for pid in pids:
             if procs.alive(pid):
@@ -517,54 +685,122 @@ def teardown(info: StackInfo) -> None:
 def e2e_rbac(ns: str) -> list[JSON]:
     """ServiceAccounts the tests mint tokens for, and the executor role for workflow pods (`default`)."""
     objs: list[JSON] = []
-    wf_resources = ["workflows", "workflowtemplates", "cronworkflows", "workflowtaskresults",
-                    "workflowtasksets", "workfloweventbindings", "workflowartifactgctasks",
-                    "eventsources", "sensors", "eventbus"]
+    wf_resources = [
+        "workflows",
+        "workflowtemplates",
+        "cronworkflows",
+        "workflowtaskresults",
+        "workflowtasksets",
+        "workfloweventbindings",
+        "workflowartifactgctasks",
+        "eventsources",
+        "sensors",
+        "eventbus",
+    ]
     roles = {
         READONLY_SA: [
             {"apiGroups": ["argoproj.io"], "resources": wf_resources, "verbs": ["get", "list", "watch"]},
-            {"apiGroups": [""], "resources": ["pods", "pods/log", "events", "configmaps"],
-             "verbs": ["get", "list", "watch"]},
+            {
+                "apiGroups": [""],
+                "resources": ["pods", "pods/log", "events", "configmaps"],
+                "verbs": ["get", "list", "watch"],
+            },
         ],
         FULL_SA: [
-            {"apiGroups": ["argoproj.io"], "resources": [*wf_resources, "workflows/finalizers"], "verbs": ["*"]},
-            {"apiGroups": [""], "resources": ["pods", "pods/log", "events", "configmaps", "secrets"],
-             "verbs": ["get", "list", "watch"]},
+            {
+                "apiGroups": ["argoproj.io"],
+                "resources": [*wf_resources, "workflows/finalizers"],
+                "verbs": ["*"],
+            },
+            {
+                "apiGroups": [""],
+                "resources": ["pods", "pods/log", "events", "configmaps", "secrets"],
+                "verbs": ["get", "list", "watch"],
+            },
             {"apiGroups": [""], "resources": ["pods"], "verbs": ["delete", "patch"]},
         ],
     }
     for sa, rules in roles.items():
         objs.append({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": sa, "namespace": ns}})
-        objs.append({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
-                     "metadata": {"name": sa, "namespace": ns}, "rules": rules})
-        objs.append({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-                     "metadata": {"name": sa, "namespace": ns},
-                     "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": sa},
-                     "subjects": [{"kind": "ServiceAccount", "name": sa, "namespace": ns}]})
+        objs.append(
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "Role",
+                "metadata": {"name": sa, "namespace": ns},
+                "rules": rules,
+            }
+        )
+        objs.append(
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "RoleBinding",
+                "metadata": {"name": sa, "namespace": ns},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": sa},
+                "subjects": [{"kind": "ServiceAccount", "name": sa, "namespace": ns}],
+            }
+        )
         # cluster-scoped reads the Argo UI/API use (ClusterWorkflowTemplates)
-        objs.append({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
-                     "metadata": {"name": f"{ns}-{sa}-cwft"},
-                     "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
-                                 "name": "argo-mcp-e2e-cwft-read" if sa == READONLY_SA else
-                                 "argo-mcp-e2e-cwft-write"},
-                     "subjects": [{"kind": "ServiceAccount", "name": sa, "namespace": ns}]})
-    objs.append({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-                 "metadata": {"name": "argo-mcp-e2e-cwft-read"},
-                 "rules": [{"apiGroups": ["argoproj.io"], "resources": ["clusterworkflowtemplates"],
-                            "verbs": ["get", "list", "watch"]}]})
-    objs.append({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-                 "metadata": {"name": "argo-mcp-e2e-cwft-write"},
-                 "rules": [{"apiGroups": ["argoproj.io"], "resources": ["clusterworkflowtemplates"],
-                            "verbs": ["*"]}]})
+        objs.append(
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "ClusterRoleBinding",
+                "metadata": {"name": f"{ns}-{sa}-cwft"},
+                "roleRef": {
+                    "apiGroup": "rbac.authorization.k8s.io",
+                    "kind": "ClusterRole",
+                    "name": "argo-mcp-e2e-cwft-read" if sa == READONLY_SA else "argo-mcp-e2e-cwft-write",
+                },
+                "subjects": [{"kind": "ServiceAccount", "name": sa, "namespace": ns}],
+            }
+        )
+    objs.append(
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRole",
+            "metadata": {"name": "argo-mcp-e2e-cwft-read"},
+            "rules": [
+                {
+                    "apiGroups": ["argoproj.io"],
+                    "resources": ["clusterworkflowtemplates"],
+                    "verbs": ["get", "list", "watch"],
+                }
+            ],
+        }
+    )
+    objs.append(
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRole",
+            "metadata": {"name": "argo-mcp-e2e-cwft-write"},
+            "rules": [
+                {"apiGroups": ["argoproj.io"], "resources": ["clusterworkflowtemplates"], "verbs": ["*"]}
+            ],
+        }
+    )
     # What Argo's executor needs as the pod's ServiceAccount (`default`): write WorkflowTaskResults.
-    objs.append({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
-                 "metadata": {"name": "executor", "namespace": ns},
-                 "rules": [{"apiGroups": ["argoproj.io"], "resources": ["workflowtaskresults"],
-                            "verbs": ["create", "patch"]}]})
-    objs.append({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-                 "metadata": {"name": "executor-default", "namespace": ns},
-                 "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "executor"},
-                 "subjects": [{"kind": "ServiceAccount", "name": "default", "namespace": ns}]})
+    objs.append(
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "Role",
+            "metadata": {"name": "executor", "namespace": ns},
+            "rules": [
+                {
+                    "apiGroups": ["argoproj.io"],
+                    "resources": ["workflowtaskresults"],
+                    "verbs": ["create", "patch"],
+                }
+            ],
+        }
+    )
+    objs.append(
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": "executor-default", "namespace": ns},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "executor"},
+            "subjects": [{"kind": "ServiceAccount", "name": "default", "namespace": ns}],
+        }
+    )
     return objs
 
 
@@ -587,7 +823,9 @@ def _point_current(run_dir: Path) -> None:
         link.unlink()
     link.symlink_to(run_dir)
     # keep the 5 newest run dirs (logs of earlier runs)
-    runs = sorted((p for p in runs_root().iterdir() if p.is_dir() and not p.is_symlink()), key=lambda p: p.name)
+    runs = sorted(
+        (p for p in runs_root().iterdir() if p.is_dir() and not p.is_symlink()), key=lambda p: p.name
+    )
     for old in runs[:-5]:
         if (old / "stopped").exists():
             shutil.rmtree(old, ignore_errors=True)
