@@ -98,7 +98,7 @@ def stack(request: pytest.FixtureRequest) -> Iterator[E2EStack]:
         yield _to_fixture(info)
         return
 
-    ls = local.LocalStack()
+    ls = local.LocalStack(watch_pid=os.getpid())
     atexit.register(ls.down)
     _stop_on_signal(ls)
     try:

@@ -126,6 +126,17 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reap(args: argparse.Namespace) -> int:
+    """Wait for a process (the pytest run) to exit; if its stack is still up then, tear it down."""
+    run_dir = Path(args.run_dir)
+    while procs.alive(args.pid) and not (run_dir / "stopped").exists():
+        time.sleep(1)
+    if not (run_dir / "stopped").exists():
+        print(f"process {args.pid} is gone and left its stack up: tearing it down", flush=True)
+        local.teardown(local.StackInfo.load(run_dir))
+    return 0
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="python -m tests.e2e.stack", description=__doc__)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -144,14 +155,22 @@ def main(argv: list[str]) -> int:
     t.add_argument("--seconds", type=int, default=3600)
     e = sub.add_parser("executor", help="(internal) run the test executor for a run dir")
     e.add_argument("--run-dir", required=True)
+    r = sub.add_parser("reap", help="(internal) tear the stack down when --pid exits")
+    r.add_argument("--run-dir", required=True)
+    r.add_argument("--pid", type=int, required=True)
     args = ap.parse_args(argv)
     if args.cmd == "build":
         return B.main(args.steps)
     if args.cmd == "executor":
         return executor.main(["--run-dir", args.run_dir])
-    return {"up": cmd_up, "down": cmd_down, "status": cmd_status, "env": cmd_env, "token": cmd_token}[
-        args.cmd
-    ](args)
+    return {
+        "up": cmd_up,
+        "down": cmd_down,
+        "status": cmd_status,
+        "env": cmd_env,
+        "token": cmd_token,
+        "reap": cmd_reap,
+    }[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -46,7 +46,10 @@ def _run(args: Sequence[str], cwd: Path, log: Path, what: str, timeout: float = 
                     lines = log.read_text(errors="replace").count("\n")
                 except OSError:
                     lines = 0
-                _say(f"{what}: still running after {time.monotonic() - started:.0f}s ({lines} log lines; go -v prints one per package built)")
+                _say(
+                    f"{what}: still running after {time.monotonic() - started:.0f}s"
+                    f" ({lines} log lines: go -v logs one per package built)"
+                )
 
         t = threading.Thread(target=heartbeat, daemon=True)
         t.start()

@@ -100,9 +100,13 @@ class StackInfo:
 class LocalStack:
     """Start/stop one stack. Use as a context manager or call up()/down()."""
 
-    def __init__(self, run_dir: Path | None = None, start_executor: bool = True) -> None:
+    def __init__(
+        self, run_dir: Path | None = None, start_executor: bool = True, watch_pid: int | None = None
+    ) -> None:
         self.run_dir = run_dir or runs_root() / time.strftime("%Y%m%d-%H%M%S")
         self.start_executor = start_executor
+        # If set, a detached reaper tears the stack down when this process dies (e.g. pytest killed).
+        self.watch_pid = watch_pid
         self.info: StackInfo | None = None
         self._procs: list[tuple[subprocess.Popen[bytes], procs.ProcInfo]] = []
         self._ports: set[int] = set()
@@ -159,6 +163,8 @@ class LocalStack:
             self._step("argo-server", self._start_server)
             if self.start_executor:
                 self._step("executor", self._start_executor)
+            if self.watch_pid:
+                self._spawn_reaper(self.watch_pid)
         except BaseException:
             say(f"start FAILED; logs are in {self.run_dir / 'logs'}")
             self.down()
@@ -621,6 +627,23 @@ class LocalStack:
         ready = self.run_dir / "executor.ready"
         procs.wait_until("test executor", ready.exists, 30, proc=proc, info=pinfo)
 
+    def _spawn_reaper(self, pid: int) -> None:
+        repo_root = Path(__file__).resolve().parents[3]
+        self._spawn(
+            "reaper",
+            [
+                sys.executable,
+                "-m",
+                "tests.e2e.stack",
+                "reap",
+                "--run-dir",
+                str(self.run_dir),
+                "--pid",
+                str(pid),
+            ],
+            env={"PYTHONPATH": str(repo_root)},
+        )
+
     def _kube(self) -> Kube:
         if self.kube is None:
             assert self.info is not None
@@ -643,7 +666,7 @@ def teardown(info: StackInfo) -> None:
     """Stop every process of a stack (reverse start order), the kwok cluster, and remove scratch data."""
     run_dir = Path(info.run_dir)
     for p in reversed(info.processes):
-        if procs.alive(p["pid"]):
+        if p["pid"] != os.getpid() and procs.alive(p["pid"]):
             procs.stop_group(p["pid"], grace=10)
     if info.kwok_workdir and Path(info.kwok_workdir).exists():
         bindir = V.bin_dir()
