@@ -289,3 +289,61 @@ async def test_event_source_and_sensor_crud(stack: E2EStack) -> None:
             f"{stack.argo_url}/api/v1/sensors/{stack.namespace}/{sensor}", headers=_auth(token)
         ) as resp:
             assert resp.status == 200, await resp.text()
+
+
+async def test_event_source_logs_from_a_labelled_pod(stack: E2EStack) -> None:
+    token = stack.mint_token(stack.full_sa)
+    es = stack.unique("es-logs")
+    pod = stack.unique("es-pod")
+    line = json.dumps({"level": "info", "msg": "webhook event received", "eventSourceName": es})
+    await asyncio.to_thread(stack.create_pod_with_logs, pod, [line], labels={"eventsource-name": es})
+    async with (
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http,
+        http.get(
+            f"{stack.argo_url}/api/v1/stream/event-sources/{stack.namespace}/logs",
+            params={"name": es, "podLogOptions.container": "main"},
+            headers=_auth(token),
+        ) as resp,
+    ):
+        assert resp.status == 200, await resp.text()
+        first = await resp.content.readline()
+    entry = json.loads(first)["result"]
+    assert entry["eventSourceName"] == es
+    assert "webhook event received" in entry["msg"]
+
+
+async def test_input_artifact_from_s3(stack: E2EStack) -> None:
+    token = stack.mint_token(stack.full_sa)
+    key = f"inputs/{stack.unique('in')}.txt"
+    stack.s3_put(key, b"input artifact bytes\n")
+    name = stack.submit_workflow(
+        {
+            "apiVersion": WF,
+            "kind": "Workflow",
+            "metadata": {"generateName": "inart-"},
+            "spec": {
+                "entrypoint": "use",
+                "templates": [
+                    {
+                        "name": "use",
+                        "container": _container(),
+                        "inputs": {
+                            "artifacts": [{"name": "data", "path": "/tmp/data.txt", "s3": {"key": key}}]
+                        },
+                    },
+                ],
+            },
+        }
+    )
+    wf = await asyncio.to_thread(stack.wait_for_workflow, name, timeout=120)
+    assert wf["status"]["phase"] == "Succeeded", wf["status"].get("message")
+    node = next(n for n in wf["status"]["nodes"].values() if n["type"] == "Pod")
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(
+            f"{stack.argo_url}/artifact-files/{stack.namespace}/workflows/{name}/{node['id']}/inputs/data",
+            headers=_auth(token),
+        ) as resp,
+    ):
+        assert resp.status == 200, await resp.text()
+        assert await resp.read() == b"input artifact bytes\n"

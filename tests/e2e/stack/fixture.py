@@ -10,9 +10,11 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import boto3  # type: ignore[import-untyped]
 import yaml
 
 from .kube import JSON, Kube, KubeError
@@ -145,6 +147,72 @@ class E2EStack:
                     return dict(node)
             time.sleep(0.5)
         raise TimeoutError(f"node {node_display_name} of {name} not {phase} after {timeout:.0f}s")
+
+    # -- S3 (local provider) --------------------------------------------------------------------------------
+    def s3_client(self) -> Any:
+        """A boto3 S3 client for the stack's bucket (`self.s3["bucket"]`): put inputs, read outputs."""
+        if not self.s3:
+            raise RuntimeError(f"the {self.provider} provider exposes no S3 endpoint")
+        return boto3.client(
+            "s3",
+            endpoint_url=f"http://{self.s3['endpoint']}",
+            aws_access_key_id=self.s3["access_key"],
+            aws_secret_access_key=self.s3["secret_key"],
+            region_name=self.s3["region"],
+        )
+
+    def s3_put(self, key: str, body: bytes) -> None:
+        self.s3_client().put_object(Bucket=self.s3["bucket"], Key=key, Body=body)
+
+    def s3_get(self, key: str) -> bytes:
+        return bytes(self.s3_client().get_object(Bucket=self.s3["bucket"], Key=key)["Body"].read())
+
+    # -- pods with logs (e.g. what Argo Events' controllers would run) --------------------------------------
+    def create_pod_with_logs(
+        self,
+        name: str,
+        lines: list[str],
+        *,
+        labels: dict[str, str] | None = None,
+        container: str = "main",
+        namespace: str | None = None,
+        timeout: float = 60,
+    ) -> JSON:
+        """A pod on the kwok node, Running, whose `container` logs `lines` (served by a kwok Logs object).
+
+        E.g. labels {"eventsource-name": "x"} or {"sensor-name": "y"} make Argo's event-source / sensor log
+        APIs find it (the stack runs no Argo Events controllers)."""
+        if not self.run_dir:
+            raise RuntimeError("create_pod_with_logs needs the local provider")
+        ns = namespace or self.namespace
+        log_file = self.run_dir / "pod-logs" / f"{ns}_{name}_{container}.log"
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        now = datetime.now(UTC)
+        ts = now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond:06d}000Z"
+        log_file.write_text("".join(f"{ts} stdout F {line}\n" for line in lines))
+        self.kube.apply(
+            {
+                "apiVersion": "kwok.x-k8s.io/v1alpha1",
+                "kind": "Logs",
+                "metadata": {"name": name, "namespace": ns},
+                "spec": {"logs": [{"containers": [container], "logsFile": str(log_file), "follow": False}]},
+            }
+        )
+        self.kube.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": name, "namespace": ns, "labels": labels or {}},
+                "spec": {"containers": [{"name": container, "image": "busybox"}]},
+            }
+        )
+
+        def running() -> JSON | None:
+            pod: JSON = self.kube.get(f"/api/v1/namespaces/{ns}/pods/{name}")
+            return pod if pod.get("status", {}).get("phase") == "Running" else None
+
+        result: JSON = self.kube.wait_for(f"pod {ns}/{name} Running", running, timeout)
+        return result
 
     def unique(self, prefix: str = "e2e") -> str:
         return f"{prefix}-{uuid.uuid4().hex[:6]}"
