@@ -134,6 +134,19 @@ async def test_stop_a_running_pod(stack: E2EStack) -> None:
         }
     )
     await asyncio.to_thread(stack.wait_for_node_phase, name, name, "Running", timeout=60)
+    # a running pod already has logs
+    ns = stack.namespace
+
+    def first_log() -> bytes:
+        pods = stack.kube.get(
+            f"/api/v1/namespaces/{ns}/pods",
+            params={"labelSelector": f"workflows.argoproj.io/workflow={name}"},
+        )["items"]
+        path = f"/api/v1/namespaces/{ns}/pods/{pods[0]['metadata']['name']}/log"
+        return bytes(stack.kube.get(path, params={"container": "main"}, raw=True))
+
+    text = await asyncio.to_thread(stack.kube.wait_for, "running pod's log", first_log, 20)
+    assert b"running in pod" in text
     async with aiohttp.ClientSession() as http:
         await _put(http, stack, token, name, "stop", body={"message": "stopped by e2e"})
     wf = await asyncio.to_thread(stack.wait_for_workflow, name, timeout=90)

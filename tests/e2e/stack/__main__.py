@@ -109,6 +109,8 @@ def cmd_env(args: argparse.Namespace) -> int:
         return 1
     for k, v in local.StackInfo.load(cur).env().items():
         print(f"export {k}={shlex.quote(v)}")
+    # the version-matched kubectl built with the control plane
+    print(f'export PATH={shlex.quote(str(V.bin_dir()))}:"$PATH"')
     return 0
 
 

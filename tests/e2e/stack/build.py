@@ -125,7 +125,8 @@ def _staging_replaces(kubernetes_gomod: str, staging_version: str) -> list[str]:
 
 
 def build_kubernetes(log: Path) -> None:
-    names = ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
+    # kubectl too: kwokctl needs one on PATH, and a version-matched one (with its kustomize) serves the tests
+    names = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl")
     if _have(*names):
         return
     v = V.load()
@@ -165,7 +166,7 @@ def build_kubernetes(log: Path) -> None:
         ],
         src,
         log,
-        "kubernetes: build kube-apiserver, kube-controller-manager, kube-scheduler",
+        "kubernetes: build kube-apiserver, kube-controller-manager, kube-scheduler, kubectl",
         timeout=5400,
     )
 

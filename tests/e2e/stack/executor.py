@@ -193,6 +193,8 @@ class Executor:
                     fail = True
         exit_code = int(ann.get(A + "exit-code", "1") or 1) if fail else 0
 
+        main_lines = main_log_lines(name, template, ann)
+        self._start_logs(ns, name, main_lines[0])
         duration = float(ann.get(A + "duration", "0") or 0)
         if duration > 0:
             outcome = self._wait(ns, name, wf, duration)
@@ -209,11 +211,10 @@ class Executor:
         arts = self._artifacts(ns, name, template, ann)
         if arts:
             outputs["artifacts"] = arts
-        main_lines = main_log_lines(name, template, ann)
         if "script" in template:
             outputs["result"] = ann.get(A + "log", main_lines[0])
         outputs["exitCode"] = str(exit_code)
-        self._logs(ns, name, main_lines, fail)
+        self._finish_logs(ns, name, main_lines[1:], fail)
         self._task_result(pod, wf, node_id, outputs, fail)
         self._finish(pod, "failed" if fail else "succeeded", exit_code)
 
@@ -293,29 +294,34 @@ class Executor:
             )
         return out
 
-    def _logs(self, ns: str, pod: str, main_lines: list[str], fail: bool) -> None:
-        main_file = self.logs_dir / f"{ns}_{pod}_main.log"
-        wait_file = self.logs_dir / f"{ns}_{pod}_wait.log"
-        init_file = self.logs_dir / f"{ns}_{pod}_init.log"
-        main_text = _cri(main_lines)
-        if fail:
-            main_text += _cri(["argo-mcp e2e executor: failing as asked"], "stderr")
-        main_file.write_text(main_text)
-        wait_file.write_text(_cri(["argo-mcp e2e executor (wait): outputs reported"]))
-        init_file.write_text(_cri(["argo-mcp e2e executor (init): nothing to load"]))
+    def _log_files(self, ns: str, pod: str) -> dict[str, Path]:
+        return {c: self.logs_dir / f"{ns}_{pod}_{c}.log" for c in ("main", "wait", "init")}
+
+    def _start_logs(self, ns: str, pod: str, first_line: str) -> None:
+        """While the pod runs: its first lines and the kwok Logs object (so logs of running pods work too)."""
+        files = self._log_files(ns, pod)
+        files["init"].write_text(_cri(["argo-mcp e2e executor (init): nothing to load"]))
+        files["wait"].write_text("")
+        files["main"].write_text(_cri([first_line]))
         logs_obj = {
             "apiVersion": "kwok.x-k8s.io/v1alpha1",
             "kind": "Logs",
             "metadata": {"name": pod, "namespace": ns},
             "spec": {
-                "logs": [
-                    {"containers": ["main"], "logsFile": str(main_file), "follow": False},
-                    {"containers": ["wait"], "logsFile": str(wait_file), "follow": False},
-                    {"containers": ["init"], "logsFile": str(init_file), "follow": False},
-                ]
+                "logs": [{"containers": [c], "logsFile": str(f), "follow": False} for c, f in files.items()]
             },
         }
         self.kube.apply(logs_obj, field_manager="argo-mcp-e2e-executor")
+
+    def _finish_logs(self, ns: str, pod: str, more_lines: list[str], fail: bool) -> None:
+        files = self._log_files(ns, pod)
+        text = _cri(more_lines)
+        if fail:
+            text += _cri(["argo-mcp e2e executor: failing as asked"], "stderr")
+        with files["main"].open("a") as fh:
+            fh.write(text)
+        with files["wait"].open("a") as fh:
+            fh.write(_cri(["argo-mcp e2e executor (wait): outputs reported"]))
 
     def _task_result(self, pod: JSON, wf: str, node_id: str, outputs: JSON, fail: bool) -> None:
         md = pod["metadata"]

@@ -17,6 +17,7 @@ from typing import Any
 import boto3  # type: ignore[import-untyped]
 import yaml
 
+from . import versions as V
 from .kube import JSON, Kube, KubeError
 
 WF_API = "/apis/argoproj.io/v1alpha1"
@@ -53,9 +54,10 @@ class E2EStack:
     def kubectl(
         self, *args: str, input: str | None = None, check: bool = True, timeout: float = 60
     ) -> subprocess.CompletedProcess[str]:
-        exe = shutil.which("kubectl")
+        built = V.bin_dir() / "kubectl"
+        exe = str(built) if built.is_file() else shutil.which("kubectl")
         if exe is None:
-            raise RuntimeError("kubectl is not on PATH")
+            raise RuntimeError("kubectl is neither built nor on PATH")
         res = subprocess.run(
             [exe, "--kubeconfig", self.kubeconfig, *args],
             input=input,

@@ -133,9 +133,6 @@ class LocalStack:
                 " there, so only one local stack can run per machine"
                 " (is one already up? `python -m tests.e2e.stack down`)"
             )
-        for tool in ("kubectl",):
-            if shutil.which(tool) is None:
-                raise RuntimeError(f"`{tool}` must be on PATH (kwokctl uses it to check the API server)")
         self.run_dir.mkdir(parents=True, exist_ok=True)
         (self.run_dir / "logs").mkdir(exist_ok=True)
         _point_current(self.run_dir)

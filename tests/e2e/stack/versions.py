@@ -14,7 +14,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 VERSIONS_FILE = HERE / "versions.toml"
 # Bump when the way binaries are built changes (flags, commands), so caches are rebuilt.
-BUILD_RECIPE = "3"
+BUILD_RECIPE = "4"
 
 
 def cache_root() -> Path:
@@ -118,6 +118,7 @@ BINARIES = (
     "kube-apiserver",
     "kube-controller-manager",
     "kube-scheduler",
+    "kubectl",
     "kwok",
     "kwokctl",
     "workflow-controller",
