@@ -90,7 +90,7 @@ def template(stack: E2EStack) -> str:
 
 
 async def test_version(stack: E2EStack) -> None:
-    async with aiohttp.ClientSession() as http, http.get(f"{stack.argo_url}/api/v1/version") as resp:
+    async with stack.http_session() as http, http.get(f"{stack.argo_url}/api/v1/version") as resp:
         assert resp.status == 200
         version = await resp.json()
     assert version["version"].startswith(stack.versions["argo-workflows"]), version
@@ -98,7 +98,7 @@ async def test_version(stack: E2EStack) -> None:
 
 async def test_workflow_succeeds_with_outputs_logs_artifacts_archive(stack: E2EStack, template: str) -> None:
     token = stack.mint_token(stack.full_sa)
-    async with aiohttp.ClientSession() as http:
+    async with stack.http_session() as http:
         name = await _submit(http, stack, token, template)
         wf = await asyncio.to_thread(stack.wait_for_workflow, name, timeout=120)
         assert wf["status"]["phase"] == "Succeeded", wf["status"].get("message")
@@ -154,7 +154,7 @@ async def test_workflow_succeeds_with_outputs_logs_artifacts_archive(stack: E2ES
 
 async def test_workflow_fails_when_asked(stack: E2EStack, template: str) -> None:
     token = stack.mint_token(stack.full_sa)
-    async with aiohttp.ClientSession() as http:
+    async with stack.http_session() as http:
         name = await _submit(http, stack, token, template, entrypoint="bad")
     wf = await asyncio.to_thread(stack.wait_for_workflow, name, timeout=120)
     assert wf["status"]["phase"] == "Failed"
@@ -189,7 +189,7 @@ async def test_pod_logs_through_kube_api(stack: E2EStack, template: str) -> None
 
 async def test_readonly_token_can_list_but_not_submit(stack: E2EStack, template: str) -> None:
     token = stack.mint_token(stack.readonly_sa)
-    async with aiohttp.ClientSession() as http:
+    async with stack.http_session() as http:
         async with http.get(
             f"{stack.argo_url}/api/v1/workflows/{stack.namespace}", headers=_auth(token)
         ) as resp:

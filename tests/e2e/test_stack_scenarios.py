@@ -108,7 +108,7 @@ async def test_suspend_and_resume(stack: E2EStack) -> None:
         }
     )
     await asyncio.to_thread(stack.wait_for_node_phase, name, "wait", "Running", timeout=60)
-    async with aiohttp.ClientSession() as http:
+    async with stack.http_session() as http:
         await _put(http, stack, token, name, "resume")
     wf = await asyncio.to_thread(stack.wait_for_workflow, name, timeout=120)
     assert wf["status"]["phase"] == "Succeeded"
@@ -147,7 +147,7 @@ async def test_stop_a_running_pod(stack: E2EStack) -> None:
 
     text = await asyncio.to_thread(stack.kube.wait_for, "running pod's log", first_log, 20)
     assert b"running in pod" in text
-    async with aiohttp.ClientSession() as http:
+    async with stack.http_session() as http:
         await _put(http, stack, token, name, "stop", body={"message": "stopped by e2e"})
     wf = await asyncio.to_thread(stack.wait_for_workflow, name, timeout=90)
     assert wf["status"]["phase"] in {"Failed", "Error"}, wf["status"]
@@ -174,7 +174,7 @@ async def test_retry_a_failed_workflow(stack: E2EStack) -> None:
     )
     wf = await asyncio.to_thread(stack.wait_for_workflow, name, timeout=120)
     assert wf["status"]["phase"] == "Failed"
-    async with aiohttp.ClientSession() as http:
+    async with stack.http_session() as http:
         await _put(http, stack, token, name, "retry")
     await asyncio.to_thread(stack.wait_for_workflow, name, {"Running", "Pending"}, timeout=60)
     wf = await asyncio.to_thread(stack.wait_for_workflow, name, timeout=120)
@@ -204,7 +204,7 @@ async def test_long_log_through_argo(stack: E2EStack) -> None:
     assert wf["status"]["phase"] == "Succeeded"
     total = 0
     async with (
-        aiohttp.ClientSession() as http,
+        stack.http_session() as http,
         http.get(
             f"{stack.argo_url}/api/v1/workflows/{stack.namespace}/{name}/log",
             params={"logOptions.container": "main"},
@@ -241,7 +241,7 @@ async def test_cron_and_cluster_templates(stack: E2EStack) -> None:
             },
         }
     )
-    async with aiohttp.ClientSession() as http:
+    async with stack.http_session() as http:
         async with http.get(
             f"{stack.argo_url}/api/v1/cluster-workflow-templates/{cwft}", headers=_auth(token)
         ) as resp:
@@ -269,7 +269,7 @@ async def test_event_source_and_sensor_crud(stack: E2EStack) -> None:
             "spec": {"webhook": {"example": {"port": "12000", "endpoint": "/example", "method": "POST"}}},
         }
     }
-    async with aiohttp.ClientSession() as http:
+    async with stack.http_session() as http:
         async with http.post(
             f"{stack.argo_url}/api/v1/event-sources/{stack.namespace}", json=body, headers=_auth(token)
         ) as resp:
@@ -311,7 +311,7 @@ async def test_event_source_logs_from_a_labelled_pod(stack: E2EStack) -> None:
     line = json.dumps({"level": "info", "msg": "webhook event received", "eventSourceName": es})
     await asyncio.to_thread(stack.create_pod_with_logs, pod, [line], labels={"eventsource-name": es})
     async with (
-        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http,
+        stack.http_session(timeout=aiohttp.ClientTimeout(total=30)) as http,
         http.get(
             f"{stack.argo_url}/api/v1/stream/event-sources/{stack.namespace}/logs",
             params={"name": es, "podLogOptions.container": "main"},
@@ -352,7 +352,7 @@ async def test_input_artifact_from_s3(stack: E2EStack) -> None:
     assert wf["status"]["phase"] == "Succeeded", wf["status"].get("message")
     node = next(n for n in wf["status"]["nodes"].values() if n["type"] == "Pod")
     async with (
-        aiohttp.ClientSession() as http,
+        stack.http_session() as http,
         http.get(
             f"{stack.argo_url}/artifact-files/{stack.namespace}/workflows/{name}/{node['id']}/inputs/data",
             headers=_auth(token),

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import boto3  # type: ignore[import-untyped]
 import yaml
 
@@ -215,6 +216,12 @@ class E2EStack:
 
         result: JSON = self.kube.wait_for(f"pod {ns}/{name} Running", running, timeout)
         return result
+
+    def http_session(self, **kwargs: Any) -> aiohttp.ClientSession:
+        """An aiohttp session for the Argo Server (certificate checks off when it serves self-signed TLS)."""
+        if self.argo_url.startswith("https"):
+            kwargs.setdefault("connector", aiohttp.TCPConnector(ssl=False))
+        return aiohttp.ClientSession(**kwargs)
 
     def unique(self, prefix: str = "e2e") -> str:
         return f"{prefix}-{uuid.uuid4().hex[:6]}"

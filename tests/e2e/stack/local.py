@@ -73,6 +73,7 @@ class StackInfo:
     pg_data: str = ""
     started_at: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    bin_dir: str = ""
 
     def save(self) -> None:
         Path(self.run_dir, "state.json").write_text(json.dumps(self.__dict__, indent=2))
@@ -93,7 +94,8 @@ class StackInfo:
             "ARGO_BASE_HREF": "/",
             "ARGO_NAMESPACE": self.namespace,
             "ARGO_DEFAULT_NAMESPACE": self.namespace,
-            "ARGO_SECURE": "false",
+            "ARGO_SECURE": "true" if self.argo_url.startswith("https") else "false",
+            "ARGO_INSECURE_SKIP_VERIFY": "true" if self.argo_url.startswith("https") else "false",
         }
 
 
@@ -107,6 +109,8 @@ class LocalStack:
         self.start_executor = start_executor
         # If set, a detached reaper tears the stack down when this process dies (e.g. pytest killed).
         self.watch_pid = watch_pid
+        # ARGO_MCP_E2E_ARGO_SECURE=1: the Argo Server speaks HTTPS (self-signed) instead of plain HTTP
+        self.secure = os.environ.get("ARGO_MCP_E2E_ARGO_SECURE", "") == "1"
         self.info: StackInfo | None = None
         self._procs: list[tuple[subprocess.Popen[bytes], procs.ProcInfo]] = []
         self._ports: set[int] = set()
@@ -149,6 +153,7 @@ class LocalStack:
             postgres_port=0,
             versions=V.load().as_dict(),
             started_at=time.time(),
+            bin_dir=str(V.bin_dir()),
         )
         try:
             self._step("postgres", self._start_postgres)
@@ -595,7 +600,7 @@ class LocalStack:
                 NAMESPACE,
                 "--port",
                 str(port),
-                "--secure=false",
+                f"--secure={str(self.secure).lower()}",
                 "--auth-mode=client",
                 "--auth-mode=server",
                 "--loglevel",
@@ -607,7 +612,8 @@ class LocalStack:
             # not from --kubeconfig
             env={"KUBECONFIG": str(self.run_dir / "server.kubeconfig")},
         )
-        self.info.argo_url = f"http://127.0.0.1:{port}"
+        # secure: Argo serves TLS with a self-signed certificate it makes at start (clients skip verification)
+        self.info.argo_url = f"{'https' if self.secure else 'http'}://127.0.0.1:{port}"
         url = f"{self.info.argo_url}/api/v1/version"
         procs.wait_until(
             "argo server /api/v1/version", lambda: procs.http_status(url) == 200, 120, proc=proc, info=pinfo
@@ -666,7 +672,7 @@ def teardown(info: StackInfo) -> None:
         if p["pid"] != os.getpid() and procs.alive(p["pid"]):
             procs.stop_group(p["pid"], grace=10)
     if info.kwok_workdir and Path(info.kwok_workdir).exists():
-        bindir = V.bin_dir()
+        bindir = Path(info.bin_dir) if info.bin_dir else V.bin_dir()
         cluster_dir = Path(info.kwok_workdir) / "clusters" / CLUSTER
         # keep the control plane's logs with the run (kwokctl delete removes the cluster dir)
         for log in (cluster_dir / "logs").glob("*.log") if cluster_dir.exists() else []:
