@@ -1,0 +1,162 @@
+"""End-to-end fixtures: a real kube-apiserver and a real Argo Workflows (see tests/e2e/README.md).
+
+Provider: ARGO_MCP_E2E_PROVIDER=local (default: upstream binaries as local processes) | kind (Docker hosts).
+ARGO_MCP_E2E_REUSE=1 uses a stack already started with `python -m tests.e2e.stack up` instead of starting one.
+If the stack cannot be built or started, every e2e test FAILS with the reason (never a silent skip).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.stack import build as B
+from tests.e2e.stack import local, procs
+from tests.e2e.stack import versions as V
+from tests.e2e.stack.fixture import E2EStack
+from tests.e2e.stack.kind import KindUnavailable, kind_stack
+
+PROVIDER = os.environ.get("ARGO_MCP_E2E_PROVIDER", "local").strip().lower() or "local"
+E2E_DIR = Path(__file__).parent
+
+_stack_error: str | None = None
+_run_dir: Path | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "local_only: needs the local provider's test executor (annotations)")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    v = V.load()
+    lines = [f"argo-mcp e2e provider: {PROVIDER}", f"argo-mcp e2e versions: {v.summary()}"]
+    if PROVIDER == "local":
+        lines.append(f"argo-mcp e2e binaries: {V.bin_dir()} ({'built' if B.is_built() else 'not built yet'})")
+    else:
+        lines.append(f"argo-mcp e2e kind: node {v.kind_node_image}, Argo manifests {v.argo_install_url}")
+    return lines
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if not str(item.fspath).startswith(str(E2E_DIR)):
+            continue
+        # Building (cold: 30-45 min) and starting the stack happen in the session fixture: the per-test
+        # timeout must cover only the test function.
+        if item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(300, func_only=True))
+        if PROVIDER == "kind" and item.get_closest_marker("local_only"):
+            item.add_marker(pytest.mark.skip(reason="needs the local provider's test executor"))
+
+
+def _stop_on_signal(stack: local.LocalStack) -> None:
+    def handler(signum: int, frame: Any) -> None:
+        stack.down()
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, handler)
+
+
+@pytest.fixture(scope="session")
+def stack(request: pytest.FixtureRequest) -> Iterator[E2EStack]:
+    """The running stack: kubeconfig, argo_url, namespace, mint_token(), kubectl(), apply(), wait helpers."""
+    global _stack_error, _run_dir  # noqa: PLW0603 (session-wide state shared with the report hook)
+    if _stack_error:
+        pytest.fail(_stack_error, pytrace=False)
+    capman = request.config.pluginmanager.getplugin("capturemanager")
+    if PROVIDER == "kind":
+        try:
+            with kind_stack(Path(request.config.rootpath) / ".e2e-kind") as st:
+                yield st
+        except KindUnavailable as exc:
+            _stack_error = f"e2e provider `kind` selected but unusable HERE: {exc}"
+            pytest.fail(_stack_error, pytrace=False)
+        return
+    if PROVIDER != "local":
+        pytest.fail(f"unknown ARGO_MCP_E2E_PROVIDER={PROVIDER!r} (local | kind)", pytrace=False)
+
+    if os.environ.get("ARGO_MCP_E2E_REUSE") == "1":
+        cur = local.current_run()
+        if not cur or not (cur / "state.json").exists() or (cur / "stopped").exists():
+            pytest.fail(
+                "ARGO_MCP_E2E_REUSE=1 but no stack is up (`python -m tests.e2e.stack up`)", pytrace=False
+            )
+        info = local.StackInfo.load(cur)
+        dead = [p["name"] for p in info.processes if not procs.alive(p["pid"])]
+        if dead:
+            pytest.fail(f"the running stack has dead processes: {dead}; see {info.logs_dir}", pytrace=False)
+        _run_dir = Path(info.run_dir)
+        yield _to_fixture(info)
+        return
+
+    ls = local.LocalStack(watch_pid=os.getpid())
+    atexit.register(ls.down)
+    _stop_on_signal(ls)
+    try:
+        with capman.global_and_fixture_disabled() if capman else _nullcontext():
+            if not B.is_built():
+                print(
+                    "\n[e2e] binaries not built yet: building now (cold build: 30-45 min on 2 cores)",
+                    file=sys.stderr,
+                )
+                B.build()
+            info = ls.up()
+    except Exception as exc:
+        _stack_error = f"e2e stack (local provider) could not be built or started: {exc}"
+        pytest.fail(_stack_error, pytrace=False)
+    _run_dir = Path(info.run_dir)
+    try:
+        yield _to_fixture(info)
+    finally:
+        ls.down()
+        print(f"\n[e2e] stack stopped; process logs kept in {info.logs_dir}", file=sys.stderr)
+
+
+class _nullcontext:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *a: object) -> None:
+        return None
+
+
+def _to_fixture(info: local.StackInfo) -> E2EStack:
+    return E2EStack(
+        provider="local",
+        kubeconfig=info.kubeconfig,
+        argo_url=info.argo_url,
+        namespace=info.namespace,
+        versions=info.versions,
+        run_dir=Path(info.run_dir),
+        s3={
+            "endpoint": info.s3_endpoint,
+            "bucket": info.s3_bucket,
+            "access_key": info.s3_access_key,
+            "secret_key": info.s3_secret_key,
+            "region": info.s3_region,
+        },
+        readonly_sa=local.READONLY_SA,
+        full_sa=local.FULL_SA,
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome: Any = yield
+    report = outcome.get_result()
+    if report.failed and _run_dir is not None and str(item.fspath).startswith(str(E2E_DIR)):
+        logs = _run_dir / "logs"
+        report.sections.append(("e2e stack logs", f"all process logs: {logs}"))
+        for name in ("workflow-controller", "argo-server", "executor"):
+            f = logs / f"{name}.log"
+            if f.exists():
+                report.sections.append((f"e2e {name}.log (last 40 lines)", procs.tail(f, 40)))

@@ -1,0 +1,868 @@
+"""The `local` provider: the whole stack as local processes on loopback ports.
+
+Start order (each step waited for): PostgreSQL (archive) -> moto S3 (bucket) -> kwokctl cluster (etcd,
+kube-apiserver, kube-controller-manager, kube-scheduler, kwok; a Ready fake node; `default` ServiceAccount) ->
+CRDs Established -> argo namespace, Secrets, ConfigMap, upstream RBAC -> workflow-controller (:6060) ->
+argo server (/api/v1/version) -> test executor. `down()` stops everything and keeps the logs in the run dir.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3  # type: ignore[import-untyped]  # moto[server] brings boto3
+import yaml
+
+from . import build as B
+from . import procs
+from . import versions as V
+from .kube import JSON, Kube, KubeError, kubeconfig_with_token, load_yaml_docs
+
+NAMESPACE = "argo"
+CLUSTER = "argo-mcp-e2e"
+NODE = "kwok-node-0"
+BUCKET = "argo-artifacts"
+S3_REGION = "us-east-1"
+S3_ACCESS_KEY = "argo-mcp-e2e"
+S3_SECRET_KEY = "argo-mcp-e2e-secret"  # moto accepts any credentials; these only go into a Secret
+PG_USER = "argo"
+PG_PASSWORD = "argo-mcp-e2e"
+PG_DB = "argo"
+CONTROLLER_HEALTH_PORT = 6060  # fixed in Argo's workflow-controller (":6060"): one local stack per machine
+# Read-only and full-access ServiceAccounts the tests can mint tokens for (namespace `argo`).
+READONLY_SA = "e2e-readonly"
+FULL_SA = "e2e-full"
+
+
+def runs_root() -> Path:
+    return V.cache_root() / "e2e" / "run"
+
+
+def say(msg: str) -> None:
+    print(f"[e2e stack {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class StackInfo:
+    """What a running stack exposes; stored as state.json in its run dir."""
+
+    run_dir: str
+    kubeconfig: str
+    argo_url: str
+    namespace: str
+    s3_endpoint: str
+    s3_bucket: str
+    s3_access_key: str
+    s3_secret_key: str
+    s3_region: str
+    postgres_port: int
+    versions: dict[str, str]
+    processes: list[dict[str, Any]] = field(default_factory=list)
+    kwok_workdir: str = ""
+    pg_data: str = ""
+    started_at: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+    bin_dir: str = ""
+
+    def save(self) -> None:
+        Path(self.run_dir, "state.json").write_text(json.dumps(self.__dict__, indent=2))
+
+    @classmethod
+    def load(cls, run_dir: Path) -> StackInfo:
+        return cls(**json.loads((run_dir / "state.json").read_text()))
+
+    @property
+    def logs_dir(self) -> Path:
+        return Path(self.run_dir) / "logs"
+
+    def env(self) -> dict[str, str]:
+        """Environment that points argo-mcp (and kubectl) at this stack."""
+        return {
+            "KUBECONFIG": self.kubeconfig,
+            "ARGO_SERVER_URL": self.argo_url,
+            "ARGO_BASE_HREF": "/",
+            "ARGO_NAMESPACE": self.namespace,
+            "ARGO_DEFAULT_NAMESPACE": self.namespace,
+            "ARGO_SECURE": "true" if self.argo_url.startswith("https") else "false",
+            "ARGO_INSECURE_SKIP_VERIFY": "true" if self.argo_url.startswith("https") else "false",
+        }
+
+
+class LocalStack:
+    """Start/stop one stack. Use as a context manager or call up()/down()."""
+
+    def __init__(
+        self, run_dir: Path | None = None, start_executor: bool = True, watch_pid: int | None = None
+    ) -> None:
+        self.run_dir = run_dir or runs_root() / time.strftime("%Y%m%d-%H%M%S")
+        self.start_executor = start_executor
+        # If set, a detached reaper tears the stack down when this process dies (e.g. pytest killed).
+        self.watch_pid = watch_pid
+        # ARGO_MCP_E2E_ARGO_SECURE=1: the Argo Server speaks HTTPS (self-signed) instead of plain HTTP
+        self.secure = os.environ.get("ARGO_MCP_E2E_ARGO_SECURE", "") == "1"
+        self.info: StackInfo | None = None
+        self._procs: list[tuple[subprocess.Popen[bytes], procs.ProcInfo]] = []
+        self._ports: set[int] = set()
+        self.kube: Kube | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+    def __enter__(self) -> StackInfo:
+        return self.up()
+
+    def __exit__(self, *exc: object) -> None:
+        self.down()
+
+    def up(self, build_if_missing: bool = True) -> StackInfo:
+        t0 = time.monotonic()
+        if not B.is_built():
+            if not build_if_missing:
+                raise RuntimeError(
+                    f"the e2e binaries are not built in {V.bin_dir()}: run `python -m tests.e2e.stack build`"
+                )
+            B.build()
+        if procs.port_in_use(CONTROLLER_HEALTH_PORT):
+            raise RuntimeError(
+                f"port {CONTROLLER_HEALTH_PORT} is in use: Argo's workflow-controller always serves /healthz"
+                " there, so only one local stack can run per machine"
+                " (is one already up? `python -m tests.e2e.stack down`)"
+            )
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        (self.run_dir / "logs").mkdir(exist_ok=True)
+        _point_current(self.run_dir)
+        self.info = StackInfo(
+            run_dir=str(self.run_dir),
+            kubeconfig=str(self.run_dir / "kubeconfig.yaml"),
+            argo_url="",
+            namespace=NAMESPACE,
+            s3_endpoint="",
+            s3_bucket=BUCKET,
+            s3_access_key=S3_ACCESS_KEY,
+            s3_secret_key=S3_SECRET_KEY,
+            s3_region=S3_REGION,
+            postgres_port=0,
+            versions=V.load().as_dict(),
+            started_at=time.time(),
+            bin_dir=str(V.bin_dir()),
+        )
+        try:
+            self._step("postgres", self._start_postgres)
+            self._step("s3", self._start_s3)
+            self._step("cluster", self._start_cluster)
+            self._step("crds", self._install_crds)
+            self._step("argo-config", self._configure_argo)
+            self._step("workflow-controller", self._start_controller)
+            self._step("argo-server", self._start_server)
+            if self.start_executor:
+                self._step("executor", self._start_executor)
+            if self.watch_pid:
+                self._spawn_reaper(self.watch_pid)
+        except BaseException:
+            say(f"start FAILED; logs are in {self.run_dir / 'logs'}")
+            self.down()
+            raise
+        self.info.timings["total"] = round(time.monotonic() - t0, 1)
+        self.info.save()
+        say(f"stack up in {self.info.timings['total']:.0f}s: {self.info.argo_url}")
+        return self.info
+
+    def _step(self, name: str, fn: Any) -> None:
+        assert self.info is not None
+        t = time.monotonic()
+        say(f"starting {name} ...")
+        fn()
+        self.info.timings[name] = round(time.monotonic() - t, 1)
+        self.info.save()
+        say(f"{name} ready in {self.info.timings[name]:.1f}s")
+
+    def _spawn(
+        self, name: str, args: list[str], env: dict[str, str] | None = None, user: str | None = None
+    ) -> tuple[subprocess.Popen[bytes], procs.ProcInfo]:
+        assert self.info is not None
+        proc, pinfo = procs.start(name, args, self.info.logs_dir, env=env, user=user)
+        self._procs.append((proc, pinfo))
+        self.info.processes.append(pinfo.to_json())
+        self.info.save()
+        return proc, pinfo
+
+    # -- PostgreSQL ------------------------------------------------------------------------------------------
+    def _start_postgres(self) -> None:
+        assert self.info is not None
+        pgbin = _postgres_bindir()
+        user: str | None = None
+        if os.geteuid() == 0:
+            # initdb refuses root: run the server as Debian's `postgres` user, in a directory it can reach.
+            user = "postgres"
+            pw = pwd.getpwnam(user)
+            data_root = Path(tempfile.mkdtemp(prefix="argo-mcp-e2e-pg-"))
+            os.chown(data_root, pw.pw_uid, pw.pw_gid)
+        else:
+            data_root = self.run_dir / "postgres"
+            data_root.mkdir(parents=True, exist_ok=True)
+        self.info.pg_data = str(data_root)
+        data = data_root / "data"
+        pwfile = data_root / "pwfile"
+        pwfile.write_text(PG_PASSWORD + "\n")
+        if user:
+            pw = pwd.getpwnam(user)
+            os.chown(pwfile, pw.pw_uid, pw.pw_gid)
+        initdb = subprocess.run(
+            [
+                str(pgbin / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                PG_USER,
+                f"--pwfile={pwfile}",
+                "--auth=scram-sha-256",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            user=user,
+            group=user,
+            extra_groups=[] if user else None,
+            check=False,
+        )
+        if initdb.returncode != 0:
+            raise RuntimeError(f"initdb failed: {initdb.stdout}\n{initdb.stderr}")
+        port = procs.free_port(self._ports)
+        self.info.postgres_port = port
+        proc, pinfo = self._spawn(
+            "postgres",
+            [
+                str(pgbin / "postgres"),
+                "-D",
+                str(data),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-k",
+                str(data_root),
+                "-c",
+                "fsync=off",
+                "-c",
+                "max_connections=200",
+            ],
+            user=user,
+        )
+        isready = str(pgbin / "pg_isready")
+        procs.wait_until(
+            "postgres",
+            lambda: (
+                subprocess.run(
+                    [isready, "-h", "127.0.0.1", "-p", str(port)],
+                    capture_output=True,
+                    timeout=10,
+                    check=False,
+                ).returncode
+                == 0
+            ),
+            60,
+            proc=proc,
+            info=pinfo,
+        )
+        env = {**os.environ, "PGPASSWORD": PG_PASSWORD}
+        created = subprocess.run(
+            [
+                str(pgbin / "psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-U",
+                PG_USER,
+                "-d",
+                "postgres",
+                "-c",
+                f"CREATE DATABASE {PG_DB}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+            check=False,
+        )
+        if created.returncode != 0:
+            raise RuntimeError(f"could not create the archive database: {created.stderr}")
+
+    # -- S3 (moto) -------------------------------------------------------------------------------------------
+    def _start_s3(self) -> None:
+        assert self.info is not None
+        port = procs.free_port(self._ports)
+        proc, pinfo = self._spawn(
+            "s3-moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+        )
+        self.info.s3_endpoint = f"127.0.0.1:{port}"
+        url = f"http://127.0.0.1:{port}"
+        procs.wait_until(
+            "moto S3", lambda: procs.http_status(url + "/moto-api/") < 500, 60, proc=proc, info=pinfo
+        )
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=url,
+            aws_access_key_id=S3_ACCESS_KEY,
+            aws_secret_access_key=S3_SECRET_KEY,
+            region_name=S3_REGION,
+        )
+        s3.create_bucket(Bucket=BUCKET)
+        s3.head_bucket(Bucket=BUCKET)
+
+    # -- Kubernetes (kwokctl, binary runtime) ----------------------------------------------------------------
+    def _kwok_env(self) -> dict[str, str]:
+        assert self.info is not None
+        bindir = str(V.bin_dir())
+        return {
+            "KWOK_WORKDIR": self.info.kwok_workdir,
+            "KWOK_KUBE_VERSION": V.load().kubernetes,
+            "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}",
+        }
+
+    def _start_cluster(self) -> None:
+        assert self.info is not None
+        self.info.kwok_workdir = str(self.run_dir / "kwok")
+        bindir = V.bin_dir()
+        config = self.run_dir / "kwok-config.yaml"
+        kwokctl_conf = {
+            "apiVersion": "config.kwok.x-k8s.io/v1alpha1",
+            "kind": "KwokctlConfiguration",
+            "options": {"bindAddress": "127.0.0.1", "kubeApiserverCertSANs": ["127.0.0.1", "localhost"]},
+        }
+        stages = (Path(__file__).parent / "stages.yaml").read_text()
+        config.write_text(yaml.safe_dump(kwokctl_conf) + "---\n" + stages)
+        port = procs.free_port(self._ports)
+        log = self.info.logs_dir / "kwokctl.log"
+        args = [
+            str(bindir / "kwokctl"),
+            "--name",
+            CLUSTER,
+            "--config",
+            str(config),
+            "create",
+            "cluster",
+            "--runtime",
+            "binary",
+            "--etcd-binary",
+            str(bindir / "etcd"),
+            "--kube-apiserver-binary",
+            str(bindir / "kube-apiserver"),
+            "--kube-controller-manager-binary",
+            str(bindir / "kube-controller-manager"),
+            "--kube-scheduler-binary",
+            str(bindir / "kube-scheduler"),
+            "--kwok-controller-binary",
+            str(bindir / "kwok"),
+            "--kube-apiserver-port",
+            str(port),
+            "--kube-authorization=true",
+            "--enable-crds=Logs,ClusterLogs",
+            "--disable-qps-limits",
+            "--kubeconfig=",
+            "--wait=3m",
+            "--timeout=6m",
+        ]
+        with log.open("ab") as fh:
+            fh.write(f"$ {' '.join(args)}\n".encode())
+            fh.flush()
+            res = subprocess.run(
+                args,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, **self._kwok_env()},
+                timeout=420,
+                start_new_session=True,
+                check=False,
+            )
+        if res.returncode != 0:
+            raise RuntimeError(
+                f"kwokctl create cluster failed (exit {res.returncode}):\n{procs.tail(log, 40)}"
+            )
+        src_kubeconfig = Path(self.info.kwok_workdir) / "clusters" / CLUSTER / "kubeconfig.yaml"
+        shutil.copy(src_kubeconfig, self.info.kubeconfig)
+        kube = self.kube = Kube(self.info.kubeconfig)
+        kube.wait_for("kube-apiserver /readyz", lambda: kube.get("/readyz", raw=True), 120)
+        kube.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "Node",
+                "metadata": {
+                    "name": NODE,
+                    "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
+                    "labels": {
+                        "kubernetes.io/hostname": NODE,
+                        "kubernetes.io/os": "linux",
+                        "kubernetes.io/arch": "amd64",
+                        "type": "kwok",
+                    },
+                },
+            }
+        )
+
+        def node_ready() -> bool:
+            node = kube.get(f"/api/v1/nodes/{NODE}")
+            return any(
+                c["type"] == "Ready" and c["status"] == "True"
+                for c in node.get("status", {}).get("conditions", [])
+            )
+
+        kube.wait_for(f"node {NODE} Ready", node_ready, 90)
+        kube.wait_for(
+            "ServiceAccount default/default",
+            lambda: kube.get_or_none("/api/v1/namespaces/default/serviceaccounts/default"),
+            90,
+        )
+
+    # -- CRDs ------------------------------------------------------------------------------------------------
+    def _install_crds(self) -> None:
+        kube = self._kube()
+        v = V.load()
+        argo_dir = V.module_dir("github.com/argoproj/argo-workflows/v3", v.argo_workflows)
+        events_dir = V.module_dir("github.com/argoproj/argo-events", v.argo_events)
+        files = sorted((argo_dir / "manifests/base/crds/minimal").glob("argoproj.io_*.yaml"))
+        files += sorted((events_dir / "manifests/base/crds").glob("argoproj.io_*.yaml"))
+        if len(files) < 9:
+            raise RuntimeError(
+                f"CRD manifests missing (found {len(files)}) in {argo_dir} / {events_dir}: rebuild"
+            )
+        names = []
+        for f in files:
+            for doc in load_yaml_docs(f):
+                kube.apply(doc)
+                names.append(doc["metadata"]["name"])
+
+        def established(name: str) -> bool:
+            crd = kube.get(f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}")
+            return any(
+                c["type"] == "Established" and c["status"] == "True"
+                for c in crd.get("status", {}).get("conditions", [])
+            )
+
+        for name in names:
+            kube.wait_for(f"CRD {name} Established", lambda n=name: established(n), 60)  # type: ignore[misc]
+        # kwok's own Logs CRD (installed by kwokctl --enable-crds)
+        kube.wait_for("CRD logs.kwok.x-k8s.io", lambda: established("logs.kwok.x-k8s.io"), 60)
+
+    # -- Argo configuration ----------------------------------------------------------------------------------
+    def _configure_argo(self) -> None:
+        assert self.info is not None
+        kube = self._kube()
+        ns = NAMESPACE
+        kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+        kube.wait_for(
+            f"ServiceAccount {ns}/default",
+            lambda: kube.get_or_none(f"/api/v1/namespaces/{ns}/serviceaccounts/default"),
+            60,
+        )
+        kube.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "type": "Opaque",
+                "metadata": {"name": "argo-artifacts-s3", "namespace": ns},
+                "stringData": {"accesskey": S3_ACCESS_KEY, "secretkey": S3_SECRET_KEY},
+            }
+        )
+        kube.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "type": "Opaque",
+                "metadata": {"name": "argo-postgres-config", "namespace": ns},
+                "stringData": {"username": PG_USER, "password": PG_PASSWORD},
+            }
+        )
+        metrics_port = procs.free_port(self._ports)
+        telemetry_port = procs.free_port(self._ports)
+        data = {
+            "artifactRepository": yaml.safe_dump(
+                {
+                    "archiveLogs": False,
+                    "s3": {
+                        "bucket": BUCKET,
+                        "endpoint": self.info.s3_endpoint,
+                        "insecure": True,
+                        "region": S3_REGION,
+                        "keyFormat": "{{workflow.name}}/{{pod.name}}",
+                        "accessKeySecret": {"name": "argo-artifacts-s3", "key": "accesskey"},
+                        "secretKeySecret": {"name": "argo-artifacts-s3", "key": "secretkey"},
+                    },
+                }
+            ),
+            "persistence": yaml.safe_dump(
+                {
+                    "archive": True,
+                    "nodeStatusOffLoad": False,
+                    "connectionPool": {"maxIdleConns": 10, "maxOpenConns": 0},
+                    "postgresql": {
+                        "host": "127.0.0.1",
+                        "port": self.info.postgres_port,
+                        "database": PG_DB,
+                        "tableName": "argo_workflows",
+                        "ssl": False,
+                        "userNameSecret": {"name": "argo-postgres-config", "key": "username"},
+                        "passwordSecret": {"name": "argo-postgres-config", "key": "password"},
+                    },
+                }
+            ),
+            "metricsConfig": yaml.safe_dump({"enabled": True, "port": metrics_port, "secure": False}),
+            "telemetryConfig": yaml.safe_dump({"enabled": True, "port": telemetry_port, "secure": False}),
+        }
+        kube.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": "workflow-controller-configmap", "namespace": ns},
+                "data": data,
+            }
+        )
+        # Upstream RBAC (cluster-install): ServiceAccounts argo and argo-server, their ClusterRoles, bindings,
+        # and the aggregated argo-view/argo-edit/argo-admin roles.
+        argo_dir = V.module_dir("github.com/argoproj/argo-workflows/v3", V.load().argo_workflows)
+        m = argo_dir / "manifests"
+        rbac_files = [
+            m / "base/workflow-controller/workflow-controller-sa.yaml",
+            m / "base/argo-server/argo-server-sa.yaml",
+            *sorted((m / "cluster-install-no-crds/workflow-controller-rbac").glob("*.yaml")),
+            *sorted((m / "cluster-install-no-crds/argo-server-rbac").glob("*.yaml")),
+        ]
+        for f in rbac_files:
+            if f.name == "kustomization.yaml":
+                continue
+            for doc in load_yaml_docs(f, namespace=ns):
+                kube.apply(doc)
+        # Identities for the tests: read-only (argo-view aggregate) and full (argo-admin... plus workflow
+        # taskresults) in the argo namespace; pods run as `default`, which needs the executor's permissions.
+        kube.apply_all(e2e_rbac(ns))
+        # The controller and server authenticate as their own ServiceAccounts (real RBAC, as in a cluster).
+        server = kube.server
+        for sa, fname in (("argo", "controller.kubeconfig"), ("argo-server", "server.kubeconfig")):
+            token = kube.mint_token(sa, ns, seconds=7 * 24 * 3600)
+            kubeconfig_with_token(server, kube.ca_file, token, ns, self.run_dir / fname)
+
+    # -- Argo processes --------------------------------------------------------------------------------------
+    def _start_controller(self) -> None:
+        bindir = V.bin_dir()
+        proc, pinfo = self._spawn(
+            "workflow-controller",
+            [
+                str(bindir / "workflow-controller"),
+                "--kubeconfig",
+                str(self.run_dir / "controller.kubeconfig"),
+                "--namespace",
+                NAMESPACE,
+                "--loglevel",
+                "info",
+                "--workflow-workers",
+                "8",
+                "--qps",
+                "100",
+                "--burst",
+                "200",
+            ],
+            # DEFAULT_REQUEUE_TIME: how soon the controller re-checks a workflow (10s upstream) -> fast tests
+            env={
+                "LEADER_ELECTION_DISABLE": "true",
+                "DEFAULT_REQUEUE_TIME": "1s",
+                "KUBECONFIG": str(self.run_dir / "controller.kubeconfig"),
+            },
+        )
+        url = f"http://127.0.0.1:{CONTROLLER_HEALTH_PORT}/healthz"
+        procs.wait_until(
+            "workflow-controller /healthz", lambda: procs.http_status(url) == 200, 120, proc=proc, info=pinfo
+        )
+
+    def _start_server(self) -> None:
+        assert self.info is not None
+        bindir = V.bin_dir()
+        port = procs.free_port(self._ports)
+        proc, pinfo = self._spawn(
+            "argo-server",
+            [
+                str(bindir / "argo"),
+                "server",
+                "--kubeconfig",
+                str(self.run_dir / "server.kubeconfig"),
+                "--namespace",
+                NAMESPACE,
+                "--port",
+                str(port),
+                f"--secure={str(self.secure).lower()}",
+                "--auth-mode=client",
+                "--auth-mode=server",
+                "--loglevel",
+                "info",
+                "--api-rate-limit",
+                "100000",
+            ],
+            # client auth mode builds each caller's REST config from the default loading rules (KUBECONFIG),
+            # not from --kubeconfig
+            env={"KUBECONFIG": str(self.run_dir / "server.kubeconfig")},
+        )
+        # secure: Argo serves TLS with a self-signed certificate it makes at start (clients skip verification)
+        self.info.argo_url = f"{'https' if self.secure else 'http'}://127.0.0.1:{port}"
+        url = f"{self.info.argo_url}/api/v1/version"
+        procs.wait_until(
+            "argo server /api/v1/version", lambda: procs.http_status(url) == 200, 120, proc=proc, info=pinfo
+        )
+
+    def _start_executor(self) -> None:
+        assert self.info is not None
+        repo_root = Path(__file__).resolve().parents[3]
+        proc, pinfo = self._spawn(
+            "executor",
+            [sys.executable, "-m", "tests.e2e.stack", "executor", "--run-dir", str(self.run_dir)],
+            env={"PYTHONPATH": str(repo_root), "PYTHONUNBUFFERED": "1"},
+        )
+        ready = self.run_dir / "executor.ready"
+        procs.wait_until("test executor", ready.exists, 30, proc=proc, info=pinfo)
+
+    def _spawn_reaper(self, pid: int) -> None:
+        repo_root = Path(__file__).resolve().parents[3]
+        self._spawn(
+            "reaper",
+            [
+                sys.executable,
+                "-m",
+                "tests.e2e.stack",
+                "reap",
+                "--run-dir",
+                str(self.run_dir),
+                "--pid",
+                str(pid),
+            ],
+            env={"PYTHONPATH": str(repo_root)},
+        )
+
+    def _kube(self) -> Kube:
+        if self.kube is None:
+            assert self.info is not None
+            self.kube = Kube(self.info.kubeconfig)
+        return self.kube
+
+    # -- teardown --------------------------------------------------------------------------------------------
+    def down(self) -> None:
+        info = self.info
+        if info is None:
+            with contextlib.suppress(FileNotFoundError):
+                info = StackInfo.load(self.run_dir)
+        if info is None:
+            return
+        teardown(info)
+        self.info = None
+
+
+def teardown(info: StackInfo) -> None:
+    """Stop every process of a stack (reverse start order), the kwok cluster, and remove scratch data."""
+    run_dir = Path(info.run_dir)
+    for p in reversed(info.processes):
+        if p["pid"] != os.getpid() and procs.alive(p["pid"]):
+            procs.stop_group(p["pid"], grace=10)
+    if info.kwok_workdir and Path(info.kwok_workdir).exists():
+        bindir = Path(info.bin_dir) if info.bin_dir else V.bin_dir()
+        cluster_dir = Path(info.kwok_workdir) / "clusters" / CLUSTER
+        # keep the control plane's logs with the run (kwokctl delete removes the cluster dir)
+        for log in (cluster_dir / "logs").glob("*.log") if cluster_dir.exists() else []:
+            with contextlib.suppress(OSError):
+                shutil.copy(log, run_dir / "logs" / f"kwok-{log.name}")
+        env = {**os.environ, "KWOK_WORKDIR": info.kwok_workdir}
+        pids = []
+        for pidfile in (cluster_dir / "pids").glob("*.pid") if cluster_dir.exists() else []:
+            with contextlib.suppress(ValueError, OSError):
+                pids.append(int(pidfile.read_text().strip()))
+        with (
+            (run_dir / "logs" / "kwokctl.log").open("ab") as fh,
+            contextlib.suppress(subprocess.SubprocessError, OSError),
+        ):
+            subprocess.run(
+                [str(bindir / "kwokctl"), "--name", CLUSTER, "delete", "cluster"],
+                check=False,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+                env=env,
+                timeout=120,
+                start_new_session=True,
+            )
+        # Belt and braces: kwokctl runs its components detached; kill any recorded pid that is still alive.
+        for pid in pids:
+            if procs.alive(pid):
+                procs.stop_group(pid, grace=5)
+    if info.pg_data and Path(info.pg_data).exists() and not str(info.pg_data).startswith(str(run_dir)):
+        shutil.rmtree(info.pg_data, ignore_errors=True)
+    if info.kwok_workdir:
+        shutil.rmtree(Path(info.kwok_workdir) / "clusters" / CLUSTER / "etcd", ignore_errors=True)
+    with contextlib.suppress(OSError):
+        (run_dir / "stopped").write_text(time.strftime("%Y-%m-%dT%H:%M:%S\n"))
+
+
+def e2e_rbac(ns: str) -> list[JSON]:
+    """ServiceAccounts the tests mint tokens for, and the executor role for workflow pods (`default`)."""
+    objs: list[JSON] = []
+    wf_resources = [
+        "workflows",
+        "workflowtemplates",
+        "cronworkflows",
+        "workflowtaskresults",
+        "workflowtasksets",
+        "workfloweventbindings",
+        "workflowartifactgctasks",
+        "eventsources",
+        "sensors",
+        "eventbus",
+    ]
+    roles = {
+        READONLY_SA: [
+            {"apiGroups": ["argoproj.io"], "resources": wf_resources, "verbs": ["get", "list", "watch"]},
+            {
+                "apiGroups": [""],
+                "resources": ["pods", "pods/log", "events", "configmaps"],
+                "verbs": ["get", "list", "watch"],
+            },
+        ],
+        FULL_SA: [
+            {
+                "apiGroups": ["argoproj.io"],
+                "resources": [*wf_resources, "workflows/finalizers"],
+                "verbs": ["*"],
+            },
+            {
+                "apiGroups": [""],
+                "resources": ["pods", "pods/log", "events", "configmaps", "secrets"],
+                "verbs": ["get", "list", "watch"],
+            },
+            {"apiGroups": [""], "resources": ["pods"], "verbs": ["delete", "patch"]},
+        ],
+    }
+    for sa, rules in roles.items():
+        objs.append({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": sa, "namespace": ns}})
+        objs.append(
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "Role",
+                "metadata": {"name": sa, "namespace": ns},
+                "rules": rules,
+            }
+        )
+        objs.append(
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "RoleBinding",
+                "metadata": {"name": sa, "namespace": ns},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": sa},
+                "subjects": [{"kind": "ServiceAccount", "name": sa, "namespace": ns}],
+            }
+        )
+        # cluster-scoped reads the Argo UI/API use (ClusterWorkflowTemplates)
+        objs.append(
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "ClusterRoleBinding",
+                "metadata": {"name": f"{ns}-{sa}-cwft"},
+                "roleRef": {
+                    "apiGroup": "rbac.authorization.k8s.io",
+                    "kind": "ClusterRole",
+                    "name": "argo-mcp-e2e-cwft-read" if sa == READONLY_SA else "argo-mcp-e2e-cwft-write",
+                },
+                "subjects": [{"kind": "ServiceAccount", "name": sa, "namespace": ns}],
+            }
+        )
+    objs.append(
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRole",
+            "metadata": {"name": "argo-mcp-e2e-cwft-read"},
+            "rules": [
+                {
+                    "apiGroups": ["argoproj.io"],
+                    "resources": ["clusterworkflowtemplates"],
+                    "verbs": ["get", "list", "watch"],
+                }
+            ],
+        }
+    )
+    objs.append(
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRole",
+            "metadata": {"name": "argo-mcp-e2e-cwft-write"},
+            "rules": [
+                {"apiGroups": ["argoproj.io"], "resources": ["clusterworkflowtemplates"], "verbs": ["*"]}
+            ],
+        }
+    )
+    # What Argo's executor needs as the pod's ServiceAccount (`default`): write WorkflowTaskResults.
+    objs.append(
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "Role",
+            "metadata": {"name": "executor", "namespace": ns},
+            "rules": [
+                {
+                    "apiGroups": ["argoproj.io"],
+                    "resources": ["workflowtaskresults"],
+                    "verbs": ["create", "patch"],
+                }
+            ],
+        }
+    )
+    objs.append(
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": "executor-default", "namespace": ns},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "executor"},
+            "subjects": [{"kind": "ServiceAccount", "name": "default", "namespace": ns}],
+        }
+    )
+    return objs
+
+
+def _postgres_bindir() -> Path:
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"), reverse=True)
+    found = shutil.which("postgres")
+    if found:
+        candidates.append(Path(found).resolve())
+    if not candidates:
+        raise RuntimeError(
+            "PostgreSQL server binaries not found (Debian: `apt-get install -y postgresql`; "
+            "`scripts/e2e-prereqs` does it)"
+        )
+    return candidates[0].parent
+
+
+def _point_current(run_dir: Path) -> None:
+    link = runs_root() / "current"
+    with contextlib.suppress(FileNotFoundError):
+        link.unlink()
+    link.symlink_to(run_dir)
+    # keep the 5 newest run dirs (logs of earlier runs)
+    runs = sorted(
+        (p for p in runs_root().iterdir() if p.is_dir() and not p.is_symlink()), key=lambda p: p.name
+    )
+    for old in runs[:-5]:
+        if (old / "stopped").exists():
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def current_run() -> Path | None:
+    link = runs_root() / "current"
+    if link.exists():
+        return link.resolve()
+    return None
+
+
+def with_kube_error_hint(exc: KubeError) -> str:
+    return f"Kubernetes API error {exc.status}: {exc.body[:300]}"

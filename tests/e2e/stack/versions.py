@@ -1,0 +1,126 @@
+"""Pinned versions (versions.toml) and the cache layout derived from them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+VERSIONS_FILE = HERE / "versions.toml"
+# Bump when the way binaries are built changes (flags, commands), so caches are rebuilt.
+BUILD_RECIPE = "4"
+
+
+def cache_root() -> Path:
+    base = os.environ.get("ARGO_MCP_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "argo-mcp"
+    )
+    return Path(base)
+
+
+@dataclass(frozen=True)
+class Versions:
+    kubernetes: str
+    etcd: str
+    kwok: str
+    argo_workflows: str
+    argo_events: str
+    kind_node_image: str
+    argo_install_url: str
+
+    @property
+    def staging(self) -> str:
+        """Published version of the k8s.io staging modules (v1.36.3 -> v0.36.3)."""
+        return "v0." + self.kubernetes.removeprefix("v").split(".", 1)[1]
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "kubernetes": self.kubernetes,
+            "etcd": self.etcd,
+            "kwok": self.kwok,
+            "argo-workflows": self.argo_workflows,
+            "argo-events": self.argo_events,
+        }
+
+    def summary(self) -> str:
+        return ", ".join(f"{k} {v}" for k, v in self.as_dict().items())
+
+
+@cache
+def load() -> Versions:
+    data = tomllib.loads(VERSIONS_FILE.read_text())
+    v = data["versions"]
+    k = data.get("kind", {})
+    return Versions(
+        kubernetes=v["kubernetes"],
+        etcd=v["etcd"],
+        kwok=v["kwok"],
+        argo_workflows=v["argo_workflows"],
+        argo_events=v["argo_events"],
+        kind_node_image=k.get("node_image", ""),
+        argo_install_url=k.get("argo_install_url", "").format(argo_workflows=v["argo_workflows"]),
+    )
+
+
+@cache
+def go_version() -> str:
+    try:
+        out = subprocess.run(
+            ["go", "env", "GOVERSION"], capture_output=True, text=True, check=True, timeout=60
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise RuntimeError(f"the Go toolchain is needed to build the e2e stack: {exc}") from exc
+    return out
+
+
+def versions_hash() -> str:
+    key = {**load().as_dict(), "go": go_version(), "recipe": BUILD_RECIPE}
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def build_dir() -> Path:
+    return cache_root() / "e2e" / versions_hash()
+
+
+def bin_dir() -> Path:
+    return build_dir() / "bin"
+
+
+def go_env() -> dict[str, str]:
+    """Environment for every go command: module and build caches shared across version hashes."""
+    env = dict(os.environ)
+    go = cache_root() / "go"
+    env.update(
+        GOMODCACHE=str(go / "mod"),
+        GOCACHE=str(go / "build"),
+        GOFLAGS="-buildvcs=false",
+        CGO_ENABLED="0",
+        GOTOOLCHAIN=env.get("GOTOOLCHAIN", "local"),
+        GOWORK="off",
+    )
+    return env
+
+
+def module_dir(module: str, version: str) -> Path:
+    """Where `go mod download` puts an extracted module (uppercase letters escaped as !x)."""
+    escaped = "".join("!" + c.lower() if c.isupper() else c for c in module)
+    return Path(go_env()["GOMODCACHE"]) / f"{escaped}@{version}"
+
+
+BINARIES = (
+    "etcd",
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "kubectl",
+    "kwok",
+    "kwokctl",
+    "workflow-controller",
+    "argo",
+)
