@@ -12,11 +12,14 @@ import json
 import os
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 from typing import Any
 
 ARGO_WORKFLOWS_MODULE = "github.com/argoproj/argo-workflows/v3"
-ARGO_WORKFLOWS_VERSION = os.environ.get("ARGO_MCP_SWAGGER_VERSION", "v3.7.6")
+# The same Argo Workflows release the e2e stack runs (tests/e2e/stack/versions.toml is the one pin).
+_PINS = tomllib.loads((Path(__file__).parents[1] / "e2e" / "stack" / "versions.toml").read_text())
+ARGO_WORKFLOWS_VERSION = os.environ.get("ARGO_MCP_SWAGGER_VERSION", _PINS["versions"]["argo_workflows"])
 GOMODCACHE = Path(os.environ.get("ARGO_MCP_GOMODCACHE", Path.home() / ".cache" / "argo-mcp" / "go" / "mod"))
 
 

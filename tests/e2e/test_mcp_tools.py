@@ -1,0 +1,558 @@
+"""Every argo-mcp tool, called through a real MCP client, against the real kube-apiserver and Argo Workflows.
+
+argo-mcp runs as a separate process (streamable HTTP; one test over stdio) with a ServiceAccount token minted by
+the TokenRequest API; the Argo Server runs in client auth mode, so Kubernetes RBAC decides for real.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
+
+from tests.e2e.stack import executor
+from tests.e2e.stack.fixture import E2EStack, pod_annotations
+from tests.support.processes import REPO, ServerProcess, clean_env, http_client, start_argo_mcp, text_of
+
+pytestmark = pytest.mark.local_only
+WF = "argoproj.io/v1alpha1"
+
+
+def container() -> dict[str, Any]:
+    return {"image": "busybox", "command": ["sh", "-c", "true"]}
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def mcp(stack: E2EStack, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[ServerProcess]:
+    """argo-mcp in bearer-file mode with the full-access ServiceAccount's token."""
+    tmp = tmp_path_factory.mktemp("mcp-full")
+    token_file = tmp / "token"
+    token_file.write_text(stack.mint_token(stack.full_sa, seconds=3600))
+    server = await start_argo_mcp(
+        tmp,
+        "--argo-server-url",
+        stack.argo_url,
+        "--argo-auth-mode",
+        "bearer-file",
+        "--argo-token-file",
+        str(token_file),
+        "--argo-default-namespace",
+        stack.namespace,
+        "--artifact-dir",
+        str(tmp / "artifacts"),
+    )
+    yield server
+    await server.stop()
+
+
+async def call(server: ServerProcess, tool: str, args: dict[str, Any]) -> dict[str, Any]:
+    async with http_client(server.url) as client:
+        result = await client.call_tool(tool, args)
+    assert not result.is_error, f"{tool}: {text_of(result)}"
+    assert result.structured_content is not None
+    return dict(result.structured_content)
+
+
+async def call_text(server: ServerProcess, tool: str, args: dict[str, Any]) -> str:
+    async with http_client(server.url) as client:
+        result = await client.call_tool(tool, args)
+    assert not result.is_error, f"{tool}: {text_of(result)}"
+    return text_of(result)
+
+
+async def call_error(server: ServerProcess, tool: str, args: dict[str, Any]) -> str:
+    async with http_client(server.url) as client:
+        result = await client.call_tool(tool, args)
+    assert result.is_error, f"{tool} should have failed: {text_of(result)}"
+    return text_of(result)
+
+
+async def wait_phase(
+    stack: E2EStack, name: str, phases: tuple[str, ...] = ("Succeeded", "Failed", "Error")
+) -> dict[str, Any]:
+    return await asyncio.to_thread(stack.wait_for_workflow, name, phases, None, 120)
+
+
+def simple_template(stack: E2EStack, name: str, **annotations: Any) -> None:
+    stack.create_workflow_template(
+        {
+            "apiVersion": WF,
+            "kind": "WorkflowTemplate",
+            "metadata": {"name": name, "namespace": stack.namespace},
+            "spec": {
+                "entrypoint": "main",
+                "arguments": {"parameters": [{"name": "message", "value": "default"}]},
+                "templates": [
+                    {
+                        "name": "main",
+                        "metadata": {"annotations": pod_annotations(**annotations)},
+                        "container": container(),
+                    }
+                ],
+            },
+        }
+    )
+
+
+# ---- info ---------------------------------------------------------------------------------------------------
+async def test_info_tools(stack: E2EStack, mcp: ServerProcess) -> None:
+    version = await call(mcp, "get_argo_version", {})
+    assert version["version"] == stack.versions["argo-workflows"]
+    info = await call(mcp, "get_argo_info", {})
+    assert isinstance(info, dict)
+    user = await call(mcp, "get_user_info", {})
+    assert user.get("serviceAccountName") == stack.full_sa or stack.full_sa in json.dumps(user)
+
+
+# ---- submit from the three template kinds, watch it succeed, read it back ------------------------------------
+async def test_submit_from_workflow_template_and_read_it(stack: E2EStack, mcp: ServerProcess) -> None:
+    template = stack.unique("tmpl")
+    simple_template(stack, template, log="hello from the main container")
+    submitted = await call(
+        mcp,
+        "submit_workflow",
+        {
+            "resourceKind": "WorkflowTemplate",
+            "resourceName": template,
+            "parameters": {"message": "hi"},
+            "labels": {"e2e-case": template},
+        },
+    )
+    name = submitted["workflow"]["metadata"]["name"]
+    done = await call(mcp, "wait_for_workflow", {"name": name, "timeoutSeconds": 120, "pollSeconds": 1})
+    assert done["finished"] and done["workflow"]["phase"] == "Succeeded", done
+
+    listed = await call(mcp, "list_workflows", {"labelSelector": f"e2e-case={template}"})
+    assert [item["name"] for item in listed["items"]] == [name]
+    assert listed["items"][0]["phase"] == "Succeeded"
+    full = await call(mcp, "get_workflow", {"name": name})
+    assert full["spec"]["arguments"]["parameters"][0]["value"] == "hi"
+    assert "managedFields" not in full["metadata"]
+    graph = await call_text(mcp, "get_workflow_graph", {"name": name})
+    assert graph.startswith(f"{name} [Succeeded] (Pod")
+    logs = await call_text(mcp, "get_workflow_logs", {"name": name})
+    assert "hello from the main container" in logs
+    pod = next(n for n in full["status"]["nodes"].values() if n["type"] == "Pod")
+    pod_name = pod.get("podName") or name
+    pod_logs = await call_text(mcp, "get_pod_logs", {"name": name, "podName": pod_name, "container": "main"})
+    assert "hello from the main container" in pod_logs
+
+
+async def test_submit_from_cluster_template_and_cron_workflow(stack: E2EStack, mcp: ServerProcess) -> None:
+    cwt = stack.unique("cwt")
+    stack.create_cluster_workflow_template(
+        {
+            "apiVersion": WF,
+            "kind": "ClusterWorkflowTemplate",
+            "metadata": {"name": cwt},
+            "spec": {"entrypoint": "main", "templates": [{"name": "main", "container": container()}]},
+        }
+    )
+    cron = stack.unique("cron")
+    stack.create_cron_workflow(
+        {
+            "apiVersion": WF,
+            "kind": "CronWorkflow",
+            "metadata": {"name": cron, "namespace": stack.namespace},
+            "spec": {
+                "schedules": ["0 0 1 1 *"],
+                "workflowSpec": {
+                    "entrypoint": "main",
+                    "templates": [{"name": "main", "container": container()}],
+                },
+            },
+        }
+    )
+    names = []
+    for kind, resource in (("ClusterWorkflowTemplate", cwt), ("CronWorkflow", cron)):
+        submitted = await call(mcp, "submit_workflow", {"resourceKind": kind, "resourceName": resource})
+        names.append(submitted["workflow"]["metadata"]["name"])
+    for name in names:
+        assert (await wait_phase(stack, name))["status"]["phase"] == "Succeeded"
+
+
+async def test_lint(mcp: ServerProcess) -> None:
+    bad = await call(
+        mcp,
+        "lint_workflow",
+        {
+            "workflow": "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\n"
+            "metadata: {generateName: bad-}\nspec: {entrypoint: nope, templates: "
+            "[{name: main, container: {image: busybox}}]}\n"
+        },
+    )
+    assert bad["valid"] is False and "nope" in bad["errors"]
+    good = await call(
+        mcp,
+        "lint_workflow",
+        {
+            "workflow": {
+                "metadata": {"generateName": "ok-"},
+                "spec": {"entrypoint": "main", "templates": [{"name": "main", "container": container()}]},
+            }
+        },
+    )
+    assert good["valid"] is True
+
+
+# ---- lifecycle ----------------------------------------------------------------------------------------------
+def two_slow_steps(stack: E2EStack, seconds: float) -> str:
+    return stack.submit_workflow(
+        {
+            "apiVersion": WF,
+            "kind": "Workflow",
+            "metadata": {"generateName": "slow-"},
+            "spec": {
+                "entrypoint": "steps",
+                "templates": [
+                    {
+                        "name": "steps",
+                        "steps": [
+                            [{"name": "one", "template": "work"}],
+                            [{"name": "two", "template": "work"}],
+                        ],
+                    },
+                    {
+                        "name": "work",
+                        "metadata": {"annotations": pod_annotations(duration=seconds)},
+                        "container": container(),
+                    },
+                ],
+            },
+        }
+    )
+
+
+async def test_suspend_and_resume(stack: E2EStack, mcp: ServerProcess) -> None:
+    name = two_slow_steps(stack, 3)
+    await asyncio.to_thread(stack.wait_for_node_phase, name, "one", "Running", None, 60)
+    await call(mcp, "suspend_workflow", {"name": name})
+    suspended = stack.get_workflow(name) or {}
+    assert suspended["spec"].get("suspend") is True
+    await asyncio.sleep(5)  # step one finishes, step two must not start while suspended
+    nodes = (stack.get_workflow(name) or {})["status"]["nodes"].values()
+    assert not any(n["displayName"] == "two" for n in nodes)
+    await call(mcp, "resume_workflow", {"name": name})
+    assert (await wait_phase(stack, name))["status"]["phase"] == "Succeeded"
+
+
+@pytest.mark.parametrize(
+    ("tool", "strategy"), [("stop_workflow", "Stop"), ("terminate_workflow", "Terminate")]
+)
+async def test_stop_and_terminate(stack: E2EStack, mcp: ServerProcess, tool: str, strategy: str) -> None:
+    name = two_slow_steps(stack, 60)
+    await asyncio.to_thread(stack.wait_for_node_phase, name, "one", "Running", None, 60)
+    await call(mcp, tool, {"name": name})
+    wf = await wait_phase(stack, name, ("Failed", "Error", "Succeeded"))
+    assert wf["status"]["phase"] == "Failed"
+    assert strategy in (wf["status"].get("message") or ""), wf["status"].get("message")
+
+
+async def test_retry_a_failed_run_and_resubmit(stack: E2EStack, mcp: ServerProcess) -> None:
+    template = stack.unique("flaky")
+    simple_template(stack, template, fail="once")
+    name = (await call(mcp, "submit_workflow", {"resourceName": template}))["workflow"]["metadata"]["name"]
+    assert (await wait_phase(stack, name))["status"]["phase"] == "Failed"
+    await call(mcp, "retry_workflow", {"name": name})
+    await asyncio.sleep(1)
+    assert (await wait_phase(stack, name))["status"]["phase"] == "Succeeded"
+    again = await call(mcp, "resubmit_workflow", {"name": name})
+    new_name = again["workflow"]["metadata"]["name"]
+    assert new_name != name
+    assert (await wait_phase(stack, new_name))["status"]["phase"] == "Succeeded"
+
+
+async def test_set_a_suspend_node_then_resume(stack: E2EStack, mcp: ServerProcess) -> None:
+    name = stack.submit_workflow(
+        {
+            "apiVersion": WF,
+            "kind": "Workflow",
+            "metadata": {"generateName": "approval-"},
+            "spec": {
+                "entrypoint": "steps",
+                "templates": [
+                    {"name": "steps", "steps": [[{"name": "approve", "template": "approve"}]]},
+                    {
+                        "name": "approve",
+                        "suspend": {},
+                        "outputs": {"parameters": [{"name": "decision", "valueFrom": {"supplied": {}}}]},
+                    },
+                ],
+            },
+        }
+    )
+    await asyncio.to_thread(stack.wait_for_node_phase, name, "approve", "Running", None, 60)
+    await call(
+        mcp,
+        "set_workflow",
+        {"name": name, "nodeFieldSelector": "displayName=approve", "outputParameters": {"decision": "yes"}},
+    )
+    await call(mcp, "resume_workflow", {"name": name, "nodeFieldSelector": "displayName=approve"})
+    wf = await wait_phase(stack, name)
+    assert wf["status"]["phase"] == "Succeeded"
+    node = next(n for n in wf["status"]["nodes"].values() if n["displayName"] == "approve")
+    assert node["outputs"]["parameters"][0]["value"] == "yes"
+
+
+async def test_delete(stack: E2EStack, mcp: ServerProcess) -> None:
+    template = stack.unique("del")
+    simple_template(stack, template)
+    name = (await call(mcp, "submit_workflow", {"resourceName": template}))["workflow"]["metadata"]["name"]
+    await wait_phase(stack, name)
+    await call(mcp, "delete_workflow", {"name": name})
+    for _ in range(40):
+        if stack.get_workflow(name) is None:
+            break
+        await asyncio.sleep(0.5)
+    assert stack.get_workflow(name) is None
+    assert "Not found" in await call_error(mcp, "get_workflow", {"name": name})
+
+
+# ---- archive ------------------------------------------------------------------------------------------------
+async def archived_uid(mcp: ServerProcess, name: str) -> str:
+    for _ in range(60):
+        listed = await call(mcp, "list_archived_workflows", {"namePrefix": name})
+        match = [item for item in listed["items"] if item["name"] == name]
+        if match:
+            return str(match[0]["uid"])
+        await asyncio.sleep(1)
+    raise AssertionError(f"{name} was never archived")
+
+
+async def test_archive_tools(stack: E2EStack, mcp: ServerProcess) -> None:
+    template = stack.unique("arch")
+    simple_template(stack, template, fail="once")
+    name = (
+        await call(mcp, "submit_workflow", {"resourceName": template, "labels": {"e2e-archive": template}})
+    )["workflow"]["metadata"]["name"]
+    assert (await wait_phase(stack, name))["status"]["phase"] == "Failed"
+    uid = await archived_uid(mcp, name)
+
+    archived = await call(mcp, "get_archived_workflow", {"uid": uid})
+    assert archived["metadata"]["name"] == name and archived["status"]["phase"] == "Failed"
+    keys = await call(mcp, "list_archived_workflow_label_keys", {})
+    assert "e2e-archive" in keys["items"]
+    values = await call(mcp, "list_archived_workflow_label_values", {"key": "e2e-archive"})
+    assert template in values["items"]
+
+    resubmitted = await call(mcp, "resubmit_archived_workflow", {"uid": uid})
+    new_name = resubmitted["workflow"]["metadata"]["name"]
+    assert (await wait_phase(stack, new_name))["status"]["phase"] == "Succeeded"
+
+    await call(
+        mcp, "delete_workflow", {"name": name}
+    )  # Argo retries an archived run only once the live one is gone
+    for _ in range(40):
+        if stack.get_workflow(name) is None:
+            break
+        await asyncio.sleep(0.5)
+    await call(mcp, "retry_archived_workflow", {"uid": uid})
+    assert (await wait_phase(stack, name))["status"]["phase"] == "Succeeded"
+
+    await call(mcp, "delete_archived_workflow", {"uid": uid})
+    assert "Not found" in await call_error(mcp, "get_archived_workflow", {"uid": uid})
+
+
+# ---- logs and artifacts -------------------------------------------------------------------------------------
+async def test_long_log_is_capped_at_64_kib(stack: E2EStack, mcp: ServerProcess) -> None:
+    template = stack.unique("loud")
+    simple_template(stack, template, log_lines=3000)
+    name = (await call(mcp, "submit_workflow", {"resourceName": template}))["workflow"]["metadata"]["name"]
+    await wait_phase(stack, name)
+    text = await call_text(mcp, "get_workflow_logs", {"name": name})
+    body, marker = text.split("\n[argo-mcp: output truncated at 65536 bytes", 1)
+    assert len(body.encode()) <= 65536 and "tailLines" in marker
+    tail = await call_text(mcp, "get_workflow_logs", {"name": name, "tailLines": 5, "container": "main"})
+    assert "truncated" not in tail and len(tail.splitlines()) == 5
+
+
+async def test_output_and_input_artifacts(stack: E2EStack, mcp: ServerProcess) -> None:
+    size = 3 * 1024 * 1024 + 17
+    input_bytes = b"input artifact from the test\n" * 1000
+    input_key = f"e2e-inputs/{stack.unique('in')}.txt"
+    stack.s3_put(input_key, input_bytes)
+    name = stack.submit_workflow(
+        {
+            "apiVersion": WF,
+            "kind": "Workflow",
+            "metadata": {"generateName": "artifacts-"},
+            "spec": {
+                "entrypoint": "main",
+                "templates": [
+                    {
+                        "name": "main",
+                        "metadata": {"annotations": pod_annotations(artifacts={"data": {"size": size}})},
+                        "inputs": {
+                            "artifacts": [{"name": "in", "path": "/tmp/in", "s3": {"key": input_key}}]
+                        },
+                        "outputs": {
+                            "artifacts": [{"name": "data", "path": "/tmp/data", "archive": {"none": {}}}]
+                        },
+                        "container": container(),
+                    }
+                ],
+            },
+        }
+    )
+    wf = await wait_phase(stack, name)
+    assert wf["status"]["phase"] == "Succeeded", wf["status"].get("message")
+    node_id = next(n["id"] for n in wf["status"]["nodes"].values() if n["type"] == "Pod")
+    out = await call(
+        mcp,
+        "get_workflow_output_artifact",
+        {"workflowName": name, "nodeId": node_id, "artifactName": "data", "destinationPath": f"{name}/data"},
+    )
+    expected = executor.sized_content(size)
+    assert out["bytes"] == size and out["sha256"] == hashlib.sha256(expected).hexdigest()
+    assert Path(out["path"]).read_bytes() == expected
+    inp = await call(
+        mcp,
+        "get_workflow_input_artifact",
+        {"workflowName": name, "nodeId": node_id, "artifactName": "in", "destinationPath": f"{name}/in"},
+    )
+    assert inp["bytes"] == len(input_bytes) and inp["sha256"] == hashlib.sha256(input_bytes).hexdigest()
+
+
+# ---- Argo Events ---------------------------------------------------------------------------------------------
+async def test_event_source_and_sensor_crud_and_logs(stack: E2EStack, mcp: ServerProcess) -> None:
+    es = stack.unique("es")
+    webhook = {"webhook": {"example": {"port": "12000", "endpoint": "/example", "method": "POST"}}}
+    await call(mcp, "create_event_source", {"manifest": {"metadata": {"name": es}, "spec": webhook}})
+    listed = await call(mcp, "list_event_sources", {})
+    assert es in [item["name"] for item in listed["items"]]
+    webhook["webhook"]["example"]["port"] = "13000"
+    await call(mcp, "update_event_source", {"name": es, "manifest": {"spec": webhook}})
+    got = await call(mcp, "get_event_source", {"name": es})
+    assert got["spec"]["webhook"]["example"]["port"] == "13000"
+
+    sensor = stack.unique("sensor")
+    spec: dict[str, Any] = {
+        "dependencies": [{"name": "dep", "eventSourceName": es, "eventName": "example"}],
+        "triggers": [{"template": {"name": "log-it", "log": {}}}],
+    }
+    await call(
+        mcp, "create_sensor", {"manifest": {"kind": "Sensor", "metadata": {"name": sensor}, "spec": spec}}
+    )
+    assert sensor in [item["name"] for item in (await call(mcp, "list_sensors", {}))["items"]]
+    spec["triggers"][0]["template"]["name"] = "log-it-2"
+    await call(mcp, "update_sensor", {"name": sensor, "manifest": {"spec": spec}})
+    assert (await call(mcp, "get_sensor", {"name": sensor}))["spec"]["triggers"][0]["template"][
+        "name"
+    ] == "log-it-2"
+
+    es_line = json.dumps(
+        {"level": "info", "msg": "webhook event received", "eventSourceName": es, "eventName": "example"}
+    )
+    await asyncio.to_thread(
+        stack.create_pod_with_logs, stack.unique("es-pod"), [es_line], labels={"eventsource-name": es}
+    )
+    es_logs = await call_text(mcp, "get_event_source_logs", {"name": es})
+    assert "webhook event received" in es_logs
+    sensor_line = json.dumps(
+        {"level": "info", "msg": "trigger fired", "sensorName": sensor, "triggerName": "log-it-2"}
+    )
+    await asyncio.to_thread(
+        stack.create_pod_with_logs, stack.unique("sn-pod"), [sensor_line], labels={"sensor-name": sensor}
+    )
+    sensor_logs = await call_text(mcp, "get_sensor_logs", {"name": sensor})
+    assert "trigger fired" in sensor_logs
+
+    await call(mcp, "delete_sensor", {"name": sensor})
+    await call(mcp, "delete_event_source", {"name": es})
+    assert "Not found" in await call_error(mcp, "get_event_source", {"name": es})
+    assert "Not found" in await call_error(mcp, "get_sensor", {"name": sensor})
+
+
+# ---- auth against the real API server ------------------------------------------------------------------------
+async def test_read_only_identity_is_refused_with_a_clear_message_and_rotation_needs_no_restart(
+    stack: E2EStack, tmp_path: Path
+) -> None:
+    template = stack.unique("rbac")
+    simple_template(stack, template)
+    token_file = tmp_path / "token"
+    token_file.write_text(stack.mint_token(stack.readonly_sa) + "\n")
+    server = await start_argo_mcp(
+        tmp_path,
+        "--argo-server-url",
+        stack.argo_url,
+        "--argo-auth-mode",
+        "bearer-file",
+        "--argo-token-file",
+        str(token_file),
+        "--argo-default-namespace",
+        stack.namespace,
+    )
+    try:
+        assert (await call(server, "list_workflows", {"limit": 1}))["count"] <= 1
+        refused = await call_error(server, "submit_workflow", {"resourceName": template})
+        assert "403 Forbidden" in refused and "Grant the missing verb" in refused
+        token_file.write_text(stack.mint_token(stack.full_sa))  # rotated on disk, no restart
+        submitted = await call(server, "submit_workflow", {"resourceName": template})
+        assert (await wait_phase(stack, submitted["workflow"]["metadata"]["name"]))["status"][
+            "phase"
+        ] == "Succeeded"
+    finally:
+        await server.stop()
+
+
+async def test_service_account_mode_with_a_projected_token_file(stack: E2EStack, tmp_path: Path) -> None:
+    token_file = tmp_path / "sa" / "token"
+    token_file.parent.mkdir()
+    token_file.write_text(stack.mint_token(stack.readonly_sa))
+    server = await start_argo_mcp(
+        tmp_path,
+        "--argo-server-url",
+        stack.argo_url,
+        "--argo-token-file",
+        str(token_file),
+        "--argo-default-namespace",
+        stack.namespace,
+        env={"KUBERNETES_SERVICE_HOST": "127.0.0.1"},
+    )
+    try:
+        user = await call(server, "get_user_info", {})
+        assert stack.readonly_sa in json.dumps(user)
+        fresh = token_file.with_name("token.new")
+        fresh.write_text(stack.mint_token(stack.full_sa))
+        fresh.replace(token_file)  # what the kubelet does when it rotates a projected token
+        assert stack.full_sa in json.dumps(await call(server, "get_user_info", {}))
+    finally:
+        await server.stop()
+
+
+async def test_stdio_transport(stack: E2EStack, tmp_path: Path) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text(stack.mint_token(stack.readonly_sa))
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=[
+            "-m",
+            "argo_mcp",
+            "--stdio",
+            "--argo-server-url",
+            stack.argo_url,
+            "--argo-auth-mode",
+            "bearer-file",
+            "--argo-token-file",
+            str(token_file),
+            "--argo-default-namespace",
+            stack.namespace,
+        ],
+        env=clean_env(),
+        cwd=REPO,
+    )
+    async with Client(params, mode="legacy") as client:
+        result = await client.call_tool("get_argo_version", {})
+        listed = await client.call_tool("list_workflows", {"limit": 2})
+    assert not result.is_error and not listed.is_error
+    assert isinstance(result.structured_content, dict)
+    assert result.structured_content["version"] == stack.versions["argo-workflows"]
