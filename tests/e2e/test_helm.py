@@ -11,7 +11,9 @@ marked Ready, but `helm test` (which needs the MCP endpoint to answer) is left t
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import concurrent.futures
 import datetime
 import json
 import subprocess
@@ -27,8 +29,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from mcp_types import CallToolResult
 
 from tests.e2e.stack.fixture import E2EStack
+from tests.support.processes import http_client, start_argo_mcp, text_of
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "deploy" / "helm" / "argo-mcp"
@@ -143,7 +147,30 @@ def test_pod_security_admission_is_enforced(stack: E2EStack, mcp_namespace: str)
     assert res.returncode != 0 and "violates PodSecurity" in res.stderr, res.stderr
 
 
-def test_helm_install_upgrade_uninstall(stack: E2EStack, mcp_namespace: str) -> None:
+def _argo_mcp_with_token(stack: E2EStack, token: str, tmp: Path) -> tuple[CallToolResult, CallToolResult]:
+    """argo-mcp as a process with this token (bearer-file): one read and one write through a real MCP client."""
+    token_file = tmp / "chart-sa-token"
+    token_file.write_text(token)
+
+    async def run() -> tuple[CallToolResult, CallToolResult]:
+        server = await start_argo_mcp(
+            tmp, "--argo-server-url", stack.argo_url, "--argo-auth-mode", "bearer-file",
+            "--argo-token-file", str(token_file), "--argo-default-namespace", stack.namespace,
+        )  # fmt: skip
+        try:
+            async with http_client(server.url) as client:
+                listed = await client.call_tool("list_workflows", {"limit": 1})
+                refused = await client.call_tool("submit_workflow", {"resourceName": "any-template"})
+            return listed, refused
+        finally:
+            await server.stop()
+
+    # A thread of its own, so this sync test never touches the session's event loop.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
+
+
+def test_helm_install_upgrade_uninstall(stack: E2EStack, mcp_namespace: str, tmp_path: Path) -> None:
     release = stack.unique("amcp")
     fullname = f"{release}-argo-mcp"
     values = [
@@ -169,6 +196,9 @@ def test_helm_install_upgrade_uninstall(stack: E2EStack, mcp_namespace: str) -> 
     )
     assert _argo(stack, token, "GET", "/api/v1/workflows/kube-system") == 403
     assert _argo(stack, token, "GET", "/api/v1/cluster-workflow-templates") == 200
+    listed, refused = _argo_mcp_with_token(stack, token, tmp_path)
+    assert not listed.is_error, text_of(listed)
+    assert refused.is_error and "403 Forbidden" in text_of(refused)
 
     subject = f"system:serviceaccount:{mcp_namespace}:{fullname}"
     checks: list[tuple[str, str, str | None, str]] = [
