@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from argo_mcp.argo.client import ArgoClient
 from argo_mcp.argo.errors import ArgoError
 from argo_mcp.argo.streams import DestinationError
+from argo_mcp.metrics import record_tool_call
 from argo_mcp.settings import Settings, ToolGroup
 from argo_mcp.tools.inputs import NamespacedInput, ToolInput
 
@@ -241,12 +242,9 @@ async def run_tool(
             "the server log has the details"
         )
     finally:
-        bound.info(
-            "tool_call",
-            namespace=namespace,
-            outcome=outcome,
-            duration_ms=round((time.perf_counter() - started) * 1000, 1),
-        )
+        elapsed = time.perf_counter() - started
+        record_tool_call(tool.name, outcome, elapsed)
+        bound.info("tool_call", namespace=namespace, outcome=outcome, duration_ms=round(elapsed * 1000, 1))
 
 
 def exposed(tools: Iterable[Tool[Any]], settings: Settings) -> list[Tool[Any]]:

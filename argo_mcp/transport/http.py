@@ -1,4 +1,4 @@
-"""Streamable HTTP transport: /mcp (stateless, so replicas need no session affinity), /healthz, /readyz.
+"""Streamable HTTP transport: /mcp (stateless, so replicas need no session affinity), /healthz, /readyz, /metrics.
 
 Stateless mode gives every POST its own transport, so any replica behind a Service can answer any request;
 responses stream as SSE so progress notifications reach the caller during long calls.
@@ -27,6 +27,7 @@ from starlette.types import ASGIApp
 
 from argo_mcp.argo.client import ArgoClient
 from argo_mcp.argo.errors import ArgoError
+from argo_mcp.metrics import metrics_endpoint
 from argo_mcp.settings import Settings
 from argo_mcp.transport.guard import HostOriginGuard
 
@@ -107,6 +108,7 @@ def build_app(
         Route(MCP_PATH, endpoint=mcp_app, methods=["GET", "POST", "DELETE"]),
         Route("/healthz", endpoint=healthz, methods=["GET"]),
         Route("/readyz", endpoint=readiness_endpoint(argo), methods=["GET"]),
+        Route("/metrics", endpoint=metrics_endpoint, methods=["GET"]),
         *(extra_routes or []),
     ]
     return Starlette(

@@ -130,6 +130,12 @@ async def test_healthz_and_readyz(argo: FakeArgo, shared_server: ServerProcess, 
     async with httpx2.AsyncClient() as http:
         health = await http.get(f"{shared_server.base}/healthz")
         assert health.status_code == 200
+        async with http_client(shared_server.url) as client:
+            await client.call_tool("get_argo_version", {})
+        metrics = await http.get(f"{shared_server.base}/metrics")
+        assert metrics.status_code == 200
+        assert 'argo_mcp_tool_calls_total{outcome="ok",tool="get_argo_version"}' in metrics.text
+        assert "argo_mcp_tool_call_duration_seconds_bucket" in metrics.text
         await asyncio.sleep(2.1)  # readiness answers are cached for 2 s
         ready = await http.get(f"{shared_server.base}/readyz")
         assert ready.status_code == 200, ready.text
