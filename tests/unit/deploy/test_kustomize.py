@@ -59,6 +59,10 @@ def test_example_overlay_equals_the_chart_with_its_values() -> None:
     for binding in by_kind(objs, "ClusterRoleBinding"):
         assert binding["metadata"]["name"].startswith("argo-argo-mcp-")
         assert binding["subjects"][0]["namespace"] == "argo"
+    assert one(objs, "ClusterRole")["metadata"]["name"] == "argo-argo-mcp-cwt-reader"
+    assert (
+        one(objs, "ClusterRoleBinding", "argo-argo-mcp-cwt")["roleRef"]["name"] == "argo-argo-mcp-cwt-reader"
+    )
 
 
 def test_kustomize_renders_are_schema_valid_and_restricted() -> None:
