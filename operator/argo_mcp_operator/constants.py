@@ -52,4 +52,3 @@ PORT_NAME: Final = "mcp"
 RUN_AS_USER: Final = 65532
 
 AUTH_DELEGATOR_CLUSTER_ROLE: Final = "system:auth-delegator"
-CWT_READER_CLUSTER_ROLE: Final = "argo-mcp-clusterworkflowtemplates-reader"

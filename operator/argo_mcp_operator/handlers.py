@@ -28,9 +28,16 @@ from argo_mcp_operator.spec import SpecError
 log = logging.getLogger("argo_mcp_operator.handlers")
 
 # Kinds whose events nudge the owning resource. Not Secrets: watching them needs list/watch on every Secret in
-# the cluster, which the operator deliberately lacks; the resync timer repairs a deleted TLS Secret. Not the
-# shared ClusterRole either: it has no single owner and every reconcile re-applies it.
-WATCHED_CHILDREN = ("Deployment", "Service", "ServiceAccount", "Role", "RoleBinding", "ClusterRoleBinding")
+# the cluster, which the operator deliberately lacks; the resync timer repairs a deleted TLS Secret.
+WATCHED_CHILDREN = (
+    "Deployment",
+    "Service",
+    "ServiceAccount",
+    "Role",
+    "RoleBinding",
+    "ClusterRole",
+    "ClusterRoleBinding",
+)
 FINALIZER = f"{c.GROUP}/cleanup"
 
 

@@ -56,5 +56,5 @@ def namespace_rules(mode: Mode, artifact_repository_secrets: Sequence[str] = ())
 
 
 def cluster_workflow_template_rules() -> list[Rule]:
-    """The rules of the shared ClusterRole that lets servers read ClusterWorkflowTemplates."""
+    """The rules of the per-server ClusterRole that lets a server read ClusterWorkflowTemplates."""
     return [_rule(ARGO_GROUP, ["clusterworkflowtemplates"], ["get", "list"])]

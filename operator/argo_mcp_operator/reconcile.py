@@ -26,21 +26,26 @@ Key = tuple[str, str | None, str]  # kind, namespace, name
 
 log = structlog.get_logger("argo_mcp_operator.reconcile")
 
-# Children that may be left behind when the spec changes (a namespace removed from namespaces, inbound auth
-# switched off), found by label across the cluster. The TLS Secret (left behind when TLS stops being
-# self-signed) is looked up by its one possible name instead: the operator is not allowed to list Secrets.
-PRUNABLE = ("Role", "RoleBinding", "ClusterRoleBinding")
+# Children that may be left behind when the spec changes (a namespace removed from namespaces, inbound auth or
+# ClusterWorkflowTemplates switched off), found by label across the cluster. The TLS Secret (left behind when
+# TLS stops being self-signed) is looked up by its one possible name instead: the operator is not allowed to
+# list Secrets.
+PRUNABLE = ("Role", "RoleBinding", "ClusterRoleBinding", "ClusterRole")
 # Everything the delete handler removes. Objects in the resource's own namespace also go by garbage collection
-# through their owner reference; deleting them here too makes deletion complete without relying on it. The
-# shared ClusterWorkflowTemplate reader ClusterRole is left: other servers may use it.
+# through their owner reference; deleting them here too makes deletion complete without relying on it. Objects
+# in other namespaces and cluster-scoped ones (the bindings and the ClusterWorkflowTemplate reader ClusterRole,
+# one per server) cannot carry an owner reference, so this is the only way they go.
 CLEANUP: tuple[tuple[str, bool], ...] = (
     ("Deployment", False),
     ("Service", False),
     ("RoleBinding", True),
     ("Role", True),
     ("ClusterRoleBinding", True),
+    ("ClusterRole", True),
     ("ServiceAccount", False),
 )
+# The API server refuses to change a binding's roleRef (422); such a binding is deleted and created again.
+BINDINGS = ("RoleBinding", "ClusterRoleBinding")
 
 
 def owner_selector(name: str, namespace: str) -> str:
@@ -126,7 +131,7 @@ class Reconciler:
             objects = render(body, cert)
             applied: dict[Key, Obj] = {}
             for obj in objects:
-                applied[object_key(obj)] = await self.api.apply(obj)
+                applied[object_key(obj)] = await self._apply(obj)
             await self._prune(owner, {object_key(o) for o in objects})
         except KubeError as exc:
             await self._write_status(
@@ -164,6 +169,28 @@ class Reconciler:
             ready_replicas=ready,
         )
         return status
+
+    async def _apply(self, obj: Obj) -> Obj:
+        """Server-side apply; a binding whose roleRef must change (immutable) is re-created instead."""
+        try:
+            return await self.api.apply(obj)
+        except KubeError as exc:
+            if exc.status != 422 or obj["kind"] not in BINDINGS:
+                raise
+            refused = exc
+        kind, namespace, name = object_key(obj)
+        current = await self.api.get(kind, name, namespace)
+        if current is None or current.get("roleRef") == obj.get("roleRef"):
+            raise refused
+        log.info(
+            "re-creating binding with a new roleRef",
+            kind=kind,
+            object=f"{namespace or ''}/{name}",
+            role_ref=obj["roleRef"]["name"],
+            was=(current.get("roleRef") or {}).get("name"),
+        )
+        await self.api.delete(kind, name, namespace)
+        return await self.api.apply(obj)
 
     async def _certificate(
         self, owner: Owner, spec: ArgoMCPServerSpec, now: datetime

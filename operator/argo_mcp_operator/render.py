@@ -161,19 +161,17 @@ def _cluster_role_binding(owner: Owner, suffix: str, cluster_role: str) -> Obj:
     }
 
 
-def cwt_reader_cluster_role() -> Obj:
-    """The ClusterRole every server shares for ClusterWorkflowTemplates; it belongs to no single server."""
+def cwt_reader_name(owner: Owner) -> str:
+    """The ClusterRole that lets this server read ClusterWorkflowTemplates (one per server, like the chart's)."""
+    return f"{owner.namespace}-{owner.name}-cwt-reader"
+
+
+def _cwt_reader_cluster_role(owner: Owner) -> Obj:
+    """Per server, so that no two servers (or Helm releases) share, adopt or delete one another's role."""
     return {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "ClusterRole",
-        "metadata": {
-            "name": c.CWT_READER_CLUSTER_ROLE,
-            "labels": {
-                c.LABEL_NAME: c.APP_NAME,
-                c.LABEL_MANAGED_BY: c.MANAGED_BY,
-                c.LABEL_COMPONENT: c.COMPONENT,
-            },
-        },
+        "metadata": _meta(owner, cwt_reader_name(owner), None),
         "rules": cluster_workflow_template_rules(),
     }
 
@@ -341,8 +339,8 @@ def render(cr: Mapping[str, Any], cert: ServingCert | None = None) -> list[Obj]:
         raise ValueError("tls.mode self-signed needs the serving certificate to render its Secret")
     objects: list[Obj] = [_service_account(owner), *_namespace_rbac(owner, spec)]
     if spec.cluster_workflow_templates:
-        objects.append(cwt_reader_cluster_role())
-        objects.append(_cluster_role_binding(owner, "cwt", c.CWT_READER_CLUSTER_ROLE))
+        objects.append(_cwt_reader_cluster_role(owner))
+        objects.append(_cluster_role_binding(owner, "cwt", cwt_reader_name(owner)))
     if spec.inbound_auth.mode == "kubernetes":
         objects.append(_cluster_role_binding(owner, "auth-delegator", c.AUTH_DELEGATOR_CLUSTER_ROLE))
     if spec.tls.mode == "self-signed":

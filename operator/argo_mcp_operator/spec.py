@@ -287,7 +287,9 @@ class ArgoMCPServerSpec(_Model):
         ),
     )
     cluster_workflow_templates: bool = Field(
-        True, description="Bind a ClusterRole that lets the server read ClusterWorkflowTemplates."
+        True,
+        description="Create and bind a ClusterRole of the server's own (<namespace>-<name>-cwt-reader) that "
+        "lets it read ClusterWorkflowTemplates.",
     )
 
     def target_namespaces(self, own_namespace: str) -> list[str]:

@@ -203,7 +203,7 @@ def test_default_objects() -> None:
             "Role/argo-mcp",
             "RoleBinding/argo-mcp",
             "ClusterRoleBinding/tools-argo-mcp-auth-delegator",
-            "ClusterRole/argo-mcp-clusterworkflowtemplates-reader",
+            "ClusterRole/tools-argo-mcp-cwt-reader",
             "ClusterRoleBinding/tools-argo-mcp-cwt",
             "Deployment/argo-mcp",
             "Service/argo-mcp",
@@ -220,8 +220,7 @@ def test_default_objects() -> None:
         if obj["kind"] != "Pod":
             labels = obj["metadata"]["labels"]
             assert labels["app.kubernetes.io/name"] == "argo-mcp"
-            if obj["metadata"]["name"] != "argo-mcp-clusterworkflowtemplates-reader":  # shared, no instance
-                assert labels["app.kubernetes.io/instance"] == "argo-mcp"
+            assert labels["app.kubernetes.io/instance"] == "argo-mcp"
             assert labels["app.kubernetes.io/managed-by"] == "Helm"
             assert labels["app.kubernetes.io/component"] == "server"
             assert labels["helm.sh/chart"] == "argo-mcp-0.1.0"
@@ -243,13 +242,28 @@ def test_default_objects() -> None:
         "name": "system:auth-delegator",
     }
     assert auth["subjects"] == [{"kind": "ServiceAccount", "name": "argo-mcp", "namespace": "tools"}]
-    cwt = one(objs, "ClusterRole", "argo-mcp-clusterworkflowtemplates-reader")
+    cwt = one(objs, "ClusterRole", "tools-argo-mcp-cwt-reader")
     assert cwt["rules"] == [
         {"apiGroups": ["argoproj.io"], "resources": ["clusterworkflowtemplates"], "verbs": ["get", "list"]}
     ]
     cwt_binding = one(objs, "ClusterRoleBinding", "tools-argo-mcp-cwt")
-    assert cwt_binding["roleRef"]["name"] == "argo-mcp-clusterworkflowtemplates-reader"
+    assert cwt_binding["roleRef"]["name"] == "tools-argo-mcp-cwt-reader"
     assert cwt_binding["subjects"] == auth["subjects"]
+
+
+def test_releases_share_no_cluster_scoped_object() -> None:
+    """Helm adopts no object another release owns, and uninstalling one release must not break another."""
+    seen: dict[str, str] = {}
+    values = {"operator": {"enabled": True}}
+    for release, namespace in (("argo-mcp", "tools"), ("other", "tools"), ("argo-mcp", "team-b")):
+        for obj in helm_template(release=release, namespace=namespace, values=values):
+            if "namespace" in obj["metadata"] or obj["kind"] == "CustomResourceDefinition":
+                continue
+            key = f"{obj['kind']}/{obj['metadata']['name']}"
+            assert key not in seen, f"{key} is rendered by both {seen[key]} and {namespace}/{release}"
+            seen[key] = f"{namespace}/{release}"
+            assert obj["metadata"]["labels"]["app.kubernetes.io/instance"] == release, key
+    assert "ClusterRole/team-b-argo-mcp-cwt-reader" in seen
 
 
 def test_default_deployment_flags_probes_and_volumes() -> None:

@@ -78,6 +78,13 @@ def test_image_contract() -> None:
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     assert scripts["argo-mcp"] == "argo_mcp.__main__:main"
     assert "argo-mcp-operator" in scripts
+    # ... and the operator's: the chart runs the same image with command argo-mcp-operator, which needs kopf.
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert any(req.startswith("kopf") for req in extras["operator"])
+    installs = [args for word, args in builder if word == "RUN" and "pip install" in args]
+    assert installs and all("[operator]" in args for args in installs), (
+        "the image must install the package with its operator extra"
+    )
     # Every path the build copies from the context exists and is let through by .dockerignore.
     ignore = (ROOT / ".dockerignore").read_text().split()
     assert ignore[ignore.index("*") if "*" in ignore else 0] == "*", ".dockerignore should start from nothing"

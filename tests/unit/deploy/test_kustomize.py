@@ -9,6 +9,7 @@ import yaml
 from .bundle import (
     BASE_VALUES,
     KUSTOMIZE,
+    Obj,
     by_kind,
     container_args,
     flag_value,
@@ -59,10 +60,98 @@ def test_example_overlay_equals_the_chart_with_its_values() -> None:
     for binding in by_kind(objs, "ClusterRoleBinding"):
         assert binding["metadata"]["name"].startswith("argo-argo-mcp-")
         assert binding["subjects"][0]["namespace"] == "argo"
+    assert one(objs, "ClusterRole")["metadata"]["name"] == "argo-argo-mcp-cwt-reader"
+    assert (
+        one(objs, "ClusterRoleBinding", "argo-argo-mcp-cwt")["roleRef"]["name"] == "argo-argo-mcp-cwt-reader"
+    )
+
+
+OPERATOR_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/component")
+
+
+def _operator_objects(objs: list[Obj], rename: dict[str, str]) -> dict[str, Obj]:
+    """The operator's objects, compared on everything but the names (release-derived in the chart), the labels
+    beyond name and component, and the selector (the chart's also selects its release)."""
+    out: dict[str, Obj] = {}
+    for original in objs:
+        text = json.dumps(original)
+        for old, new in rename.items():
+            text = text.replace(f'"{old}"', f'"{new}"')
+        obj: Obj = json.loads(text)
+        meta = obj["metadata"]
+        if obj["kind"] == "Namespace":  # the chart installs into the release namespace
+            continue
+        if obj["kind"] != "CustomResourceDefinition":
+            if meta.get("labels", {}).get("app.kubernetes.io/name") != "argo-mcp-operator":
+                continue
+            holders = [meta]
+            if obj["kind"] == "Deployment":
+                holders.append(obj["spec"]["template"]["metadata"])
+                obj["spec"].pop("selector")
+            for holder in holders:
+                holder["labels"] = {k: v for k, v in holder["labels"].items() if k in OPERATOR_LABELS}
+        out[f"{obj['kind']}/{meta.get('namespace', '')}/{meta['name']}"] = obj
+    return out
+
+
+def test_operator_equals_the_chart_operator() -> None:
+    """deploy/kustomize/operator and the chart with operator.enabled: the same CRD, ClusterRole rules,
+    ServiceAccount and Deployment (command, args, env, probes, security, volumes) for the same settings."""
+    kustomize_objs = kustomize_build(KUSTOMIZE / "operator")
+    (namespace,) = by_kind(kustomize_objs, "Namespace")
+    assert namespace["metadata"]["name"] == "argo-mcp-system"
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    kustomize = _operator_objects(kustomize_objs, {})
+    assert sorted(o["kind"] for o in kustomize_objs) == sorted(
+        [
+            "Namespace",
+            "CustomResourceDefinition",
+            "ServiceAccount",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "Deployment",
+        ]
+    )
+    chart_objs = helm_template(
+        release="argo-mcp", namespace="argo-mcp-system", values={"operator": {"enabled": True}}
+    )
+    helm = _operator_objects(chart_objs, {"argo-mcp-system-argo-mcp-operator": "argo-mcp-operator"})
+    assert sorted(helm) == sorted(kustomize), _diff(helm, kustomize)
+    for key in helm:
+        assert helm[key] == kustomize[key], _diff({key: helm[key]}, {key: kustomize[key]})
+    # The chart's selector still picks exactly its operator pods.
+    deployment = one(chart_objs, "Deployment", "argo-mcp-operator")
+    selector = deployment["spec"]["selector"]["matchLabels"]
+    assert selector.items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert container["args"] == [
+        "--all-namespaces",
+        "--liveness=http://0.0.0.0:8080/healthz",
+        "--log-level=info",
+    ]
+    assert "env" not in container
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "health"}
+    assert container["ports"] == [{"name": "health", "containerPort": 8080, "protocol": "TCP"}]
+
+
+def test_operator_settings_reach_the_chart_operator() -> None:
+    objs = helm_template(
+        namespace="tools",
+        values={
+            "operator": {
+                "enabled": True,
+                "logLevel": "debug",
+                "image": {"repository": "registry.example/argo-mcp", "tag": "1.2.3"},
+            }
+        },
+    )
+    (container,) = one(objs, "Deployment", "argo-mcp-operator")["spec"]["template"]["spec"]["containers"]
+    assert "--log-level=debug" in container["args"]
+    assert container["image"] == "registry.example/argo-mcp:1.2.3"
 
 
 def test_kustomize_renders_are_schema_valid_and_restricted() -> None:
-    for path in (KUSTOMIZE / "base", KUSTOMIZE / "overlays" / "example"):
+    for path in (KUSTOMIZE / "base", KUSTOMIZE / "overlays" / "example", KUSTOMIZE / "operator"):
         objs = kustomize_build(path)
         result = kubeconform(yaml.safe_dump_all(objs))
         assert result.returncode == 0, result.stdout

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from argo_mcp_operator.handlers import WATCHED_CHILDREN
+from argo_mcp_operator.kube import KINDS
 from argo_mcp_operator.rbac import cluster_workflow_template_rules, namespace_rules
+from argo_mcp_operator.reconcile import CLEANUP, PRUNABLE
+from argo_mcp_operator.render import render
 from argo_mcp_operator.spec import Mode
+from argo_mcp_operator.tls import issue
 
 OPERATOR_DIR = Path(__file__).resolve().parents[3] / "deploy" / "kustomize" / "operator"
 MODES: list[Mode] = ["read-only", "operate", "full"]
@@ -47,6 +53,32 @@ def test_operator_holds_every_permission_it_grants(mode: Mode) -> None:
     assert not missing, (
         f"the operator could not create this Role without escalate: {sorted(map(str, missing))}"
     )
+
+
+def _where(kind: str) -> tuple[str, str]:
+    group = KINDS[kind].api_version.rpartition("/")[0]
+    return group, KINDS[kind].plural
+
+
+def test_operator_may_do_everything_the_reconciler_does() -> None:
+    """Apply (get, create, patch) every kind render makes, list and delete what is pruned and cleaned up, and
+    list and watch what the handlers watch."""
+    held = permissions(load("clusterrole.yaml")["rules"])
+    cr = {
+        "metadata": {"name": "srv", "namespace": "team-a", "uid": "u"},
+        "spec": {"argoServer": {"url": "https://argo:2746"}, "namespaces": ["team-a", "team-b"]},
+    }
+    rendered = {o["kind"] for o in render(cr, issue("srv", "team-a", timedelta(days=1)))}
+    assert {"ClusterRole", "ClusterRoleBinding", "Secret"} <= rendered
+    needed: set[tuple[str, str, str, str | None]] = set()
+    for kind in rendered:
+        needed |= {(*_where(kind), verb, None) for verb in ("get", "create", "patch")}
+    for kind in {*PRUNABLE, *(kind for kind, _ in CLEANUP)}:
+        needed |= {(*_where(kind), verb, None) for verb in ("list", "delete")}
+    for kind in WATCHED_CHILDREN:
+        needed |= {(*_where(kind), verb, None) for verb in ("list", "watch")}
+    missing = {p for p in needed if not covered(p, held)}
+    assert not missing, sorted(map(str, missing))
 
 
 def test_operator_has_no_escalate_and_binds_only_auth_delegator() -> None:

@@ -42,6 +42,8 @@ class FakeApi:
             raise KubeError(f"apply {obj['kind']}", ApiException(status=403, reason="Forbidden"))
         stored = copy.deepcopy(obj)
         previous = self.objects.get(key)
+        if previous is not None and "roleRef" in obj and previous["roleRef"] != obj["roleRef"]:
+            raise KubeError(f"apply {obj['kind']}", ApiException(status=422, reason="roleRef is immutable"))
         generation = 1
         if previous is not None:
             generation = previous["metadata"]["generation"]
@@ -139,7 +141,7 @@ async def test_first_reconcile_applies_everything_and_reports_progress(api: Fake
         ("RoleBinding", "team-a", "srv"),
         ("Role", "team-b", "srv"),
         ("RoleBinding", "team-b", "srv"),
-        ("ClusterRole", None, "argo-mcp-clusterworkflowtemplates-reader"),
+        ("ClusterRole", None, "team-a-srv-cwt-reader"),
         ("ClusterRoleBinding", None, "team-a-srv-cwt"),
         ("ClusterRoleBinding", None, "team-a-srv-auth-delegator"),
         ("Secret", "team-a", "srv-tls"),
@@ -228,8 +230,6 @@ async def test_spec_changes_are_followed_and_leftovers_pruned(api: FakeApi, cloc
         ("ServiceAccount", "team-a", "srv"),
         ("Role", "team-a", "srv"),
         ("RoleBinding", "team-a", "srv"),
-        # the shared ClusterRole stays for other servers
-        ("ClusterRole", None, "argo-mcp-clusterworkflowtemplates-reader"),
         ("Service", "team-a", "srv"),
         ("Deployment", "team-a", "srv"),
     }
@@ -326,9 +326,39 @@ async def test_cleanup_removes_children_owner_references_cannot_reach(api: FakeA
     await reconciler.reconcile(other)
     await reconciler.cleanup("srv", "team-a")
     leftovers = {k for k in api.kinds() if k[1] != "team-c" and not k[2].startswith("team-c-")}
-    assert leftovers == {("ClusterRole", None, "argo-mcp-clusterworkflowtemplates-reader")}
+    assert leftovers == set()
     assert ("Deployment", "team-c", "srv") in api.objects
     assert ("ClusterRoleBinding", None, "team-c-srv-auth-delegator") in api.objects
+    assert ("ClusterRole", None, "team-c-srv-cwt-reader") in api.objects
+
+
+async def test_a_binding_whose_role_ref_changed_is_recreated(api: FakeApi, clock: Clock) -> None:
+    # Made by an operator from before the per-server ClusterWorkflowTemplate reader (roleRef is immutable).
+    legacy_role_ref = {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "ClusterRole",
+        "name": "argo-mcp-clusterworkflowtemplates-reader",
+    }
+    api.objects[("ClusterRoleBinding", None, "team-a-srv-cwt")] = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": "team-a-srv-cwt", "generation": 1},
+        "roleRef": legacy_role_ref,
+    }
+    await Reconciler(api, clock).reconcile(resource(api))
+    binding = api.objects[("ClusterRoleBinding", None, "team-a-srv-cwt")]
+    assert binding["roleRef"]["name"] == "team-a-srv-cwt-reader"
+    key = ("ClusterRoleBinding", None, "team-a-srv-cwt")
+    assert ("apply", key) in api.calls[api.calls.index(("delete", key)) :]
+
+
+async def test_other_refusals_of_a_binding_are_not_retried_by_recreating(api: FakeApi, clock: Clock) -> None:
+    reconciler = Reconciler(api, clock)
+    await reconciler.reconcile(resource(api))
+    api.fail_apply = "ClusterRoleBinding"
+    with pytest.raises(KubeError):
+        await reconciler.reconcile(resource(api))
+    assert not [call for call in api.calls if call[0] == "delete" and call[1][0] == "ClusterRoleBinding"]
 
 
 async def test_nudges_for_a_gone_resource_do_nothing(api: FakeApi, clock: Clock) -> None:
@@ -357,9 +387,9 @@ async def test_a_run_queued_behind_cleanup_does_not_resurrect_children(api: Fake
     stale = resource(api)
     await reconciler.reconcile(stale)
     await asyncio.gather(reconciler.cleanup("srv", "team-a", "uid-1"), reconciler.reconcile(stale))
-    assert {k for k in api.kinds() if k[0] != "ClusterRole"} == set()
+    assert api.kinds() == set()
     # Being deleted (deletionTimestamp set): a reconcile is a no-op too.
     other = Reconciler(api, clock)
     stale["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
     await other.reconcile(stale)
-    assert {k for k in api.kinds() if k[0] != "ClusterRole"} == set()
+    assert api.kinds() == set()

@@ -135,12 +135,20 @@ def test_auth_delegator_only_with_kubernetes_inbound_auth() -> None:
 def test_cluster_workflow_templates_toggle() -> None:
     objects = render(cr(), CERT)
     role = one(objects, "ClusterRole")
-    assert role["metadata"]["name"] == "argo-mcp-clusterworkflowtemplates-reader"
+    assert role["metadata"]["name"] == "team-a-srv-cwt-reader"
     assert role["rules"] == [
         {"apiGroups": ["argoproj.io"], "resources": ["clusterworkflowtemplates"], "verbs": ["get", "list"]}
     ]
     cwt = [o for o in by_kind(objects, "ClusterRoleBinding") if o["metadata"]["name"] == "team-a-srv-cwt"]
-    assert cwt[0]["roleRef"]["name"] == "argo-mcp-clusterworkflowtemplates-reader"
+    assert cwt[0]["roleRef"]["name"] == "team-a-srv-cwt-reader"
+    kinds = [(o["kind"], o["metadata"]["name"]) for o in objects]
+    assert kinds.index(("ClusterRole", "team-a-srv-cwt-reader")) < kinds.index(
+        ("ClusterRoleBinding", "team-a-srv-cwt")
+    )
+    # One per server: a server of the same name in another namespace has its own.
+    other = cr()
+    other["metadata"]["namespace"] = "team-b"
+    assert one(render(other, CERT), "ClusterRole")["metadata"]["name"] == "team-b-srv-cwt-reader"
     off = render(cr(clusterWorkflowTemplates=False), CERT)
     assert not by_kind(off, "ClusterRole")
     assert all(o["metadata"]["name"] != "team-a-srv-cwt" for o in by_kind(off, "ClusterRoleBinding"))
@@ -162,9 +170,6 @@ def test_labels_and_owner_references() -> None:
         assert meta["labels"][c.LABEL_NAME] == "argo-mcp"
         assert meta["labels"][c.LABEL_MANAGED_BY] == "argo-mcp-operator"
         assert meta["labels"][c.LABEL_COMPONENT] == "server"
-        if obj["kind"] == "ClusterRole":  # shared by every server: no instance, no owner
-            assert c.LABEL_INSTANCE not in meta["labels"]
-            continue
         assert meta["labels"][c.LABEL_INSTANCE] == "srv"
         assert meta["labels"][c.LABEL_OWNER_NAME] == "srv"
         assert meta["labels"][c.LABEL_OWNER_NAMESPACE] == "team-a"
