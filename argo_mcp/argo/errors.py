@@ -37,8 +37,11 @@ class ArgoError(Exception):
     label: ClassVar[str] = "Argo request failed"
     advice: ClassVar[str] = ""
 
-    def __init__(self, detail: str, *, status: int | None = None, grpc_code: int | None = None) -> None:
+    def __init__(
+        self, detail: str, *, status: int | None = None, grpc_code: int | None = None, argo_message: str = ""
+    ) -> None:
         self.detail = detail
+        self.argo_message = argo_message
         if status is not None:
             self.status = status
         self.grpc_code = grpc_code
@@ -157,7 +160,9 @@ def error_from_response(status: int, body: bytes, *, what: str) -> ArgoError:
     message, grpc_code = _message_from_body(body)
     detail = f"{what}: {message}" if message else what
     if status in _BY_STATUS:
-        return _BY_STATUS[status](detail, status=status, grpc_code=grpc_code)
+        return _BY_STATUS[status](detail, status=status, grpc_code=grpc_code, argo_message=message)
     if status >= 500:
-        return ArgoServerError(f"HTTP {status} for {detail}", status=status, grpc_code=grpc_code)
-    return ArgoError(f"HTTP {status} for {detail}", status=status, grpc_code=grpc_code)
+        return ArgoServerError(
+            f"HTTP {status} for {detail}", status=status, grpc_code=grpc_code, argo_message=message
+        )
+    return ArgoError(f"HTTP {status} for {detail}", status=status, grpc_code=grpc_code, argo_message=message)

@@ -56,10 +56,12 @@ def _output_path(ctx: ToolContext, args: ArtifactInput) -> str:
             args.artifact_name,
         )
     assert args.workflow_name is not None
+    # Argo's server matches "workflows" here (server/artifacts/artifact_server.go); swagger.json's enum says
+    # "workflow", which the server answers with 400. The e2e suite proves the path against a real server.
     return raw(
         "artifact-files",
         ctx.namespace,
-        "workflow",
+        "workflows",
         args.workflow_name,
         args.node_id,
         "outputs",

@@ -13,7 +13,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import Field, field_validator, model_validator
 
-from argo_mcp.argo.errors import ArgoBadRequest
+from argo_mcp.argo.errors import ArgoBadRequest, ArgoServerError
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import NamedInput, NamespacedInput, ResourceName
 from argo_mcp.tools.paths import api
@@ -21,6 +21,7 @@ from argo_mcp.tools.registry import Handler, Permission, Tool, ToolContext, Tool
 from argo_mcp.tools.shaping import clean
 
 ParameterValue = str | int | float | bool
+LINT_FINDING_CODES = frozenset({2, 3})  # gRPC Unknown, InvalidArgument
 NODE_SELECTOR_HELP = (
     "Node field selector, e.g. 'displayName=approve' or 'id=my-wf-123456' "
     "(fields: displayName, templateName, phase, id, name, inputs.parameters.<name>.value)."
@@ -227,8 +228,11 @@ async def lint_workflow(ctx: ToolContext, args: LintInput) -> dict[str, Any]:
             body={"namespace": ctx.namespace, "workflow": manifest},
             what=f"lint workflow in namespace {ctx.namespace}",
         )
-    except ArgoBadRequest as exc:
-        return {"valid": False, "errors": exc.detail.split(": ", 1)[-1]}
+    except (ArgoBadRequest, ArgoServerError) as exc:
+        # Argo answers a manifest that fails validation with 400, or 500 with gRPC code Unknown (3.7).
+        if isinstance(exc, ArgoServerError) and exc.grpc_code not in LINT_FINDING_CODES:
+            raise
+        return {"valid": False, "errors": exc.argo_message or exc.detail}
     return {"valid": True, "workflow": clean(answer)}
 
 

@@ -81,7 +81,12 @@ class WorkflowLogsInput(NamedInput, LogOptions):
     )
 
 
+# Argo's workflow containers are init, wait and main; the step's own output is main's (as `argo logs` shows).
+DEFAULT_CONTAINER = "main"
+
+
 async def get_workflow_logs(ctx: ToolContext, args: WorkflowLogsInput) -> TextOutput:
+    args = args.model_copy(update={"container": args.container or DEFAULT_CONTAINER})
     query = {
         **args.pod_log_options("logOptions"),
         "podName": args.pod_name,
@@ -106,6 +111,7 @@ class PodLogsInput(NamedInput, LogOptions):
 
 
 async def get_pod_logs(ctx: ToolContext, args: PodLogsInput) -> TextOutput:
+    args = args.model_copy(update={"container": args.container or DEFAULT_CONTAINER})
     return await drain(
         ctx,
         api("workflows", ctx.namespace, args.name, args.pod_name, "log"),

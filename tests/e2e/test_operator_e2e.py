@@ -143,6 +143,13 @@ async def test_argomcpserver_lifecycle(stack: E2EStack, operator: str, tmp_path:
     await asyncio.to_thread(wait_for, "service re-created", lambda: get(stack, children["service"]), 60)
 
     # The generated identity, through the real Argo Server: its mode's reads work, writes are refused by RBAC.
+    template = stack.unique("op-tmpl")
+    stack.create_workflow_template(
+        {"apiVersion": "argoproj.io/v1alpha1", "kind": "WorkflowTemplate",
+         "metadata": {"name": template, "namespace": stack.namespace},
+         "spec": {"entrypoint": "main", "templates": [
+             {"name": "main", "container": {"image": "busybox", "command": ["sh", "-c", "true"]}}]}}
+    )  # fmt: skip
     token_file = tmp_path / "token"
     token_file.write_text(stack.mint_token(name, namespace=namespace))
     server = await start_argo_mcp(
@@ -160,7 +167,7 @@ async def test_argomcpserver_lifecycle(stack: E2EStack, operator: str, tmp_path:
         async with http_client(server.url) as client:
             listed = await client.call_tool("list_workflows", {"limit": 1})
             assert not listed.is_error, text_of(listed)
-            refused = await client.call_tool("submit_workflow", {"resourceName": "does-not-matter"})
+            refused = await client.call_tool("submit_workflow", {"resourceName": template})
             assert refused.is_error and "403 Forbidden" in text_of(refused)
     finally:
         await server.stop()

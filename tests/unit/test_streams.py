@@ -116,7 +116,7 @@ async def test_200_mib_artifact_streams_with_flat_memory_and_right_sha256(
     assert target.stat().st_size == 200 * MIB
     assert (
         argo.last("ArtifactService_GetArtifactFile").path
-        == "/artifact-files/argo/workflow/wf/wf-123/outputs/data"
+        == "/artifact-files/argo/workflows/wf/wf-123/outputs/data"
     )
     assert peak - baseline < 20 * MIB, f"RSS grew by {(peak - baseline) / MIB:.1f} MiB"
     target.unlink()
