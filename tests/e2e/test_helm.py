@@ -152,6 +152,14 @@ def _argo_mcp_with_token(stack: E2EStack, token: str, tmp: Path) -> tuple[CallTo
     token_file = tmp / "chart-sa-token"
     token_file.write_text(token)
 
+    template = stack.unique("chart-tmpl")
+    stack.create_workflow_template(
+        {"apiVersion": "argoproj.io/v1alpha1", "kind": "WorkflowTemplate",
+         "metadata": {"name": template, "namespace": stack.namespace},
+         "spec": {"entrypoint": "main", "templates": [
+             {"name": "main", "container": {"image": "busybox", "command": ["sh", "-c", "true"]}}]}}
+    )  # fmt: skip
+
     async def run() -> tuple[CallToolResult, CallToolResult]:
         server = await start_argo_mcp(
             tmp, "--argo-server-url", stack.argo_url, "--argo-auth-mode", "bearer-file",
@@ -160,7 +168,7 @@ def _argo_mcp_with_token(stack: E2EStack, token: str, tmp: Path) -> tuple[CallTo
         try:
             async with http_client(server.url) as client:
                 listed = await client.call_tool("list_workflows", {"limit": 1})
-                refused = await client.call_tool("submit_workflow", {"resourceName": "any-template"})
+                refused = await client.call_tool("submit_workflow", {"resourceName": template})
             return listed, refused
         finally:
             await server.stop()

@@ -76,6 +76,9 @@ def operator(stack: E2EStack, tmp_path_factory: pytest.TempPathFactory) -> Itera
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
         print(log_path.read_text()[-4000:])
+        # Leave the cluster as found: the CRD (and with it any ArgoMCPServer left) and the namespace.
+        stack.kubectl("delete", "-f", str(CRD), "--ignore-not-found", "--wait=true", check=False)
+        stack.kubectl("delete", "namespace", namespace, "--ignore-not-found", "--wait=false", check=False)
 
 
 def cr(name: str, namespace: str, stack: E2EStack, mode: str) -> dict[str, Any]:
