@@ -618,6 +618,29 @@ class LocalStack:
         procs.wait_until(
             "argo server /api/v1/version", lambda: procs.http_status(url) == 200, 120, proc=proc, info=pinfo
         )
+        # The server's HTTP gateway holds one gRPC connection per service to itself; those dialled before the
+        # port was open back off, so /version can answer while others still say 503 "connection refused".
+        # Wait until every service this project uses answers (no token: the server's own identity).
+        ns = NAMESPACE
+        paths = [
+            f"/api/v1/workflows/{ns}",
+            f"/api/v1/workflow-templates/{ns}",
+            "/api/v1/cluster-workflow-templates",
+            f"/api/v1/cron-workflows/{ns}",
+            f"/api/v1/archived-workflows?namespace={ns}",
+            f"/api/v1/event-sources/{ns}",
+            f"/api/v1/sensors/{ns}",
+            "/api/v1/info",
+            "/api/v1/userinfo",
+        ]
+        base = self.info.argo_url
+        procs.wait_until(
+            "argo server: every API service",
+            lambda: all(procs.http_status(base + p) == 200 for p in paths),
+            60,
+            proc=proc,
+            info=pinfo,
+        )
 
     def _start_executor(self) -> None:
         assert self.info is not None
