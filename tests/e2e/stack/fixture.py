@@ -123,15 +123,28 @@ class E2EStack:
         phases: Iterable[str] = DONE_PHASES,
         namespace: str | None = None,
         timeout: float = 120,
+        settled: bool = True,
     ) -> JSON:
-        """Wait until the workflow's status.phase is one of `phases`; return the workflow."""
+        """Wait until the workflow's status.phase is one of `phases`; return the workflow.
+
+        With `settled` (default), a finished workflow is also waited for until the controller's post-run
+        updates are done (labels `completed` and `workflow-archiving-status: Archived`): acting on it earlier
+        (retry, resubmit, set) can meet a 409 Conflict while the controller still writes it."""
         want = set(phases)
         deadline = time.monotonic() + timeout
         wf: JSON | None = None
         while time.monotonic() < deadline:
             wf = self.get_workflow(name, namespace)
-            if wf and wf.get("status", {}).get("phase") in want:
-                return wf
+            phase = (wf or {}).get("status", {}).get("phase")
+            if wf and phase in want:
+                if not (settled and phase in DONE_PHASES and self.provider == "local"):
+                    return wf
+                labels = wf["metadata"].get("labels") or {}
+                if (
+                    labels.get("workflows.argoproj.io/completed") == "true"
+                    and labels.get("workflows.argoproj.io/workflow-archiving-status") == "Archived"
+                ):
+                    return wf
             time.sleep(0.5)
         phase = (wf or {}).get("status", {}).get("phase")
         msg = (wf or {}).get("status", {}).get("message")

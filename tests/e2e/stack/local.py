@@ -39,7 +39,9 @@ S3_SECRET_KEY = "argo-mcp-e2e-secret"  # moto accepts any credentials; these onl
 PG_USER = "argo"
 PG_PASSWORD = "argo-mcp-e2e"
 PG_DB = "argo"
-CONTROLLER_HEALTH_PORT = 6060  # fixed in Argo's workflow-controller (":6060"): one local stack per machine
+# Fixed in Argo's workflow-controller (":6060", all interfaces). A second stack's controller runs without it
+# (Argo only logs the bind error), so readiness also uses the controller's metrics port, which we choose.
+CONTROLLER_HEALTH_PORT = 6060
 # Read-only and full-access ServiceAccounts the tests can mint tokens for (namespace `argo`).
 READONLY_SA = "e2e-readonly"
 FULL_SA = "e2e-full"
@@ -74,6 +76,7 @@ class StackInfo:
     started_at: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     bin_dir: str = ""
+    controller_metrics_port: int = 0
 
     def save(self) -> None:
         Path(self.run_dir, "state.json").write_text(json.dumps(self.__dict__, indent=2))
@@ -105,7 +108,7 @@ class LocalStack:
     def __init__(
         self, run_dir: Path | None = None, start_executor: bool = True, watch_pid: int | None = None
     ) -> None:
-        self.run_dir = run_dir or runs_root() / time.strftime("%Y%m%d-%H%M%S")
+        self.run_dir = run_dir or runs_root() / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
         self.start_executor = start_executor
         # If set, a detached reaper tears the stack down when this process dies (e.g. pytest killed).
         self.watch_pid = watch_pid
@@ -131,12 +134,6 @@ class LocalStack:
                     f"the e2e binaries are not built in {V.bin_dir()}: run `python -m tests.e2e.stack build`"
                 )
             B.build()
-        if procs.port_in_use(CONTROLLER_HEALTH_PORT):
-            raise RuntimeError(
-                f"port {CONTROLLER_HEALTH_PORT} is in use: Argo's workflow-controller always serves /healthz"
-                " there, so only one local stack can run per machine"
-                " (is one already up? `python -m tests.e2e.stack down`)"
-            )
         self.run_dir.mkdir(parents=True, exist_ok=True)
         (self.run_dir / "logs").mkdir(exist_ok=True)
         _point_current(self.run_dir)
@@ -486,6 +483,7 @@ class LocalStack:
             }
         )
         metrics_port = procs.free_port(self._ports)
+        self.info.controller_metrics_port = metrics_port
         telemetry_port = procs.free_port(self._ports)
         data = {
             "artifactRepository": yaml.safe_dump(
@@ -555,6 +553,7 @@ class LocalStack:
 
     # -- Argo processes --------------------------------------------------------------------------------------
     def _start_controller(self) -> None:
+        own_healthz = not procs.port_in_use(CONTROLLER_HEALTH_PORT)
         bindir = V.bin_dir()
         proc, pinfo = self._spawn(
             "workflow-controller",
@@ -580,10 +579,28 @@ class LocalStack:
                 "KUBECONFIG": str(self.run_dir / "controller.kubeconfig"),
             },
         )
-        url = f"http://127.0.0.1:{CONTROLLER_HEALTH_PORT}/healthz"
+        assert self.info is not None
+        metrics = f"http://127.0.0.1:{self.info.controller_metrics_port}/metrics"
         procs.wait_until(
-            "workflow-controller /healthz", lambda: procs.http_status(url) == 200, 120, proc=proc, info=pinfo
+            "workflow-controller /metrics",
+            lambda: procs.http_status(metrics) == 200,
+            120,
+            proc=proc,
+            info=pinfo,
         )
+        if own_healthz:
+            url = f"http://127.0.0.1:{CONTROLLER_HEALTH_PORT}/healthz"
+            procs.wait_until(
+                "workflow-controller /healthz",
+                lambda: procs.http_status(url) == 200,
+                60,
+                proc=proc,
+                info=pinfo,
+            )
+        else:
+            say(
+                f"port {CONTROLLER_HEALTH_PORT} is taken (another stack?): this controller has no /healthz"
+            )
 
     def _start_server(self) -> None:
         assert self.info is not None
@@ -617,6 +634,29 @@ class LocalStack:
         url = f"{self.info.argo_url}/api/v1/version"
         procs.wait_until(
             "argo server /api/v1/version", lambda: procs.http_status(url) == 200, 120, proc=proc, info=pinfo
+        )
+        # The server's HTTP gateway holds one gRPC connection per service to itself; those dialled before the
+        # port was open back off, so /version can answer while others still say 503 "connection refused".
+        # Wait until every service this project uses answers (no token: the server's own identity).
+        ns = NAMESPACE
+        paths = [
+            f"/api/v1/workflows/{ns}",
+            f"/api/v1/workflow-templates/{ns}",
+            "/api/v1/cluster-workflow-templates",
+            f"/api/v1/cron-workflows/{ns}",
+            f"/api/v1/archived-workflows?namespace={ns}",
+            f"/api/v1/event-sources/{ns}",
+            f"/api/v1/sensors/{ns}",
+            "/api/v1/info",
+            "/api/v1/userinfo",
+        ]
+        base = self.info.argo_url
+        procs.wait_until(
+            "argo server: every API service",
+            lambda: all(procs.http_status(base + p) == 200 for p in paths),
+            60,
+            proc=proc,
+            info=pinfo,
         )
 
     def _start_executor(self) -> None:
