@@ -7,13 +7,14 @@ input model only declares the extra fields its Argo request body takes (see `act
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any, Literal
 
 import yaml
 from pydantic import Field, field_validator, model_validator
 
-from argo_mcp.argo.errors import ArgoBadRequest, ArgoServerError
+from argo_mcp.argo.errors import ArgoBadRequest, ArgoConflict, ArgoServerError
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import NamedInput, NamespacedInput, ResourceName
 from argo_mcp.tools.paths import api
@@ -102,14 +103,26 @@ class StopInput(WorkflowAction):
     message: str | None = Field(default=None, description="Why it was stopped (recorded on the workflow).")
 
 
+CONFLICT_RETRY_DELAYS = (0.5, 1.0, 2.0)
+
+
 def workflow_action(action: str, past: str) -> Handler[Any]:
     async def handler(ctx: ToolContext, args: WorkflowAction) -> dict[str, Any]:
-        answer = await ctx.argo.request(
-            "PUT",
-            api("workflows", ctx.namespace, args.name, action),
-            body=args.action_body(ctx.namespace),
-            what=f"{action} workflow {ctx.namespace}/{args.name}",
-        )
+        # Just after a workflow finishes the controller is still writing it (archiving labels), and Argo
+        # answers an action with 409. A conflicting update changed nothing, so trying again is safe.
+        for delay in (*CONFLICT_RETRY_DELAYS, None):
+            try:
+                answer = await ctx.argo.request(
+                    "PUT",
+                    api("workflows", ctx.namespace, args.name, action),
+                    body=args.action_body(ctx.namespace),
+                    what=f"{action} workflow {ctx.namespace}/{args.name}",
+                )
+                break
+            except ArgoConflict:
+                if delay is None:
+                    raise
+                await asyncio.sleep(delay)
         return {"result": f"workflow {ctx.namespace}/{args.name} {past}", "workflow": clean(answer)}
 
     return handler

@@ -79,6 +79,7 @@ class FakeArgo:
         self.canned: dict[str, Canned] = {}
         self.stream_stats: dict[str, StreamStats] = {}
         self.sequences: dict[str, list[Any]] = {}
+        self.sequence_status: dict[str, list[int]] = {}
         self.operations: dict[str, tuple[str, str, dict[str, Any]]] = {}
         self.app = web.Application(client_max_size=64 * 1024 * 1024)
         for path in sorted(self.spec["paths"], key=_specificity):
@@ -109,9 +110,7 @@ class FakeArgo:
         self.canned[operation] = Canned(status=status, body=body, stream=stream, content_type=content_type)
 
     def on_sequence(self, operation: str, bodies: list[Any]) -> None:
-        """Successive answers for successive requests; the last one repeats."""
-        for body in bodies:
-            self.on(operation, body)
+        """Successive answers for successive requests; the last one repeats (statuses: `sequence_status`)."""
         self.sequences[operation] = list(bodies)
 
     def error(self, operation: str, status: int, message: str, grpc_code: int = 2) -> None:
@@ -208,8 +207,14 @@ class FakeArgo:
                 return web.json_response({"code": 3, "message": "; ".join(problems)}, status=400)
             sequence = self.sequences.get(operation)
             if sequence:
+                statuses = self.sequence_status.get(operation) or [200]
+                status_now = statuses.pop(0) if len(statuses) > 1 else statuses[0]
                 body_now = sequence.pop(0) if len(sequence) > 1 else sequence[0]
-                return web.json_response(body_now)
+                if status_now == 200:
+                    schema = self._response_schema(operation)
+                    if schema is not None:
+                        self._validate(schema, body_now, f"sequenced 200 answer of {operation}")
+                return web.json_response(body_now, status=status_now)
             canned = self.canned.get(operation, Canned(body={}))
             if canned.stream is not None:
                 return await self._stream(request, operation, canned)

@@ -39,6 +39,7 @@ def argo(argo_fake: tuple[FakeArgo, str]) -> Iterator[FakeArgo]:
     fake.violations.clear()
     fake.stream_stats.clear()
     fake.sequences.clear()
+    fake.sequence_status.clear()
     yield fake
     assert not fake.violations, (
         "argo-mcp sent requests that do not follow Argo's swagger.json:\n" + "\n".join(fake.violations)

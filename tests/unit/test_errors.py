@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from tests.support.fake_argo import FakeArgo
+from tests.support.fake_argo import FakeArgo, Workflow
 from tests.support.processes import ServerProcess, free_port, http_client, start_argo_mcp, text_of
 
 
@@ -192,3 +192,18 @@ async def test_calls_are_logged_with_request_id_tool_namespace_outcome(
     assert record["error_type"] == "ArgoNotFound"
     assert len(record["request_id"]) == 16
     assert isinstance(record["duration_ms"], float)
+
+
+async def test_workflow_action_retries_a_transient_conflict(
+    argo: FakeArgo, shared_server: ServerProcess
+) -> None:
+    conflict = {
+        "code": 10,
+        "message": "the object has been modified; please apply your changes to the latest version",
+    }
+    argo.on_sequence("WorkflowService_RetryWorkflow", [conflict, Workflow("wf").json()])
+    argo.sequence_status["WorkflowService_RetryWorkflow"] = [409, 200]
+    async with http_client(shared_server.url) as client:
+        result = await client.call_tool("retry_workflow", {"name": "wf"})
+    assert not result.is_error, text_of(result)
+    assert len(argo.calls("WorkflowService_RetryWorkflow")) == 2

@@ -151,7 +151,11 @@ CASES = [
         },
         "WorkflowService_PodLogs",
         "/api/v1/workflows/argo/hello-abc12/hello-abc12-123/log",
-        {"logOptions.previous": "true", "logOptions.sinceTime.seconds": "1795600800"},
+        {
+            "logOptions.previous": "true",
+            "logOptions.sinceTime.seconds": "1795600800",
+            "logOptions.container": "main",
+        },
         extra={
             "stream": ndjson_log([("hello-abc12-123", "line 1"), ("hello-abc12-123", "password=hunter2 ok")])
         },

@@ -598,9 +598,7 @@ class LocalStack:
                 info=pinfo,
             )
         else:
-            say(
-                f"port {CONTROLLER_HEALTH_PORT} is taken (another stack?): this controller has no /healthz"
-            )
+            say(f"port {CONTROLLER_HEALTH_PORT} is taken (another stack?): this controller has no /healthz")
 
     def _start_server(self) -> None:
         assert self.info is not None
