@@ -15,7 +15,7 @@ from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import ListOptionsInput, NamespacedInput, ToolInput, Uid
 from argo_mcp.tools.lifecycle import NODE_SELECTOR_HELP, ParameterValue, parameters_as_argo
 from argo_mcp.tools.paths import api
-from argo_mcp.tools.registry import Handler, Permission, Tool, ToolContext, ToolKind
+from argo_mcp.tools.registry import Handler, Tool, ToolContext, ToolKind, declarer
 from argo_mcp.tools.shaping import clean, shape_list, workflow_summary
 
 
@@ -151,25 +151,7 @@ def archived_action(action: str, past: str) -> Handler[Any]:
     return handler
 
 
-def _tool(
-    name: str,
-    title: str,
-    description: str,
-    kind: ToolKind,
-    model: type[Any],
-    handler: Handler[Any],
-    verb: str,
-) -> Tool[Any]:
-    return Tool(
-        name=name,
-        title=title,
-        description=description,
-        group=ToolGroup.ARCHIVE,
-        kind=kind,
-        input_model=model,
-        handler=handler,
-        permission=Permission(verb, "workflows"),
-    )
+_tool = declarer(ToolGroup.ARCHIVE)
 
 
 TOOLS: list[Tool[Any]] = [

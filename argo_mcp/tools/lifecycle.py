@@ -18,7 +18,7 @@ from argo_mcp.argo.errors import ArgoBadRequest, ArgoConflict, ArgoServerError
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import NamedInput, NamespacedInput, ResourceName
 from argo_mcp.tools.paths import api
-from argo_mcp.tools.registry import Handler, Permission, Tool, ToolContext, ToolError, ToolKind
+from argo_mcp.tools.registry import Handler, Tool, ToolContext, ToolError, ToolKind, declarer
 from argo_mcp.tools.shaping import clean
 
 ParameterValue = str | int | float | bool
@@ -276,28 +276,7 @@ async def delete_workflow(ctx: ToolContext, args: DeleteInput) -> dict[str, Any]
     }
 
 
-def _tool(
-    name: str,
-    title: str,
-    description: str,
-    kind: ToolKind,
-    model: type[Any],
-    handler: Handler[Any],
-    verb: str,
-    *,
-    idempotent: bool = False,
-) -> Tool[Any]:
-    return Tool(
-        name=name,
-        title=title,
-        description=description,
-        group=ToolGroup.WORKFLOWS,
-        kind=kind,
-        input_model=model,
-        handler=handler,
-        idempotent=idempotent,
-        permission=Permission(verb, "workflows"),
-    )
+_tool = declarer(ToolGroup.WORKFLOWS)
 
 
 TOOLS: list[Tool[Any]] = [

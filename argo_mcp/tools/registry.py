@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import mcp_types as types
 import structlog
@@ -147,6 +147,51 @@ class Tool(Generic[InputT]):
             input_schema=self.input_schema(),
             annotations=self.annotations(),
         )
+
+
+class ToolDeclarer(Protocol):
+    def __call__(
+        self,
+        name: str,
+        title: str,
+        description: str,
+        kind: ToolKind,
+        model: type[Any],
+        handler: Handler[Any],
+        verb: str,
+        *,
+        idempotent: bool = False,
+    ) -> Tool[Any]: ...
+
+
+def declarer(group: ToolGroup, resource: str = "workflows") -> ToolDeclarer:
+    """Positional declarations for a module whose tools all act on one Argo resource: `verb` is the
+    Kubernetes verb the tool exercises on it (what a SubjectAccessReview checks)."""
+
+    def declare(
+        name: str,
+        title: str,
+        description: str,
+        kind: ToolKind,
+        model: type[Any],
+        handler: Handler[Any],
+        verb: str,
+        *,
+        idempotent: bool = False,
+    ) -> Tool[Any]:
+        return Tool(
+            name=name,
+            title=title,
+            description=description,
+            group=group,
+            kind=kind,
+            input_model=model,
+            handler=handler,
+            idempotent=idempotent,
+            permission=Permission(verb, resource),
+        )
+
+    return declare
 
 
 def validation_message(tool: str, error: ValidationError) -> str:

@@ -9,6 +9,7 @@ import httpx2
 import pytest
 import pytest_asyncio
 
+from tests.e2e.mcp_support import simple_template
 from tests.e2e.stack.fixture import E2EStack
 from tests.support.processes import ServerProcess, http_client, start_argo_mcp, text_of
 
@@ -45,18 +46,7 @@ async def guarded(stack: E2EStack, tmp_path_factory: pytest.TempPathFactory) -> 
 async def test_each_service_account_can_do_exactly_what_its_rbac_allows(
     stack: E2EStack, guarded: ServerProcess
 ) -> None:
-    template = stack.unique("guarded")
-    stack.create_workflow_template(
-        {
-            "apiVersion": WF,
-            "kind": "WorkflowTemplate",
-            "metadata": {"name": template, "namespace": stack.namespace},
-            "spec": {
-                "entrypoint": "main",
-                "templates": [{"name": "main", "container": {"image": "busybox"}}],
-            },
-        }
-    )
+    template = simple_template(stack, stack.unique("guarded"))
     reader = stack.mint_token(stack.readonly_sa, audience="argo-mcp")
     writer = stack.mint_token(stack.full_sa, audience="argo-mcp")
 

@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from mcp_types import CallToolResult
 
+from tests.e2e.mcp_support import simple_template
 from tests.e2e.stack.fixture import E2EStack
 from tests.support.processes import http_client, start_argo_mcp, text_of
 
@@ -152,13 +153,7 @@ def _argo_mcp_with_token(stack: E2EStack, token: str, tmp: Path) -> tuple[CallTo
     token_file = tmp / "chart-sa-token"
     token_file.write_text(token)
 
-    template = stack.unique("chart-tmpl")
-    stack.create_workflow_template(
-        {"apiVersion": "argoproj.io/v1alpha1", "kind": "WorkflowTemplate",
-         "metadata": {"name": template, "namespace": stack.namespace},
-         "spec": {"entrypoint": "main", "templates": [
-             {"name": "main", "container": {"image": "busybox", "command": ["sh", "-c", "true"]}}]}}
-    )  # fmt: skip
+    template = simple_template(stack, stack.unique("chart-tmpl"))
 
     async def run() -> tuple[CallToolResult, CallToolResult]:
         server = await start_argo_mcp(

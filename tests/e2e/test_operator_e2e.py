@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.mcp_support import simple_template
 from tests.e2e.stack.fixture import E2EStack
 from tests.support.processes import REPO, clean_env, http_client, start_argo_mcp, text_of
 
@@ -146,13 +147,7 @@ async def test_argomcpserver_lifecycle(stack: E2EStack, operator: str, tmp_path:
     await asyncio.to_thread(wait_for, "service re-created", lambda: get(stack, children["service"]), 60)
 
     # The generated identity, through the real Argo Server: its mode's reads work, writes are refused by RBAC.
-    template = stack.unique("op-tmpl")
-    stack.create_workflow_template(
-        {"apiVersion": "argoproj.io/v1alpha1", "kind": "WorkflowTemplate",
-         "metadata": {"name": template, "namespace": stack.namespace},
-         "spec": {"entrypoint": "main", "templates": [
-             {"name": "main", "container": {"image": "busybox", "command": ["sh", "-c", "true"]}}]}}
-    )  # fmt: skip
+    template = simple_template(stack, stack.unique("op-tmpl"))
     token_file = tmp_path / "token"
     token_file.write_text(stack.mint_token(name, namespace=namespace))
     server = await start_argo_mcp(

@@ -1,0 +1,75 @@
+"""Helpers shared by the e2e tests that drive argo-mcp: MCP calls that assert, workflow templates, waits."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from tests.e2e.stack.fixture import E2EStack, pod_annotations
+from tests.support.processes import ServerProcess, http_client, text_of
+
+WF = "argoproj.io/v1alpha1"
+
+
+def container() -> dict[str, Any]:
+    return {"image": "busybox", "command": ["sh", "-c", "true"]}
+
+
+async def call(server: ServerProcess, tool: str, args: dict[str, Any]) -> dict[str, Any]:
+    async with http_client(server.url) as client:
+        result = await client.call_tool(tool, args)
+    assert not result.is_error, f"{tool}: {text_of(result)}"
+    assert result.structured_content is not None
+    return dict(result.structured_content)
+
+
+async def call_text(server: ServerProcess, tool: str, args: dict[str, Any]) -> str:
+    async with http_client(server.url) as client:
+        result = await client.call_tool(tool, args)
+    assert not result.is_error, f"{tool}: {text_of(result)}"
+    return text_of(result)
+
+
+async def call_error(server: ServerProcess, tool: str, args: dict[str, Any]) -> str:
+    async with http_client(server.url) as client:
+        result = await client.call_tool(tool, args)
+    assert result.is_error, f"{tool} should have failed: {text_of(result)}"
+    return text_of(result)
+
+
+async def wait_phase(
+    stack: E2EStack, name: str, phases: tuple[str, ...] = ("Succeeded", "Failed", "Error")
+) -> dict[str, Any]:
+    return await asyncio.to_thread(stack.wait_for_workflow, name, phases, None, 120)
+
+
+async def wait_restarted(stack: E2EStack, name: str) -> None:
+    """After a retry the workflow stays Failed until the controller picks it up; wait for that."""
+    for _ in range(120):
+        wf = stack.get_workflow(name) or {}
+        if wf.get("status", {}).get("phase") not in ("Failed", "Error"):
+            return
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"{name} was not restarted")
+
+
+def simple_template(stack: E2EStack, name: str, **annotations: Any) -> str:
+    stack.create_workflow_template(
+        {
+            "apiVersion": WF,
+            "kind": "WorkflowTemplate",
+            "metadata": {"name": name, "namespace": stack.namespace},
+            "spec": {
+                "entrypoint": "main",
+                "arguments": {"parameters": [{"name": "message", "value": "default"}]},
+                "templates": [
+                    {
+                        "name": "main",
+                        "metadata": {"annotations": pod_annotations(**annotations)},
+                        "container": container(),
+                    }
+                ],
+            },
+        }
+    )
+    return name
