@@ -98,4 +98,7 @@ def build_server(
         **prompt_handlers(settings.argo.default_namespace),
         **(extra_handlers or {}),
     )
+    # The SDK installs an OpenTelemetry middleware by default; argo-mcp has its own structured logs and
+    # metrics per call, so skip the per-message span work.
+    server.middleware = [m for m in server.middleware if type(m).__name__ != "OpenTelemetryMiddleware"]
     return server
