@@ -16,7 +16,16 @@ from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import ListOptionsInput, NamedInput, NamespacedInput, ResourceName
 from argo_mcp.tools.logs import LogOptions, drain
 from argo_mcp.tools.paths import api
-from argo_mcp.tools.registry import Handler, Permission, TextOutput, Tool, ToolContext, ToolError, ToolKind
+from argo_mcp.tools.registry import (
+    POD_LOGS,
+    Handler,
+    Permission,
+    TextOutput,
+    Tool,
+    ToolContext,
+    ToolError,
+    ToolKind,
+)
 from argo_mcp.tools.shaping import clean, events_summary, shape_list
 
 
@@ -211,11 +220,7 @@ def events_tools(
         idempotent: bool = False,
     ) -> Tool[Any]:
         names = {"list": f"list_{kind.singular}s", "logs": f"get_{kind.singular}_logs"}
-        permission = (
-            Permission("get", "pods", group="", subresource="log")
-            if verb == "logs"
-            else Permission(verb, kind.resource)
-        )
+        permission = POD_LOGS if verb == "logs" else Permission(verb, kind.resource)
         return Tool(
             name=names.get(verb, f"{verb}_{kind.singular}"),
             title=title,

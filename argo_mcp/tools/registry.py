@@ -65,6 +65,9 @@ class Permission:
         return f"{self.verb} {target}" + (f" ({self.group})" if self.group else "")
 
 
+POD_LOGS = Permission("get", "pods", group="", subresource="log")
+"""What every log tool exercises: Argo reads pod logs with the caller's identity."""
+
 NamespaceCheck = Callable[[str], Awaitable[None]]
 
 

@@ -12,10 +12,8 @@ from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import LabelSelector, ListOptionsInput, NamedInput
 from argo_mcp.tools.logs import LogOptions, drain
 from argo_mcp.tools.paths import api
-from argo_mcp.tools.registry import Permission, TextOutput, Tool, ToolContext, ToolKind
+from argo_mcp.tools.registry import POD_LOGS, Permission, TextOutput, Tool, ToolContext, ToolKind
 from argo_mcp.tools.shaping import clean, shape_list, workflow_summary
-
-POD_LOGS = Permission("get", "pods", group="", subresource="log")
 
 
 class ListWorkflowsInput(ListOptionsInput):
