@@ -80,9 +80,10 @@ def format_events_log(result: dict[str, Any]) -> str:
 class _LogAccumulator:
     """Turns Argo's newline-delimited `{"result": {...}}` records into text, up to `cap` bytes."""
 
-    def __init__(self, cap: int, *, formatter: RecordFormatter) -> None:
+    def __init__(self, cap: int, *, formatter: RecordFormatter, line_filter: Callable[[str], str]) -> None:
         self.cap = cap
         self.formatter = formatter
+        self.line_filter = line_filter
         self.parts: list[str] = []
         self.size = 0
         self.lines = 0
@@ -110,6 +111,7 @@ class _LogAccumulator:
     def _append(self, line: str) -> None:
         if self.full:
             return
+        line = self.line_filter(line)
         encoded = (line + "\n").encode()
         room = self.cap - self.size
         if len(encoded) > room:
@@ -131,10 +133,11 @@ async def drain_log_stream(
     cap: int = LOG_CAP_BYTES,
     time_limit: float = LOG_TIME_LIMIT_SECONDS,
     formatter: RecordFormatter = format_workflow_log,
+    line_filter: Callable[[str], str] = str,
     narrow_hint: str = "narrow the request with tailLines, sinceSeconds, grep, podName or container",
 ) -> DrainedLog:
     """Read a log stream into at most `cap` bytes of text; never waits longer than `time_limit` seconds."""
-    acc = _LogAccumulator(cap, formatter=formatter)
+    acc = _LogAccumulator(cap, formatter=formatter, line_filter=line_filter)
     deadline = time.monotonic() + time_limit
     timed_out = False
     pending = bytearray()

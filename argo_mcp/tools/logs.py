@@ -60,9 +60,15 @@ async def drain(
     empty_hint: str,
 ) -> TextOutput:
     log = await drain_log_stream(
-        ctx.argo, path, query=query, what=what, time_limit=options.time_limit_seconds, formatter=formatter
+        ctx.argo,
+        path,
+        query=query,
+        what=what,
+        time_limit=options.time_limit_seconds,
+        formatter=formatter,
+        line_filter=redact_text,  # line by line, before the cap, so the answer never exceeds it
     )
-    text = redact_text(log.text) if log.text else f"(no log lines: {empty_hint})\n"
+    text = log.text or f"(no log lines: {empty_hint})\n"
     return TextOutput(
         text=text,
         data={

@@ -177,3 +177,14 @@ async def test_existing_file_is_not_overwritten_unless_asked(
     assert target.read_text() == "new content"
     assert replaced.structured_content is not None
     assert replaced.structured_content["sha256"] == hashlib.sha256(b"new content").hexdigest()
+
+
+async def test_plain_text_log_lines_are_redacted_too(argo: FakeArgo, shared_server: ServerProcess) -> None:
+    async def raw_lines() -> AsyncIterator[bytes]:
+        yield b"not json: api_key=sk-live-123456 connecting\n"
+
+    argo.on("WorkflowService_PodLogs", stream=raw_lines)
+    async with http_client(shared_server.url) as client:
+        result = await client.call_tool("get_pod_logs", {"name": "wf", "podName": "p"})
+    assert not result.is_error
+    assert text_of(result) == "not json: api_key=[redacted] connecting\n"
