@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from tests.e2e.stack.fixture import E2EStack, pod_annotations
-from tests.support.processes import ServerProcess, http_client, text_of
+from tests.support.processes import ServerProcess, http_client, start_argo_mcp, text_of
 
 WF = "argoproj.io/v1alpha1"
+
+
+async def start_with_token(stack: E2EStack, tmp: Path, token: str, *extra: str) -> ServerProcess:
+    """argo-mcp as a process in bearer-file mode with `token` (the file is `tmp/token`, rewritable to rotate)."""
+    token_file = tmp / "token"
+    token_file.write_text(token)
+    return await start_argo_mcp(
+        tmp,
+        "--argo-server-url", stack.argo_url, "--argo-auth-mode", "bearer-file", "--argo-token-file", str(token_file),
+        "--argo-default-namespace", stack.namespace, *extra,
+    )  # fmt: skip
 
 
 def container() -> dict[str, Any]:

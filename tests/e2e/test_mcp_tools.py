@@ -26,6 +26,7 @@ from tests.e2e.mcp_support import (
     call_text,
     container,
     simple_template,
+    start_with_token,
     wait_phase,
     wait_restarted,
 )
@@ -40,20 +41,8 @@ pytestmark = pytest.mark.local_only
 async def mcp(stack: E2EStack, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[ServerProcess]:
     """argo-mcp in bearer-file mode with the full-access ServiceAccount's token."""
     tmp = tmp_path_factory.mktemp("mcp-full")
-    token_file = tmp / "token"
-    token_file.write_text(stack.mint_token(stack.full_sa, seconds=3600))
-    server = await start_argo_mcp(
-        tmp,
-        "--argo-server-url",
-        stack.argo_url,
-        "--argo-auth-mode",
-        "bearer-file",
-        "--argo-token-file",
-        str(token_file),
-        "--argo-default-namespace",
-        stack.namespace,
-        "--artifact-dir",
-        str(tmp / "artifacts"),
+    server = await start_with_token(
+        stack, tmp, stack.mint_token(stack.full_sa, seconds=3600), "--artifact-dir", str(tmp / "artifacts")
     )
     yield server
     await server.stop()
@@ -444,19 +433,8 @@ async def test_read_only_identity_is_refused_with_a_clear_message_and_rotation_n
 ) -> None:
     template = stack.unique("rbac")
     simple_template(stack, template)
+    server = await start_with_token(stack, tmp_path, stack.mint_token(stack.readonly_sa) + "\n")
     token_file = tmp_path / "token"
-    token_file.write_text(stack.mint_token(stack.readonly_sa) + "\n")
-    server = await start_argo_mcp(
-        tmp_path,
-        "--argo-server-url",
-        stack.argo_url,
-        "--argo-auth-mode",
-        "bearer-file",
-        "--argo-token-file",
-        str(token_file),
-        "--argo-default-namespace",
-        stack.namespace,
-    )
     try:
         assert (await call(server, "list_workflows", {"limit": 1}))["count"] <= 1
         refused = await call_error(server, "submit_workflow", {"resourceName": template})

@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.mcp_support import simple_template
+from tests.e2e.mcp_support import simple_template, start_with_token
 from tests.e2e.stack.fixture import E2EStack
-from tests.support.processes import REPO, clean_env, http_client, start_argo_mcp, text_of
+from tests.support.processes import REPO, clean_env, http_client, text_of
 
 pytestmark = pytest.mark.local_only
 CRD = REPO / "deploy" / "crds" / "argo-mcp.io_argomcpservers.yaml"
@@ -148,19 +148,7 @@ async def test_argomcpserver_lifecycle(stack: E2EStack, operator: str, tmp_path:
 
     # The generated identity, through the real Argo Server: its mode's reads work, writes are refused by RBAC.
     template = simple_template(stack, stack.unique("op-tmpl"))
-    token_file = tmp_path / "token"
-    token_file.write_text(stack.mint_token(name, namespace=namespace))
-    server = await start_argo_mcp(
-        tmp_path,
-        "--argo-server-url",
-        stack.argo_url,
-        "--argo-auth-mode",
-        "bearer-file",
-        "--argo-token-file",
-        str(token_file),
-        "--argo-default-namespace",
-        stack.namespace,
-    )
+    server = await start_with_token(stack, tmp_path, stack.mint_token(name, namespace=namespace))
     try:
         async with http_client(server.url) as client:
             listed = await client.call_tool("list_workflows", {"limit": 1})
