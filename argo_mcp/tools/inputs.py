@@ -17,14 +17,93 @@ DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
 DNS1123_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 UID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
-_LABEL_NAME = r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)"
-_LABEL_KEY = rf"(([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)/)?{_LABEL_NAME}"
-_LABEL_VALUE = r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?"
-_REQUIREMENT = re.compile(
-    rf"^\s*(!\s*{_LABEL_KEY}|{_LABEL_KEY}\s*(((==?|!=)\s*{_LABEL_VALUE})"
-    rf"|(\s+(in|notin)\s*\(\s*{_LABEL_VALUE}(\s*,\s*{_LABEL_VALUE})*\s*\)))?)\s*$"
-)
-_FIELD_REQUIREMENT = re.compile(r"^\s*[A-Za-z0-9_.\-\[\]]+\s*(==?|!=)\s*[^,=!]*\s*$")
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_LOWER_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_NAME_INNER = _ALNUM | frozenset("-_.")
+_FIELD_KEY_CHARS = _ALNUM | frozenset("_.-[]")
+_LABEL_KEY_CHARS = _NAME_INNER | frozenset("/")
+_SPACE = frozenset(" \t\n\r\f\v")
+
+# Selectors are checked by the hand-written scanners below rather than by regular expressions: every character
+# is looked at a bounded number of times, so validation is linear in the input's length. (The overlapping
+# quantifiers of a selector regex backtrack catastrophically: a 3 KB fieldSelector froze the event loop.)
+
+
+def _is_label_name(text: str) -> bool:
+    """A label name or value body: alphanumeric at both ends, `-_.` inside, at most 63 characters."""
+    return (
+        0 < len(text) <= 63
+        and text[0] in _ALNUM
+        and text[-1] in _ALNUM
+        and all(char in _NAME_INNER for char in text)
+    )
+
+
+def _is_dns_subdomain(text: str) -> bool:
+    """Dot-separated DNS-1123 labels (lowercase alphanumeric at both ends, `-` inside), at most 253."""
+    if not 0 < len(text) <= 253:
+        return False
+    for label in text.split("."):
+        if not label or label[0] not in _LOWER_ALNUM or label[-1] not in _LOWER_ALNUM:
+            return False
+        if any(char not in _LOWER_ALNUM and char != "-" for char in label):
+            return False
+    return True
+
+
+def _is_label_key(text: str) -> bool:
+    prefix, slash, name = text.rpartition("/")
+    if slash and not _is_dns_subdomain(prefix):
+        return False
+    return _is_label_name(name)
+
+
+def _is_label_value(text: str) -> bool:
+    return text == "" or _is_label_name(text)
+
+
+def _is_label_requirement(requirement: str) -> bool:
+    """key, !key, key=value, key==value, key!=value, key in (v,...), key notin (v,...)."""
+    text = requirement.strip()
+    if text.startswith("!"):
+        return _is_label_key(text[1:].strip())
+    end = 0
+    while end < len(text) and text[end] in _LABEL_KEY_CHARS:
+        end += 1
+    key, rest = text[:end], text[end:]
+    if not _is_label_key(key):
+        return False
+    if not rest:
+        return True
+    stripped = rest.lstrip()
+    for operator in ("==", "!=", "="):
+        if stripped.startswith(operator):
+            return _is_label_value(stripped[len(operator) :].strip())
+    if stripped == rest:  # `in`/`notin` must be separated from the key by whitespace
+        return False
+    for operator in ("notin", "in"):
+        if stripped.startswith(operator):
+            values = stripped[len(operator) :].lstrip()
+            if len(values) < 2 or values[0] != "(" or values[-1] != ")":
+                return False
+            return all(_is_label_value(value.strip()) for value in values[1:-1].split(","))
+    return False
+
+
+def _is_field_requirement(requirement: str) -> bool:
+    """field=value, field==value or field!=value; the value may not contain `,`, `=` or `!`."""
+    text = requirement.lstrip()
+    end = 0
+    while end < len(text) and text[end] in _FIELD_KEY_CHARS:
+        end += 1
+    if end == 0:
+        return False
+    rest = text[end:].lstrip()
+    for operator in ("==", "!=", "="):
+        if rest.startswith(operator):
+            value = rest[len(operator) :]
+            return not any(char in "=!" for char in value)
+    return False
 
 
 def _split_selector(selector: str) -> list[str]:
@@ -75,7 +154,7 @@ def _check_uid(value: str) -> str:
 
 def _check_label_selector(value: str) -> str:
     for requirement in _split_selector(value):
-        if not _REQUIREMENT.match(requirement):
+        if not _is_label_requirement(requirement):
             raise ValueError(
                 f"{requirement.strip()!r} is not a valid label selector requirement: use key, !key, key=value, "
                 "key!=value, key in (a,b) or key notin (a,b), comma-separated, e.g. "
@@ -86,7 +165,7 @@ def _check_label_selector(value: str) -> str:
 
 def _check_field_selector(value: str) -> str:
     for requirement in value.split(","):
-        if not _FIELD_REQUIREMENT.match(requirement):
+        if not _is_field_requirement(requirement):
             raise ValueError(
                 f"{requirement.strip()!r} is not a valid field selector requirement: use field=value or "
                 "field!=value, comma-separated, e.g. 'metadata.name=my-wf'"
