@@ -13,7 +13,7 @@ from pydantic import Field, model_validator
 
 from argo_mcp.argo.streams import download_to_file, resolve_destination
 from argo_mcp.settings import ToolGroup
-from argo_mcp.tools.inputs import NamespacedInput, ResourceName, Uid
+from argo_mcp.tools.inputs import NamespacedInput, PathSegment, ResourceName, Uid
 from argo_mcp.tools.paths import raw
 from argo_mcp.tools.registry import Permission, Tool, ToolContext, ToolKind
 
@@ -25,8 +25,10 @@ class ArtifactInput(NamespacedInput):
     workflow_uid: Uid | None = Field(
         default=None, description="UID of a workflow, e.g. an archived one (give this or workflowName)."
     )
-    node_id: str = Field(description="ID of the node that produced/consumed the artifact (status.nodes key).")
-    artifact_name: str = Field(description="The artifact's name as declared in the template.")
+    node_id: PathSegment = Field(
+        description="ID of the node that produced/consumed the artifact (status.nodes key)."
+    )
+    artifact_name: PathSegment = Field(description="The artifact's name as declared in the template.")
     destination_path: str = Field(
         description=(
             "File to write, inside argo-mcp's artifact directory (--artifact-dir); a relative path is "

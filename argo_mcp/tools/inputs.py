@@ -13,6 +13,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 from pydantic.alias_generators import to_camel
 
+from argo_mcp.tools.paths import segment_problem
+
 DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
 DNS1123_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 UID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -192,6 +194,24 @@ LabelSelector = Annotated[
 FieldSelector = Annotated[
     str, AfterValidator(_check_field_selector), WithJsonSchema({"type": "string", "format": "field-selector"})
 ]
+
+
+def _check_path_segment(value: str) -> str:
+    problem = segment_problem(value)
+    if problem is not None:
+        raise ValueError(
+            f"{value!r} is not usable: it goes into the Argo API path as one segment, so it {problem}; pass the "
+            "exact name or ID as Argo shows it (e.g. a key of status.nodes from get_workflow)"
+        )
+    return value
+
+
+PathSegment = Annotated[
+    str,
+    AfterValidator(_check_path_segment),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 253, "pattern": r"^(?!\.{1,2}$)[^/\\]+$"}),
+]
+"""A value that becomes one segment of an Argo URL path (pod name, node ID, artifact name)."""
 
 
 class ToolInput(BaseModel):

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from argo_mcp.argo.streams import format_pod_log, format_workflow_log
 from argo_mcp.settings import ToolGroup
-from argo_mcp.tools.inputs import LabelSelector, ListOptionsInput, NamedInput
+from argo_mcp.tools.inputs import LabelSelector, ListOptionsInput, NamedInput, PathSegment
 from argo_mcp.tools.logs import LogOptions, drain
 from argo_mcp.tools.paths import api
 from argo_mcp.tools.registry import POD_LOGS, Permission, TextOutput, Tool, ToolContext, ToolKind
@@ -103,7 +103,7 @@ async def get_workflow_logs(ctx: ToolContext, args: WorkflowLogsInput) -> TextOu
 
 
 class PodLogsInput(NamedInput, LogOptions):
-    pod_name: str = Field(
+    pod_name: PathSegment = Field(
         description="The pod's name (a workflow node's pod, see status.nodes in get_workflow)."
     )
 

@@ -1,0 +1,74 @@
+"""The neutral vocabulary of access decisions, shared by the tools (which declare it) and access/ (which enforces
+parts of it): what a tool exercises (`Permission`), how its namespace is known (`Scope`), and `ToolError`.
+
+It lives outside both packages so neither has to import the other's internals.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+class ToolError(Exception):
+    """A refusal or failure a handler wants the agent to see verbatim."""
+
+
+@dataclass(frozen=True)
+class Permission:
+    """The Kubernetes permission a tool exercises through Argo (what a SubjectAccessReview asks about)."""
+
+    verb: str
+    resource: str
+    group: str = "argoproj.io"
+    subresource: str | None = None
+
+    def describe(self) -> str:
+        target = f"{self.resource}/{self.subresource}" if self.subresource else self.resource
+        return f"{self.verb} {target}" + (f" ({self.group})" if self.group else "")
+
+
+POD_LOGS = Permission("get", "pods", group="", subresource="log")
+"""What every log tool exercises: Argo reads pod logs with the caller's identity."""
+
+
+class ScopeKind(enum.StrEnum):
+    """How a tool's target namespace is known; the registry enforces the allow-list and RBAC for each."""
+
+    ARGUMENT = "argument"  # the `namespace` argument, or the server's default namespace
+    MANIFEST = "manifest"  # a manifest's metadata.namespace (which must agree with the argument, if given)
+    RESOLVED_BY_UID = "resolved-by-uid"  # learned by reading the object by UID before anything else is done
+    CLUSTER = "cluster"  # no namespace: server-wide information
+
+
+Resolver = Callable[[Any, Any], Awaitable[tuple[str, Any]]]
+"""(ToolContext, args) -> (namespace, what was read): the read that tells a UID-addressed object's namespace."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A tool's declared scope. `field` names the manifest argument (MANIFEST) or the UID argument
+    (RESOLVED_BY_UID; when that argument is absent the tool is addressed by name and the namespace argument
+    applies). `resolve` performs the UID read."""
+
+    kind: ScopeKind
+    field: str | None = None
+    resolve: Resolver | None = None
+
+    @classmethod
+    def argument(cls) -> Scope:
+        return cls(ScopeKind.ARGUMENT)
+
+    @classmethod
+    def manifest(cls, field: str) -> Scope:
+        return cls(ScopeKind.MANIFEST, field=field)
+
+    @classmethod
+    def by_uid(cls, field: str, resolve: Resolver) -> Scope:
+        return cls(ScopeKind.RESOLVED_BY_UID, field=field, resolve=resolve)
+
+    @classmethod
+    def cluster(cls) -> Scope:
+        return cls(ScopeKind.CLUSTER)
