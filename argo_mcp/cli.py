@@ -75,7 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--allowed-origins",
         help=(
             "Comma-separated browser Origins allowed to call /mcp (env ARGO_MCP_ALLOWED_ORIGINS). Requests "
-            "without an Origin header (MCP clients, agents) are unaffected. Default: none."
+            "without an Origin header (MCP clients, agents) are unaffected; loopback origins (http://localhost:<port>, "
+            "127.0.0.1, [::1]) are always accepted. Default: loopback only."
         ),
     )
 

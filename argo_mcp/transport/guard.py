@@ -4,13 +4,17 @@ The SDK's own check only knows exact names and `host:*`; behind a Kubernetes Ser
 `argo-mcp`, `argo-mcp.ns`, `argo-mcp.ns.svc.cluster.local` or by IP, so argo-mcp uses its own rules:
 patterns such as `*.svc` match subdomains, ports are ignored, IP literals and single-label names are always
 accepted (a rebinding attacker can only make a browser send a multi-label name that the attacker's DNS
-controls). A request that carries an Origin header (only browsers send one) must come from an allowed origin.
+controls). A request that carries an Origin header (only browsers send one) must come from an allowed origin;
+loopback origins (`http://localhost:<port>`, `http://127.0.0.1:<port>`, `http://[::1]:<port>`) are always
+allowed, since only a page served from the user's own machine has one (a rebinding page keeps its own
+origin), so browser-based MCP clients such as the Inspector's web UI can connect.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
@@ -50,8 +54,28 @@ def host_allowed(host_header: str | None, patterns: Sequence[str]) -> bool:
     return False
 
 
+def is_loopback_origin(origin: str) -> bool:
+    """`http(s)://localhost[:port]`, `*.localhost`, `127.x.y.z` or `[::1]`; nothing else."""
+    try:
+        parts = urlsplit(origin)
+        host = parts.hostname
+        _ = parts.port  # a malformed port raises
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or not host or parts.username or parts.path not in ("", "/"):
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def origin_allowed(origin: str | None, allowed: Sequence[str]) -> bool:
     if origin is None:
+        return True
+    if is_loopback_origin(origin):
         return True
     origin = origin.rstrip("/").lower()
     for raw_entry in allowed:
