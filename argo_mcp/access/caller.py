@@ -27,3 +27,7 @@ def caller_from_request(request: Any) -> Caller | None:
         return None
     caller = scope.get(SCOPE_KEY)
     return caller if isinstance(caller, Caller) else None
+
+
+class IssuerUnavailable(Exception):
+    """The token could not be checked because the issuer (its JWKS) cannot be reached: a 503, not a 401."""

@@ -7,6 +7,7 @@ client can discover how to get a token. The validated caller is stored on the AS
 
 from __future__ import annotations
 
+import re
 import time
 from collections import OrderedDict
 from hashlib import sha256
@@ -19,7 +20,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from argo_mcp.access.caller import SCOPE_KEY, Caller, InvalidToken
+from argo_mcp.access.caller import SCOPE_KEY, Caller, InvalidToken, IssuerUnavailable
 
 log = structlog.get_logger("argo_mcp.access")
 METADATA_PATH = "/.well-known/oauth-protected-resource/mcp"
@@ -65,13 +66,41 @@ class CachedVerifier:
         return self.inner.authorization_servers()
 
 
+_HOST = re.compile(r"^[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:[0-9]{1,5})?$")
+
+
 def resource_url(scope: Scope, configured: str | None) -> str:
+    """This endpoint's public URL; forwarded headers are used only when they are a plain scheme and host."""
     if configured:
         return configured
     headers = Headers(scope=scope)
     scheme = headers.get("x-forwarded-proto") or scope.get("scheme", "http")
-    host = headers.get("x-forwarded-host") or headers.get("host", "localhost")
+    if scheme not in ("http", "https"):
+        scheme = "http"
+    host = next(
+        (h for h in (headers.get("x-forwarded-host"), headers.get("host")) if h and _HOST.match(h)),
+        "localhost",
+    )
     return f"{scheme}://{host}/mcp"
+
+
+def quoted(value: str) -> str:
+    """An RFC 9110 quoted-string: printable ASCII only (anything else escaped), quotes and backslashes escaped."""
+    ascii_text = value.encode("ascii", "backslashreplace").decode()
+    printable = "".join(c if " " <= c <= "~" else "?" for c in ascii_text)
+    return '"' + printable.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+async def _unavailable(scope: Scope, receive: Receive, send: Send, reason: str) -> None:
+    response = JSONResponse(
+        {
+            "error": "temporarily_unavailable",
+            "error_description": f"the token could not be checked: {reason}",
+        },
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )
+    await response(scope, receive, send)
 
 
 def _metadata_url(resource: str) -> str:
@@ -102,6 +131,10 @@ class InboundAuth:
             log.info("inbound_token_rejected", reason=str(exc))
             await self._reject(scope, receive, send, "invalid_token", str(exc))
             return
+        except IssuerUnavailable as exc:
+            log.warning("inbound_issuer_unavailable", reason=str(exc))
+            await _unavailable(scope, receive, send, str(exc))
+            return
         except Exception:
             log.exception("inbound_token_check_failed")
             response = JSONResponse(
@@ -121,9 +154,9 @@ class InboundAuth:
         self, scope: Scope, receive: Receive, send: Send, error: str | None, reason: str
     ) -> None:
         metadata = _metadata_url(resource_url(scope, self.resource))
-        challenge = f'Bearer resource_metadata="{metadata}"'
+        challenge = f"Bearer resource_metadata={quoted(metadata)}"
         if error:
-            challenge += f', error="{error}", error_description="{reason}"'
+            challenge += f", error={quoted(error)}, error_description={quoted(reason)}"
         response = JSONResponse(
             {"error": error or "unauthorized", "error_description": reason},
             status_code=401,

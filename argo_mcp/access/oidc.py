@@ -13,9 +13,15 @@ from typing import Any
 import aiohttp
 import jwt
 
-from argo_mcp.access.caller import Caller, InvalidToken
+from argo_mcp.access.caller import Caller, InvalidToken, IssuerUnavailable
 
 ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
+ALGORITHMS_BY_KEY_TYPE = {
+    "RSA": ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"],
+    "EC": ["ES256", "ES384", "ES512"],
+    "OKP": ["EdDSA"],
+}
+"""A key verifies only its own family's algorithms, so an ES256 header naming an RSA key id is a bad token."""
 JWKS_TTL_SECONDS = 600.0
 REFETCH_AT_MOST_EVERY_SECONDS = 30.0
 
@@ -29,6 +35,7 @@ class OidcVerifier:
         self.jwks_url = jwks_url
         self.timeout = timeout
         self._keys: dict[str, Any] = {}
+        self._declared_algs: dict[str, Any] = {}
         self._fetched_at = 0.0
 
     def authorization_servers(self) -> list[str]:
@@ -37,7 +44,7 @@ class OidcVerifier:
     async def _get_json(self, session: aiohttp.ClientSession, url: str) -> Any:
         async with session.get(url) as response:
             if response.status != 200:
-                raise InvalidToken(f"the OIDC issuer answered {response.status} for {url}")
+                raise IssuerUnavailable(f"the OIDC issuer answered HTTP {response.status} for {url}")
             return await response.json(content_type=None)
 
     async def _refresh(self) -> None:
@@ -50,12 +57,19 @@ class OidcVerifier:
                         session, f"{self.issuer.rstrip('/')}/.well-known/openid-configuration"
                     )
                     url = str(discovery["jwks_uri"])
-                keys = jwt.PyJWKSet.from_dict(await self._get_json(session, url))
-        except (aiohttp.ClientError, TimeoutError, KeyError, jwt.PyJWKSetError) as exc:
-            raise InvalidToken(
+                document = await self._get_json(session, url)
+                keys = jwt.PyJWKSet.from_dict(document)
+                declared = {
+                    str(jwk.get("kid") or ""): jwk.get("alg")
+                    for jwk in document["keys"]
+                    if isinstance(jwk, dict)
+                }
+        except (aiohttp.ClientError, TimeoutError, ValueError, KeyError, TypeError, jwt.PyJWTError) as exc:
+            raise IssuerUnavailable(
                 f"cannot load the OIDC issuer's signing keys: {exc.__class__.__name__}"
             ) from None
         self._keys = {key.key_id or "": key for key in keys.keys}
+        self._declared_algs = declared
         self._fetched_at = time.monotonic()
 
     async def _key_for(self, kid: str) -> Any:
@@ -70,22 +84,29 @@ class OidcVerifier:
             next(iter(self._keys.values())) if len(self._keys) == 1 and not kid else None
         )
         if key is None:
-            raise InvalidToken(f"unknown signing key id {kid!r}")
+            raise InvalidToken(f"unknown signing key id {_shown(kid)}")
         return key
 
     async def verify(self, token: str) -> Caller:
         try:
             header = jwt.get_unverified_header(token)
-        except jwt.InvalidTokenError:
+        except jwt.PyJWTError:
             raise InvalidToken("not a JWT") from None
-        if header.get("alg") not in ALGORITHMS:
-            raise InvalidToken(f"signing algorithm {header.get('alg')!r} is not accepted")
-        key = await self._key_for(str(header.get("kid") or ""))
+        alg, kid = header.get("alg"), header.get("kid")
+        if not isinstance(alg, str) or alg not in ALGORITHMS:
+            raise InvalidToken(f"signing algorithm {_shown(alg)} is not accepted")
+        if kid is not None and not isinstance(kid, str):
+            raise InvalidToken("the token's key id (kid) is not a string")
+        key = await self._key_for(kid or "")
+        allowed = ALGORITHMS_BY_KEY_TYPE.get(str(key.key_type), [])
+        declared = self._declared_algs.get(key.key_id or "")
+        if alg not in allowed or (declared is not None and declared != alg):
+            raise InvalidToken(f"signing algorithm {alg} does not match the issuer's key {_shown(kid)}")
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
                 key=key.key,
-                algorithms=ALGORITHMS,
+                algorithms=[alg],
                 audience=self.audience,
                 issuer=self.issuer,
                 options={"require": ["exp", "iss", "aud", "sub"]},
@@ -97,7 +118,7 @@ class OidcVerifier:
             raise InvalidToken(f"token is not for audience {self.audience!r}") from None
         except jwt.InvalidIssuerError:
             raise InvalidToken(f"token was not issued by {self.issuer}") from None
-        except jwt.InvalidTokenError as exc:
+        except (jwt.PyJWTError, ValueError, TypeError) as exc:
             raise InvalidToken(f"invalid token: {exc}") from None
         groups = claims.get("groups") or []
         return Caller(
@@ -105,3 +126,9 @@ class OidcVerifier:
             uid=str(claims["sub"]),
             groups=tuple(str(g) for g in groups) if isinstance(groups, list) else (),
         )
+
+
+def _shown(value: object) -> str:
+    """An attacker-chosen header value, quoted, ASCII only and short, for an error message."""
+    text = repr(value).encode("ascii", "backslashreplace").decode()
+    return text if len(text) <= 64 else text[:61] + "..."

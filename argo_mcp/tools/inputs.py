@@ -7,8 +7,9 @@ gives an example, so an agent can fix its call from the error alone.
 
 from __future__ import annotations
 
+import json
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 from pydantic.alias_generators import to_camel
@@ -215,11 +216,20 @@ PathSegment = Annotated[
 
 
 class ToolInput(BaseModel):
-    """Base of every tool's arguments: camelCase aliases, unknown arguments rejected."""
+    """Base of every tool's arguments: camelCase aliases, unknown arguments rejected, nothing coerced.
 
-    model_config = ConfigDict(
-        extra="forbid", alias_generator=to_camel, populate_by_name=True, str_strip_whitespace=True
-    )
+    Strict, because a guess is worse than an error: `"yes"` is not `true` and `0` is not 1970-01-01. Arguments
+    are validated as the JSON they arrived as (see `parse_arguments`), so JSON's own types still work: numbers
+    for numbers, RFC 3339 strings for date-times. Strings are never trimmed: manifests, parameter values and
+    messages reach Argo exactly as written (a YAML block scalar's final newline is part of a script).
+    """
+
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, strict=True)
+
+    @classmethod
+    def parse_arguments(cls, arguments: dict[str, Any] | None) -> Self:
+        """Validate a tool call's arguments in strict JSON mode (the only way tool inputs are built)."""
+        return cls.model_validate_json(json.dumps(arguments or {}))
 
 
 class NamespacedInput(ToolInput):

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import Field, field_validator, model_validator
 
-from argo_mcp.argo.errors import ArgoBadRequest, ArgoConflict, ArgoServerError
+from argo_mcp.argo.errors import ArgoBadRequest, ArgoConflict, ArgoNotFound, ArgoServerError
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import NamedInput, NamespacedInput, ResourceName
 from argo_mcp.tools.paths import api
@@ -209,44 +209,88 @@ async def submit_workflow(ctx: ToolContext, args: SubmitInput) -> dict[str, Any]
 # ---- lint ---------------------------------------------------------------------------------------------------
 class LintInput(NamespacedInput):
     workflow: dict[str, Any] | str = Field(
-        description="The Workflow manifest to lint: a JSON object, or the YAML/JSON text of one."
+        description=(
+            "The Workflow manifest to lint: a JSON object, or the YAML/JSON text of one or more (several YAML "
+            "documents separated by '---' are linted one by one)."
+        )
     )
 
     @field_validator("workflow")
     @classmethod
     def _parse(cls, value: dict[str, Any] | str) -> dict[str, Any] | str:
-        if isinstance(value, str):
-            try:
-                parsed = yaml.safe_load(value)
-            except yaml.YAMLError as exc:
-                raise ValueError(f"not valid YAML or JSON: {exc}".splitlines()[0]) from None
-            if not isinstance(parsed, dict):
-                raise ValueError(
-                    "must be one Workflow object (a mapping with apiVersion, kind, metadata, spec)"
-                )
-            return parsed
+        _documents(value)
         return value
 
+    def documents(self) -> list[dict[str, Any]]:
+        """The manifests to lint, exactly as written (the text itself is kept, never trimmed)."""
+        return _documents(self.workflow)
 
-async def lint_workflow(ctx: ToolContext, args: LintInput) -> dict[str, Any]:
-    manifest = args.workflow
-    assert isinstance(manifest, dict)
+
+def _documents(value: dict[str, Any] | str) -> list[dict[str, Any]]:
+    if not isinstance(value, str):
+        return [value]
+    try:
+        parsed = [doc for doc in yaml.safe_load_all(value) if doc is not None]
+    except yaml.YAMLError as exc:
+        raise ValueError(f"not valid YAML or JSON: {exc}".splitlines()[0]) from None
+    if not parsed or not all(isinstance(doc, dict) for doc in parsed):
+        raise ValueError(
+            "must be Workflow objects (mappings with apiVersion, kind, metadata, spec), one per YAML document"
+        )
+    return parsed
+
+
+async def _lint_one(ctx: ToolContext, manifest: dict[str, Any]) -> dict[str, Any]:
     if manifest.get("kind", "Workflow") != "Workflow":
         raise ToolError(f"lint_workflow lints kind Workflow, got kind {manifest.get('kind')!r}")
-    manifest = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": {}, **manifest}
+    metadata = manifest.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise ToolError("the manifest's metadata must be a mapping")
+    # Argo resolves referenced templates in the manifest's own namespace, so that one is the namespace acted in.
+    namespace = metadata.get("namespace") or ctx.namespace
+    if namespace != ctx.namespace:
+        raise ToolError(
+            f"the manifest's metadata.namespace {namespace!r} does not match namespace {ctx.namespace!r}; "
+            f"pass namespace={namespace!r} (it must be one argo-mcp may act in) or remove metadata.namespace"
+        )
+    manifest = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        **manifest,
+        "metadata": {**metadata, "namespace": namespace},
+    }
     try:
         answer = await ctx.argo.request(
             "POST",
-            api("workflows", ctx.namespace, "lint"),
-            body={"namespace": ctx.namespace, "workflow": manifest},
-            what=f"lint workflow in namespace {ctx.namespace}",
+            api("workflows", namespace, "lint"),
+            body={"namespace": namespace, "workflow": manifest},
+            what=f"lint workflow in namespace {namespace}",
         )
+    except ArgoNotFound as exc:
+        # A referenced WorkflowTemplate that does not exist is a finding about the manifest.
+        return {"valid": False, "errors": exc.argo_message or exc.detail}
     except (ArgoBadRequest, ArgoServerError) as exc:
         # Argo answers a manifest that fails validation with 400, or 500 with gRPC code Unknown (3.7).
         if isinstance(exc, ArgoServerError) and exc.grpc_code not in LINT_FINDING_CODES:
             raise
         return {"valid": False, "errors": exc.argo_message or exc.detail}
     return {"valid": True, "workflow": clean(answer)}
+
+
+async def lint_workflow(ctx: ToolContext, args: LintInput) -> dict[str, Any]:
+    documents = args.documents()
+    if len(documents) == 1:
+        return await _lint_one(ctx, documents[0])
+    results = []
+    for index, manifest in enumerate(documents):
+        try:
+            result = await _lint_one(ctx, manifest)
+        except ToolError as exc:
+            result = {"valid": False, "errors": str(exc)}
+        metadata = manifest.get("metadata")
+        name = (metadata.get("name") or metadata.get("generateName")) if isinstance(metadata, dict) else None
+        results.append({"document": index, "name": name, **result})
+    return {"valid": all(r["valid"] for r in results), "documents": results}
 
 
 # ---- delete -------------------------------------------------------------------------------------------------

@@ -208,6 +208,9 @@ def validation_message(tool: str, error: ValidationError) -> str:
             problems.append(f"'{where}' is not an argument of {tool} (see the tool's input schema)")
         else:
             message = str(item["msg"]).removeprefix("Value error, ")
+            if item["type"].endswith(("_type", "_parsing")):
+                # Strict inputs: say what was sent, so "yes" for a boolean is obviously the problem.
+                message += f" (got {json.dumps(item['input'], default=str)[:80]})"
             problems.append(f"'{where}': {message}")
     return f"Invalid arguments for {tool}: " + "; ".join(problems)
 
@@ -250,7 +253,7 @@ async def run_tool(
     outcome = "error"
     try:
         try:
-            args = tool.input_model.model_validate(arguments or {})
+            args = tool.input_model.parse_arguments(arguments)
         except ValidationError as exc:
             outcome = "invalid"
             return error_result(validation_message(tool.name, exc))

@@ -202,7 +202,7 @@ CASES = [
             "workflow": {
                 "apiVersion": "argoproj.io/v1alpha1",
                 "kind": "Workflow",
-                "metadata": {"generateName": "x-"},
+                "metadata": {"generateName": "x-", "namespace": "argo"},
                 "spec": {
                     "entrypoint": "main",
                     "templates": [{"name": "main", "container": {"image": "busybox"}}],
