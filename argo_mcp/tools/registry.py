@@ -9,7 +9,6 @@ defaults and confines the namespace, times and logs the call, and turns every fa
 from __future__ import annotations
 
 import enum
-import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 import mcp_types as types
+import orjson
 import structlog
 from pydantic import ValidationError
 
@@ -26,6 +26,7 @@ from argo_mcp.argo.streams import DestinationError
 from argo_mcp.metrics import record_tool_call
 from argo_mcp.settings import Settings, ToolGroup
 from argo_mcp.tools.inputs import NamespacedInput, ToolInput
+from argo_mcp.tools.schema import lean_schema
 
 log = structlog.get_logger("argo_mcp.tools")
 
@@ -136,8 +137,7 @@ class Tool(Generic[InputT]):
         )
 
     def input_schema(self) -> dict[str, Any]:
-        schema = self.input_model.model_json_schema(by_alias=True)
-        schema.pop("title", None)
+        schema: dict[str, Any] = lean_schema(self.input_model.model_json_schema(by_alias=True))
         schema.setdefault("properties", {})
         schema["additionalProperties"] = False
         return schema
@@ -216,14 +216,19 @@ def validation_message(tool: str, error: ValidationError) -> str:
 
 
 def render_output(output: dict[str, Any] | TextOutput) -> types.CallToolResult:
+    """One payload per answer, never the same one twice: a JSON answer is one compact JSON text block (what
+    every MCP client shows the model; no `structuredContent` copy, as no tool declares an outputSchema); a text
+    answer (logs, graphs) is its text plus only small metadata as structured content."""
     if isinstance(output, TextOutput):
         return types.CallToolResult(
             content=[types.TextContent(text=output.text)], structured_content=output.data or None
         )
-    return types.CallToolResult(
-        content=[types.TextContent(text=json.dumps(output, separators=(",", ":"), default=str))],
-        structured_content=output,
-    )
+    return types.CallToolResult(content=[types.TextContent(text=compact_json(output))])
+
+
+def compact_json(value: Any) -> str:
+    """Plain compact JSON (no spaces, UTF-8 kept) with orjson: ~5-10x faster than json.dumps on large answers."""
+    return orjson.dumps(value, default=str).decode()
 
 
 def error_result(message: str) -> types.CallToolResult:

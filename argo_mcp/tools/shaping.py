@@ -136,3 +136,162 @@ def shape_list(
         if remaining is not None:
             shaped["remainingItemCount"] = remaining
     return shaped
+
+
+# What list_workflows asks Argo for (its `fields` filter): only what `workflow_summary` reads, so Argo neither
+# serialises nor sends status.nodes and spec for every item (a 500-workflow page: megabytes -> well under 1 MB).
+# `metadata` keeps the list's own continue token and remainingItemCount.
+WORKFLOW_LIST_FIELDS = ",".join(
+    [
+        "metadata",
+        "items.metadata.name",
+        "items.metadata.namespace",
+        "items.metadata.uid",
+        "items.metadata.labels",
+        "items.spec.workflowTemplateRef",
+        "items.status.phase",
+        "items.status.startedAt",
+        "items.status.finishedAt",
+        "items.status.progress",
+        "items.status.message",
+    ]
+)
+
+# What get_workflow's default summary needs: no spec.templates, no status.storedTemplates/storedWorkflowTemplateSpec
+# (together most of a large workflow's bytes).
+WORKFLOW_DETAIL_FIELDS = ",".join(
+    [
+        "metadata.name",
+        "metadata.namespace",
+        "metadata.uid",
+        "metadata.labels",
+        "metadata.annotations",
+        "spec.arguments",
+        "spec.workflowTemplateRef",
+        "spec.suspend",
+        "status.phase",
+        "status.startedAt",
+        "status.finishedAt",
+        "status.progress",
+        "status.message",
+        "status.outputs",
+        "status.nodes",
+    ]
+)
+
+POD_NAME_FORMAT = "workflows.argoproj.io/pod-name-format"
+_MAX_POD_PREFIX = 253 - 10 - 1  # Kubernetes name limit, minus the hash and its dash (Argo's pod_name.go)
+_NODE_LIMIT = 20  # failed/running nodes listed in a summary; the rest are counted
+
+
+def _fnv32a(text: str) -> int:
+    value = 0x811C9DC5
+    for byte in text.encode():
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return value
+
+
+def pod_name(workflow_name: str, node: dict[str, Any], version: str = "v2") -> str:
+    """The pod Argo created for a Pod node (what the log and artifact tools take as podName).
+
+    Argo does not store it on the node; it derives it (workflow/util/pod_name.go): v1 names are the node id;
+    v2 (the default) are `<workflow>-<template>-<fnv32a(node name)>`, or the workflow name for a single-pod
+    workflow, falling back to the node id when the node names no template.
+    """
+    template = (node.get("templateRef") or {}).get("template") or node.get("templateName") or ""
+    node_name = str(node.get("name") or "")
+    if version == "v1" or not template:
+        return str(node.get("id"))
+    if node_name == workflow_name:
+        return workflow_name
+    prefix = f"{workflow_name}-{template}"[:_MAX_POD_PREFIX]
+    return f"{prefix}-{_fnv32a(node_name)}"
+
+
+def _node_entry(workflow_name: str, node: dict[str, Any], version: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "id": node.get("id"),
+        "name": node.get("displayName") or node.get("name"),
+        "type": node.get("type"),
+        "phase": node.get("phase") or "Pending",
+    }
+    if node.get("type") == "Pod":
+        entry["pod"] = pod_name(workflow_name, node, version)
+    if node.get("message"):
+        entry["message"] = redact_text(str(node["message"]))
+    exit_code = (node.get("outputs") or {}).get("exitCode")
+    if exit_code not in (None, "0"):
+        entry["exitCode"] = exit_code
+    return entry
+
+
+def _name_values(params: Any) -> dict[str, Any]:
+    """Argo's [{name, value}] parameter lists as one {name: value} map (secret-looking names redacted)."""
+    values: dict[str, Any] = {}
+    for param in params if isinstance(params, list) else []:
+        if not isinstance(param, dict) or "name" not in param:
+            continue
+        name = str(param["name"])
+        value = param.get("value", param.get("default"))
+        if _SECRET_NAME.search(name):
+            value = REDACTED
+        elif isinstance(value, str):
+            value = redact_text(value)
+        values[name] = value
+    return values
+
+
+def _outputs(outputs: Any) -> dict[str, Any]:
+    if not isinstance(outputs, dict):
+        return {}
+    shaped: dict[str, Any] = {}
+    if params := _name_values(outputs.get("parameters")):
+        shaped["parameters"] = params
+    artifacts = [a.get("name") for a in outputs.get("artifacts") or [] if isinstance(a, dict)]
+    if artifacts:
+        shaped["artifacts"] = artifacts
+    if outputs.get("result") is not None:
+        shaped["result"] = redact_text(str(outputs["result"]))
+    return shaped
+
+
+def workflow_detail(wf: dict[str, Any]) -> dict[str, Any]:
+    """get_workflow's default answer: what an agent needs to decide its next step, not the whole object.
+
+    Phase, progress, times and message; parameters and outputs as {name: value}; node counts by phase; and the
+    failed and running nodes with their node id, pod name and message (what the log and artifact tools take).
+    """
+    summary = workflow_summary(wf)
+    name = str(summary.get("name") or "")
+    metadata = wf.get("metadata") or {}
+    spec = wf.get("spec") or {}
+    status = wf.get("status") or {}
+    version = (metadata.get("annotations") or {}).get(POD_NAME_FORMAT) or "v2"
+    if spec.get("suspend"):
+        summary["suspended"] = True
+    if params := _name_values((spec.get("arguments") or {}).get("parameters")):
+        summary["parameters"] = params
+    if outputs := _outputs(status.get("outputs")):
+        summary["outputs"] = outputs
+    nodes = [n for n in (status.get("nodes") or {}).values() if isinstance(n, dict)]
+    if nodes:
+        by_phase: dict[str, int] = {}
+        for node in nodes:
+            phase = node.get("phase") or "Pending"
+            by_phase[phase] = by_phase.get(phase, 0) + 1
+        summary["nodes"] = by_phase
+    for key, phases in (("failed", ("Failed", "Error")), ("running", ("Running", "Pending"))):
+        # Pods first: their names are what get_pod_logs needs; group nodes (Steps/DAG) only repeat them.
+        chosen = sorted(
+            (
+                n
+                for n in nodes
+                if n.get("phase") in phases and n.get("type") not in ("StepGroup", "TaskGroup")
+            ),
+            key=lambda n: (n.get("type") != "Pod", n.get("startedAt") or "~"),
+        )
+        if chosen:
+            summary[key] = [_node_entry(name, n, version) for n in chosen[:_NODE_LIMIT]]
+            if len(chosen) > _NODE_LIMIT:
+                summary[f"{key}More"] = len(chosen) - _NODE_LIMIT
+    return summary

@@ -13,7 +13,14 @@ from argo_mcp.tools.inputs import LabelSelector, ListOptionsInput, NamedInput, P
 from argo_mcp.tools.logs import LogOptions, drain
 from argo_mcp.tools.paths import api
 from argo_mcp.tools.registry import POD_LOGS, Permission, TextOutput, Tool, ToolContext, ToolKind
-from argo_mcp.tools.shaping import clean, shape_list, workflow_summary
+from argo_mcp.tools.shaping import (
+    WORKFLOW_DETAIL_FIELDS,
+    WORKFLOW_LIST_FIELDS,
+    clean,
+    shape_list,
+    workflow_detail,
+    workflow_summary,
+)
 
 
 class ListWorkflowsInput(ListOptionsInput):
@@ -46,7 +53,8 @@ async def list_workflows(ctx: ToolContext, args: ListWorkflowsInput) -> dict[str
             "nameFilter": args.name_filter,
             "createdAfter": args.created_after.isoformat() if args.created_after else None,
             "finishedBefore": args.finished_before.isoformat() if args.finished_before else None,
-            "fields": args.fields if args.full else None,
+            # The compact answer asks Argo only for the fields it shows (no status.nodes per item).
+            "fields": args.fields if args.full else WORKFLOW_LIST_FIELDS,
         },
         what=f"list workflows in namespace {ctx.namespace}",
     )
@@ -54,20 +62,25 @@ async def list_workflows(ctx: ToolContext, args: ListWorkflowsInput) -> dict[str
 
 
 class GetWorkflowInput(NamedInput):
+    full: bool = Field(
+        default=False,
+        description="Return the whole Workflow object instead of the summary (phase, progress, params, outputs, failed/running nodes with pods).",
+    )
     fields: str | None = Field(
         default=None,
-        description="Argo's field filter to trim the answer, e.g. 'metadata,status.phase,status.nodes' or '-status.nodes'.",
+        description="Return the raw object trimmed by Argo's field filter, e.g. 'metadata,status.nodes' or '-spec'.",
     )
 
 
 async def get_workflow(ctx: ToolContext, args: GetWorkflowInput) -> dict[str, Any]:
+    raw = args.full or args.fields is not None
     answer: dict[str, Any] = await ctx.argo.request(
         "GET",
         api("workflows", ctx.namespace, args.name),
-        query={"fields": args.fields},
+        query={"fields": args.fields if raw else WORKFLOW_DETAIL_FIELDS},
         what=f"get workflow {ctx.namespace}/{args.name}",
     )
-    return clean(answer)  # type: ignore[no-any-return]
+    return clean(answer) if raw else workflow_detail(answer)
 
 
 class WorkflowLogsInput(NamedInput, LogOptions):

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.e2e.stack.fixture import E2EStack, pod_annotations
-from tests.support.processes import ServerProcess, http_client, start_argo_mcp, text_of
+from tests.support.processes import ServerProcess, http_client, payload, start_argo_mcp, text_of
 
 WF = "argoproj.io/v1alpha1"
 
@@ -31,8 +31,7 @@ async def call(server: ServerProcess, tool: str, args: dict[str, Any]) -> dict[s
     async with http_client(server.url) as client:
         result = await client.call_tool(tool, args)
     assert not result.is_error, f"{tool}: {text_of(result)}"
-    assert result.structured_content is not None
-    return dict(result.structured_content)
+    return dict(payload(result))
 
 
 async def call_text(server: ServerProcess, tool: str, args: dict[str, Any]) -> str:

@@ -11,7 +11,7 @@ import pytest_asyncio
 
 from tests.e2e.mcp_support import simple_template
 from tests.e2e.stack.fixture import E2EStack
-from tests.support.processes import ServerProcess, http_client, start_argo_mcp, text_of
+from tests.support.processes import ServerProcess, http_client, payload, start_argo_mcp, text_of
 
 pytestmark = pytest.mark.local_only
 WF = "argoproj.io/v1alpha1"
@@ -62,8 +62,7 @@ async def test_each_service_account_can_do_exactly_what_its_rbac_allows(
     async with http_client(guarded.url, headers={"Authorization": f"Bearer {writer}"}) as client:
         submitted = await client.call_tool("submit_workflow", {"resourceName": template})
     assert not submitted.is_error, text_of(submitted)
-    assert isinstance(submitted.structured_content, dict)
-    name = submitted.structured_content["workflow"]["metadata"]["name"]
+    name = payload(submitted)["workflow"]["metadata"]["name"]
 
     records = [r for r in guarded.logs() if r.get("event") == "tool_call"]
     callers = {(r["tool"], r["caller"], r["outcome"]) for r in records}

@@ -32,7 +32,7 @@ from tests.e2e.mcp_support import (
 )
 from tests.e2e.stack import executor
 from tests.e2e.stack.fixture import E2EStack, pod_annotations
-from tests.support.processes import REPO, ServerProcess, clean_env, start_argo_mcp
+from tests.support.processes import REPO, ServerProcess, clean_env, payload, start_argo_mcp
 
 pytestmark = pytest.mark.local_only
 
@@ -79,7 +79,9 @@ async def test_submit_from_workflow_template_and_read_it(stack: E2EStack, mcp: S
     listed = await call(mcp, "list_workflows", {"labelSelector": f"e2e-case={template}"})
     assert [item["name"] for item in listed["items"]] == [name]
     assert listed["items"][0]["phase"] == "Succeeded"
-    full = await call(mcp, "get_workflow", {"name": name})
+    summary = await call(mcp, "get_workflow", {"name": name})
+    assert summary["phase"] == "Succeeded" and summary["parameters"]["message"] == "hi", summary
+    full = await call(mcp, "get_workflow", {"name": name, "full": True})
     assert full["spec"]["arguments"]["parameters"][0]["value"] == "hi"
     assert "managedFields" not in full["metadata"]
     graph = await call_text(mcp, "get_workflow_graph", {"name": name})
@@ -266,7 +268,7 @@ async def test_delete(stack: E2EStack, mcp: ServerProcess) -> None:
         await asyncio.sleep(0.5)
     assert stack.get_workflow(name) is None
     # Argo's GetWorkflow falls back to the archive once the live object is gone: the record says so.
-    archived = await call(mcp, "get_workflow", {"name": name})
+    archived = await call(mcp, "get_workflow", {"name": name, "full": True})
     assert archived["metadata"]["labels"]["workflows.argoproj.io/workflow-archiving-status"] == "Persisted"
 
 
@@ -498,5 +500,4 @@ async def test_stdio_transport(stack: E2EStack, tmp_path: Path) -> None:
         result = await client.call_tool("get_argo_version", {})
         listed = await client.call_tool("list_workflows", {"limit": 2})
     assert not result.is_error and not listed.is_error
-    assert isinstance(result.structured_content, dict)
-    assert result.structured_content["version"].startswith(stack.versions["argo-workflows"])
+    assert payload(result)["version"].startswith(stack.versions["argo-workflows"])

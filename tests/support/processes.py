@@ -137,3 +137,11 @@ def text_of(result: Any) -> str:
     block = result.content[0]
     assert block.type == "text", block
     return str(block.text)
+
+
+def payload(result: Any) -> Any:
+    """A tool result's data: a JSON answer is one JSON text block (argo-mcp sends no structuredContent copy of
+    it); a text answer (logs, graphs) carries its small metadata as structuredContent."""
+    if result.structured_content is not None:
+        return result.structured_content
+    return json.loads(text_of(result))

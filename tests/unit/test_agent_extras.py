@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.support.fake_argo import FakeArgo, Workflow
-from tests.support.processes import ServerProcess, http_client, text_of
+from tests.support.processes import ServerProcess, http_client, payload, text_of
 
 
 def _wf(phase: str, progress: str, message: str | None = None) -> dict[str, Any]:
@@ -37,9 +37,9 @@ async def test_wait_for_workflow_reports_progress_until_finished(
             "wait_for_workflow", {"name": "etl-x1", "pollSeconds": 0.2}, progress_callback=on_progress
         )
     assert not result.is_error, text_of(result)
-    assert result.structured_content is not None
-    assert result.structured_content["finished"] is True
-    assert result.structured_content["workflow"]["phase"] == "Succeeded"
+    done = payload(result)
+    assert done["finished"] is True
+    assert done["workflow"]["phase"] == "Succeeded"
     assert [(p, t) for p, t, _ in updates] == [(0.0, 3.0), (1.0, 3.0), (3.0, 3.0)]
     assert updates[-1][2] == "etl-x1: Succeeded (3/3)"
     request = argo.last("WorkflowService_GetWorkflow")
@@ -53,9 +53,9 @@ async def test_wait_for_workflow_is_bounded(argo: FakeArgo, shared_server: Serve
             "wait_for_workflow", {"name": "etl-x1", "timeoutSeconds": 1, "pollSeconds": 0.2}
         )
     assert not result.is_error
-    assert result.structured_content is not None
-    assert result.structured_content["timedOut"] is True
-    assert "call wait_for_workflow again" in result.structured_content["hint"]
+    waited = payload(result)
+    assert waited["timedOut"] is True
+    assert "call wait_for_workflow again" in waited["hint"]
 
 
 STEPS_NODES = {

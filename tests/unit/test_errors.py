@@ -8,7 +8,7 @@ import pytest
 from aiohttp import web
 
 from tests.support.fake_argo import FakeArgo, Workflow
-from tests.support.processes import ServerProcess, free_port, http_client, start_argo_mcp, text_of
+from tests.support.processes import ServerProcess, free_port, http_client, payload, start_argo_mcp, text_of
 
 
 @pytest.mark.parametrize(
@@ -83,7 +83,7 @@ async def test_lint_reports_an_invalid_manifest_as_a_finding(
             "lint_workflow", {"workflow": {"kind": "Workflow", "spec": {"templates": [{}]}}}
         )
     assert not result.is_error
-    assert result.structured_content == {"valid": False, "errors": "spec.templates[0].name is required"}
+    assert payload(result) == {"valid": False, "errors": "spec.templates[0].name is required"}
 
 
 @pytest.mark.parametrize(

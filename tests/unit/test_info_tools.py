@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.fake_argo import FakeArgo
-from tests.support.processes import ServerProcess, http_client, text_of
+from tests.support.processes import ServerProcess, http_client, payload, text_of
 
 VERSION = {
     "version": "v3.7.6",
@@ -44,7 +44,8 @@ async def test_info_tool_calls_argo_and_returns_its_answer(
     async with http_client(shared_server.url) as client:
         result = await client.call_tool(tool, {})
     assert not result.is_error, result.content
-    assert result.structured_content == answer
+    assert payload(result) == answer
+    assert result.structured_content is None, "a JSON answer is sent once, as text"
     request = argo.last(operation)
     assert (request.method, request.path) == ("GET", path)
     assert "Authorization" not in request.headers

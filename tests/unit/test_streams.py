@@ -12,7 +12,7 @@ from pathlib import Path
 import psutil
 
 from tests.support.fake_argo import FakeArgo
-from tests.support.processes import ServerProcess, http_client, text_of
+from tests.support.processes import ServerProcess, http_client, payload, text_of
 
 MIB = 1024 * 1024
 
@@ -109,8 +109,7 @@ async def test_200_mib_artifact_streams_with_flat_memory_and_right_sha256(
     stop.set()
     peak = await sampler
     assert not result.is_error, text_of(result)
-    saved = result.structured_content
-    assert saved is not None
+    saved = payload(result)
     target = session_tmp / "artifacts" / "big" / "data.bin"
     assert saved == {"path": str(target), "bytes": 200 * MIB, "sha256": expected.hexdigest()}
     assert target.stat().st_size == 200 * MIB
@@ -175,8 +174,7 @@ async def test_existing_file_is_not_overwritten_unless_asked(
         replaced = await client.call_tool("get_workflow_output_artifact", {**args, "overwrite": True})
     assert not replaced.is_error
     assert target.read_text() == "new content"
-    assert replaced.structured_content is not None
-    assert replaced.structured_content["sha256"] == hashlib.sha256(b"new content").hexdigest()
+    assert payload(replaced)["sha256"] == hashlib.sha256(b"new content").hexdigest()
 
 
 async def test_plain_text_log_lines_are_redacted_too(argo: FakeArgo, shared_server: ServerProcess) -> None:

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
+from argo_mcp.tools.shaping import WORKFLOW_LIST_FIELDS
 from tests.support.fake_argo import FakeArgo, Workflow, ndjson_log
-from tests.support.processes import ServerProcess, http_client, text_of
+from tests.support.processes import ServerProcess, http_client, payload, text_of
 
 UID = "3f1e9c2a-5b7d-4e8f-9a0b-1c2d3e4f5a6b"
 WF = Workflow("hello-abc12", labels={"workflows.argoproj.io/workflow-template": "hello"}).json()
@@ -94,6 +95,7 @@ CASES = [
             "listOptions.continue": "tok-1",
             "nameFilter": "Prefix",
             "createdAfter": "2026-11-01T00:00:00+00:00",
+            "fields": WORKFLOW_LIST_FIELDS,
         },
         answer=WF_LIST,
         check=summary_check,
@@ -597,9 +599,10 @@ async def test_tool_sends_the_swagger_request_and_returns_the_answer(
     assert request.path == case.path
     assert request.query_dict == case.query, f"query of {case.operation}"
     assert request.body == case.body
-    assert result.structured_content is not None
+    answer = payload(result)
+    assert isinstance(answer, dict)
     if case.check is not None:
-        case.check(result.structured_content)
+        case.check(answer)
 
 
 def test_every_tool_has_a_case() -> None:

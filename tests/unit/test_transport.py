@@ -18,7 +18,15 @@ from mcp.client.stdio import StdioServerParameters
 from argo_mcp.settings import DEFAULT_ALLOWED_HOSTS
 from argo_mcp.transport.guard import host_allowed, origin_allowed
 from tests.support.fake_argo import FakeArgo
-from tests.support.processes import REPO, ServerProcess, clean_env, free_port, http_client, start_argo_mcp
+from tests.support.processes import (
+    REPO,
+    ServerProcess,
+    clean_env,
+    free_port,
+    http_client,
+    payload,
+    start_argo_mcp,
+)
 from tests.unit.test_auth_and_tls import VERSION
 
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
@@ -221,7 +229,7 @@ async def test_two_replicas_serve_one_client_without_affinity(
             }
             answer = await http.post(replica_b.url, json=call, headers=headers)
         assert answer.status_code == 200, answer.text
-        assert _sse_json(answer)["result"]["structuredContent"]["version"] == "v3.7.6"
+        assert json.loads(_sse_json(answer)["result"]["content"][0]["text"])["version"] == "v3.7.6"
     finally:
         await replica_a.stop()
         await replica_b.stop()
@@ -245,8 +253,7 @@ async def test_stdio_transport(argo: FakeArgo, argo_url: str, tmp_path: Path) ->
         ):
             result = await client.call_tool("get_argo_version", {})
             assert not result.is_error
-            assert result.structured_content is not None
-            assert result.structured_content["version"] == "v3.7.6"
+            assert payload(result)["version"] == "v3.7.6"
     finally:
         errlog.close()
     logs = (tmp_path / "stdio.err").read_text()
@@ -303,7 +310,7 @@ async def test_in_flight_call_finishes_on_sigterm(tmp_path: Path) -> None:
             server.proc.send_signal(signal.SIGTERM)
             answer = await asyncio.wait_for(pending, timeout=20)
         assert answer.status_code == 200
-        assert _sse_json(answer)["result"]["structuredContent"]["version"] == "v3.7.6"
+        assert json.loads(_sse_json(answer)["result"]["content"][0]["text"])["version"] == "v3.7.6"
         assert await server.stop() == 0
     finally:
         await runner.cleanup()

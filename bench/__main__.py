@@ -1,0 +1,390 @@
+"""`python -m bench`: what an agent pays for argo-mcp's answers and what argo-mcp adds to Argo, in one run.
+
+Against the benchmark's stand-in (bench/standin.py: 500 realistic workflows of 10-50 nodes and one 50-node
+workflow, with Argo's `fields` filter applied as Argo applies it), it measures:
+  floor        a direct HTTP GET of the 50-node workflow (aiohttp): p50/p99 and calls/s at 1/10/50 clients
+  argo-mcp     get_workflow over streamable HTTP and over stdio: p50/p99, added p50 over the floor, calls/s at
+               1/10/50 HTTP clients (and errors), cold start (spawn -> tools/list answered, stdio),
+               RSS idle / after the calls / peak (VmHWM) after listing 500 workflows
+  tokens       cl100k_base tokens over everything a result carries (every content block's text and the JSON
+               of structuredContent): default get_workflow (50 nodes), default list of 500, a submit answer,
+               and tools/list (the JSON of its tools array, what a client puts in the model's context)
+  bytes        what the default list of 500 makes Argo send
+The clients are raw JSON-RPC (no SDK client), so the figures are the server's, not a client library's.
+`--compare DIR` runs the same figures for another checkout (e.g. `git archive <rev> argo_mcp | tar -x -C DIR`)
+in the same run, for before/after. Figures are reported, never asserted: this is not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bench.standin import BIG_NAME, LIST_SIZE, NAMESPACE
+from bench.tokens import count_tokens
+from tests.support.processes import REPO, clean_env, free_port
+
+PROTOCOL = "2025-11-25"
+HEADERS = {
+    "Accept": "application/json, text/event-stream",
+    "Content-Type": "application/json",
+    "MCP-Protocol-Version": PROTOCOL,
+}
+GET_BIG = {"name": "get_workflow", "arguments": {"name": BIG_NAME, "namespace": NAMESPACE}}
+
+
+def percentile(samples: list[float], pct: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+def rss_mib(pid: int, key: str = "VmRSS") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+async def wait_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            return
+        except OSError:
+            await asyncio.sleep(0.05)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
+
+
+def _sse_result(body: str) -> dict[str, Any]:
+    if body.lstrip().startswith("{"):
+        return dict(json.loads(body))
+    for line in body.splitlines():
+        if line.startswith("data:"):
+            message = json.loads(line[5:])
+            if "result" in message or "error" in message:
+                return dict(message)
+    raise RuntimeError(f"no JSON-RPC answer in {body[:200]!r}")
+
+
+class HttpMcp:
+    """Raw streamable-HTTP JSON-RPC calls (stateless server: no session to set up)."""
+
+    def __init__(self, session: aiohttp.ClientSession, url: str) -> None:
+        self.session, self.url, self.next_id = session, url, 0
+
+    async def request(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        self.next_id += 1
+        message = {"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params}
+        async with self.session.post(self.url, json=message, headers=HEADERS) as response:
+            body = await response.text()
+            if response.status != 200:
+                raise RuntimeError(f"HTTP {response.status}: {body[:200]}")
+        answer = _sse_result(body)
+        if "error" in answer or answer["result"].get("isError"):
+            raise RuntimeError(str(answer)[:300])
+        return dict(answer["result"])
+
+
+class StdioMcp:
+    """Raw newline-delimited JSON-RPC over a spawned `argo-mcp --stdio`."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc, self.next_id = proc, 0
+
+    @classmethod
+    async def spawn(cls, root: Path, argo_url: str) -> StdioMcp:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "argo_mcp",
+            "--stdio",
+            "--argo-server-url",
+            argo_url,
+            "--argo-auth-mode",
+            "none",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+            env=clean_env({"PYTHONPATH": str(root)}),
+            cwd=root,
+            limit=64 * 2**20,
+        )
+        client = cls(proc)
+        await client.request(
+            "initialize",
+            {"protocolVersion": PROTOCOL, "capabilities": {}, "clientInfo": {"name": "bench", "version": "1"}},
+        )
+        await client.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        return client
+
+    async def send(self, message: dict[str, Any]) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(message).encode() + b"\n")
+        await self.proc.stdin.drain()
+
+    async def request(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        self.next_id += 1
+        await self.send({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params})
+        while True:
+            line = await self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError("argo-mcp closed stdout")
+            message = json.loads(line)
+            if message.get("id") == self.next_id:
+                if "error" in message or message["result"].get("isError"):
+                    raise RuntimeError(str(message)[:300])
+                return dict(message["result"])
+
+    async def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        try:
+            await asyncio.wait_for(self.proc.wait(), 10)
+        except TimeoutError:
+            self.proc.kill()
+            await self.proc.wait()
+
+
+async def latencies(call: Callable[[], Awaitable[Any]], count: int, warmup: int) -> list[float]:
+    for _ in range(warmup):
+        await call()
+    samples = []
+    for _ in range(count):
+        started = time.perf_counter()
+        await call()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+async def throughput(call: Callable[[], Awaitable[Any]], clients: int, seconds: float) -> tuple[float, int]:
+    """Calls per second with `clients` concurrent callers for `seconds`, and how many calls failed."""
+    done = errors = 0
+    deadline = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        nonlocal done, errors
+        while time.perf_counter() < deadline:
+            try:
+                await call()
+                done += 1
+            except Exception:
+                errors += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(clients)))
+    return done / (time.perf_counter() - started), errors
+
+
+def result_tokens(result: dict[str, Any]) -> int:
+    """Tokens over everything a tool result carries: each content block's text and the structured content."""
+    total = sum(count_tokens(block.get("text", "")) for block in result.get("content", []))
+    if result.get("structuredContent") is not None:
+        total += count_tokens(json.dumps(result["structuredContent"], separators=(",", ":")))
+    return total
+
+
+@dataclass
+class Figures:
+    label: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+async def argo_bytes(session: aiohttp.ClientSession, argo_url: str, reset: bool = False) -> int:
+    path = "/bench/reset" if reset else "/bench/stats"
+    async with session.request("POST" if reset else "GET", argo_url + path) as response:
+        return int((await response.json())["bytes_sent"])
+
+
+async def cold_start(root: Path, argo_url: str, runs: int = 3) -> float:
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        client = await StdioMcp.spawn(root, argo_url)
+        await client.request("tools/list", {})
+        samples.append((time.perf_counter() - started) * 1000)
+        await client.close()
+    return statistics.median(samples)
+
+
+async def measure_server(
+    label: str, root: Path, argo_url: str, floor_p50: float, args: argparse.Namespace
+) -> Figures:
+    figures = Figures(label)
+    values = figures.values
+    values["cold_start_ms"] = round(await cold_start(root, argo_url), 1)
+
+    port = free_port()
+    tmp = Path(tempfile.mkdtemp(prefix="argo-mcp-bench-"))
+    server = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "argo_mcp",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--argo-server-url",
+        argo_url,
+        "--argo-auth-mode",
+        "none",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=(tmp / "server.log").open("wb"),
+        env=clean_env({"PYTHONPATH": str(root)}),
+        cwd=root,
+    )
+    try:
+        await wait_port(port)
+        await asyncio.sleep(1.0)
+        values["idle_rss_mib"] = rss_mib(server.pid)
+        connector = aiohttp.TCPConnector(limit=100)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            mcp = HttpMcp(session, f"http://127.0.0.1:{port}/mcp")
+            tools = (await mcp.request("tools/list", {}))["tools"]
+            values["tools"] = len(tools)
+            values["tools_list_tokens"] = count_tokens(json.dumps(tools, separators=(",", ":")))
+            values["get_workflow_tokens"] = result_tokens(await mcp.request("tools/call", GET_BIG))
+            submit = {"name": "submit_workflow", "arguments": {"resourceKind": "WorkflowTemplate", "resourceName": "etl"}}
+            values["submit_tokens"] = result_tokens(await mcp.request("tools/call", submit))
+            await argo_bytes(session, argo_url, reset=True)
+            listed = await mcp.request("tools/call", {"name": "list_workflows", "arguments": {}})
+            values["list_500_tokens"] = result_tokens(listed)
+            values["list_500_argo_mb"] = round(await argo_bytes(session, argo_url) / 1e6, 2)
+            values["peak_rss_mib"] = rss_mib(server.pid, "VmHWM")
+
+            async def call_http() -> None:
+                await mcp.request("tools/call", GET_BIG)
+
+            samples = await latencies(call_http, args.calls, args.warmup)
+            values["http_p50_ms"] = round(statistics.median(samples), 2)
+            values["http_p99_ms"] = round(percentile(samples, 99), 2)
+            values["http_added_p50_ms"] = round(values["http_p50_ms"] - floor_p50, 2)
+            for clients in (1, 10, 50):
+                rate, errors = await throughput(call_http, clients, args.seconds)
+                values[f"http_calls_s_{clients}"] = round(rate)
+                values[f"http_errors_{clients}"] = errors
+            values["rss_after_calls_mib"] = rss_mib(server.pid)
+    finally:
+        server.terminate()
+        await server.wait()
+
+    stdio = await StdioMcp.spawn(root, argo_url)
+    try:
+
+        async def call_stdio() -> None:
+            await stdio.request("tools/call", GET_BIG)
+
+        samples = await latencies(call_stdio, args.calls, args.warmup)
+        values["stdio_p50_ms"] = round(statistics.median(samples), 2)
+        values["stdio_p99_ms"] = round(percentile(samples, 99), 2)
+        values["stdio_added_p50_ms"] = round(values["stdio_p50_ms"] - floor_p50, 2)
+    finally:
+        await stdio.close()
+    return figures
+
+
+async def run(args: argparse.Namespace) -> list[Figures]:
+    port = free_port()
+    standin = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.standin", str(port), env=clean_env(), cwd=REPO
+    )
+    argo_url = f"http://127.0.0.1:{port}"
+    try:
+        await wait_port(port)
+        floor = Figures("floor (direct GET)")
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as session:
+
+            async def direct() -> None:
+                async with session.get(f"{argo_url}/api/v1/workflows/{NAMESPACE}/{BIG_NAME}") as response:
+                    await response.read()
+
+            samples = await latencies(direct, args.calls, args.warmup)
+            floor.values["http_p50_ms"] = round(statistics.median(samples), 2)
+            floor.values["http_p99_ms"] = round(percentile(samples, 99), 2)
+            for clients in (1, 10, 50):
+                rate, errors = await throughput(direct, clients, args.seconds)
+                floor.values[f"http_calls_s_{clients}"] = round(rate)
+                floor.values[f"http_errors_{clients}"] = errors
+            await argo_bytes(session, argo_url, reset=True)
+            async with session.get(f"{argo_url}/api/v1/workflows/{NAMESPACE}") as response:
+                await response.read()
+            floor.values["list_500_argo_mb"] = round(await argo_bytes(session, argo_url) / 1e6, 2)
+        results = [floor]
+        for label, root in [("argo-mcp", REPO), *(("compare", Path(p).resolve()) for p in args.compare)]:
+            results.append(await measure_server(label, root, argo_url, floor.values["http_p50_ms"], args))
+        return results
+    finally:
+        standin.terminate()
+        await standin.wait()
+
+
+ROWS = [
+    ("get_workflow p50 ms (HTTP)", "http_p50_ms"),
+    ("get_workflow added p50 ms (HTTP)", "http_added_p50_ms"),
+    ("get_workflow p99 ms (HTTP)", "http_p99_ms"),
+    ("get_workflow p50 ms (stdio)", "stdio_p50_ms"),
+    ("get_workflow added p50 ms (stdio)", "stdio_added_p50_ms"),
+    ("get_workflow p99 ms (stdio)", "stdio_p99_ms"),
+    ("calls/s, 1 client", "http_calls_s_1"),
+    ("calls/s, 10 clients", "http_calls_s_10"),
+    ("calls/s, 50 clients", "http_calls_s_50"),
+    ("errors at 50 clients", "http_errors_50"),
+    ("cold start ms (spawn -> tools/list)", "cold_start_ms"),
+    ("idle RSS MiB", "idle_rss_mib"),
+    ("RSS after the calls MiB", "rss_after_calls_mib"),
+    ("peak RSS MiB (VmHWM, listed 500)", "peak_rss_mib"),
+    ("tokens: get_workflow (50 nodes)", "get_workflow_tokens"),
+    ("tokens: list of 500", "list_500_tokens"),
+    ("tokens: submit answer", "submit_tokens"),
+    ("tokens: tools/list", "tools_list_tokens"),
+    ("tools", "tools"),
+    ("MB read from Argo: list of 500", "list_500_argo_mb"),
+]
+
+
+def table(results: list[Figures]) -> str:
+    floor = results[0].values
+    lines = ["| figure | " + " | ".join(r.label for r in results) + " |", "|---" * (len(results) + 1) + "|"]
+    for title, key in ROWS:
+        cells = [str(r.values.get(key, "")) for r in results]
+        lines.append(f"| {title} | " + " | ".join(cells) + " |")
+    for r in results[1:]:
+        ratio = r.values["http_calls_s_10"] / max(floor["http_calls_s_10"], 1)
+        lines.append(f"| {r.label}: calls/s at 10 clients vs floor | | {ratio:.0%} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--calls", type=int, default=300, help="sequential calls per latency figure")
+    parser.add_argument("--warmup", type=int, default=30)
+    parser.add_argument("--seconds", type=float, default=3.0, help="duration of each throughput figure")
+    parser.add_argument("--compare", action="append", default=[], help="another checkout to measure too")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    args = parser.parse_args()
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    results = asyncio.run(run(args))
+    print(f"argo-mcp benchmark ({LIST_SIZE} workflows in the stand-in; {args.calls} calls per latency figure)")
+    print(table(results))
+    if args.json:
+        with contextlib.suppress(BrokenPipeError):
+            print(json.dumps({r.label: r.values for r in results}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
