@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -28,6 +29,7 @@ from argo_mcp.argo.errors import (
     ArgoUnavailable,
     error_from_response,
 )
+from argo_mcp.metrics import operation_of, record_argo_request
 from argo_mcp.settings import ArgoSettings
 
 QueryValue = str | int | bool | None | Sequence[str]
@@ -59,6 +61,15 @@ def encode_query(query: Query | None) -> list[tuple[str, str]]:
         else:
             pairs.extend((key, str(item)) for item in value)
     return pairs
+
+
+def _failure_code(error: ArgoError, code: str) -> str:
+    """The metrics code of a request that got no complete answer: tls, timeout, or unreachable (no status yet)."""
+    if isinstance(error, ArgoTLSError):
+        return "tls"
+    if isinstance(error, ArgoTimeout):
+        return "timeout"
+    return code
 
 
 class ArgoClient:
@@ -140,17 +151,23 @@ class ArgoClient:
         if body is not None:
             data = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
+        started, code = time.perf_counter(), "unreachable"
         try:
             async with self._get_session().request(
                 method, self.base_url + path, params=encode_query(query), data=data, headers=headers
             ) as response:
+                code = str(response.status)
                 raw = await response.read()
                 if response.status >= 400:
                     raise error_from_response(response.status, raw, what=what)
         except ArgoError:
             raise
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise self._translate(exc, what) from None
+            error = self._translate(exc, what)
+            code = _failure_code(error, code)
+            raise error from None
+        finally:
+            record_argo_request(operation_of(method, path), code, time.perf_counter() - started)
         if not raw.strip():
             return {}
         try:
@@ -174,12 +191,16 @@ class ArgoClient:
         client_timeout = aiohttp.ClientTimeout(
             total=timeout, connect=self.settings.connect_timeout, sock_read=self.settings.request_timeout
         )
+        started, operation = time.perf_counter(), operation_of("GET", path)
         try:
             response = await self._get_session().get(
                 self.base_url + path, params=encode_query(query), headers=headers, timeout=client_timeout
             )
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise self._translate(exc, label) from None
+            error = self._translate(exc, label)
+            record_argo_request(operation, _failure_code(error, "unreachable"), time.perf_counter() - started)
+            raise error from None
+        record_argo_request(operation, str(response.status), time.perf_counter() - started)
         try:
             if response.status >= 400:
                 raw = await response.content.read(64 * 1024)

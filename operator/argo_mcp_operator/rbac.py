@@ -1,4 +1,4 @@
-"""The RBAC rules each mode grants the server's ServiceAccount: the single table the Helm chart mirrors.
+"""The RBAC rules each mode grants the server's ServiceAccount: the single table the Helm chart is generated from.
 
 The Argo Server runs in client auth mode, so it forwards the server's token to the Kubernetes API and RBAC
 decides every call. The rules are the smallest set the tools of each mode need:
@@ -9,52 +9,72 @@ decides every call. The rules are the smallest set the tools of each mode need:
 - operate: also create/update/patch Workflows (submit, suspend, resume, resubmit, set), EventSources, Sensors.
 - full: also delete them, and delete Pods (retry and terminate remove a workflow's pods).
 
-Keep this table and the Helm chart's RBAC template identical (same rules, same order).
+The chart's ``templates/_generated.tpl`` is written from ``GRANTS`` by ``python -m argo_mcp_operator.chartgen``;
+a unit test fails when it is stale, so the two cannot drift apart.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, get_args
 
 from argo_mcp_operator.spec import Mode
 
 Rule = dict[str, Any]
 
 ARGO_GROUP = "argoproj.io"
-READ_VERBS = ["get", "list", "watch"]
+READ_VERBS = ("get", "list", "watch")
+ALL_MODES: tuple[Mode, ...] = get_args(Mode)
 
 
-def _rule(api_group: str, resources: list[str], verbs: list[str], names: Sequence[str] = ()) -> Rule:
-    rule: Rule = {"apiGroups": [api_group], "resources": resources}
-    if names:
-        rule["resourceNames"] = list(names)
-    rule["verbs"] = verbs
-    return rule
+@dataclass(frozen=True)
+class Grant:
+    """One rule of the per-namespace Role, the modes that get it, and whether it names the artifact Secrets."""
+
+    api_group: str
+    resources: tuple[str, ...]
+    verbs: tuple[str, ...]
+    modes: tuple[Mode, ...] = ALL_MODES
+    # Only with artifact repository Secrets configured, restricted to exactly those names.
+    artifact_secrets: bool = False
+
+    def rule(self, names: Sequence[str] = ()) -> Rule:
+        rule: Rule = {"apiGroups": [self.api_group], "resources": list(self.resources)}
+        if self.artifact_secrets:
+            rule["resourceNames"] = list(names)
+        rule["verbs"] = list(self.verbs)
+        return rule
+
+
+# In Role order: the chart renders the same rules in the same order.
+GRANTS: tuple[Grant, ...] = (
+    Grant(
+        ARGO_GROUP, ("workflows", "workflowtemplates", "cronworkflows", "eventsources", "sensors"), READ_VERBS
+    ),
+    Grant("", ("pods", "pods/log"), READ_VERBS),
+    Grant("", ("secrets",), ("get",), artifact_secrets=True),
+    Grant(
+        ARGO_GROUP,
+        ("workflows", "eventsources", "sensors"),
+        ("create", "update", "patch"),
+        ("operate", "full"),
+    ),
+    Grant(ARGO_GROUP, ("workflows", "eventsources", "sensors"), ("delete",), ("full",)),
+    Grant("", ("pods",), ("delete",), ("full",)),
+)
+
+CLUSTER_WORKFLOW_TEMPLATE_GRANT = Grant(ARGO_GROUP, ("clusterworkflowtemplates",), ("get", "list"))
 
 
 def namespace_rules(mode: Mode, artifact_repository_secrets: Sequence[str] = ()) -> list[Rule]:
     """The rules of the Role created in each target namespace."""
-    rules = [
-        _rule(
-            ARGO_GROUP,
-            ["workflows", "workflowtemplates", "cronworkflows", "eventsources", "sensors"],
-            list(READ_VERBS),
-        ),
-        _rule("", ["pods", "pods/log"], list(READ_VERBS)),
+    names = list(dict.fromkeys(artifact_repository_secrets))
+    return [
+        grant.rule(names) for grant in GRANTS if mode in grant.modes and (names or not grant.artifact_secrets)
     ]
-    if artifact_repository_secrets:
-        rules.append(_rule("", ["secrets"], ["get"], names=list(dict.fromkeys(artifact_repository_secrets))))
-    if mode in ("operate", "full"):
-        rules.append(
-            _rule(ARGO_GROUP, ["workflows", "eventsources", "sensors"], ["create", "update", "patch"])
-        )
-    if mode == "full":
-        rules.append(_rule(ARGO_GROUP, ["workflows", "eventsources", "sensors"], ["delete"]))
-        rules.append(_rule("", ["pods"], ["delete"]))
-    return rules
 
 
 def cluster_workflow_template_rules() -> list[Rule]:
     """The rules of the per-server ClusterRole that lets a server read ClusterWorkflowTemplates."""
-    return [_rule(ARGO_GROUP, ["clusterworkflowtemplates"], ["get", "list"])]
+    return [CLUSTER_WORKFLOW_TEMPLATE_GRANT.rule()]

@@ -16,7 +16,7 @@ import structlog
 
 from argo_mcp_operator import constants as c
 from argo_mcp_operator.kube import KubeApi, KubeError
-from argo_mcp_operator.render import Owner, endpoint, render
+from argo_mcp_operator.render import Owner, endpoint, render_objects
 from argo_mcp_operator.spec import ArgoMCPServerSpec, SpecError, parse_duration, parse_spec
 from argo_mcp_operator.status import Observation, build_status, deployment_progress
 from argo_mcp_operator.tls import ServingCert, issue, needs_renewal
@@ -128,7 +128,7 @@ class Reconciler:
         url = endpoint(owner, spec)
         try:
             cert, waiting = await self._certificate(owner, spec, now)
-            objects = render(body, cert)
+            objects = render_objects(owner, spec, cert)
             applied: dict[Key, Obj] = {}
             for obj in objects:
                 applied[object_key(obj)] = await self._apply(obj)

@@ -6,12 +6,14 @@ The Helm chart renders the same objects for the same settings.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from argo_mcp_operator import constants as c
 from argo_mcp_operator.rbac import cluster_workflow_template_rules, namespace_rules
+from argo_mcp_operator.serverargs import server_args
 from argo_mcp_operator.spec import ArgoMCPServerSpec, parse_spec
 from argo_mcp_operator.tls import ServingCert
 
@@ -84,35 +86,6 @@ def tls_secret_name(owner: Owner, spec: ArgoMCPServerSpec) -> str | None:
     return f"{owner.name}-tls"
 
 
-def server_args(owner: Owner, spec: ArgoMCPServerSpec) -> list[str]:
-    """The argo-mcp command line (the container's args; the image's entry point is ``argo-mcp``)."""
-    args = [
-        "--host", "0.0.0.0",
-        "--port", str(spec.service.port),
-        "--argo-server-url", spec.argo_server.url,
-        "--argo-auth-mode", "k8s-service-account",
-        "--argo-token-file", c.ARGO_TOKEN_FILE,
-        "--argo-default-namespace", spec.effective_default_namespace(owner.namespace),
-        "--namespaces", ",".join(spec.target_namespaces(owner.namespace)),
-    ]  # fmt: skip
-    if spec.mode == "read-only":
-        args.append("--read-only")
-    elif spec.mode == "operate":
-        args.append("--disable-destructive")
-    if spec.argo_server.insecure_skip_tls_verify:
-        args.append("--argo-insecure-skip-tls-verify")
-    if spec.argo_server.ca_secret_ref is not None:
-        args += ["--argo-ca-file", f"{c.ARGO_CA_DIR}/{spec.argo_server.ca_secret_ref.key}"]
-    if spec.tls.mode != "disabled":
-        args += ["--tls-cert", f"{c.TLS_DIR}/tls.crt", "--tls-key", f"{c.TLS_DIR}/tls.key"]
-    if spec.inbound_auth.mode == "kubernetes":
-        args += ["--auth-inbound", "kubernetes", "--inbound-audience", spec.inbound_auth.audience]
-    else:
-        args += ["--auth-inbound", "none"]
-    args += ["--artifact-dir", c.ARTIFACT_DIR, "--log-level", "info"]
-    return args
-
-
 def _service_account(owner: Owner) -> Obj:
     return {
         "apiVersion": "v1",
@@ -151,11 +124,20 @@ def _namespace_rbac(owner: Owner, spec: ArgoMCPServerSpec) -> list[Obj]:
     return objects
 
 
+def cluster_scoped_name(owner: Owner, suffix: str) -> str:
+    """``<namespace>-<name>-<suffix>``; past 63 characters its first 54 and 8 hex digits of its SHA-256, so long
+    names stay unique per server and suffix. The chart's ``argo-mcp.clusterScopedName`` computes the same."""
+    full = f"{owner.namespace}-{owner.name}-{suffix}"
+    if len(full) <= 63:
+        return full
+    return f"{full[:54].removesuffix('-')}-{hashlib.sha256(full.encode()).hexdigest()[:8]}"
+
+
 def _cluster_role_binding(owner: Owner, suffix: str, cluster_role: str) -> Obj:
     return {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "ClusterRoleBinding",
-        "metadata": _meta(owner, f"{owner.namespace}-{owner.name}-{suffix}", None),
+        "metadata": _meta(owner, cluster_scoped_name(owner, suffix), None),
         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": cluster_role},
         "subjects": [_subject(owner)],
     }
@@ -163,7 +145,7 @@ def _cluster_role_binding(owner: Owner, suffix: str, cluster_role: str) -> Obj:
 
 def cwt_reader_name(owner: Owner) -> str:
     """The ClusterRole that lets this server read ClusterWorkflowTemplates (one per server, like the chart's)."""
-    return f"{owner.namespace}-{owner.name}-cwt-reader"
+    return cluster_scoped_name(owner, "cwt-reader")
 
 
 def _cwt_reader_cluster_role(owner: Owner) -> Obj:
@@ -276,7 +258,7 @@ def _deployment(owner: Owner, spec: ArgoMCPServerSpec, cert: ServingCert | None)
         "name": c.CONTAINER_NAME,
         "image": spec.image or c.DEFAULT_IMAGE,
         "imagePullPolicy": "IfNotPresent",
-        "args": server_args(owner, spec),
+        "args": server_args(spec, owner.namespace),
         "ports": [{"name": c.PORT_NAME, "containerPort": spec.service.port, "protocol": "TCP"}],
         "livenessProbe": _probe("/healthz", scheme, 10),
         "readinessProbe": _probe("/readyz", scheme, 5),
@@ -334,7 +316,11 @@ def render(cr: Mapping[str, Any], cert: ServingCert | None = None) -> list[Obj]:
     it, keeping this function pure); optional for ``secretRef``, only for the pod template checksum.
     """
     owner = Owner.of(cr)
-    spec = parse_spec(cr.get("spec"), owner.name)
+    return render_objects(owner, parse_spec(cr.get("spec"), owner.name), cert)
+
+
+def render_objects(owner: Owner, spec: ArgoMCPServerSpec, cert: ServingCert | None = None) -> list[Obj]:
+    """``render`` for a spec already parsed (the reconciler parses it once, for status and rendering)."""
     if spec.tls.mode == "self-signed" and cert is None:
         raise ValueError("tls.mode self-signed needs the serving certificate to render its Secret")
     objects: list[Obj] = [_service_account(owner), *_namespace_rbac(owner, spec)]

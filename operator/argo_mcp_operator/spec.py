@@ -33,6 +33,7 @@ _DURATION_RE = re.compile(r"^(?:(?P<h>[0-9]+)h)?(?:(?P<m>[0-9]+)m)?(?:(?P<s>[0-9
 Mode = Literal["read-only", "operate", "full"]
 TLSMode = Literal["self-signed", "secretRef", "disabled"]
 InboundMode = Literal["none", "kubernetes"]
+LogLevel = Literal["debug", "info", "warning", "error"]
 
 # An arbitrary Kubernetes object we pass through untouched (affinity, a toleration).
 KubeObject = Annotated[
@@ -262,6 +263,7 @@ class ArgoMCPServerSpec(_Model):
         description="Server image. Default: the operator's matching release.",
     )
     replicas: int = Field(1, ge=1, le=100, description="Server replicas.")
+    log_level: LogLevel = Field("info", description="Log level of the server: debug, info, warning or error.")
     resources: ResourceRequirements | None = None
     node_selector: dict[str, str] | None = None
     tolerations: list[KubeObject] | None = None

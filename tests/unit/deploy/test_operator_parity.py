@@ -20,7 +20,8 @@ RESOURCES = {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory":
 SCENARIOS: dict[str, tuple[Obj, Obj]] = {
     "defaults": (
         {},
-        {"argoServer": {"url": "https://argo-server.argo.svc:2746"}},
+        # The chart's default: argo-helm's argo-workflows chart released as "argo-workflows" next to it.
+        {"argoServer": {"url": "http://argo-workflows-server.tools.svc:2746"}},
     ),
     "operate": (
         {
@@ -78,6 +79,41 @@ SCENARIOS: dict[str, tuple[Obj, Obj]] = {
 }
 
 
+LONG_NAME = "argo-mcp-" + "x" * 44  # 53 characters, the longest fullnameOverride the chart accepts
+LONG_NAMESPACE = "team-with-a-namespace-name-long-enough-to-truncate"
+
+
+def _layouts() -> dict[str, tuple[Obj, Obj]]:
+    """Every mode, every namespace layout and every shared TLS mode, as (chart values, spec) pairs."""
+    out: dict[str, tuple[Obj, Obj]] = {}
+    url = {"serverUrl": "https://argo.example:2746"}
+    for mode in ("read-only", "operate", "full"):
+        for layout, namespaces, default in (
+            ("own", [], None),
+            ("others", ["argo", "team-a"], None),
+            ("own-and-others", ["argo", "tools"], None),
+            ("explicit-default", ["argo", "tools"], "argo"),
+        ):
+            values: Obj = {"mode": mode, "argo": dict(url)}
+            spec: Obj = {"mode": mode, "argoServer": {"url": url["serverUrl"]}}
+            if namespaces:
+                values["namespaces"] = spec["namespaces"] = namespaces
+            if default:
+                values["argo"]["defaultNamespace"] = spec["defaultNamespace"] = default
+            out[f"{mode}-{layout}"] = (values, spec)
+    for tls in ({"mode": "self-signed"}, {"mode": "secretRef", "secretName": "cert"}, {"mode": "disabled"}):
+        for inbound in ("kubernetes", "none"):
+            out[f"tls-{tls['mode']}-inbound-{inbound}"] = (
+                {"argo": dict(url), "tls": tls, "inboundAuth": {"mode": inbound}, "logLevel": "debug"},
+                {"argoServer": {"url": url["serverUrl"]}, "tls": tls, "inboundAuth": {"mode": inbound},
+                 "logLevel": "debug"},
+            )  # fmt: skip
+    return out
+
+
+LAYOUTS = _layouts()
+
+
 def _operator_render() -> Any:
     try:
         return importlib.import_module("argo_mcp_operator.render")
@@ -114,14 +150,11 @@ def _normalise(objs: list[Obj]) -> dict[str, Obj]:
     return out
 
 
-@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
-def test_chart_and_operator_render_the_same_objects(scenario: str) -> None:
+def _assert_same(values: Obj, spec: Obj, name: str = "argo-mcp", namespace: str = "tools") -> None:
     render = _operator_render()
     tls = importlib.import_module("argo_mcp_operator.tls")
-    values, spec = SCENARIOS[scenario]
     values = {**values, "resources": RESOURCES}
     spec = {**spec, "resources": RESOURCES}
-    name, namespace = "argo-mcp", "tools"
     cr = {"apiVersion": "argo-mcp.io/v1alpha1", "kind": "ArgoMCPServer", "spec": spec,
           "metadata": {"name": name, "namespace": namespace, "uid": "0000"}}  # fmt: skip
     tls_mode = spec.get("tls", {}).get("mode", "self-signed")
@@ -138,6 +171,33 @@ def test_chart_and_operator_render_the_same_objects(scenario: str) -> None:
             f"{key} differs\n chart:    {json.dumps(obj, sort_keys=True)}\n"
             f" operator: {json.dumps(from_operator[key], sort_keys=True)}"
         )
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_chart_and_operator_render_the_same_objects(scenario: str) -> None:
+    _assert_same(*SCENARIOS[scenario])
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_every_mode_namespace_layout_and_tls_mode_renders_the_same(layout: str) -> None:
+    _assert_same(*LAYOUTS[layout])
+
+
+def test_long_names_render_the_same() -> None:
+    """Cluster-scoped names (<namespace>-<name>-<suffix>) are cut to 63 characters the same way on both sides."""
+    values, spec = LAYOUTS["full-others"]
+    _assert_same(values, spec, name=LONG_NAME, namespace=LONG_NAMESPACE)
+    objs = helm_template(release=LONG_NAME, namespace=LONG_NAMESPACE, values=values)
+    cluster_scoped = [o["metadata"]["name"] for o in objs if o["kind"].startswith("Cluster")]
+    assert cluster_scoped and all(len(n) <= 63 and not n.endswith("-") for n in cluster_scoped)
+    assert len(set(cluster_scoped)) == len(cluster_scoped)
+
+
+def test_generated_chart_helpers_are_current() -> None:
+    """The chart's args and Role rules come from the operator's tables; regenerate after changing them."""
+    chartgen = importlib.import_module("argo_mcp_operator.chartgen")
+    generated = CHART / "templates" / "_generated.tpl"
+    assert generated.read_text() == chartgen.generated_helpers(), f"stale: run `{chartgen.COMMAND}`"
 
 
 def test_chart_crd_is_the_operator_crd() -> None:

@@ -17,7 +17,13 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 def test_sans_cover_every_service_name() -> None:
     cert = issue("srv", "team-a", timedelta(hours=2160), now=NOW)
-    assert cert.dns_names == ["srv", "srv.team-a", "srv.team-a.svc", "srv.team-a.svc.cluster.local"]
+    assert cert.dns_names == [
+        "srv",
+        "srv.team-a",
+        "srv.team-a.svc",
+        "srv.team-a.svc.cluster.local",
+        "localhost",
+    ]
     assert service_dns_names("srv", "team-a") == cert.dns_names
 
 

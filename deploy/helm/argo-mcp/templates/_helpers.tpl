@@ -41,13 +41,38 @@ helm.sh/chart: {{ include "argo-mcp.chart" . }}
 {{- if .Values.namespaces }}{{ join "," .Values.namespaces }}{{ else }}{{ .Release.Namespace }}{{ end }}
 {{- end }}
 
+{{/* Namespace of a tool call that names none: argo.defaultNamespace, else the release namespace when it is a
+target, else the first target (the operator's rule too). */}}
 {{- define "argo-mcp.defaultNamespace" -}}
-{{- if .Values.argo.defaultNamespace }}{{ .Values.argo.defaultNamespace }}{{ else }}{{ first (splitList "," (include "argo-mcp.namespaces" .)) }}{{ end }}
+{{- $targets := splitList "," (include "argo-mcp.namespaces" .) }}
+{{- if .Values.argo.defaultNamespace }}{{ .Values.argo.defaultNamespace }}
+{{- else if has .Release.Namespace $targets }}{{ .Release.Namespace }}
+{{- else }}{{ first $targets }}{{ end }}
+{{- end }}
+
+{{/* URL of the Argo Server: argo.serverUrl, else the Service that argo-helm's argo-workflows chart makes for a
+release named argo.argoHelmRelease in the same namespace (plain HTTP on 2746, its default without server.secure). */}}
+{{- define "argo-mcp.argoServerUrl" -}}
+{{- if .Values.argo.serverUrl }}{{ .Values.argo.serverUrl }}
+{{- else }}
+{{- $release := .Values.argo.argoHelmRelease }}
+{{- $server := ternary $release (printf "%s-argo-workflows" $release) (contains "argo-workflows" $release) | trunc 63 | trimSuffix "-" }}
+{{- printf "http://%s-server.%s.svc:2746" $server .Release.Namespace }}
+{{- end }}
 {{- end }}
 
 {{- define "argo-mcp.image" -}}
 {{- $tag := default .Chart.AppVersion .Values.image.tag }}
 {{- if .Values.image.digest }}{{ printf "%s@%s" .Values.image.repository .Values.image.digest }}{{ else }}{{ printf "%s:%s" .Values.image.repository $tag }}{{ end }}
+{{- end }}
+
+{{/* Name of a cluster-scoped object of this release: "<namespace>-<fullname>-<suffix>", past 63 characters its
+first 54 and 8 hex digits of its SHA-256 (unique per release and suffix; the operator's cluster_scoped_name).
+Call with (dict "root" $ "suffix" "cwt"). */}}
+{{- define "argo-mcp.clusterScopedName" -}}
+{{- $full := printf "%s-%s-%s" .root.Release.Namespace (include "argo-mcp.fullname" .root) .suffix }}
+{{- if le (len $full) 63 }}{{ $full }}
+{{- else }}{{ printf "%s-%s" ($full | trunc 54 | trimSuffix "-") (sha256sum $full | trunc 8) }}{{ end }}
 {{- end }}
 
 {{/* Name of the Secret with the serving certificate. */}}
@@ -68,7 +93,7 @@ helm.sh/chart: {{ include "argo-mcp.chart" . }}
 {{- define "argo-mcp.dnsNames" -}}
 {{- $n := include "argo-mcp.fullname" . }}
 {{- $ns := .Release.Namespace }}
-{{- list $n (printf "%s.%s" $n $ns) (printf "%s.%s.svc" $n $ns) (printf "%s.%s.svc.cluster.local" $n $ns) | toJson }}
+{{- list $n (printf "%s.%s" $n $ns) (printf "%s.%s.svc" $n $ns) (printf "%s.%s.svc.cluster.local" $n $ns) "localhost" | toJson }}
 {{- end }}
 
 {{/*
@@ -86,7 +111,7 @@ Deployment's checksum agree) and reused from the live Secret on upgrade so the c
 {{- $n := include "argo-mcp.fullname" . }}
 {{- $days := int .Values.tls.selfSigned.validityDays }}
 {{- $ca := genCA (printf "%s-ca" $n) $days }}
-{{- $cert := genSignedCert $n nil (include "argo-mcp.dnsNames" . | fromJsonArray) $days $ca }}
+{{- $cert := genSignedCert $n (list "127.0.0.1") (include "argo-mcp.dnsNames" . | fromJsonArray) $days $ca }}
 {{- $data = dict "ca.crt" ($ca.Cert | b64enc) "tls.crt" ($cert.Cert | b64enc) "tls.key" ($cert.Key | b64enc) }}
 {{- end }}
 {{- $_ := set .Values "__argoMcpTLS" $data }}
@@ -94,78 +119,26 @@ Deployment's checksum agree) and reused from the live Secret on upgrade so the c
 {{- index .Values "__argoMcpTLS" | toJson }}
 {{- end }}
 
-{{/* Server command-line flags (the same as the operator renders). */}}
-{{- define "argo-mcp.args" -}}
-- --host
-- 0.0.0.0
-- --port
-- {{ .Values.service.port | quote }}
-- --argo-server-url
-- {{ .Values.argo.serverUrl | quote }}
-- --argo-auth-mode
-- k8s-service-account
-- --argo-token-file
-- /var/run/secrets/argo-mcp/argo/token
-- --argo-default-namespace
-- {{ include "argo-mcp.defaultNamespace" . | quote }}
-- --namespaces
-- {{ include "argo-mcp.namespaces" . | quote }}
-{{- if eq .Values.mode "read-only" }}
-- --read-only
-{{- else if eq .Values.mode "operate" }}
-- --disable-destructive
-{{- end }}
-{{- if .Values.argo.insecureSkipTLSVerify }}
-- --argo-insecure-skip-tls-verify
-{{- end }}
-{{- if .Values.argo.caSecret.name }}
-- --argo-ca-file
-- /etc/argo-mcp/argo-ca/{{ .Values.argo.caSecret.key }}
-{{- end }}
-{{- if ne .Values.tls.mode "disabled" }}
-- --tls-cert
-- /etc/argo-mcp/tls/tls.crt
-- --tls-key
-- /etc/argo-mcp/tls/tls.key
-{{- end }}
-- --auth-inbound
-- {{ .Values.inboundAuth.mode }}
-{{- if eq .Values.inboundAuth.mode "kubernetes" }}
-- --inbound-audience
-- {{ .Values.inboundAuth.audience | quote }}
-{{- end }}
-- --artifact-dir
-- /tmp/artifacts
-- --log-level
-- {{ .Values.logLevel }}
+{{/* The server's args and Role rules are generated from the operator's tables: see _generated.tpl. */}}
+
+{{/* Host names from ingress, httpRoute and allowedHosts, comma-separated; empty when there are none. */}}
+{{- define "argo-mcp.extraHosts" -}}
+{{- $hosts := list }}
+{{- if .Values.ingress.enabled }}{{ $hosts = concat $hosts .Values.ingress.hosts }}{{ end }}
+{{- if .Values.httpRoute.enabled }}{{ $hosts = concat $hosts .Values.httpRoute.hostnames }}{{ end }}
+{{- join "," (concat $hosts .Values.allowedHosts | uniq) }}
 {{- end }}
 
-{{/* Role rules per mode (the same table as the operator's render). */}}
-{{- define "argo-mcp.roleRules" -}}
-- apiGroups: ["argoproj.io"]
-  resources: ["workflows", "workflowtemplates", "cronworkflows", "eventsources", "sensors"]
-  verbs: ["get", "list", "watch"]
-- apiGroups: [""]
-  resources: ["pods", "pods/log"]
-  verbs: ["get", "list", "watch"]
-{{- with .Values.artifactRepositorySecrets }}
-- apiGroups: [""]
-  resources: ["secrets"]
-  resourceNames: {{ toJson . }}
-  verbs: ["get"]
+{{/* The generated args, then the chart-only ones: --allowed-hosts (the server's defaults plus extraHosts, since
+the flag replaces them) and extraArgs. */}}
+{{- define "argo-mcp.containerArgs" -}}
+{{ include "argo-mcp.args" . }}
+{{- with include "argo-mcp.extraHosts" . }}
+- --allowed-hosts
+- {{ printf "localhost,*.localhost,*.svc,*.svc.cluster.local,%s" . | quote }}
 {{- end }}
-{{- if or (eq .Values.mode "operate") (eq .Values.mode "full") }}
-- apiGroups: ["argoproj.io"]
-  resources: ["workflows", "eventsources", "sensors"]
-  verbs: ["create", "update", "patch"]
-{{- end }}
-{{- if eq .Values.mode "full" }}
-- apiGroups: ["argoproj.io"]
-  resources: ["workflows", "eventsources", "sensors"]
-  verbs: ["delete"]
-- apiGroups: [""]
-  resources: ["pods"]
-  verbs: ["delete"]
+{{- with .Values.extraArgs }}
+{{ toYaml . }}
 {{- end }}
 {{- end }}
 

@@ -1,0 +1,183 @@
+"""Chart values beyond the core: argo-helm defaults, exposure (Ingress, HTTPRoute), extra*, alerts, helm test."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from argo_mcp import metrics
+
+from .bundle import CI_VALUES, Obj, by_kind, container_args, flag_value, helm_template, one, run, tool
+from .test_chart import _render_notes
+
+EXPOSED = CI_VALUES / "exposed-values.yaml"
+
+
+def _pod(objs: list[Obj], kind: str = "Deployment") -> Obj:
+    obj = one(objs, kind)
+    spec: Obj = obj["spec"] if kind == "Pod" else obj["spec"]["template"]["spec"]
+    return spec
+
+
+def test_renders_with_helms_own_default_kubernetes_version() -> None:
+    """An unstamped helm assumes Kubernetes v1.20 without a cluster: the chart must not refuse it."""
+    objs = helm_template(extra=["--kube-version", "1.20.0"])
+    assert one(objs, "Deployment")
+
+
+def test_default_argo_url_is_argo_helms_service_in_the_same_namespace() -> None:
+    args = container_args(helm_template(namespace="argo"))
+    assert flag_value(args, "--argo-server-url") == "http://argo-workflows-server.argo.svc:2746"
+    args = container_args(helm_template(namespace="ci", values={"argo": {"argoHelmRelease": "wf"}}))
+    assert flag_value(args, "--argo-server-url") == "http://wf-argo-workflows-server.ci.svc:2746"
+    args = container_args(helm_template(values={"argo": {"serverUrl": "https://argo.example:2746"}}))
+    assert flag_value(args, "--argo-server-url") == "https://argo.example:2746"
+
+
+def test_exposure_adds_its_hosts_to_the_allowed_hosts() -> None:
+    objs = helm_template(values_files=[EXPOSED], namespace="tools")
+    args = container_args(objs)
+    hosts = flag_value(args, "--allowed-hosts")
+    assert hosts is not None
+    assert hosts.split(",") == [
+        "localhost", "*.localhost", "*.svc", "*.svc.cluster.local",
+        "mcp.example.com", "mcp.gateway.example.com", "mcp.internal.example.com",
+    ]  # fmt: skip
+    assert args[-2:] == ["--toolsets", "workflows,archive"], "extraArgs come last, after the generated flags"
+    assert "--allowed-hosts" not in container_args(helm_template()), "no flag (server defaults) without hosts"
+
+    ingress = one(objs, "Ingress")
+    assert ingress["spec"]["ingressClassName"] == "nginx"
+    (rule,) = ingress["spec"]["rules"]
+    assert rule["host"] == "mcp.example.com"
+    assert [p["path"] for p in rule["http"]["paths"]] == ["/mcp", "/.well-known/oauth-protected-resource"]
+    assert {p["backend"]["service"]["name"] for p in rule["http"]["paths"]} == {"argo-mcp"}
+    route = one(objs, "HTTPRoute")
+    assert route["apiVersion"] == "gateway.networking.k8s.io/v1"
+    assert route["spec"]["parentRefs"] == [{"name": "public", "namespace": "gateways"}]
+    assert route["spec"]["hostnames"] == ["mcp.gateway.example.com"]
+    (backend,) = route["spec"]["rules"][0]["backendRefs"]
+    assert backend == {"name": "argo-mcp", "port": 8081}
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"ingress": {"enabled": True}}, "ingress.hosts must list at least one host name"),
+        ({"httpRoute": {"enabled": True}}, "at '/httpRoute/parentRefs'"),
+        ({"allowedHosts": ["bad host"]}, "at '/allowedHosts/0'"),
+        ({"extraEnv": [{"value": "x"}]}, "at '/extraEnv/0'"),
+        ({"test": {"nodeSelector": {"a": 1}}}, "at '/test/nodeSelector'"),
+    ],
+)
+def test_bad_exposure_values_fail_clearly(values: Obj, message: str) -> None:
+    from .bundle import helm_template_proc
+
+    proc = helm_template_proc(values=values)
+    assert proc.returncode != 0 and message in proc.stderr, proc.stderr
+
+
+def test_extra_env_volumes_mounts_and_objects() -> None:
+    objs = helm_template(values_files=[EXPOSED], namespace="tools")
+    pod = _pod(objs)
+    (container,) = pod["containers"]
+    assert container["env"] == [{"name": "OTEL_SERVICE_NAME", "value": "argo-mcp"}]
+    assert container["volumeMounts"][-1] == {
+        "name": "extra-ca",
+        "mountPath": "/etc/extra-ca",
+        "readOnly": True,
+    }
+    assert pod["volumes"][-1] == {"name": "extra-ca", "configMap": {"name": "extra-ca"}}
+    configmaps = {o["metadata"]["name"]: o for o in by_kind(objs, "ConfigMap")}
+    assert configmaps["argo-mcp-extra"]["data"] == {"namespace": "tools"}, "map entries go through tpl"
+    assert "argo-mcp-extra-string" in configmaps, "string entries go through tpl"
+
+
+def test_helm_test_pod_follows_the_servers_placement_unless_told_otherwise() -> None:
+    objs = helm_template(values_files=[EXPOSED])
+    server, test = _pod(objs), _pod(objs, "Pod")
+    assert test["nodeSelector"] == server["nodeSelector"] == {"kubernetes.io/os": "linux"}
+    assert test["tolerations"] == server["tolerations"]
+    assert test["containers"][0]["resources"]["limits"] == {"memory": "64Mi"}
+
+    objs = helm_template(
+        values={
+            "nodeSelector": {"kubernetes.io/os": "linux"},
+            "test": {
+                "nodeSelector": {"node": "real"},
+                "tolerations": [{"key": "kwok", "operator": "Exists"}],
+                "resources": {"limits": {"memory": "96Mi"}},
+            },
+        }
+    )
+    test = _pod(objs, "Pod")
+    assert test["nodeSelector"] == {"node": "real"}
+    assert test["tolerations"] == [{"key": "kwok", "operator": "Exists"}]
+    assert test["containers"][0]["resources"]["limits"] == {"memory": "96Mi"}
+    test = _pod(helm_template(values={"nodeSelector": {"a": "b"}, "test": {"nodeSelector": {}}}), "Pod")
+    assert "nodeSelector" not in test, "an explicit empty map clears the server's selector"
+
+
+def test_prometheus_rule_alerts_use_metrics_the_server_exports() -> None:
+    objs = helm_template(values_files=[EXPOSED], namespace="tools")
+    rule = one(objs, "PrometheusRule")
+    assert rule["metadata"]["labels"]["release"] == "prometheus"
+    (group,) = rule["spec"]["groups"]
+    alerts = {r["alert"]: r for r in group["rules"]}
+    assert set(alerts) == {
+        "ArgoMCPDown",
+        "ArgoMCPArgoUnreachable",
+        "ArgoMCPToolErrorRate",
+        "ArgoMCPToolLatency",
+    }
+    exported = {m.name for m in metrics.REGISTRY.collect()}
+    for alert in alerts.values():
+        assert 'namespace="tools", job="argo-mcp"' in alert["expr"], alert["expr"]
+        for name in re.findall(r"\b(argo_mcp_[a-z_]+?)(?:_bucket|_total)?\{", alert["expr"]):
+            assert name in exported, f"{alert['alert']} uses {name}, which argo-mcp does not export"
+    assert "> 0.1" in alerts["ArgoMCPToolErrorRate"]["expr"]
+    assert "> 10" in alerts["ArgoMCPToolLatency"]["expr"]
+    assert not by_kind(helm_template(), "PrometheusRule")
+
+
+def test_promtool_style_expressions_are_balanced() -> None:
+    rule = one(helm_template(values={"prometheusRule": {"enabled": True}}), "PrometheusRule")
+    for alert in rule["spec"]["groups"][0]["rules"]:
+        expr = alert["expr"]
+        for open_, close in ("()", "{}", "[]"):
+            assert expr.count(open_) == expr.count(close), (alert["alert"], expr)
+
+
+def test_notes_create_the_callers_identity_for_the_mode(tmp_path: Path) -> None:
+    notes = _render_notes(tmp_path, "--namespace", "argo", "--set", "mode=operate")
+    assert "http://argo-workflows-server.argo.svc:2746" in notes and "argo.serverUrl" in notes
+    assert "kubectl -n argo create serviceaccount my-agent" in notes
+    assert "kind: Role" in notes and "kind: RoleBinding" in notes
+    assert '"create", "update", "patch"' in notes and '"delete"' not in notes
+    assert "kubectl -n argo port-forward svc/argo-mcp 8081" in notes
+    assert "https://localhost:8081/mcp" in notes
+    assert "the release namespace" in notes
+    notes = _render_notes(tmp_path / "two", "--namespace", "argo", "--set", "namespaces={team-a,team-b}")
+    assert notes.count("kind: RoleBinding") == 2 and "namespace: team-b}" in notes
+
+
+def test_chart_has_artifact_hub_metadata() -> None:
+    import yaml
+
+    from .bundle import CHART
+
+    chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
+    assert "kubeVersion" not in chart
+    assert chart["icon"].startswith("https://") and chart["sources"]
+    for key in (
+        "artifacthub.io/license",
+        "artifacthub.io/links",
+        "artifacthub.io/crds",
+        "artifacthub.io/images",
+    ):
+        assert key in chart["annotations"], key
+    for key in ("artifacthub.io/links", "artifacthub.io/crds", "artifacthub.io/images"):
+        assert isinstance(yaml.safe_load(chart["annotations"][key]), list), key
+    run([str(tool("helm")), "lint", "--strict", str(CHART), "--values", str(EXPOSED)])
