@@ -1,13 +1,28 @@
-# syntax=docker/dockerfile:1
 # argo-mcp server image (also ships the operator's entry point, argo-mcp-operator).
 #
 #   docker build -t argo-mcp:0.1.0 \
 #     --build-arg VERSION=0.1.0 --build-arg REVISION="$(git rev-parse HEAD)" \
 #     --build-arg CREATED="$(date -u +%Y-%m-%dT%H:%M:%SZ)" .
 #
-# The base image is pinned to an exact Python patch release on Debian bookworm; bump it deliberately.
+# The file uses only instructions that both BuildKit and the legacy builder (DOCKER_BUILDKIT=0) understand, and
+# has no `# syntax=` line: that line makes BuildKit fetch a frontend image from a registry before it reads
+# anything else, which fails on hosts without one.
+#
+# BASE_IMAGE is pinned to an exact Python patch release on Debian bookworm; bump it deliberately. Releases use
+# the default. A host without a registry can substitute a locally made base with the same layout (Debian
+# bookworm, Python 3.11 with its prefix at /usr/local, `pip` on PATH): the e2e suite builds one with debootstrap
+# (tests/e2e/stack/project_image.py) and passes it as --build-arg BASE_IMAGE=localhost/python:3.11-bookworm-local.
+ARG BASE_IMAGE=python:3.11.14-slim-bookworm
 
-FROM python:3.11.14-slim-bookworm AS builder
+FROM ${BASE_IMAGE} AS builder
+
+# pip's own settings, for a build whose network cannot reach the package index by itself. They exist only in
+# this throw-away stage: nothing of the build host (certificates, index, proxy) reaches the final image. The
+# e2e suite downloads the wheels on the host, with the host's trust settings, serves them on 127.0.0.1 and builds
+# with `--network host --build-arg PIP_NO_INDEX=1 --build-arg PIP_FIND_LINKS=http://127.0.0.1:PORT/`.
+ARG PIP_INDEX_URL
+ARG PIP_FIND_LINKS
+ARG PIP_NO_INDEX
 
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -23,8 +38,9 @@ COPY operator ./operator
 RUN pip wheel --no-deps --wheel-dir /wheels . \
  && pip install --prefix=/install "$(ls /wheels/argo_mcp-*.whl)[operator]"
 
-FROM python:3.11.14-slim-bookworm
+FROM ${BASE_IMAGE}
 
+ARG BASE_IMAGE
 ARG VERSION=0.1.0
 ARG REVISION=unknown
 ARG CREATED=unknown
@@ -35,15 +51,16 @@ LABEL org.opencontainers.image.title="argo-mcp" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.created="${CREATED}" \
       org.opencontainers.image.licenses="Apache-2.0" \
-      org.opencontainers.image.base.name="docker.io/library/python:3.11.14-slim-bookworm"
+      org.opencontainers.image.base.name="${BASE_IMAGE}"
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1
 
 COPY --from=builder /install /usr/local
 
-# Non-root, numeric uid/gid so Kubernetes can verify runAsNonRoot; the root filesystem is mounted read-only in
-# the cluster, writable scratch space is an emptyDir at /tmp.
+# Non-root, numeric uid/gid so Kubernetes can verify runAsNonRoot. argo-mcp needs no writable path to start
+# (the root filesystem may be read-only, with no /tmp at all); only artifact downloads write, into
+# --artifact-dir (default $TMPDIR/argo-mcp/artifacts), which the chart backs with an emptyDir at /tmp.
 USER 65532:65532
 WORKDIR /tmp
 

@@ -7,13 +7,31 @@ rules for precedence and defaults live in exactly one place (`cli.py`).
 from __future__ import annotations
 
 import enum
-import tempfile
+import os
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 DEFAULT_SERVICE_ACCOUNT_TOKEN = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
-DEFAULT_ARTIFACT_DIR = Path(tempfile.gettempdir()) / "argo-mcp" / "artifacts"
+
+
+def temp_root() -> Path:
+    """The temporary directory the way `tempfile` would name it, without touching the filesystem.
+
+    `tempfile.gettempdir()` probes every candidate by writing a file into it and raises "No usable temporary
+    directory" when none is writable. The image runs with a read-only root filesystem, possibly with no
+    writable /tmp at all, and a probe at import time killed argo-mcp before it could parse a flag. The default
+    artifact directory is only a name until a download needs it; a download into a read-only place then fails
+    with a message that names the directory and --artifact-dir (see `argo/streams.py`).
+    """
+    for variable in ("TMPDIR", "TEMP", "TMP"):
+        value = os.environ.get(variable)
+        if value:
+            return Path(value)
+    return Path("/tmp")
+
+
+DEFAULT_ARTIFACT_DIR = temp_root() / "argo-mcp" / "artifacts"
 
 # Host names accepted on the MCP endpoint by default: loopback and the in-cluster Service DNS names. IP
 # literals and single-label names (a Service's short name) are always accepted too (see transport/guard.py):

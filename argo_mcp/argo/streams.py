@@ -213,8 +213,18 @@ class SavedArtifact:
 
 
 def _open_temp(destination: Path) -> tuple[int, Path]:
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.", suffix=".part")
+    """Create the partial file next to `destination`, so publishing it is one rename on the same filesystem."""
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp_name = tempfile.mkstemp(
+            dir=destination.parent, prefix=f".{destination.name}.", suffix=".part"
+        )
+    except OSError as exc:
+        raise DestinationError(
+            f"cannot write into {destination.parent} ({exc.strerror or exc}); start argo-mcp with "
+            "--artifact-dir (env ARGO_MCP_ARTIFACT_DIR) pointing at a writable directory, for example an "
+            "emptyDir volume when the root filesystem is read-only"
+        ) from None
     return fd, Path(temp_name)
 
 

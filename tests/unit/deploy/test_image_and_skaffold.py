@@ -56,12 +56,19 @@ def test_image_contract() -> None:
     stages = _stages()
     assert len(stages) >= 2, "multi-stage build expected"
     builder, final = stages[0], stages[-1]
-    base = final[0][1]
-    # Exact Python patch release on Debian bookworm, or a digest.
-    assert re.fullmatch(
-        r"python:3\.11\.\d+-slim-bookworm(@sha256:[0-9a-f]{64})?|python@sha256:[0-9a-f]{64}", base
+    # Both stages start FROM ${BASE_IMAGE}, whose default is an exact Python patch release on Debian
+    # bookworm, or a digest (a host without a registry passes a local base, see project_image.py).
+    global_args = dict(
+        args.split("=", 1)
+        for word, args in _instructions()[: _instructions().index(builder[0])]
+        if word == "ARG"
     )
-    assert builder[0][1].split()[0] == base and builder[0][1].endswith(" AS builder")
+    assert re.fullmatch(
+        r"python:3\.11\.\d+-slim-bookworm(@sha256:[0-9a-f]{64})?|python@sha256:[0-9a-f]{64}",
+        global_args["BASE_IMAGE"],
+    )
+    assert final[0][1] == "${BASE_IMAGE}"
+    assert builder[0][1] == "${BASE_IMAGE} AS builder"
     final_words = dict(final)
     assert final_words["USER"] == "65532:65532"
     assert json.loads(final_words["ENTRYPOINT"]) == ["argo-mcp"]
@@ -71,7 +78,13 @@ def test_image_contract() -> None:
     labels = " ".join(args for word, args in final if word == "LABEL")
     for key in ("title", "description", "version", "revision", "created", "licenses"):
         assert f"org.opencontainers.image.{key}=" in labels
+    assert 'org.opencontainers.image.base.name="${BASE_IMAGE}"' in labels
+    # pip's settings for offline builds are build arguments of the throw-away builder stage only.
+    assert not any(word in ("ARG", "ENV") and "PIP_INDEX_URL" in args for word, args in final)
+    assert not any(word == "ARG" and args.startswith("PIP_") for word, args in final)
     all_text = DOCKERFILE.read_text()
+    # No `# syntax=` directive: it makes BuildKit pull a frontend image from a registry first.
+    assert not re.search(r"^#\s*syntax\s*=", all_text, flags=re.MULTILINE | re.IGNORECASE)
     for compiler in ("gcc", "build-essential", "g++", "clang"):
         assert compiler not in all_text
     # The entry point is the package's console script.
