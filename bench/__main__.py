@@ -127,7 +127,11 @@ class StdioMcp:
         client = cls(proc)
         await client.request(
             "initialize",
-            {"protocolVersion": PROTOCOL, "capabilities": {}, "clientInfo": {"name": "bench", "version": "1"}},
+            {
+                "protocolVersion": PROTOCOL,
+                "capabilities": {},
+                "clientInfo": {"name": "bench", "version": "1"},
+            },
         )
         await client.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
         return client
@@ -259,7 +263,10 @@ async def measure_server(
             values["tools"] = len(tools)
             values["tools_list_tokens"] = count_tokens(json.dumps(tools, separators=(",", ":")))
             values["get_workflow_tokens"] = result_tokens(await mcp.request("tools/call", GET_BIG))
-            submit = {"name": "submit_workflow", "arguments": {"resourceKind": "WorkflowTemplate", "resourceName": "etl"}}
+            submit = {
+                "name": "submit_workflow",
+                "arguments": {"resourceKind": "WorkflowTemplate", "resourceName": "etl"},
+            }
             values["submit_tokens"] = result_tokens(await mcp.request("tools/call", submit))
             await argo_bytes(session, argo_url, reset=True)
             listed = await mcp.request("tools/call", {"name": "list_workflows", "arguments": {}})
@@ -325,7 +332,7 @@ async def run(args: argparse.Namespace) -> list[Figures]:
                 await response.read()
             floor.values["list_500_argo_mb"] = round(await argo_bytes(session, argo_url) / 1e6, 2)
         results = [floor]
-        for label, root in [("argo-mcp", REPO), *(("compare", Path(p).resolve()) for p in args.compare)]:
+        for label, root in [("argo-mcp", REPO), *(("compare", root) for root in args.compare)]:
             results.append(await measure_server(label, root, argo_url, floor.values["http_p50_ms"], args))
         return results
     finally:
@@ -370,16 +377,26 @@ def table(results: list[Figures]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--calls", type=int, default=300, help="sequential calls per latency figure")
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--seconds", type=float, default=3.0, help="duration of each throughput figure")
-    parser.add_argument("--compare", action="append", default=[], help="another checkout to measure too")
+    parser.add_argument(
+        "--compare",
+        action="append",
+        default=[],
+        type=lambda p: Path(p).resolve(),
+        help="another checkout to measure too",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     args = parser.parse_args()
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     results = asyncio.run(run(args))
-    print(f"argo-mcp benchmark ({LIST_SIZE} workflows in the stand-in; {args.calls} calls per latency figure)")
+    print(
+        f"argo-mcp benchmark ({LIST_SIZE} workflows in the stand-in; {args.calls} calls per latency figure)"
+    )
     print(table(results))
     if args.json:
         with contextlib.suppress(BrokenPipeError):

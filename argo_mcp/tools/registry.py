@@ -210,7 +210,7 @@ def validation_message(tool: str, error: ValidationError) -> str:
             message = str(item["msg"]).removeprefix("Value error, ")
             if item["type"].endswith(("_type", "_parsing")):
                 # Strict inputs: say what was sent, so "yes" for a boolean is obviously the problem.
-                message += f" (got {json.dumps(item['input'], default=str)[:80]})"
+                message += f" (got {orjson.dumps(item['input'], default=str).decode()[:80]})"
             problems.append(f"'{where}': {message}")
     return f"Invalid arguments for {tool}: " + "; ".join(problems)
 

@@ -7,6 +7,7 @@ case from Argo's own examples that argo-mcp once changed or refused (a block sca
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -74,11 +75,10 @@ async def test_lint_sends_the_manifest_exactly_as_written(
     async with http_client(shared_server.url) as client:
         result = await client.call_tool("lint_workflow", {"workflow": text})
     assert not result.is_error, text_of(result)
-    assert result.structured_content is not None
-    assert result.structured_content["valid"] is True
+    assert json.loads(text_of(result))["valid"] is True
     assert _lint_bodies(argo) == [_as_sent(doc) for doc in documents]
     if len(documents) > 1:
-        names = [d["name"] for d in result.structured_content["documents"]]
+        names = [d["name"] for d in json.loads(text_of(result))["documents"]]
         assert names == [doc["metadata"]["generateName"] for doc in documents]
 
 
@@ -131,7 +131,7 @@ async def test_lint_of_a_missing_referenced_template_is_a_finding(
     async with http_client(shared_server.url) as client:
         result = await client.call_tool("lint_workflow", {"workflow": manifest})
     assert not result.is_error, text_of(result)
-    assert result.structured_content == {
+    assert json.loads(text_of(result)) == {
         "valid": False,
         "errors": 'workflowtemplates.argoproj.io "absent" not found',
     }

@@ -81,7 +81,13 @@ def _operator_objects(objs: list[Obj], rename: dict[str, str]) -> dict[str, Obj]
         meta = obj["metadata"]
         if obj["kind"] == "Namespace":  # the chart installs into the release namespace
             continue
-        if obj["kind"] != "CustomResourceDefinition":
+        if obj["kind"] == "CustomResourceDefinition":
+            # Helm-only: the chart keeps the CRD on uninstall (Kustomize users delete it themselves).
+            annotations = meta.get("annotations", {})
+            annotations.pop("helm.sh/resource-policy", None)
+            if not annotations:
+                meta.pop("annotations", None)
+        else:
             if meta.get("labels", {}).get("app.kubernetes.io/name") != "argo-mcp-operator":
                 continue
             holders = [meta]
