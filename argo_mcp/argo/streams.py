@@ -23,7 +23,7 @@ from typing import Any
 import aiohttp
 
 from argo_mcp.argo.client import ArgoClient, Query
-from argo_mcp.argo.errors import ArgoError, ArgoUnavailable
+from argo_mcp.argo.errors import ArgoError, ArgoTimeout, ArgoUnavailable
 
 LOG_CAP_BYTES = 64 * 1024
 LOG_TIME_LIMIT_SECONDS = 30.0
@@ -256,20 +256,35 @@ async def download_to_file(
     what: str,
     time_limit: float = 3600.0,
 ) -> SavedArtifact:
-    """Stream an artifact into `destination` atomically, hashing on the way; nothing is left on failure."""
+    """Stream an artifact into `destination` atomically, hashing on the way; nothing is left on failure.
+
+    `time_limit` bounds the whole download; --argo-timeout bounds each wait for the next bytes (idle read).
+    """
+    idle = client.settings.request_timeout
     fd, temp_path = _open_temp(destination)
     digest = hashlib.sha256()
     size = 0
     try:
         with os.fdopen(fd, "wb") as sink:
             async with client.stream(path, what=what, timeout=time_limit) as response:
-                try:
-                    async for chunk in response.content.iter_chunked(ARTIFACT_CHUNK_BYTES):
-                        digest.update(chunk)
-                        sink.write(chunk)
-                        size += len(chunk)
-                except aiohttp.ClientPayloadError as exc:
-                    raise ArgoUnavailable(f"{what}: the download broke after {size} bytes ({exc})") from None
+                while True:
+                    try:
+                        chunk = await asyncio.wait_for(response.content.read(ARTIFACT_CHUNK_BYTES), idle)
+                    except TimeoutError:
+                        raise ArgoTimeout(
+                            f"{what}: no data from Argo for {idle:g}s after {size} bytes, so the download was "
+                            "abandoned and the partial file removed; retry, or raise --argo-timeout (the longest "
+                            "argo-mcp waits for Argo's next bytes)"
+                        ) from None
+                    except aiohttp.ClientPayloadError as exc:
+                        raise ArgoUnavailable(
+                            f"{what}: the download broke after {size} bytes ({exc})"
+                        ) from None
+                    if not chunk:
+                        break
+                    digest.update(chunk)
+                    sink.write(chunk)
+                    size += len(chunk)
             sink.flush()
             os.fsync(sink.fileno())
         _publish(temp_path, destination, overwrite=overwrite)
