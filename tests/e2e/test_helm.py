@@ -246,7 +246,9 @@ def test_helm_install_upgrade_uninstall(stack: E2EStack, mcp_namespace: str, tmp
     assert _leftovers(stack, [stack.namespace, mcp_namespace], release) == []
 
 
-def test_operator_toggle_installs_and_removes_the_crd(stack: E2EStack, mcp_namespace: str) -> None:
+def test_operator_toggle_installs_and_keeps_the_crd(stack: E2EStack, mcp_namespace: str) -> None:
+    """The chart installs the CRD with the operator; uninstall keeps it (helm.sh/resource-policy: keep), so no
+    ArgoMCPServer is deleted with the release; removing it is an explicit `kubectl delete crd`."""
     crd = "argomcpservers.argo-mcp.io"
     if stack.kubectl("get", "crd", crd, check=False).returncode == 0:
         pytest.fail(f"CRD {crd} already exists in the cluster (left by another test?)")
@@ -256,8 +258,14 @@ def test_operator_toggle_installs_and_removes_the_crd(stack: E2EStack, mcp_names
     stack.kubectl("wait", "--for=condition=Established", f"crd/{crd}", "--timeout=60s")
     assert _pods_admitted(stack, mcp_namespace, "app.kubernetes.io/name=argo-mcp-operator")
     _helm(stack, mcp_namespace, "uninstall", release, "--wait")
+    try:
+        kept = stack.kubectl("get", "crd", crd, "-o", "jsonpath={.metadata.annotations}", check=False)
+        assert kept.returncode == 0, f"helm uninstall deleted CRD {crd}: {kept.stderr}"
+        assert "helm.sh/resource-policy" in kept.stdout
+        assert _leftovers(stack, [mcp_namespace], release) == []
+    finally:
+        stack.kubectl("delete", "crd", crd, "--wait=true", check=False)
     assert stack.kubectl("get", "crd", crd, check=False).returncode != 0
-    assert _leftovers(stack, [mcp_namespace], release) == []
 
 
 def _tls_secret(name: str, namespace: str) -> dict[str, Any]:
