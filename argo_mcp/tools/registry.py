@@ -24,6 +24,7 @@ from argo_mcp.argo.client import ArgoClient
 from argo_mcp.argo.errors import ArgoError
 from argo_mcp.argo.streams import DestinationError
 from argo_mcp.metrics import record_tool_call
+from argo_mcp.redaction import scrub
 from argo_mcp.settings import Settings, ToolGroup
 from argo_mcp.tools.inputs import NamespacedInput, ToolInput
 
@@ -224,7 +225,7 @@ def render_output(output: dict[str, Any] | TextOutput) -> types.CallToolResult:
 
 
 def error_result(message: str) -> types.CallToolResult:
-    return types.CallToolResult(content=[types.TextContent(text=message)], is_error=True)
+    return types.CallToolResult(content=[types.TextContent(text=scrub(message))], is_error=True)
 
 
 Authorizer = Callable[["Tool[Any]", str, Any], Awaitable[None]]
