@@ -21,6 +21,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from argo_mcp.access.caller import SCOPE_KEY, Caller, InvalidToken, IssuerUnavailable
+from argo_mcp.redaction import request_secret
 
 log = structlog.get_logger("argo_mcp.access")
 METADATA_PATH = "/.well-known/oauth-protected-resource/mcp"
@@ -125,8 +126,12 @@ class InboundAuth:
         if scheme.lower() != "bearer" or not token.strip():
             await self._reject(scope, receive, send, None, "a bearer token is required")
             return
+        with request_secret(token.strip()):
+            await self._verified(scope, receive, send, token.strip())
+
+    async def _verified(self, scope: Scope, receive: Receive, send: Send, token: str) -> None:
         try:
-            caller = await self.verifier.verify(token.strip())
+            caller = await self.verifier.verify(token)
         except InvalidToken as exc:
             log.info("inbound_token_rejected", reason=str(exc))
             await self._reject(scope, receive, send, "invalid_token", str(exc))

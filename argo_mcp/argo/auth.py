@@ -11,6 +11,7 @@ import asyncio
 from pathlib import Path
 from typing import Protocol
 
+from argo_mcp.redaction import remember_secret
 from argo_mcp.settings import ArgoSettings, AuthMode
 
 
@@ -34,6 +35,7 @@ class StaticToken:
 
     def __init__(self, token: str) -> None:
         self._token = token
+        remember_secret(token)
 
     async def token(self) -> str | None:
         return self._token
@@ -59,9 +61,17 @@ class FileToken:
                 "restore the file (or fix --argo-token-file)"
             ) from None
         token = raw.strip()
+        remember_secret(token)
         if not token:
             raise TokenUnavailableError(
                 f"the {self.mode.value} token file {self.path} is empty; write a token into it"
+            )
+        if any(char.isspace() for char in token):
+            for line in token.split():
+                remember_secret(line)
+            raise TokenUnavailableError(
+                f"the {self.mode.value} token file {self.path} holds more than one line or word; a token file "
+                "must contain just the token (e.g. `kubectl create token NAME > FILE`)"
             )
         return token
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
+from argo_mcp.redaction import scrub
+
 # gRPC status codes that the gateway puts in "code" (google.golang.org/grpc/codes).
 GRPC_CODE_NAMES = {
     1: "Canceled",
@@ -40,8 +42,9 @@ class ArgoError(Exception):
     def __init__(
         self, detail: str, *, status: int | None = None, grpc_code: int | None = None, argo_message: str = ""
     ) -> None:
-        self.detail = detail
-        self.argo_message = argo_message
+        # Argo's text (or a proxy's) may echo the request's Authorization header: scrub before anyone sees it.
+        self.detail = scrub(detail)
+        self.argo_message = scrub(argo_message)
         if status is not None:
             self.status = status
         self.grpc_code = grpc_code

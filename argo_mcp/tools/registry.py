@@ -24,6 +24,8 @@ from argo_mcp.argo.client import ArgoClient
 from argo_mcp.argo.errors import ArgoError
 from argo_mcp.argo.streams import DestinationError
 from argo_mcp.metrics import record_tool_call
+from argo_mcp.policy import ToolError as ToolError  # one class: tools/ and access/ raise the same
+from argo_mcp.redaction import scrub
 from argo_mcp.settings import Settings, ToolGroup
 from argo_mcp.tools.inputs import NamespacedInput, ToolInput
 from argo_mcp.tools.schema import lean_schema
@@ -39,10 +41,6 @@ class ToolKind(enum.StrEnum):
     READ_ONLY = "Read-only"
     MUTATING = "Mutating"
     DESTRUCTIVE = "Destructive"
-
-
-class ToolError(Exception):
-    """A refusal or failure a handler wants the agent to see verbatim."""
 
 
 ProgressFn = Callable[[float, float | None, str | None], Awaitable[None]]
@@ -232,7 +230,7 @@ def compact_json(value: Any) -> str:
 
 
 def error_result(message: str) -> types.CallToolResult:
-    return types.CallToolResult(content=[types.TextContent(text=message)], is_error=True)
+    return types.CallToolResult(content=[types.TextContent(text=scrub(message))], is_error=True)
 
 
 Authorizer = Callable[["Tool[Any]", str, Any], Awaitable[None]]
