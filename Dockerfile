@@ -35,6 +35,8 @@ LABEL org.opencontainers.image.title="argo-mcp" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.created="${CREATED}" \
       org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.source="https://github.com/argo-mcp/argo-mcp" \
+      io.modelcontextprotocol.server.name="io.github.argo-mcp/argo-mcp" \
       org.opencontainers.image.base.name="docker.io/library/python:3.11.14-slim-bookworm"
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
