@@ -51,6 +51,8 @@ LABEL org.opencontainers.image.title="argo-mcp" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.created="${CREATED}" \
       org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.source="https://github.com/argo-mcp/argo-mcp" \
+      io.modelcontextprotocol.server.name="io.github.argo-mcp/argo-mcp" \
       org.opencontainers.image.base.name="${BASE_IMAGE}"
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

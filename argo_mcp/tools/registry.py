@@ -24,7 +24,7 @@ from argo_mcp.argo.client import ArgoClient
 from argo_mcp.argo.errors import ArgoError
 from argo_mcp.argo.streams import DestinationError
 from argo_mcp.metrics import record_tool_call
-from argo_mcp.policy import ToolError as ToolError  # one class: tools/ and access/ raise the same
+from argo_mcp.policy import ToolError as ToolError  # noqa: PLC0414  (re-export: one class for tools/ and access/)
 from argo_mcp.redaction import scrub
 from argo_mcp.settings import Settings, ToolGroup
 from argo_mcp.tools.inputs import NamespacedInput, ToolInput

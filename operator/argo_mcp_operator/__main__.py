@@ -12,10 +12,12 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import kopf
-
 from argo_mcp_operator import __version__, logs
-from argo_mcp_operator.handlers import Runtime, register
+
+MISSING_EXTRA = (
+    "argo-mcp-operator: the operator's dependencies are not installed ({module} is missing); "
+    "install them with: pip install 'argo-mcp[operator]'"
+)
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,13 @@ def parse_args(argv: Sequence[str] | None = None, env: Mapping[str, str] | None 
 
 def main(argv: Sequence[str] | None = None) -> None:
     options = parse_args(argv)
+    # kopf and cryptography come with the package's `operator` extra: without it, one line instead of a trace.
+    try:
+        import kopf  # noqa: PLC0415
+
+        from argo_mcp_operator.handlers import Runtime, register  # noqa: PLC0415
+    except ModuleNotFoundError as exc:
+        sys.exit(MISSING_EXTRA.format(module=exc.name))
     logs.configure(options.log_level)
     registry = kopf.OperatorRegistry()
     register(registry, Runtime(resync_seconds=options.resync_seconds))
