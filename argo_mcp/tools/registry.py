@@ -24,7 +24,9 @@ from argo_mcp.argo.client import ArgoClient
 from argo_mcp.argo.errors import ArgoError
 from argo_mcp.argo.streams import DestinationError
 from argo_mcp.metrics import record_tool_call
-from argo_mcp.policy import ToolError as ToolError  # noqa: PLC0414  (re-export: one class for tools/ and access/)
+from argo_mcp.policy import POD_LOGS as POD_LOGS  # noqa: PLC0414  (re-exports: one definition for tools/ and access/)
+from argo_mcp.policy import Permission as Permission  # noqa: PLC0414
+from argo_mcp.policy import ToolError as ToolError  # noqa: PLC0414
 from argo_mcp.redaction import scrub
 from argo_mcp.settings import Settings, ToolGroup
 from argo_mcp.tools.inputs import NamespacedInput, ToolInput
@@ -49,23 +51,6 @@ ProgressFn = Callable[[float, float | None, str | None], Awaitable[None]]
 async def _no_progress(_progress: float, _total: float | None, _message: str | None) -> None:
     return None
 
-
-@dataclass(frozen=True)
-class Permission:
-    """The Kubernetes permission a tool exercises through Argo (what a SubjectAccessReview asks about)."""
-
-    verb: str
-    resource: str
-    group: str = "argoproj.io"
-    subresource: str | None = None
-
-    def describe(self) -> str:
-        target = f"{self.resource}/{self.subresource}" if self.subresource else self.resource
-        return f"{self.verb} {target}" + (f" ({self.group})" if self.group else "")
-
-
-POD_LOGS = Permission("get", "pods", group="", subresource="log")
-"""What every log tool exercises: Argo reads pod logs with the caller's identity."""
 
 NamespaceCheck = Callable[[str], Awaitable[None]]
 
