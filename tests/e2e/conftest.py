@@ -31,7 +31,7 @@ _run_dir: Path | None = None
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "local_only: needs the local provider's test executor (annotations)")
+    config.addinivalue_line("markers", "local_only: needs the local provider (its S3 store, its real node)")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -61,7 +61,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(300, func_only=True))
         if PROVIDER == "kind" and kind_usable and item.get_closest_marker("local_only"):
-            item.add_marker(pytest.mark.skip(reason="needs the local provider's test executor"))
+            item.add_marker(pytest.mark.skip(reason="needs the local provider (its S3 store, its real node)"))
 
 
 def _stop_on_signal(stack: local.LocalStack) -> None:
@@ -154,6 +154,11 @@ def _to_fixture(info: local.StackInfo) -> E2EStack:
         },
         readonly_sa=local.READONLY_SA,
         full_sa=local.FULL_SA,
+        node_name=str(info.node.get("node_name", "")),
+        kubelet_version=str(info.node.get("kubelet_version", "")),
+        workload_image=info.image("workload"),
+        pod_argo_url=str(info.node.get("argo_url", "")),
+        argo_mcp_image=info.image("argo-mcp"),
     )
 
 
@@ -164,7 +169,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.failed and _run_dir is not None and str(item.fspath).startswith(str(E2E_DIR)):
         logs = _run_dir / "logs"
         report.sections.append(("e2e stack logs", f"all process logs: {logs}"))
-        for name in ("workflow-controller", "argo-server", "executor"):
+        for name in ("workflow-controller", "argo-server", "kubelet", "containerd"):
             f = logs / f"{name}.log"
             if f.exists():
                 report.sections.append((f"e2e {name}.log (last 40 lines)", procs.tail(f, 40)))

@@ -6,7 +6,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.stack.fixture import E2EStack, pod_annotations
+from tests.e2e import workloads
+from tests.e2e.stack.fixture import E2EStack
 from tests.support.processes import ServerProcess, http_client, payload, start_argo_mcp, text_of
 
 WF = "argoproj.io/v1alpha1"
@@ -23,8 +24,8 @@ async def start_with_token(stack: E2EStack, tmp: Path, token: str, *extra: str) 
     )  # fmt: skip
 
 
-def container() -> dict[str, Any]:
-    return {"image": "busybox", "command": ["sh", "-c", "true"]}
+def container(script: str = "true") -> dict[str, Any]:
+    return workloads.container(script)
 
 
 async def call(server: ServerProcess, tool: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -64,23 +65,32 @@ async def wait_restarted(stack: E2EStack, name: str) -> None:
     raise AssertionError(f"{name} was not restarted")
 
 
-def simple_template(stack: E2EStack, name: str, **annotations: Any) -> str:
+def simple_template(
+    stack: E2EStack, name: str, *, log: str | None = None, fail_once: bool = False, log_lines: int = 0
+) -> str:
+    """A WorkflowTemplate with one real step (`main`) that echoes its `message` parameter, then `log` and
+    `log_lines` numbered lines; with `fail_once` it exits 1 on its first run in a workflow."""
+    parts = ['echo "message: {{workflow.parameters.message}}"']
+    if log is not None:
+        parts.append(workloads.echo(log))
+    if log_lines:
+        parts.append(workloads.numbered_lines(log_lines))
+    script = "; ".join(parts)
+    spec: dict[str, Any] = {
+        "entrypoint": "main",
+        "arguments": {"parameters": [{"name": "message", "value": "default"}]},
+        "templates": [
+            {"name": "main", "container": workloads.fail_once(script) if fail_once else container(script)}
+        ],
+    }
+    if fail_once:
+        spec["volumes"] = [workloads.flags_volume(stack)]
     stack.create_workflow_template(
         {
             "apiVersion": WF,
             "kind": "WorkflowTemplate",
             "metadata": {"name": name, "namespace": stack.namespace},
-            "spec": {
-                "entrypoint": "main",
-                "arguments": {"parameters": [{"name": "message", "value": "default"}]},
-                "templates": [
-                    {
-                        "name": "main",
-                        "metadata": {"annotations": pod_annotations(**annotations)},
-                        "container": container(),
-                    }
-                ],
-            },
+            "spec": spec,
         }
     )
     return name

@@ -30,8 +30,7 @@ from tests.e2e.mcp_support import (
     wait_phase,
     wait_restarted,
 )
-from tests.e2e.stack import executor
-from tests.e2e.stack.fixture import E2EStack, pod_annotations
+from tests.e2e.stack.fixture import E2EStack
 from tests.support.processes import REPO, ServerProcess, clean_env, payload, start_argo_mcp
 
 pytestmark = pytest.mark.local_only
@@ -152,7 +151,11 @@ async def test_lint(mcp: ServerProcess) -> None:
 
 
 # ---- lifecycle ----------------------------------------------------------------------------------------------
+EXIT_LINE = "exit handler ran, workflow status"
+
+
 def two_slow_steps(stack: E2EStack, seconds: float) -> str:
+    """Two sequential steps that each sleep `seconds`, and an exit handler that logs the workflow's status."""
     return stack.submit_workflow(
         {
             "apiVersion": WF,
@@ -160,6 +163,7 @@ def two_slow_steps(stack: E2EStack, seconds: float) -> str:
             "metadata": {"generateName": "slow-"},
             "spec": {
                 "entrypoint": "steps",
+                "onExit": "goodbye",
                 "templates": [
                     {
                         "name": "steps",
@@ -168,10 +172,10 @@ def two_slow_steps(stack: E2EStack, seconds: float) -> str:
                             [{"name": "two", "template": "work"}],
                         ],
                     },
+                    {"name": "work", "container": container(f"echo working; exec sleep {seconds}")},
                     {
-                        "name": "work",
-                        "metadata": {"annotations": pod_annotations(duration=seconds)},
-                        "container": container(),
+                        "name": "goodbye",
+                        "container": container(f'echo "{EXIT_LINE} {{{{workflow.status}}}}"'),
                     },
                 ],
             },
@@ -196,17 +200,26 @@ async def test_suspend_and_resume(stack: E2EStack, mcp: ServerProcess) -> None:
     ("tool", "strategy"), [("stop_workflow", "Stop"), ("terminate_workflow", "Terminate")]
 )
 async def test_stop_and_terminate(stack: E2EStack, mcp: ServerProcess, tool: str, strategy: str) -> None:
+    """Both end the running step; only stop lets the exit handler run (a real pod that logs the status)."""
     name = two_slow_steps(stack, 60)
     await asyncio.to_thread(stack.wait_for_node_phase, name, "one", "Running", None, 60)
     await call(mcp, tool, {"name": name})
     wf = await wait_phase(stack, name, ("Failed", "Error", "Succeeded"))
     assert wf["status"]["phase"] == "Failed"
     assert strategy in (wf["status"].get("message") or ""), wf["status"].get("message")
+    nodes = wf["status"]["nodes"].values()
+    handler = [n for n in nodes if n["displayName"] == f"{name}.onExit"]
+    if strategy == "Terminate":
+        assert not handler or handler[0]["phase"] != "Succeeded", handler
+        return
+    assert handler and handler[0]["phase"] == "Succeeded", [(n["displayName"], n["phase"]) for n in nodes]
+    logs = await call_text(mcp, "get_workflow_logs", {"name": name, "container": "main"})
+    assert f"{EXIT_LINE} Failed" in logs, logs[-2000:]
 
 
 async def test_retry_a_failed_run_and_resubmit(stack: E2EStack, mcp: ServerProcess) -> None:
     flaky = stack.unique("flaky")
-    simple_template(stack, flaky, fail="once")  # the executor fails the first run of each node of a workflow
+    simple_template(stack, flaky, fail_once=True)  # exits 1 on its first run in a workflow
     name = (await call(mcp, "submit_workflow", {"resourceName": flaky}))["workflow"]["metadata"]["name"]
     assert (await wait_phase(stack, name))["status"]["phase"] == "Failed"
     await call(mcp, "retry_workflow", {"name": name})
@@ -285,7 +298,7 @@ async def archived_uid(mcp: ServerProcess, name: str) -> str:
 
 async def test_archive_tools(stack: E2EStack, mcp: ServerProcess) -> None:
     template = stack.unique("arch")
-    simple_template(stack, template, fail="once")
+    simple_template(stack, template, fail_once=True)
     name = (
         await call(mcp, "submit_workflow", {"resourceName": template, "labels": {"e2e-archive": template}})
     )["workflow"]["metadata"]["name"]
@@ -347,14 +360,19 @@ async def test_output_and_input_artifacts(stack: E2EStack, mcp: ServerProcess) -
                 "templates": [
                     {
                         "name": "main",
-                        "metadata": {"annotations": pod_annotations(artifacts={"data": {"size": size}})},
                         "inputs": {
                             "artifacts": [{"name": "in", "path": "/tmp/in", "s3": {"key": input_key}}]
                         },
                         "outputs": {
-                            "artifacts": [{"name": "data", "path": "/tmp/data", "archive": {"none": {}}}]
+                            "artifacts": [{"name": "data", "path": "/tmp/data", "archive": {"none": {}}}],
+                            "parameters": [{"name": "sha256", "valueFrom": {"path": "/tmp/data.sha256"}}],
                         },
-                        "container": container(),
+                        # random bytes: only the pod knows them; it reports their sha256 as an output
+                        "container": container(
+                            f"head -c {size} /dev/urandom > /tmp/data && "
+                            "sha256sum /tmp/data | cut -c1-64 | tr -d '\\n' > /tmp/data.sha256 && "
+                            "sha256sum /tmp/in"
+                        ),
                     }
                 ],
             },
@@ -362,15 +380,16 @@ async def test_output_and_input_artifacts(stack: E2EStack, mcp: ServerProcess) -
     )
     wf = await wait_phase(stack, name)
     assert wf["status"]["phase"] == "Succeeded", wf["status"].get("message")
-    node_id = next(n["id"] for n in wf["status"]["nodes"].values() if n["type"] == "Pod")
+    pod_node = next(n for n in wf["status"]["nodes"].values() if n["type"] == "Pod")
+    node_id = pod_node["id"]
+    pod_sha = next(p["value"] for p in pod_node["outputs"]["parameters"] if p["name"] == "sha256")
     out = await call(
         mcp,
         "get_workflow_output_artifact",
         {"workflowName": name, "nodeId": node_id, "artifactName": "data", "destinationPath": f"{name}/data"},
     )
-    expected = executor.sized_content(size)
-    assert out["bytes"] == size and out["sha256"] == hashlib.sha256(expected).hexdigest()
-    assert Path(out["path"]).read_bytes() == expected
+    assert out["bytes"] == size and out["sha256"] == pod_sha
+    assert hashlib.sha256(Path(out["path"]).read_bytes()).hexdigest() == pod_sha
     inp = await call(
         mcp,
         "get_workflow_input_artifact",

@@ -10,45 +10,60 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.e2e.stack.executor import default_artifact_content, sized_content
-from tests.e2e.stack.fixture import E2EStack, pod_annotations
+from tests.e2e.stack.fixture import E2EStack
+from tests.e2e.workloads import container, echo
 
 pytestmark = pytest.mark.local_only
 
 REPORT_TEXT = "argo-mcp e2e report: 42 widgets\n"
+GREETING = "hello from e2e: a parameter with  two spaces"
+
+
+OK_SCRIPT = "; ".join(
+    [
+        echo("hello from the main container"),
+        "printf 'hello from e2e' > /tmp/greeting",
+        echo(REPORT_TEXT.rstrip("\n")) + " > /tmp/report.txt",
+        "head -c 100000 /dev/urandom > /tmp/blob.bin",
+        "sha256sum /tmp/blob.bin | cut -c1-64 | tr -d '\\n' > /tmp/blob.sha256",
+        "hostname | tr -d '\\n' > /tmp/hostname",
+        "printf '%s' \"$GREETING\" | sha256sum | cut -c1-64 | tr -d '\\n' > /tmp/greeting.sha256",
+    ]
+)
 
 
 def _template(name: str) -> dict[str, Any]:
-    ok_ann = pod_annotations(
-        parameters={"greeting": "hello from e2e"},
-        artifacts={"report": REPORT_TEXT, "blob": {"size": 100_000}},
-        log="hello from the main container",
-    )
+    """`ok` writes files that only a real container can (random bytes and their sha256, its hostname, the
+    sha256 of its input parameter as sha256sum computes it); `bad` exits with a real exit code."""
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "WorkflowTemplate",
         "metadata": {"name": name},
         "spec": {
             "entrypoint": "ok",
+            "arguments": {"parameters": [{"name": "greeting", "value": GREETING}]},
             "templates": [
                 {
                     "name": "ok",
-                    "metadata": {"annotations": ok_ann},
-                    "container": {"image": "busybox", "command": ["sh", "-c", "echo hi"]},
+                    "inputs": {"parameters": [{"name": "greeting"}]},
+                    "container": {
+                        **container(OK_SCRIPT),
+                        "env": [{"name": "GREETING", "value": "{{inputs.parameters.greeting}}"}],
+                    },
                     "outputs": {
-                        "parameters": [{"name": "greeting", "valueFrom": {"path": "/tmp/greeting"}}],
+                        "parameters": [
+                            {"name": "greeting", "valueFrom": {"path": "/tmp/greeting"}},
+                            {"name": "blob-sha256", "valueFrom": {"path": "/tmp/blob.sha256"}},
+                            {"name": "hostname", "valueFrom": {"path": "/tmp/hostname"}},
+                            {"name": "greeting-sha256", "valueFrom": {"path": "/tmp/greeting.sha256"}},
+                        ],
                         "artifacts": [
                             {"name": "report", "path": "/tmp/report.txt", "archive": {"none": {}}},
                             {"name": "blob", "path": "/tmp/blob.bin", "archive": {"none": {}}},
-                            {"name": "default", "path": "/tmp/default.txt", "archive": {"none": {}}},
                         ],
                     },
                 },
-                {
-                    "name": "bad",
-                    "metadata": {"annotations": pod_annotations(fail=True, exit_code=3)},
-                    "container": {"image": "busybox", "command": ["sh", "-c", "exit 3"]},
-                },
+                {"name": "bad", "container": container("echo failing with 3 >&2; exit 3")},
             ],
         },
     }
@@ -74,6 +89,15 @@ async def _submit(
         text = await resp.text()
         assert resp.status == 200, text
         return str(json.loads(text)["metadata"]["name"])
+
+
+def _pod_name(stack: E2EStack, workflow: str) -> str:
+    pods = stack.kube.get(
+        f"/api/v1/namespaces/{stack.namespace}/pods",
+        params={"labelSelector": f"workflows.argoproj.io/workflow={workflow}"},
+    )["items"]
+    assert len(pods) == 1, [p["metadata"]["name"] for p in pods]
+    return str(pods[0]["metadata"]["name"])
 
 
 def _pod_node(wf: dict[str, Any]) -> dict[str, Any]:
@@ -104,11 +128,14 @@ async def test_workflow_succeeds_with_outputs_logs_artifacts_archive(stack: E2ES
         assert wf["status"]["phase"] == "Succeeded", wf["status"].get("message")
         node = _pod_node(wf)
         params = {p["name"]: p["value"] for p in node["outputs"]["parameters"]}
-        assert params == {"greeting": "hello from e2e"}
+        assert params["greeting"] == "hello from e2e"
+        # computed inside the container: its hostname is its pod's name, sha256sum saw the parameter exactly
+        assert params["hostname"] == _pod_name(stack, name)
+        assert params["greeting-sha256"] == hashlib.sha256(GREETING.encode()).hexdigest()
         arts = {a["name"] for a in node["outputs"]["artifacts"]}
-        assert {"report", "blob", "default"} <= arts
+        assert {"report", "blob"} <= arts
 
-        # logs through Argo's API (Argo -> kube-apiserver -> kwok Logs object -> CRI file)
+        # logs through Argo's API (Argo -> kube-apiserver -> the real kubelet -> containerd's log file)
         async with http.get(
             f"{stack.argo_url}/api/v1/workflows/{stack.namespace}/{name}/log",
             params={"logOptions.container": "main"},
@@ -118,21 +145,19 @@ async def test_workflow_succeeds_with_outputs_logs_artifacts_archive(stack: E2ES
             lines = [json.loads(line)["result"]["content"] async for line in _lines(resp)]
         assert "hello from the main container" in lines, lines
 
-        # artifacts: bytes and sha256 as uploaded by the executor
-        expected = {
-            "report": REPORT_TEXT.encode(),
-            "blob": sized_content(100_000),
-            "default": default_artifact_content("default"),
-        }
-        for art, content in expected.items():
+        # artifacts as argoexec uploaded them: the report's bytes, the random blob's sha256 as the pod computed it
+        bodies = {}
+        for art in ("report", "blob"):
             url = (
                 f"{stack.argo_url}/artifact-files/{stack.namespace}/workflows/{name}/{node['id']}"
                 f"/outputs/{art}"
             )
             async with http.get(url, headers=_auth(token)) as resp:
                 assert resp.status == 200, (art, await resp.text())
-                body = await resp.read()
-            assert hashlib.sha256(body).hexdigest() == hashlib.sha256(content).hexdigest(), art
+                bodies[art] = await resp.read()
+        assert bodies["report"] == REPORT_TEXT.encode()
+        assert len(bodies["blob"]) == 100_000
+        assert hashlib.sha256(bodies["blob"]).hexdigest() == params["blob-sha256"]
 
         # the controller archives the finished workflow in PostgreSQL
         archived = None
@@ -161,6 +186,7 @@ async def test_workflow_fails_when_asked(stack: E2EStack, template: str) -> None
     node = _pod_node(wf)
     assert node["phase"] == "Failed"
     assert "exit code 3" in (node.get("message") or ""), node
+    assert node["outputs"]["exitCode"] == "3", node
 
 
 async def test_pod_logs_through_kube_api(stack: E2EStack, template: str) -> None:

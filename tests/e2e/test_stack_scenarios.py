@@ -9,7 +9,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.e2e.stack.fixture import E2EStack, pod_annotations
+from tests.e2e.stack.fixture import E2EStack
+from tests.e2e.workloads import container, fail_once, flags_volume, numbered_lines
 
 pytestmark = pytest.mark.local_only
 
@@ -18,10 +19,6 @@ WF = "argoproj.io/v1alpha1"
 
 def _auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-def _container(cmd: str = "true") -> dict[str, Any]:
-    return {"image": "busybox", "command": ["sh", "-c", cmd]}
 
 
 async def _put(
@@ -69,11 +66,14 @@ async def test_dag_passes_parameters(stack: E2EStack) -> None:
                     },
                     {
                         "name": "produce",
-                        "metadata": {"annotations": pod_annotations(parameters={"out": "42"})},
-                        "container": _container(),
+                        "container": container("printf 42 > /tmp/out"),
                         "outputs": {"parameters": [{"name": "out", "valueFrom": {"path": "/tmp/out"}}]},
                     },
-                    {"name": "consume", "inputs": {"parameters": [{"name": "x"}]}, "container": _container()},
+                    {
+                        "name": "consume",
+                        "inputs": {"parameters": [{"name": "x"}]},
+                        "container": container('test "{{inputs.parameters.x}}" = 42'),
+                    },
                 ],
             },
         }
@@ -102,7 +102,7 @@ async def test_suspend_and_resume(stack: E2EStack) -> None:
                         ],
                     },
                     {"name": "approve", "suspend": {}},
-                    {"name": "work", "container": _container()},
+                    {"name": "work", "container": container()},
                 ],
             },
         }
@@ -126,8 +126,7 @@ async def test_stop_a_running_pod(stack: E2EStack) -> None:
                 "templates": [
                     {
                         "name": "long",
-                        "metadata": {"annotations": pod_annotations(duration=300)},
-                        "container": _container("sleep 300"),
+                        "container": container('echo "running in pod $(hostname)"; exec sleep 300'),
                     },
                 ],
             },
@@ -162,13 +161,8 @@ async def test_retry_a_failed_workflow(stack: E2EStack) -> None:
             "metadata": {"generateName": "retry-"},
             "spec": {
                 "entrypoint": "flaky",
-                "templates": [
-                    {
-                        "name": "flaky",
-                        "metadata": {"annotations": pod_annotations(fail="once")},
-                        "container": _container(),
-                    },
-                ],
+                "volumes": [flags_volume(stack)],
+                "templates": [{"name": "flaky", "container": fail_once()}],
             },
         }
     )
@@ -191,11 +185,7 @@ async def test_long_log_through_argo(stack: E2EStack) -> None:
             "spec": {
                 "entrypoint": "talk",
                 "templates": [
-                    {
-                        "name": "talk",
-                        "metadata": {"annotations": pod_annotations(log_lines=2000)},
-                        "container": _container(),
-                    },
+                    {"name": "talk", "container": container(numbered_lines(2000))},
                 ],
             },
         }
@@ -226,7 +216,7 @@ async def test_cron_and_cluster_templates(stack: E2EStack) -> None:
             "apiVersion": WF,
             "kind": "ClusterWorkflowTemplate",
             "metadata": {"name": cwft},
-            "spec": {"entrypoint": "main", "templates": [{"name": "main", "container": _container()}]},
+            "spec": {"entrypoint": "main", "templates": [{"name": "main", "container": container()}]},
         }
     )
     cron = stack.unique("cron")
@@ -339,7 +329,7 @@ async def test_input_artifact_from_s3(stack: E2EStack) -> None:
                 "templates": [
                     {
                         "name": "use",
-                        "container": _container(),
+                        "container": container(),
                         "inputs": {
                             "artifacts": [{"name": "data", "path": "/tmp/data.txt", "s3": {"key": key}}]
                         },

@@ -1,4 +1,4 @@
-"""python -m tests.e2e.stack build|up|down|status|env|executor"""
+"""python -m tests.e2e.stack build|up|down|status|env|token"""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 from . import build as B
-from . import executor, local, procs
+from . import local, node_build, procs
+from . import node as N
 from . import versions as V
 from .kube import Kube
 
@@ -24,6 +25,9 @@ argo-mcp e2e stack is up ({info.timings.get("total", 0):.0f}s)   run dir: {info.
 
   ARGO_SERVER_URL={info.argo_url}     (plain HTTP; Argo Server auth modes: client + server)
   KUBECONFIG={info.kubeconfig}        (cluster admin)
+  real node: {info.node.get("node_name", "?")} (kubelet {info.node.get("kubelet_version", "?")}); workflow pods run there
+  WORKLOAD_IMAGE={env["WORKLOAD_IMAGE"]}   (busybox; use it in your workflows, it is never pulled)
+  ARGO_MCP_IMAGE={env["ARGO_MCP_IMAGE"] or "(not built by this stack yet)"}
   namespace: {info.namespace}; S3 (moto): http://{info.s3_endpoint} bucket {info.s3_bucket};"""
         f""" PostgreSQL archive: 127.0.0.1:{info.postgres_port}
   logs: {info.logs_dir}
@@ -42,6 +46,19 @@ An MCP client then connects to http://127.0.0.1:8081/mcp (or runs argo-mcp with 
 Stop it:  python -m tests.e2e.stack down
 """
     )
+
+
+def cmd_build(steps: list[str]) -> int:
+    """The control plane's binaries (build.py), then the real node's (node_build.py), each in its own cache."""
+    rc = B.main(steps)
+    if rc != 0 or steps:
+        return rc
+    try:
+        node_build.build()
+    except B.BuildError as exc:
+        print(f"e2e node build FAILED: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -88,6 +105,7 @@ def cmd_down(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     print(f"versions: {V.load().summary()}")
     print(f"binaries: {V.bin_dir()} ({'built' if B.is_built() else 'NOT built'})")
+    print(f"node binaries: {V.node_bin_dir()} ({'built' if node_build.is_built() else 'NOT built'})")
     cur = local.current_run()
     if not cur or not (cur / "state.json").exists():
         print("stack: none")
@@ -99,6 +117,13 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"  {p['name']:<22} pid {p['pid']:<8} {'alive' if procs.alive(p['pid']) else 'DEAD'}  {p['log']}"
         )
     print(f"  ARGO_SERVER_URL={info.argo_url}\n  KUBECONFIG={info.kubeconfig}")
+    if info.node:
+        print(f"  real node {info.node.get('node_name')} (kubelet {info.node.get('kubelet_version')})")
+        for role, img in (info.node.get("images") or {}).items():
+            print(f"  image {role:<10} {img['ref']}")
+    if (cur / "stopped").exists():
+        left = N.leftovers()
+        print(f"  host leftovers of a real node: {', '.join(left) if left else 'none'}")
     return 0
 
 
@@ -155,16 +180,12 @@ def main(argv: list[str]) -> int:
     t.add_argument("service_account")
     t.add_argument("--namespace")
     t.add_argument("--seconds", type=int, default=3600)
-    e = sub.add_parser("executor", help="(internal) run the test executor for a run dir")
-    e.add_argument("--run-dir", required=True)
     r = sub.add_parser("reap", help="(internal) tear the stack down when --pid exits")
     r.add_argument("--run-dir", required=True)
     r.add_argument("--pid", type=int, required=True)
     args = ap.parse_args(argv)
     if args.cmd == "build":
-        return B.main(args.steps)
-    if args.cmd == "executor":
-        return executor.main(["--run-dir", args.run_dir])
+        return cmd_build(args.steps)
     return {
         "up": cmd_up,
         "down": cmd_down,

@@ -129,14 +129,19 @@ def build_kubernetes(log: Path) -> None:
     names = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl")
     if _have(*names):
         return
+    build_kubernetes_commands(names, V.build_dir() / "src" / "kubernetes", V.bin_dir(), log, "kubernetes")
+
+
+def build_kubernetes_commands(names: Sequence[str], src: Path, out: Path, log: Path, what: str) -> None:
+    """`go build` k8s.io/kubernetes/cmd/<name>... in a tools module at `src` (staging modules replaced)."""
     v = V.load()
-    src = V.build_dir() / "src" / "kubernetes"
     src.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     kdir = download("k8s.io/kubernetes", v.kubernetes, log)
     replaces = _staging_replaces((kdir / "go.mod").read_text(), v.staging)
     _write(
         src / "go.mod",
-        "module argo-mcp-e2e/kubernetes\n\ngo 1.26.0\n\n"
+        f"module argo-mcp-e2e/{src.name}\n\ngo 1.26.0\n\n"
         f"require k8s.io/kubernetes {v.kubernetes}\n\nreplace (\n" + "\n".join(replaces) + "\n)\n",
     )
     _write(
@@ -145,7 +150,7 @@ def build_kubernetes(log: Path) -> None:
         + "".join(f'\t_ "k8s.io/kubernetes/cmd/{n}"\n' for n in names)
         + ")\n",
     )
-    _run(["go", "mod", "tidy"], src, log, "kubernetes: tidy")
+    _run(["go", "mod", "tidy"], src, log, f"{what}: tidy")
     major, minor = v.kubernetes.removeprefix("v").split(".")[:2]
     ldflags = (
         f"{LDFLAGS} -X k8s.io/component-base/version.gitVersion={v.kubernetes}"
@@ -161,12 +166,12 @@ def build_kubernetes(log: Path) -> None:
             "-trimpath",
             f"-ldflags={ldflags}",
             "-o",
-            str(V.bin_dir()) + "/",
+            str(out) + "/",
             *(f"k8s.io/kubernetes/cmd/{n}" for n in names),
         ],
         src,
         log,
-        "kubernetes: build kube-apiserver, kube-controller-manager, kube-scheduler, kubectl",
+        f"{what}: build {', '.join(names)}",
         timeout=5400,
     )
 
@@ -191,22 +196,37 @@ def build_kwok(log: Path) -> None:
     _run(args, V.build_dir(), log, "kwok: install kwok, kwokctl")
 
 
+def argo_source(log: Path, fresh: bool = False) -> Path:
+    """A writable copy of the Argo module, buildable as its own main module (kept between builds).
+
+    The module zip lacks two things a git checkout has: ui/dist/app (embedded by the server; a placeholder page
+    here) and workflow/executor/osspecific/signal_linux.go, a git symlink to signal_darwin.go that module zips
+    drop (without it cmd/argoexec fails with "undefined: Setpgid")."""
+    v = V.load()
+    mdir = download("github.com/argoproj/argo-workflows/v3", v.argo_workflows, log)
+    src = V.build_dir() / "src" / "argo-workflows"
+    if fresh and src.exists():
+        shutil.rmtree(src)
+    if not (src / "go.mod").is_file():
+        if src.exists():
+            shutil.rmtree(src)
+        shutil.copytree(mdir, src)
+        for p in [src, *src.rglob("*")]:
+            p.chmod(p.stat().st_mode | 0o200)
+    index = src / "ui" / "dist" / "app" / "index.html"
+    if not index.is_file():
+        _write(index, "<!doctype html><title>Argo</title><p>argo-mcp e2e stack: the UI is not built.</p>\n")
+    osspecific = src / "workflow" / "executor" / "osspecific"
+    if not (osspecific / "signal_linux.go").exists() and (osspecific / "signal_darwin.go").is_file():
+        shutil.copy(osspecific / "signal_darwin.go", osspecific / "signal_linux.go")
+    return src
+
+
 def build_argo(log: Path) -> None:
     if _have("workflow-controller", "argo"):
         return
     v = V.load()
-    mdir = download("github.com/argoproj/argo-workflows/v3", v.argo_workflows, log)
-    # Argo 3.7 embeds ui/dist/app, which the module zip lacks: build a writable copy with a placeholder page.
-    src = V.build_dir() / "src" / "argo-workflows"
-    if src.exists():
-        shutil.rmtree(src)
-    shutil.copytree(mdir, src)
-    for p in [src, *src.rglob("*")]:
-        p.chmod(p.stat().st_mode | 0o200)
-    _write(
-        src / "ui" / "dist" / "app" / "index.html",
-        "<!doctype html><title>Argo</title><p>argo-mcp e2e stack: the UI is not built.</p>\n",
-    )
+    src = argo_source(log, fresh=True)
     ldflags = f"{LDFLAGS} -X github.com/argoproj/argo-workflows/v3.version={v.argo_workflows}"
     _run(
         [

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
+import shlex
 import shutil
 import subprocess
 import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,9 @@ import aiohttp
 import boto3  # type: ignore[import-untyped]
 import yaml
 
+from . import node as N
 from . import versions as V
+from .images import workload_ref
 from .kube import JSON, Kube, KubeError
 
 WF_API = "/apis/argoproj.io/v1alpha1"
@@ -36,6 +37,13 @@ class E2EStack:
     s3: dict[str, str] = field(default_factory=dict)
     readonly_sa: str = "e2e-readonly"
     full_sa: str = "e2e-full"
+    # the real node: its name, kubelet version, and the workload image (busybox) pods run
+    node_name: str = ""
+    kubelet_version: str = ""
+    workload_image: str = field(default_factory=workload_ref)
+    # what pods use: the Argo server's in-cluster URL (a Service) and the argo-mcp image built from the Dockerfile
+    pod_argo_url: str = ""
+    argo_mcp_image: str = ""
 
     def __post_init__(self) -> None:
         self.kube = Kube(self.kubeconfig)
@@ -194,32 +202,26 @@ class E2EStack:
         namespace: str | None = None,
         timeout: float = 60,
     ) -> JSON:
-        """A pod on the kwok node, Running, whose `container` logs `lines` (served by a kwok Logs object).
+        """A real pod on the real node whose `container` prints `lines`, then stays Running (deleted with
+        the namespace or by the test).
 
         E.g. labels {"eventsource-name": "x"} or {"sensor-name": "y"} make Argo's event-source / sensor log
-        APIs find it (the stack runs no Argo Events controllers)."""
-        if not self.run_dir:
-            raise RuntimeError("create_pod_with_logs needs the local provider")
+        APIs find it."""
         ns = namespace or self.namespace
-        log_file = self.run_dir / "pod-logs" / f"{ns}_{name}_{container}.log"
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        now = datetime.now(UTC)
-        ts = now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond:06d}000Z"
-        log_file.write_text("".join(f"{ts} stdout F {line}\n" for line in lines))
-        self.kube.apply(
-            {
-                "apiVersion": "kwok.x-k8s.io/v1alpha1",
-                "kind": "Logs",
-                "metadata": {"name": name, "namespace": ns},
-                "spec": {"logs": [{"containers": [container], "logsFile": str(log_file), "follow": False}]},
-            }
-        )
+        script = "".join(f"printf '%s\\n' {shlex.quote(line)}\n" for line in lines) + "exec sleep 3600\n"
         self.kube.apply(
             {
                 "apiVersion": "v1",
                 "kind": "Pod",
                 "metadata": {"name": name, "namespace": ns, "labels": labels or {}},
-                "spec": {"containers": [{"name": container, "image": "busybox"}]},
+                "spec": {
+                    "nodeSelector": dict(N.NODE_SELECTOR),
+                    "tolerations": list(N.TOLERATIONS),
+                    "terminationGracePeriodSeconds": 1,
+                    "containers": [
+                        {"name": container, "image": self.workload_image, "command": ["sh", "-c", script]}
+                    ],
+                },
             }
         )
 
@@ -254,33 +256,4 @@ class E2EStack:
         return sorted((self.run_dir / "logs").glob("*.log"))
 
 
-def pod_annotations(
-    *,
-    fail: bool | str = False,
-    duration: float | None = None,
-    parameters: dict[str, Any] | None = None,
-    artifacts: dict[str, Any] | None = None,
-    log_lines: int | None = None,
-    log: str | None = None,
-    exit_code: int | None = None,
-) -> dict[str, str]:
-    """Template `metadata.annotations` that tell the test executor how the pod behaves."""
-    a: dict[str, str] = {}
-    if fail:
-        a["argo-mcp.test/fail"] = "once" if fail == "once" else "true"
-    if exit_code is not None:
-        a["argo-mcp.test/exit-code"] = str(exit_code)
-    if duration:
-        a["argo-mcp.test/duration"] = str(duration)
-    if parameters:
-        a["argo-mcp.test/parameters"] = json.dumps(parameters)
-    if artifacts:
-        a["argo-mcp.test/artifacts"] = json.dumps(artifacts)
-    if log_lines:
-        a["argo-mcp.test/log-lines"] = str(log_lines)
-    if log is not None:
-        a["argo-mcp.test/log"] = log
-    return a
-
-
-__all__ = ["DONE_PHASES", "E2EStack", "KubeError", "pod_annotations"]
+__all__ = ["DONE_PHASES", "E2EStack", "KubeError"]

@@ -1,9 +1,11 @@
-"""The `local` provider: the whole stack as local processes on loopback ports.
+"""The `local` provider: the whole stack as local processes on loopback ports, plus one real node.
 
 Start order (each step waited for): PostgreSQL (archive) -> moto S3 (bucket) -> kwokctl cluster (etcd,
-kube-apiserver, kube-controller-manager, kube-scheduler, kwok; a Ready fake node; `default` ServiceAccount) ->
-CRDs Established -> argo namespace, Secrets, ConfigMap, upstream RBAC -> workflow-controller (:6060) ->
-argo server (/api/v1/version) -> test executor. `down()` stops everything and keeps the logs in the run dir.
+kube-apiserver, kube-controller-manager, kube-scheduler, kwok managing only the fake node `kwok-node-0`;
+`default` ServiceAccount) -> the real node (node.py: containerd, CNI bridge, relays, kube-proxy, CoreDNS,
+kubelet; Ready) -> CRDs Established -> argo namespace, Secrets, ConfigMap (executor = the local argoexec image,
+workflow pods steered to the real node), upstream RBAC -> workflow-controller (:6060) -> argo server
+(/api/v1/version) -> the Argo relay for pods. `down()` stops everything and keeps the logs in the run dir.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ import boto3  # type: ignore[import-untyped]  # moto[server] brings boto3
 import yaml
 
 from . import build as B
-from . import procs
+from . import node as N
+from . import node_build, procs
 from . import versions as V
 from .kube import JSON, Kube, KubeError, kubeconfig_with_token, load_yaml_docs
 
@@ -77,6 +80,8 @@ class StackInfo:
     timings: dict[str, float] = field(default_factory=dict)
     bin_dir: str = ""
     controller_metrics_port: int = 0
+    # the real node (node.NodeState as JSON) and its images by role ({"workload": "localhost/...", ...})
+    node: dict[str, Any] = field(default_factory=dict)
 
     def save(self) -> None:
         Path(self.run_dir, "state.json").write_text(json.dumps(self.__dict__, indent=2))
@@ -99,17 +104,21 @@ class StackInfo:
             "ARGO_DEFAULT_NAMESPACE": self.namespace,
             "ARGO_SECURE": "true" if self.argo_url.startswith("https") else "false",
             "ARGO_INSECURE_SKIP_VERIFY": "true" if self.argo_url.startswith("https") else "false",
+            "WORKLOAD_IMAGE": self.image("workload"),
+            # the argo-mcp image (built from the Dockerfile) once an image provider for it is registered
+            "ARGO_MCP_IMAGE": self.image("argo-mcp"),
         }
+
+    def image(self, role: str) -> str:
+        """The reference of one of the real node's images ("pause", "workload", "argoexec", ...), or ""."""
+        return str((self.node.get("images") or {}).get(role, {}).get("ref", ""))
 
 
 class LocalStack:
     """Start/stop one stack. Use as a context manager or call up()/down()."""
 
-    def __init__(
-        self, run_dir: Path | None = None, start_executor: bool = True, watch_pid: int | None = None
-    ) -> None:
+    def __init__(self, run_dir: Path | None = None, watch_pid: int | None = None) -> None:
         self.run_dir = run_dir or runs_root() / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
-        self.start_executor = start_executor
         # If set, a detached reaper tears the stack down when this process dies (e.g. pytest killed).
         self.watch_pid = watch_pid
         # ARGO_MCP_E2E_ARGO_SECURE=1: the Argo Server speaks HTTPS (self-signed) instead of plain HTTP
@@ -118,6 +127,7 @@ class LocalStack:
         self._procs: list[tuple[subprocess.Popen[bytes], procs.ProcInfo]] = []
         self._ports: set[int] = set()
         self.kube: Kube | None = None
+        self.node: N.RealNode | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def __enter__(self) -> StackInfo:
@@ -134,6 +144,13 @@ class LocalStack:
                     f"the e2e binaries are not built in {V.bin_dir()}: run `python -m tests.e2e.stack build`"
                 )
             B.build()
+        if not node_build.is_built():
+            if not build_if_missing:
+                raise RuntimeError(
+                    f"the real node's binaries are not built in {V.node_bin_dir()}: run"
+                    " `python -m tests.e2e.stack build`"
+                )
+            node_build.build()
         self.run_dir.mkdir(parents=True, exist_ok=True)
         (self.run_dir / "logs").mkdir(exist_ok=True)
         _point_current(self.run_dir)
@@ -155,15 +172,16 @@ class LocalStack:
         try:
             self._step("postgres", self._start_postgres)
             self._step("s3", self._start_s3)
+            if self.watch_pid:
+                # first: a pytest killed while the stack starts leaves nothing behind either
+                self._spawn_reaper(self.watch_pid)
             self._step("cluster", self._start_cluster)
+            self._step("node", self._start_node)
             self._step("crds", self._install_crds)
             self._step("argo-config", self._configure_argo)
             self._step("workflow-controller", self._start_controller)
             self._step("argo-server", self._start_server)
-            if self.start_executor:
-                self._step("executor", self._start_executor)
-            if self.watch_pid:
-                self._spawn_reaper(self.watch_pid)
+            self._step("argo-relay", self._start_argo_relay)
         except BaseException:
             say(f"start FAILED; logs are in {self.run_dir / 'logs'}")
             self.down()
@@ -334,10 +352,42 @@ class LocalStack:
         self.info.kwok_workdir = str(self.run_dir / "kwok")
         bindir = V.bin_dir()
         config = self.run_dir / "kwok-config.yaml"
+        pki = f"{self.info.kwok_workdir}/clusters/{CLUSTER}/pki"
         kwokctl_conf = {
             "apiVersion": "config.kwok.x-k8s.io/v1alpha1",
             "kind": "KwokctlConfiguration",
-            "options": {"bindAddress": "127.0.0.1", "kubeApiserverCertSANs": ["127.0.0.1", "localhost"]},
+            "options": {
+                "bindAddress": "127.0.0.1",
+                # pods dial the `kubernetes` Service (ClusterIP 10.0.0.1 or its DNS names) and verify TLS
+                "kubeApiserverCertSANs": [
+                    "127.0.0.1",
+                    "localhost",
+                    "10.0.0.1",
+                    "kubernetes",
+                    "kubernetes.default",
+                    "kubernetes.default.svc",
+                    "kubernetes.default.svc.cluster.local",
+                ],
+            },
+            "componentsPatches": [
+                # kwok plays only the fake node (kwokctl's default, --manage-all-nodes, would take over the
+                # real kubelet's node and rewrite its pods' status)
+                {
+                    "name": "kwok-controller",
+                    "extraArgs": [
+                        {"key": "manage-all-nodes", "value": "false", "override": True},
+                        {"key": "manage-nodes-with-annotation-selector", "value": "kwok.x-k8s.io/node=fake"},
+                    ],
+                },
+                # the apiserver authenticates to kubelets (x509 + Webhook there) for logs, exec, port-forward
+                {
+                    "name": "kube-apiserver",
+                    "extraArgs": [
+                        {"key": "kubelet-client-certificate", "value": f"{pki}/admin.crt"},
+                        {"key": "kubelet-client-key", "value": f"{pki}/admin.key"},
+                    ],
+                },
+            ],
         }
         stages = (Path(__file__).parent / "stages.yaml").read_text()
         config.write_text(yaml.safe_dump(kwokctl_conf) + "---\n" + stages)
@@ -423,6 +473,40 @@ class LocalStack:
             90,
         )
 
+    # -- the real node ---------------------------------------------------------------------------------------
+    def _start_node(self) -> None:
+        assert self.info is not None
+        kube = self._kube()
+        N.acquire_lock(self.run_dir, N.teardown_run)
+        node = self.node = N.RealNode(self.run_dir, kube, self.info.kubeconfig, self._spawn, self._ports)
+
+        def save() -> None:
+            assert self.info is not None
+            self.info.node = node.state.to_json()
+            self.info.save()
+
+        save()  # from here on, teardown knows what to undo
+        ca = Path(node.dir) / "ca.crt"
+        ca.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(kube.ca_file or "", ca)
+        refs = node.images()
+        node.prepare_host()
+        save()
+        node.start_containerd(refs["pause"].ref)
+        node.import_images(refs)
+        node.start_relays(self.info.s3_endpoint)
+        save()
+        node.start_kube_proxy()
+        node.start_coredns()
+        node.start_kubelet(str(ca))
+        save()
+        say(f"real node {node.state.node_name} Ready (kubelet {node.state.kubelet_version})")
+
+    def _start_argo_relay(self) -> None:
+        assert self.info is not None and self.node is not None
+        self.node.start_argo_relay(self.info.argo_url, NAMESPACE)
+        self.info.node = self.node.state.to_json()
+
     # -- CRDs ------------------------------------------------------------------------------------------------
     def _install_crds(self) -> None:
         kube = self._kube()
@@ -485,13 +569,23 @@ class LocalStack:
         metrics_port = procs.free_port(self._ports)
         self.info.controller_metrics_port = metrics_port
         telemetry_port = procs.free_port(self._ports)
+        node = self.info.node
         data = {
+            # Argo's real executor, imported into the node's containerd (never pulled)
+            "executor": yaml.safe_dump(
+                {"image": node["images"]["argoexec"]["ref"], "imagePullPolicy": "Never"}
+            ),
+            # every workflow's pods run on the real node (tainted so nothing else lands there by accident)
+            "workflowDefaults": yaml.safe_dump(
+                {"spec": {"nodeSelector": dict(N.NODE_SELECTOR), "tolerations": list(N.TOLERATIONS)}}
+            ),
             "artifactRepository": yaml.safe_dump(
                 {
                     "archiveLogs": False,
                     "s3": {
                         "bucket": BUCKET,
-                        "endpoint": self.info.s3_endpoint,
+                        # the relay pods reach (the argo server, on the host, reaches it too)
+                        "endpoint": node["s3_endpoint"],
                         "insecure": True,
                         "region": S3_REGION,
                         "keyFormat": "{{workflow.name}}/{{pod.name}}",
@@ -657,17 +751,6 @@ class LocalStack:
             info=pinfo,
         )
 
-    def _start_executor(self) -> None:
-        assert self.info is not None
-        repo_root = Path(__file__).resolve().parents[3]
-        proc, pinfo = self._spawn(
-            "executor",
-            [sys.executable, "-m", "tests.e2e.stack", "executor", "--run-dir", str(self.run_dir)],
-            env={"PYTHONPATH": str(repo_root), "PYTHONUNBUFFERED": "1"},
-        )
-        ready = self.run_dir / "executor.ready"
-        procs.wait_until("test executor", ready.exists, 30, proc=proc, info=pinfo)
-
     def _spawn_reaper(self, pid: int) -> None:
         repo_root = Path(__file__).resolve().parents[3]
         self._spawn(
@@ -706,6 +789,11 @@ class LocalStack:
 def teardown(info: StackInfo) -> None:
     """Stop every process of a stack (reverse start order), the kwok cluster, and remove scratch data."""
     run_dir = Path(info.run_dir)
+    if info.node:
+        # before the control plane: containers are stopped through the node's own containerd
+        problems = N.teardown(info.node, info.processes, run_dir)
+        if problems:
+            say(f"real node teardown left: {', '.join(problems)}")
     for p in reversed(info.processes):
         if p["pid"] != os.getpid() and procs.alive(p["pid"]):
             procs.stop_group(p["pid"], grace=10)

@@ -15,6 +15,9 @@ HERE = Path(__file__).resolve().parent
 VERSIONS_FILE = HERE / "versions.toml"
 # Bump when the way binaries are built changes (flags, commands), so caches are rebuilt.
 BUILD_RECIPE = "4"
+# The same for the real node's binaries (kubelet, kube-proxy, CoreDNS, argoexec): a separate cache key, so the
+# control plane's cache above is never invalidated by node changes.
+NODE_RECIPE = "1"
 
 
 def cache_root() -> Path:
@@ -33,6 +36,7 @@ class Versions:
     argo_events: str
     kind_node_image: str
     argo_install_url: str
+    coredns: str = ""
 
     @property
     def staging(self) -> str:
@@ -65,6 +69,7 @@ def load() -> Versions:
         argo_events=v["argo_events"],
         kind_node_image=k.get("node_image", ""),
         argo_install_url=k.get("argo_install_url", "").format(argo_workflows=v["argo_workflows"]),
+        coredns=data.get("node", {}).get("coredns", ""),
     )
 
 
@@ -90,6 +95,32 @@ def build_dir() -> Path:
 
 def bin_dir() -> Path:
     return build_dir() / "bin"
+
+
+def node_versions_hash() -> str:
+    v = load()
+    key = {
+        "kubernetes": v.kubernetes,
+        "argo-workflows": v.argo_workflows,
+        "coredns": v.coredns,
+        "go": go_version(),
+        "recipe": NODE_RECIPE,
+    }
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def node_build_dir() -> Path:
+    """The real node's binaries: ~/.cache/argo-mcp/e2e/node-<hash> (kubelet, kube-proxy, coredns, argoexec)."""
+    return cache_root() / "e2e" / f"node-{node_versions_hash()}"
+
+
+def node_bin_dir() -> Path:
+    return node_build_dir() / "bin"
+
+
+def images_dir() -> Path:
+    """Image archives (docker-save format), one file per content hash: <name>-<hash>.tar."""
+    return cache_root() / "images"
 
 
 def go_env() -> dict[str, str]:
@@ -124,3 +155,5 @@ BINARIES = (
     "workflow-controller",
     "argo",
 )
+
+NODE_BINARIES = ("kubelet", "kube-proxy", "coredns", "argoexec")
