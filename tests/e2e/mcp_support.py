@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import concurrent.futures
+import contextlib
+import os
+import re
+import signal
+import ssl
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -94,3 +103,56 @@ def simple_template(
         }
     )
     return name
+
+
+@contextlib.contextmanager
+def port_forward(stack: E2EStack, namespace: str, target: str, port: int) -> Iterator[int]:
+    """`kubectl port-forward` to a Service (through the apiserver and the real kubelet); yields the local port."""
+    exe = stack.kubectl_path()
+    proc = subprocess.Popen(
+        [exe, "--kubeconfig", stack.kubeconfig, "-n", namespace, "port-forward", target, f":{port}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        m = re.search(r"127\.0\.0\.1:(\d+)", line)
+        if not m:
+            raise AssertionError(
+                f"kubectl port-forward: {line!r} {proc.stderr.read() if proc.stderr else ''}"
+            )
+        yield int(m.group(1))
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+def mcp_through_service(
+    stack: E2EStack, namespace: str, fullname: str, tokens: dict[str, str]
+) -> dict[str, Any]:
+    """One MCP session per token through the in-cluster Service over verified TLS (the chart's CA): the answer
+    of list_workflows, or the HTTP error."""
+    secret = stack.kube.get(f"/api/v1/namespaces/{namespace}/secrets/{fullname}-tls")["data"]
+    ca_pem = base64.b64decode(secret.get("ca.crt") or secret["tls.crt"]).decode()
+    context = ssl.create_default_context(cadata=ca_pem)
+    results: dict[str, Any] = {}
+    with port_forward(stack, namespace, f"svc/{fullname}", 8081) as port:
+
+        async def run() -> None:
+            for who, token in tokens.items():
+                headers = {"Authorization": f"Bearer {token}"} if token else {}
+                try:
+                    async with http_client(
+                        f"https://localhost:{port}/mcp", headers=headers, verify=context
+                    ) as client:
+                        listed = await client.call_tool("list_workflows", {"limit": 1})
+                        results[who] = ("error", text_of(listed)) if listed.is_error else payload(listed)
+                except Exception as exc:  # the refusal of the endpoint itself (401) ends the session
+                    results[who] = ("refused", repr(exc))
+
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, run()).result()
+    return results

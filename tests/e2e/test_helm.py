@@ -5,8 +5,10 @@ real API server (schema, RBAC escalation checks, PodSecurity admission enforcing
 namespace), the chart's ServiceAccount token is accepted by the real Argo server in client mode with exactly
 the Role's rights, an upgrade keeps the self-signed certificate, and uninstalling leaves nothing behind.
 
-kwok plays the kubelet, so the server container itself does not run here: the pods are admitted, scheduled and
-marked Ready, but `helm test` (which needs the MCP endpoint to answer) is left to clusters with real nodes.
+The server runs for real: the argo-mcp image built from the repository's Dockerfile, on the stack's real node,
+reaching Argo through its in-cluster Service. `Available` means the container started and `/readyz` answered;
+`helm test` runs its real pod; an MCP client reaches the Service (port-forward) with a token minted for the
+argo-mcp audience and each call is authorised by the real kube-apiserver (TokenReview + SubjectAccessReview).
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from mcp_types import CallToolResult
 
-from tests.e2e.mcp_support import simple_template
+from tests.e2e.mcp_support import mcp_through_service, simple_template
+from tests.e2e.stack import node as N
 from tests.e2e.stack.fixture import E2EStack
 from tests.support.processes import http_client, start_argo_mcp, text_of
 
@@ -70,6 +73,22 @@ def _helm(
     if check and proc.returncode != 0:
         raise AssertionError(f"helm {' '.join(args)} failed:\n{proc.stderr}\n{proc.stdout}")
     return proc
+
+
+def _real_pod_values(stack: E2EStack) -> list[str]:
+    """Helm flags that run the chart's pods for real: the locally built image (never pulled), on the real node,
+    with Argo as pods reach it."""
+    if not stack.argo_mcp_image:
+        pytest.fail(
+            "the stack built no argo-mcp image (images.PROVIDERS has no `argo-mcp` role)", pytrace=False
+        )
+    repository, tag = stack.argo_mcp_image.rsplit(":", 1)
+    return [
+        "--set", f"image.repository={repository}", "--set", f"image.tag={tag}", "--set", "image.pullPolicy=Never",
+        "--set-json", f"nodeSelector={json.dumps(N.NODE_SELECTOR)}",
+        "--set-json", f"tolerations={json.dumps(N.TOLERATIONS)}",
+        "--set", f"argo.serverUrl={stack.pod_argo_url}",
+    ]  # fmt: skip
 
 
 def _restricted_namespace(stack: E2EStack, name: str) -> None:
@@ -177,18 +196,45 @@ def test_helm_install_upgrade_uninstall(stack: E2EStack, mcp_namespace: str, tmp
     release = stack.unique("amcp")
     fullname = f"{release}-argo-mcp"
     values = [
-        "--set", f"argo.serverUrl={stack.argo_url}",
+        *_real_pod_values(stack),
         "--set", f"namespaces={{{stack.namespace},{mcp_namespace}}}",
         "--set", f"argo.defaultNamespace={stack.namespace}",
     ]  # fmt: skip
-    _helm(stack, mcp_namespace, "install", release, str(CHART), *values, "--wait", "--timeout", "120s")
+    _helm(stack, mcp_namespace, "install", release, str(CHART), *values, "--wait", "--timeout", "180s")
 
     selector = f"app.kubernetes.io/instance={release}"
     pods = _pods_admitted(stack, mcp_namespace, selector)
     assert pods, "no server pod was admitted"
+    # Available for real: the container of the locally built image runs on the real node and /readyz answered
+    # (Argo reached through its in-cluster Service)
+    assert {p["spec"]["nodeName"] for p in pods} == {stack.node_name}, [
+        p["spec"].get("nodeName") for p in pods
+    ]
+    for p in pods:
+        statuses = p["status"]["containerStatuses"]
+        assert all(c["ready"] and "running" in c["state"] for c in statuses), statuses
+        assert all(c["imageID"] for c in statuses), statuses
+    tested = _helm(stack, mcp_namespace, "test", release, "--timeout", "120s", check=False)
+    assert tested.returncode == 0 and "Phase:          Succeeded" in tested.stdout, (
+        tested.stdout + tested.stderr
+    )
     for ns in (stack.namespace, mcp_namespace):
         role = _get(stack, "role", fullname, "-n", ns)
         assert {tuple(r["verbs"]) for r in role["rules"]} == {("get", "list", "watch")}
+
+    # An agent through the in-cluster Service: a token for the argo-mcp audience is authorised per call by the
+    # kube-apiserver; a token for the apiserver's own audience is refused by the endpoint.
+    through = mcp_through_service(
+        stack,
+        mcp_namespace,
+        fullname,
+        {
+            "caller": stack.mint_token(stack.full_sa, audience="argo-mcp"),
+            "wrong-audience": stack.mint_token(stack.full_sa),
+        },
+    )
+    assert isinstance(through["caller"], dict) and "items" in through["caller"], through["caller"]
+    assert through["wrong-audience"][0] == "refused" and "401" in through["wrong-audience"][1], through
 
     # The chart's ServiceAccount, through the real Argo server in client mode: reads allowed, writes refused.
     token = stack.mint_token(fullname, namespace=mcp_namespace)
@@ -239,11 +285,18 @@ def test_helm_install_upgrade_uninstall(stack: E2EStack, mcp_namespace: str, tmp
         0
     ]["args"]
     assert "--disable-destructive" in args
+    # the upgrade rolled the pod: a new one, from the same image, Ready on the real node
+    rolled = [
+        p
+        for p in _pods_admitted(stack, mcp_namespace, selector)
+        if not p["metadata"].get("deletionTimestamp")
+    ]
+    assert {p["metadata"]["name"] for p in rolled}.isdisjoint({p["metadata"]["name"] for p in pods}), rolled
     # operate mode: the same token may now submit.
     assert _argo(stack, token, "POST", f"/api/v1/workflows/{mcp_namespace}", _workflow(mcp_namespace)) == 200
 
     _helm(stack, mcp_namespace, "uninstall", release, "--wait")
-    assert _leftovers(stack, [stack.namespace, mcp_namespace], release) == []
+    assert _leftovers(stack, [stack.namespace, mcp_namespace], release) == []  # pods included: nothing runs
 
 
 def test_operator_toggle_installs_and_keeps_the_crd(stack: E2EStack, mcp_namespace: str) -> None:

@@ -1,8 +1,10 @@
-"""The operator reconciling an ArgoMCPServer against the real kube-apiserver (kwok plays the kubelet).
+"""The operator, running as a pod from its Kustomize bundle, reconciling an ArgoMCPServer on the real node.
 
-Apply a CR → children with owner references and a Ready status; delete a child → it comes back; change the
-spec → the children follow; the generated ServiceAccount's token (TokenRequest API) lets argo-mcp use exactly
-its mode's rights against the real Argo Server in client auth mode; delete the CR → everything is gone.
+The operator pod and the server pod it makes run the argo-mcp image built from the repository's Dockerfile.
+Apply a CR → children with owner references, and `Ready` only once a real replica of the server is ready (its
+/readyz reached Argo through the in-cluster Service); MCP answers through the Service; delete the pod, the
+Service or the Secret → repaired; change the spec → the pod rolls; the generated ServiceAccount's token lets
+argo-mcp use exactly its mode's rights against the real Argo Server; delete the CR → everything is gone.
 """
 
 from __future__ import annotations
@@ -10,9 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,12 +19,15 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.mcp_support import simple_template, start_with_token
+from tests.e2e.mcp_support import mcp_through_service, simple_template, start_with_token
+from tests.e2e.stack import node as N
 from tests.e2e.stack.fixture import E2EStack
-from tests.support.processes import REPO, clean_env, http_client, text_of
+from tests.support.processes import REPO, http_client, text_of
 
 pytestmark = pytest.mark.local_only
 CRD = REPO / "deploy" / "crds" / "argo-mcp.io_argomcpservers.yaml"
+BUNDLE = REPO / "deploy" / "kustomize" / "operator"
+OPERATOR_NS = "argo-mcp-system"  # the bundle's namespace
 GROUP = "/apis/argo-mcp.io/v1alpha1"
 
 
@@ -40,45 +42,64 @@ def wait_for(what: str, check: Callable[[], Any], timeout: float = 60) -> Any:
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
 
 
+def _overlay(stack: E2EStack, directory: Path) -> Path:
+    """The operator bundle as a user would apply it, with the locally built image on the real node."""
+    repository, tag = stack.argo_mcp_image.rsplit(":", 1)
+    patch = [
+        {"op": "add", "path": "/spec/template/spec/nodeSelector", "value": dict(N.NODE_SELECTOR)},
+        {"op": "add", "path": "/spec/template/spec/tolerations", "value": list(N.TOLERATIONS)},
+        {"op": "replace", "path": "/spec/template/spec/containers/0/imagePullPolicy", "value": "Never"},
+        {"op": "add", "path": "/spec/template/spec/containers/0/args/-", "value": "--resync-seconds=2"},
+    ]
+    kustomization = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": [os.path.relpath(BUNDLE, directory)],
+        "images": [{"name": "ghcr.io/argo-mcp/argo-mcp", "newName": repository, "newTag": tag}],
+        "patches": [
+            {
+                "target": {"kind": "Deployment", "name": "argo-mcp-operator"},
+                "patch": json.dumps(patch),
+            }
+        ],
+    }
+    (directory / "kustomization.yaml").write_text(json.dumps(kustomization, indent=2))
+    return directory
+
+
 @pytest.fixture(scope="module")
 def operator(stack: E2EStack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The CRD installed and the operator running as a process, watching a fresh namespace."""
-    namespace = stack.unique("op")
-    stack.kubectl("apply", "--server-side", "-f", str(CRD))
-    stack.kubectl("wait", "--for=condition=Established", "crd/argomcpservers.argo-mcp.io", "--timeout=60s")
-    stack.kubectl("create", "namespace", namespace)
-    log_path = tmp_path_factory.mktemp("operator") / "operator.log"
-    env = {**clean_env(), "KUBECONFIG": stack.kubeconfig}
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "argo_mcp_operator",
-                "-n",
-                namespace,
-                "--liveness",
-                "none",
-                "--resync-seconds",
-                "2",
-            ],
-            cwd=REPO,
-            env={**env, "PYTHONPATH": f"{REPO}:{REPO / 'operator'}"},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+    """The operator bundle applied (CRD, namespace, RBAC, Deployment), its pod Ready on the real node; yields a
+    fresh namespace for ArgoMCPServers."""
+    if not stack.argo_mcp_image:
+        pytest.fail(
+            "the stack built no argo-mcp image (images.PROVIDERS has no `argo-mcp` role)", pytrace=False
         )
+    if stack.kubectl("get", "namespace", OPERATOR_NS, check=False).returncode == 0:
+        pytest.fail(f"namespace {OPERATOR_NS} already exists (left by another test?)", pytrace=False)
+    overlay = _overlay(stack, tmp_path_factory.mktemp("operator-overlay"))
+    namespace = stack.unique("op")
+    stack.kubectl("create", "namespace", namespace)
+    stack.kubectl("apply", "--server-side", "-k", str(overlay))
     try:
+        stack.kubectl(
+            "wait", "--for=condition=Established", "crd/argomcpservers.argo-mcp.io", "--timeout=60s"
+        )
+        stack.kubectl(
+            "-n", OPERATOR_NS, "wait", "--for=condition=Available", "deployment/argo-mcp-operator",
+            "--timeout=120s", timeout=150,
+        )  # fmt: skip
         yield namespace
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        print(log_path.read_text()[-4000:])
-        # Leave the cluster as found: the CRD (and with it any ArgoMCPServer left) and the namespace.
-        stack.kubectl("delete", "-f", str(CRD), "--ignore-not-found", "--wait=true", check=False)
+        logs = stack.kubectl(
+            "-n", OPERATOR_NS, "logs", "deployment/argo-mcp-operator", "--tail=60", check=False
+        )
+        print(logs.stdout[-6000:], logs.stderr[-2000:])
+        # Leave the cluster as found: ArgoMCPServers first (the operator removes their finalizer), then the bundle.
+        stack.kubectl("delete", "argomcpservers", "--all", "-A", "--wait=true", "--timeout=60s", check=False)
+        stack.kubectl(
+            "delete", "-k", str(overlay), "--ignore-not-found", "--wait=true", timeout=180, check=False
+        )
         stack.kubectl("delete", "namespace", namespace, "--ignore-not-found", "--wait=false", check=False)
 
 
@@ -88,10 +109,13 @@ def cr(name: str, namespace: str, stack: E2EStack, mode: str) -> dict[str, Any]:
         "kind": "ArgoMCPServer",
         "metadata": {"name": name, "namespace": namespace},
         "spec": {
-            "argoServer": {"url": stack.argo_url},
+            "argoServer": {"url": stack.pod_argo_url},
             "namespaces": [stack.namespace],
             "mode": mode,
             "inboundAuth": {"mode": "none"},
+            "image": stack.argo_mcp_image,
+            "nodeSelector": dict(N.NODE_SELECTOR),
+            "tolerations": list(N.TOLERATIONS),
         },
     }
 
@@ -99,6 +123,14 @@ def cr(name: str, namespace: str, stack: E2EStack, mode: str) -> dict[str, Any]:
 def get(stack: E2EStack, path: str) -> dict[str, Any] | None:
     result: dict[str, Any] | None = stack.kube.get_or_none(path)
     return result
+
+
+def server_pods(stack: E2EStack, namespace: str, name: str) -> list[dict[str, Any]]:
+    """The server's live pods (not the ones being deleted)."""
+    pods = stack.kube.get(
+        f"/api/v1/namespaces/{namespace}/pods", params={"labelSelector": f"app.kubernetes.io/instance={name}"}
+    )["items"]
+    return [p for p in pods if not p["metadata"].get("deletionTimestamp")]
 
 
 def role_verbs(stack: E2EStack, name: str) -> set[str]:
@@ -138,13 +170,32 @@ async def test_argomcpserver_lifecycle(stack: E2EStack, operator: str, tmp_path:
         conditions = {c["type"]: c["status"] for c in status.get("conditions", [])}
         return status if conditions.get("Ready") == "True" else None
 
-    status = await asyncio.to_thread(wait_for, "Ready", ready, 120)
+    status = await asyncio.to_thread(wait_for, "Ready", ready, 180)
     assert status["endpoint"] == f"https://{name}.{namespace}.svc:8081/mcp"
     assert status["tls"]["notAfter"]
+    assert status["readyReplicas"] >= 1
+    first = server_pods(stack, namespace, name)
+    assert [p["spec"]["nodeName"] for p in first] == [stack.node_name], first
+    assert all(c["ready"] for p in first for c in p["status"]["containerStatuses"])
 
-    # Drift: a deleted child comes back.
-    stack.kubectl("delete", "service", name, "-n", namespace)
-    await asyncio.to_thread(wait_for, "service re-created", lambda: get(stack, children["service"]), 60)
+    # The pod really serves MCP through the Service (inbound auth none here; TLS from the operator's Secret).
+    through = await asyncio.to_thread(mcp_through_service, stack, namespace, name, {"anyone": ""})
+    assert isinstance(through["anyone"], dict) and "items" in through["anyone"], through
+
+    # Drift: a deleted pod, Service or Secret comes back.
+    stack.kubectl("delete", "pod", first[0]["metadata"]["name"], "-n", namespace, "--wait=false")
+    for kind in ("service", "secret"):
+        uid_before = (get(stack, children[kind]) or {})["metadata"]["uid"]
+        stack.kubectl("delete", kind, children[kind].rsplit("/", 1)[1], "-n", namespace)
+
+        def recreated(kind: str = kind, uid_before: str = uid_before) -> bool:
+            again = get(stack, children[kind])
+            return bool(again and again["metadata"]["uid"] != uid_before)
+
+        await asyncio.to_thread(wait_for, f"{kind} re-created", recreated, 60)
+    await asyncio.to_thread(wait_for, "Ready again", ready, 180)
+    replaced = server_pods(stack, namespace, name)
+    assert {p["metadata"]["name"] for p in replaced}.isdisjoint({p["metadata"]["name"] for p in first})
 
     # The generated identity, through the real Argo Server: its mode's reads work, writes are refused by RBAC.
     template = simple_template(stack, stack.unique("op-tmpl"))
@@ -169,6 +220,17 @@ async def test_argomcpserver_lifecycle(stack: E2EStack, operator: str, tmp_path:
 
     await asyncio.to_thread(wait_for, "--disable-destructive", lambda: "--disable-destructive" in args(), 60)
     assert "--read-only" not in args()
+
+    # ... and the pod rolls: a new ready replica runs the new arguments.
+    def rolled() -> bool:
+        pods = server_pods(stack, namespace, name)
+        return bool(pods) and all(
+            "--disable-destructive" in p["spec"]["containers"][0].get("args", [])
+            and all(c["ready"] for c in p["status"].get("containerStatuses", []))
+            for p in pods
+        )
+
+    await asyncio.to_thread(wait_for, "the pod rolled to operate mode", rolled, 180)
 
     # Deleting the CR removes everything, including the Role in the target namespace.
     stack.kubectl("delete", "argomcpserver", name, "-n", namespace, "--wait=true", "--timeout=60s")

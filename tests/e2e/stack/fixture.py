@@ -60,13 +60,18 @@ class E2EStack:
         return self.kube.mint_token(service_account, namespace or self.namespace, audience, seconds)
 
     # -- kubectl ---------------------------------------------------------------------------------------------
-    def kubectl(
-        self, *args: str, input: str | None = None, check: bool = True, timeout: float = 60
-    ) -> subprocess.CompletedProcess[str]:
+    def kubectl_path(self) -> str:
+        """The kubectl built with the control plane (version-matched), else the one on PATH."""
         built = V.bin_dir() / "kubectl"
         exe = str(built) if built.is_file() else shutil.which("kubectl")
         if exe is None:
             raise RuntimeError("kubectl is neither built nor on PATH")
+        return exe
+
+    def kubectl(
+        self, *args: str, input: str | None = None, check: bool = True, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
+        exe = self.kubectl_path()
         res = subprocess.run(
             [exe, "--kubeconfig", self.kubeconfig, *args],
             input=input,
