@@ -23,7 +23,8 @@ from argo_mcp.tools.registry import Authorizer, ProgressFn, Tool, error_result, 
 
 INSTRUCTIONS = (
     "Tools to operate Argo Workflows: list, inspect, submit and manage workflows, archived workflows, "
-    "artifacts, Argo Events EventSources and Sensors. `namespace` defaults to the server's default namespace. "
+    "artifacts, Argo Events EventSources and Sensors, and the WorkflowTemplates, ClusterWorkflowTemplates and "
+    "CronWorkflows workflows are submitted from; diagnose_workflow explains a failure. `namespace` defaults to the server's default namespace. "
     "List tools page with `limit` and `continue`. Logs are capped at 64 KiB: narrow with tailLines, "
     "sinceSeconds, grep or podName. Tools marked destructive cannot be undone."
 )

@@ -323,14 +323,14 @@ async def test_oidc_tokens(argo: FakeArgo, argo_url: str, issuer: Issuer, tmp_pa
         (
             ["--read-only"],
             {"list_workflows", "get_workflow_logs", "lint_workflow"},
-            {"submit_workflow", "delete_workflow"},
-            22,
+            {"submit_workflow", "delete_workflow", "create_workflow_template", "suspend_cron_workflow"},
+            33,
         ),
         (
             ["--disable-destructive"],
             {"submit_workflow", "resume_workflow"},
-            {"delete_workflow", "retry_workflow", "delete_sensor"},
-            32,
+            {"delete_workflow", "retry_workflow", "delete_sensor", "delete_cluster_workflow_template"},
+            51,
         ),
         (
             ["--toolsets", "info,archive"],
