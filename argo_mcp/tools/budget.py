@@ -1,9 +1,10 @@
 """A token budget for answers that promise a size (diagnose_workflow: at most 4,000 tokens).
 
 No tokenizer ships with argo-mcp, so the count is an estimate built to stay above what byte-level BPE
-tokenizers produce, whatever the text: 0.75 tokens per ASCII letter or digit (random alphanumerics, the worst
-ASCII case, measure 0.72 with cl100k_base), 0.7 per ASCII punctuation character, 0.5 per whitespace character,
-and one per UTF-8 byte of anything else (a byte-level BPE never makes more tokens than bytes). Ordinary English
+tokenizers produce, whatever the text: 0.8 tokens per ASCII letter or digit (random alphanumerics measure 0.72
+with cl100k_base, random printable ASCII 0.77), 0.85 per ASCII punctuation character, 0.6 per space, tab or
+newline, one per other control character and one per UTF-8 byte of anything else (a byte-level BPE never makes
+more tokens than bytes). Ordinary English
 and JSON cost two to three times less than estimated; the bound holds for adversarial text (random hex and
 base64, CJK, emoji), which the unit tests check against cl100k_base.
 """
@@ -14,9 +15,10 @@ import math
 
 import orjson
 
-_ALNUM = 0.75
-_PUNCT = 0.7
-_SPACE = 0.5
+_ALNUM = 0.8
+_PUNCT = 0.85
+_SPACE = 0.6  # space, tab, newline; other control characters count as punctuation and more
+_CONTROL = 1.0
 
 
 def estimate_tokens(text: str) -> int:
@@ -25,12 +27,14 @@ def estimate_tokens(text: str) -> int:
         if char.isascii():
             if char.isalnum():
                 total += _ALNUM
-            elif char.isspace():
+            elif char in " \t\n":
                 total += _SPACE
-            else:
+            elif char.isprintable():
                 total += _PUNCT
+            else:
+                total += _CONTROL
         else:
-            total += len(char.encode())
+            total += len(char.encode("utf-8", "surrogatepass"))
     return math.ceil(total)
 
 

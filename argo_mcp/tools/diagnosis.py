@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import Field
 
 from argo_mcp.argo.errors import ArgoError
-from argo_mcp.argo.streams import drain_log_stream, format_pod_log
+from argo_mcp.argo.streams import LOG_CAP_BYTES, drain_log_stream, format_pod_log
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.budget import json_tokens, tail_within
 from argo_mcp.tools.inputs import NamedInput
@@ -39,9 +39,11 @@ DIAGNOSIS_FIELDS = (
 )
 FAILED = ("Failed", "Error")
 GROUPS = ("StepGroup", "TaskGroup", "Steps", "DAG", "Retry")
-TOKEN_BUDGET = 4000
+TOKEN_BUDGET = 4000  # what the tool promises
+FIT_BUDGET = 3800  # what it aims for: a margin under the promise for text the estimate underrates
 MAX_NODES = 5  # failing nodes described; the rest are counted
-LOG_BYTES = 8 * 1024  # read at most this much of each failing pod's log
+# Read up to the log tools' cap of each failing pod's tail (tailLines lines), then keep its end within the budget.
+LOG_BYTES = LOG_CAP_BYTES
 LOG_SECONDS = 10.0
 MESSAGE_CHARS = 400
 VALUE_CHARS = 200
@@ -241,7 +243,7 @@ def _verdict(summary: dict[str, Any], described: list[dict[str, Any]]) -> str:
     return f"{first['name']} ({first.get('template')}) {str(first['phase']).lower()}: {why}"
 
 
-def fit(answer: dict[str, Any], budget: int = TOKEN_BUDGET) -> dict[str, Any]:
+def fit(answer: dict[str, Any], budget: int = FIT_BUDGET) -> dict[str, Any]:
     """Shorten `answer` in place until its JSON estimate is within `budget`: log tails share what is left
     after everything else, then inputs and messages go, then whole nodes (counted in `moreFailedNodes`)."""
     nodes: list[dict[str, Any]] = answer["failedNodes"]
