@@ -253,7 +253,7 @@ def template_tools(kind: TemplateKind) -> list[Tool[Any]]:
 
     def where(ctx: ToolContext, name: str | None = None) -> str:
         if kind.cluster:
-            return str(name or "")
+            return str(name) if name else "the cluster"
         return f"{ctx.namespace}/{name}" if name else f"namespace {ctx.namespace}"
 
     def body(ctx: ToolContext, manifest: dict[str, Any]) -> dict[str, Any]:
