@@ -270,7 +270,7 @@ def fit(answer: dict[str, Any], budget: int = FIT_BUDGET) -> dict[str, Any]:
             break
     share = max(0, spare) // max(1, len(logs))
     for node in logs:
-        tail, cut = tail_within(full[id(node)], max(0, share - 8))
+        tail, cut = tail_within(full[id(node)], max(0, share - 20))  # 20: room for "logTruncated":true
         node["logTail"] = tail
         if cut:
             node["logTruncated"] = True
