@@ -653,3 +653,44 @@ async def test_namespaces_confine_template_tools(argo: FakeArgo, server_with: An
     assert [r.operation for r in argo.requests] == [
         "ClusterWorkflowTemplateService_ListClusterWorkflowTemplates"
     ]
+
+
+async def test_template_tools_diagnosis_and_completions_over_stdio(
+    argo: FakeArgo, argo_url: str, tmp_path: Path
+) -> None:
+    import sys
+
+    import mcp_types as types
+    from mcp import Client
+    from mcp.client.stdio import StdioServerParameters, stdio_client
+
+    from tests.support.processes import REPO, clean_env
+    from tests.unit.test_diagnosis import NAME, failed_workflow
+    from tests.unit.test_transport import _Streams
+
+    argo.on("WorkflowTemplateService_ListWorkflowTemplates", {"metadata": {}, "items": [TEMPLATE]})
+    argo.on("CronWorkflowService_SuspendCronWorkflow", CRON)
+    argo.on("WorkflowService_GetWorkflow", failed_workflow())
+    argo.on("WorkflowService_ListWorkflows", {"metadata": {}, "items": []})
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "argo_mcp", "--stdio", "--argo-server-url", argo_url, "--argo-auth-mode", "none"],
+        env=clean_env(),
+        cwd=REPO,
+    )
+    with (tmp_path / "stdio.err").open("w") as errlog:
+        async with (
+            stdio_client(params, errlog=errlog) as streams,
+            Client(_Streams(streams), mode="legacy") as client,
+        ):
+            listed = await client.call_tool("list_workflow_templates", {})
+            suspended = await client.call_tool("suspend_cron_workflow", {"name": "nightly"})
+            node = await client.call_tool("get_workflow_node", {"name": NAME, "node": "lint"})
+            completed = await client.complete(
+                types.PromptReference(type="ref/prompt", name="debug_failed_workflow"),
+                {"name": "namespace", "value": ""},
+            )
+    assert payload(listed)["items"][0]["name"] == "hello"
+    assert payload(suspended)["result"] == "cron workflow argo/nightly suspended"
+    assert payload(node)["node"]["templateRef"] == {"name": "shared", "template": "lint"}
+    assert completed.completion.values == ["argo"]
