@@ -18,13 +18,24 @@ SECTIONS = (
     "Archived workflow mutating",
     "Event sources",
     "Sensors",
+    "Workflow templates",
+    "Cluster workflow templates",
+    "Cron workflows",
     "Beyond the reference",
 )
-BEYOND_THE_REFERENCE = frozenset({"wait_for_workflow", "get_workflow_graph"})
+# Tools the reference does not have: its contract test checks the other 38 exactly.
+BEYOND_THE_REFERENCE = frozenset(
+    {"wait_for_workflow", "get_workflow_graph", "get_workflow_node", "diagnose_workflow"}
+    | {tool.name for tool in ALL_TOOLS if tool.group in (ToolGroup.TEMPLATES, ToolGroup.CRON)}
+)
 
 
 def section_of(tool: Tool[Any]) -> str:
-    """The reference's grouping of tools into tables."""
+    """The reference's grouping of tools into tables, then the tables of the tools beyond it."""
+    if tool.group is ToolGroup.TEMPLATES:
+        return "Cluster workflow templates" if "cluster" in tool.name else "Workflow templates"
+    if tool.group is ToolGroup.CRON:
+        return "Cron workflows"
     if tool.name in BEYOND_THE_REFERENCE:
         return "Beyond the reference"
     if tool.group is ToolGroup.INFO:

@@ -37,11 +37,13 @@ PROMPTS = (
         ),
         template=(
             "Investigate why the Argo workflow '{name}' in namespace '{namespace}' failed.\n"
-            "1. Call get_workflow_graph (name={name}, namespace={namespace}) to find the failed or errored nodes.\n"
-            "2. For each failed Pod node, call get_pod_logs with its pod name and tailLines=200; use grep to "
-            "narrow long logs.\n"
-            "3. If a node failed on inputs or artifacts, call get_workflow with fields='spec,status.nodes' and "
-            "check parameters and artifact references.\n"
+            "1. Call diagnose_workflow (name={name}, namespace={namespace}): in one bounded answer it gives the "
+            "failed and errored nodes with template, message, exit code, duration, retries, inputs and the tail "
+            "of each failing pod's main log.\n"
+            "2. If a log tail is cut short or the cause is not in it, call get_pod_logs with that node's pod name "
+            "and tailLines=200 (use grep to narrow long logs).\n"
+            "3. If a node failed on inputs, outputs or artifacts, call get_workflow_node with its id for the node "
+            "in full.\n"
             "Then explain the root cause in a few sentences, quote the decisive log lines, and propose a fix. "
             "Suggest retry_workflow only if the failure looks transient, and say why."
         ),

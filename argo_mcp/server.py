@@ -16,6 +16,7 @@ from mcp.server.lowlevel import Server
 from argo_mcp import __version__
 from argo_mcp.access.caller import caller_from_request
 from argo_mcp.argo.client import ArgoClient
+from argo_mcp.completions import completion_handler
 from argo_mcp.prompts import prompt_handlers
 from argo_mcp.settings import Settings
 from argo_mcp.tools import ALL_TOOLS
@@ -23,7 +24,9 @@ from argo_mcp.tools.registry import Authorizer, ProgressFn, Tool, error_result, 
 
 INSTRUCTIONS = (
     "Tools to operate Argo Workflows: list, inspect, submit and manage workflows, archived workflows, "
-    "artifacts, Argo Events EventSources and Sensors. `namespace` defaults to the server's default namespace. "
+    "artifacts, Argo Events EventSources and Sensors, and the WorkflowTemplates, ClusterWorkflowTemplates and "
+    "CronWorkflows workflows are submitted from; diagnose_workflow explains a failure. "
+    "`namespace` defaults to the server's default namespace. "
     "List tools page with `limit` and `continue`. Logs are capped at 64 KiB: narrow with tailLines, "
     "sinceSeconds, grep or podName. Tools marked destructive cannot be undone."
 )
@@ -96,6 +99,7 @@ def build_server(
         on_list_tools=on_list_tools,
         on_call_tool=on_call_tool,
         **prompt_handlers(settings.argo.default_namespace),
+        on_completion=completion_handler(settings, argo, by_name, authorize),
         **(extra_handlers or {}),
     )
     # The SDK installs an OpenTelemetry middleware by default; argo-mcp has its own structured logs and

@@ -76,6 +76,8 @@ class ToolGroup(enum.StrEnum):
     ARCHIVE = "archive"
     ARTIFACTS = "artifacts"
     EVENTS = "events"
+    TEMPLATES = "templates"
+    CRON = "cron"
 
 
 class ArgoSettings(BaseModel):

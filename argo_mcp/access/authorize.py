@@ -24,6 +24,12 @@ def rbac_authorizer(access: KubernetesAccess) -> Authorizer:
         allowed, reason = await access.allowed(caller, permission, namespace)
         if not allowed:
             detail = f": {reason}" if reason else ""
+            if not namespace:  # a cluster-scoped resource: reviewed (and granted) cluster-wide
+                raise ToolError(
+                    f"Refused by Kubernetes RBAC: {caller.username} may not {permission.describe()} "
+                    f"cluster-wide{detail}. Nothing was sent to Argo. Ask a cluster admin for a ClusterRole "
+                    f"granting '{permission.verb}' on '{permission.resource}', bound to that identity."
+                )
             raise ToolError(
                 f"Refused by Kubernetes RBAC: {caller.username} may not {permission.describe()} in namespace "
                 f"{namespace!r}{detail}. Nothing was sent to Argo. Ask a cluster admin for a Role granting "

@@ -4,16 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from argo_mcp.tools import archive, artifacts, events, info, lifecycle, watch, workflows
+from argo_mcp.tools import (
+    archive,
+    artifacts,
+    diagnosis,
+    events,
+    info,
+    lifecycle,
+    templates,
+    watch,
+    workflows,
+)
 from argo_mcp.tools.registry import Tool, check_unique
 
 ALL_TOOLS: list[Tool[Any]] = [
     *info.TOOLS,
     *workflows.TOOLS,
     *watch.TOOLS,
+    *diagnosis.TOOLS,
     *lifecycle.TOOLS,
     *artifacts.TOOLS,
     *archive.TOOLS,
     *events.TOOLS,
+    *templates.TOOLS,
 ]
 check_unique(ALL_TOOLS)

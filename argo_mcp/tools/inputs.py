@@ -137,6 +137,11 @@ def _check_dns_label(value: str) -> str:
     return value
 
 
+def namespace_name(value: str) -> str:
+    """A namespace taken from somewhere other than the `namespace` argument (a manifest), checked the same way."""
+    return _check_dns_label(value)
+
+
 def _check_dns_subdomain(value: str) -> str:
     if len(value) > 253 or not re.match(DNS1123_SUBDOMAIN, value):
         raise ValueError(
@@ -239,7 +244,7 @@ class NamespacedInput(ToolInput):
     )
 
 
-class ListOptionsInput(NamespacedInput):
+class ListOptions(ToolInput):
     """Kubernetes list options, forwarded as Argo's `listOptions.*` query parameters."""
 
     label_selector: LabelSelector | None = Field(
@@ -262,6 +267,12 @@ class ListOptionsInput(NamespacedInput):
             "listOptions.limit": self.limit,
             "listOptions.continue": self.continue_,
         }
+
+
+# List options of a namespaced list (the namespace first in the schema, then the options). Input models carry
+# comments rather than docstrings: a docstring would become the schema's description in every tools/list.
+class ListOptionsInput(ListOptions, NamespacedInput):
+    pass
 
 
 class NamedInput(NamespacedInput):

@@ -11,12 +11,12 @@ import asyncio
 import json
 from typing import Any, Literal
 
-import yaml
 from pydantic import Field, field_validator, model_validator
 
 from argo_mcp.argo.errors import ArgoBadRequest, ArgoConflict, ArgoNotFound, ArgoServerError
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import NamedInput, NamespacedInput, ResourceName
+from argo_mcp.tools.manifests import manifest_documents
 from argo_mcp.tools.paths import api
 from argo_mcp.tools.registry import Handler, Tool, ToolContext, ToolError, ToolKind, declarer
 from argo_mcp.tools.shaping import clean
@@ -227,17 +227,24 @@ class LintInput(NamespacedInput):
 
 
 def _documents(value: dict[str, Any] | str) -> list[dict[str, Any]]:
-    if not isinstance(value, str):
-        return [value]
+    return manifest_documents(value, what="Workflow objects")
+
+
+async def lint_request(ctx: ToolContext, path: str, body: dict[str, Any], *, what: str) -> dict[str, Any]:
+    """POST a lint request; a manifest Argo rejects is a finding (`valid: false`), not a tool error.
+
+    Argo answers a manifest that fails validation with 400, or 500 with gRPC code Unknown (3.7); a referenced
+    template that does not exist is a 404, and a finding about the manifest too.
+    """
     try:
-        parsed = [doc for doc in yaml.safe_load_all(value) if doc is not None]
-    except yaml.YAMLError as exc:
-        raise ValueError(f"not valid YAML or JSON: {exc}".splitlines()[0]) from None
-    if not parsed or not all(isinstance(doc, dict) for doc in parsed):
-        raise ValueError(
-            "must be Workflow objects (mappings with apiVersion, kind, metadata, spec), one per YAML document"
-        )
-    return parsed
+        answer = await ctx.argo.request("POST", path, body=body, what=what)
+    except ArgoNotFound as exc:
+        return {"valid": False, "errors": exc.argo_message or exc.detail}
+    except (ArgoBadRequest, ArgoServerError) as exc:
+        if isinstance(exc, ArgoServerError) and exc.grpc_code not in LINT_FINDING_CODES:
+            raise
+        return {"valid": False, "errors": exc.argo_message or exc.detail}
+    return {"valid": True, "answer": answer}
 
 
 async def _lint_one(ctx: ToolContext, manifest: dict[str, Any]) -> dict[str, Any]:
@@ -259,22 +266,15 @@ async def _lint_one(ctx: ToolContext, manifest: dict[str, Any]) -> dict[str, Any
         **manifest,
         "metadata": {**metadata, "namespace": namespace},
     }
-    try:
-        answer = await ctx.argo.request(
-            "POST",
-            api("workflows", namespace, "lint"),
-            body={"namespace": namespace, "workflow": manifest},
-            what=f"lint workflow in namespace {namespace}",
-        )
-    except ArgoNotFound as exc:
-        # A referenced WorkflowTemplate that does not exist is a finding about the manifest.
-        return {"valid": False, "errors": exc.argo_message or exc.detail}
-    except (ArgoBadRequest, ArgoServerError) as exc:
-        # Argo answers a manifest that fails validation with 400, or 500 with gRPC code Unknown (3.7).
-        if isinstance(exc, ArgoServerError) and exc.grpc_code not in LINT_FINDING_CODES:
-            raise
-        return {"valid": False, "errors": exc.argo_message or exc.detail}
-    return {"valid": True, "workflow": clean(answer)}
+    result = await lint_request(
+        ctx,
+        api("workflows", namespace, "lint"),
+        {"namespace": namespace, "workflow": manifest},
+        what=f"lint workflow in namespace {namespace}",
+    )
+    if result["valid"]:
+        return {"valid": True, "workflow": clean(result["answer"])}
+    return result
 
 
 async def lint_workflow(ctx: ToolContext, args: LintInput) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import enum
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, Protocol, TypeVar
 
 import mcp_types as types
@@ -26,6 +26,8 @@ from argo_mcp.argo.streams import DestinationError
 from argo_mcp.metrics import record_tool_call
 from argo_mcp.policy import POD_LOGS as POD_LOGS  # noqa: PLC0414  (re-exports: one definition for tools/ and access/)
 from argo_mcp.policy import Permission as Permission  # noqa: PLC0414
+from argo_mcp.policy import Scope as Scope  # noqa: PLC0414
+from argo_mcp.policy import ScopeKind as ScopeKind  # noqa: PLC0414
 from argo_mcp.policy import ToolError as ToolError  # noqa: PLC0414
 from argo_mcp.redaction import scrub
 from argo_mcp.settings import Settings, ToolGroup
@@ -53,9 +55,14 @@ async def _no_progress(_progress: float, _total: float | None, _message: str | N
 
 
 NamespaceCheck = Callable[[str], Awaitable[None]]
+PermissionCheck = Callable[[Permission, str], Awaitable[None]]
 
 
 async def _no_check(_namespace: str) -> None:
+    return None
+
+
+async def _no_permission_check(_permission: Permission, _namespace: str) -> None:
     return None
 
 
@@ -70,6 +77,8 @@ class ToolContext:
     progress: ProgressFn = _no_progress
     caller: str | None = None
     authorize_namespace: NamespaceCheck = _no_check
+    # For a tool that also exercises a second permission on the way (diagnose_workflow reads pod logs).
+    authorize_permission: PermissionCheck = _no_permission_check
 
     async def ensure_namespace_allowed(self, namespace: str, *, what: str = "namespace") -> None:
         """For resources whose namespace is only known once read (archived workflows by UID): apply the
@@ -84,6 +93,18 @@ def ensure_namespace_allowed(settings: Settings, namespace: str, *, what: str = 
         raise ToolError(
             f"{what} {namespace!r} is outside the namespaces argo-mcp may act in ({', '.join(allowed)}); "
             "use one of those (the allow-list is set with --namespaces)"
+        )
+
+
+def ensure_cluster_change_allowed(tool: Tool[Any], settings: Settings) -> None:
+    """A server confined to namespaces reads cluster-scoped objects but does not change them: a
+    ClusterWorkflowTemplate is used by workflows in every namespace, so changing it reaches beyond the list."""
+    allowed = settings.scope.namespaces
+    if allowed and tool.kind is not ToolKind.READ_ONLY:
+        raise ToolError(
+            f"{tool.name} changes a cluster-scoped object, and this server is confined to the namespaces "
+            f"{', '.join(allowed)} (--namespaces): a change would reach workflows in every namespace. Use a "
+            "server started without --namespaces, or a namespaced WorkflowTemplate instead"
         )
 
 
@@ -109,6 +130,9 @@ class Tool(Generic[InputT]):
     handler: Handler[InputT]
     idempotent: bool = False
     permission: Permission | None = None
+    # None: known from the input model (a `namespace` argument, or none at all). CLUSTER: the tool acts on
+    # cluster-scoped objects, authorized cluster-wide and, when mutating, refused on a --namespaces server.
+    scope: Scope | None = None
 
     def annotations(self) -> types.ToolAnnotations:
         return types.ToolAnnotations(
@@ -246,16 +270,24 @@ async def run_tool(
             outcome = "invalid"
             return error_result(validation_message(tool.name, exc))
         check: NamespaceCheck = _no_check
+        check_permission: PermissionCheck = _no_permission_check
         if authorize is not None:
             gate = authorize
 
             async def check(ns: str) -> None:
                 await gate(tool, ns, caller)
 
+            async def check_permission(permission: Permission, ns: str) -> None:
+                await gate(replace(tool, permission=permission), ns, caller)
+
         if isinstance(args, NamespacedInput):
             namespace = args.namespace or settings.argo.default_namespace
             ensure_namespace_allowed(settings, namespace)
             await check(namespace)
+        elif tool.scope is not None and tool.scope.kind is ScopeKind.CLUSTER:
+            namespace = ""
+            ensure_cluster_change_allowed(tool, settings)
+            await check("")
         ctx = ToolContext(
             argo=argo,
             settings=settings,
@@ -264,6 +296,7 @@ async def run_tool(
             progress=progress,
             caller=caller_name,
             authorize_namespace=check,
+            authorize_permission=check_permission,
         )
         result = render_output(await tool.handler(ctx, args))
         outcome = "ok"

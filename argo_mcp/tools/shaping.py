@@ -31,6 +31,11 @@ _STANDALONE_SECRETS = [
 ]
 
 
+def is_secret_name(name: str) -> bool:
+    """Whether a parameter's name says its value is a credential (its value is then never shown)."""
+    return bool(_SECRET_NAME.search(name))
+
+
 def redact_text(text: str) -> str:
     """Mask credentials in free text (log lines, messages) by pattern, keeping the key names visible."""
     for pattern in _SECRET_IN_TEXT:
@@ -225,7 +230,7 @@ def _node_entry(workflow_name: str, node: dict[str, Any], version: str) -> dict[
     return entry
 
 
-def _name_values(params: Any) -> dict[str, Any]:
+def parameter_values(params: Any) -> dict[str, Any]:
     """Argo's [{name, value}] parameter lists as one {name: value} map (secret-looking names redacted)."""
     values: dict[str, Any] = {}
     for param in params if isinstance(params, list) else []:
@@ -245,7 +250,7 @@ def _outputs(outputs: Any) -> dict[str, Any]:
     if not isinstance(outputs, dict):
         return {}
     shaped: dict[str, Any] = {}
-    if params := _name_values(outputs.get("parameters")):
+    if params := parameter_values(outputs.get("parameters")):
         shaped["parameters"] = params
     artifacts = [a.get("name") for a in outputs.get("artifacts") or [] if isinstance(a, dict)]
     if artifacts:
@@ -269,7 +274,7 @@ def workflow_detail(wf: dict[str, Any]) -> dict[str, Any]:
     version = (metadata.get("annotations") or {}).get(POD_NAME_FORMAT) or "v2"
     if spec.get("suspend"):
         summary["suspended"] = True
-    if params := _name_values((spec.get("arguments") or {}).get("parameters")):
+    if params := parameter_values((spec.get("arguments") or {}).get("parameters")):
         summary["parameters"] = params
     if outputs := _outputs(status.get("outputs")):
         summary["outputs"] = outputs

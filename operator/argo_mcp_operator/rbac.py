@@ -6,8 +6,14 @@ decides every call. The rules are the smallest set the tools of each mode need:
 - read-only: read Workflows, WorkflowTemplates, CronWorkflows, EventSources, Sensors, Pods and their logs;
   ``get`` on the artifact repository's credential Secrets by name only (artifact downloads read them with the
   caller's token), never on all Secrets.
-- operate: also create/update/patch Workflows (submit, suspend, resume, resubmit, set), EventSources, Sensors.
+- operate: also create/update/patch Workflows (submit, suspend, resume, resubmit, set), WorkflowTemplates and
+  CronWorkflows (create, update; suspend and resume a CronWorkflow), EventSources, Sensors.
 - full: also delete them, and delete Pods (retry and terminate remove a workflow's pods).
+
+ClusterWorkflowTemplates are only ever read (get/list, the per-server ClusterRole below): a deployed server is
+always confined to its target namespaces (``--namespaces``), and a confined server refuses to change a
+cluster-scoped object, since a ClusterWorkflowTemplate reaches workflows in every namespace. So no deployment
+grants create/update/delete on them.
 
 The chart's ``templates/_generated.tpl`` is written from ``GRANTS`` by ``python -m argo_mcp_operator.chartgen``;
 a unit test fails when it is stale, so the two cannot drift apart.
@@ -47,6 +53,9 @@ class Grant:
         return rule
 
 
+# What operate and full mode write: the namespaced Argo resources the mutating and destructive tools act on.
+WRITABLE = ("workflows", "workflowtemplates", "cronworkflows", "eventsources", "sensors")
+
 # In Role order: the chart renders the same rules in the same order.
 GRANTS: tuple[Grant, ...] = (
     Grant(
@@ -54,13 +63,8 @@ GRANTS: tuple[Grant, ...] = (
     ),
     Grant("", ("pods", "pods/log"), READ_VERBS),
     Grant("", ("secrets",), ("get",), artifact_secrets=True),
-    Grant(
-        ARGO_GROUP,
-        ("workflows", "eventsources", "sensors"),
-        ("create", "update", "patch"),
-        ("operate", "full"),
-    ),
-    Grant(ARGO_GROUP, ("workflows", "eventsources", "sensors"), ("delete",), ("full",)),
+    Grant(ARGO_GROUP, WRITABLE, ("create", "update", "patch"), ("operate", "full")),
+    Grant(ARGO_GROUP, WRITABLE, ("delete",), ("full",)),
     Grant("", ("pods",), ("delete",), ("full",)),
 )
 

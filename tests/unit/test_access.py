@@ -323,14 +323,14 @@ async def test_oidc_tokens(argo: FakeArgo, argo_url: str, issuer: Issuer, tmp_pa
         (
             ["--read-only"],
             {"list_workflows", "get_workflow_logs", "lint_workflow"},
-            {"submit_workflow", "delete_workflow"},
-            22,
+            {"submit_workflow", "delete_workflow", "create_workflow_template", "suspend_cron_workflow"},
+            33,
         ),
         (
             ["--disable-destructive"],
             {"submit_workflow", "resume_workflow"},
-            {"delete_workflow", "retry_workflow", "delete_sensor"},
-            32,
+            {"delete_workflow", "retry_workflow", "delete_sensor", "delete_cluster_workflow_template"},
+            51,
         ),
         (
             ["--toolsets", "info,archive"],
@@ -410,3 +410,46 @@ def test_redaction_of_planted_secrets() -> None:
         assert secret not in cleaned
     assert "password=[redacted]" in cleaned
     assert redact_text("nothing secret here: phase=Succeeded") == "nothing secret here: phase=Succeeded"
+
+
+async def test_cluster_scoped_tools_are_authorized_cluster_wide(
+    argo: FakeArgo, kube: tuple[FakeKubeAuth, Path], k8s_server: ServerProcess
+) -> None:
+    """A ClusterWorkflowTemplate has no namespace: the SubjectAccessReview asks cluster-wide (namespace '')."""
+    fake, _ = kube
+    user = "system:serviceaccount:team-a:templates"
+    fake.tokens["templates-token"] = (user, ["argo-mcp"])
+    fake.allowed.add((user, "list", "clusterworkflowtemplates", ""))
+    argo.on("ClusterWorkflowTemplateService_ListClusterWorkflowTemplates", {"metadata": {}, "items": []})
+    async with http_client(k8s_server.url, headers={"Authorization": "Bearer templates-token"}) as client:
+        listed = await client.call_tool("list_cluster_workflow_templates", {})
+        refused = await client.call_tool("delete_cluster_workflow_template", {"name": "shared"})
+    assert not listed.is_error, text_of(listed)
+    assert refused.is_error
+    assert f"{user} may not delete clusterworkflowtemplates (argoproj.io) cluster-wide" in text_of(refused)
+    assert "ClusterRole granting 'delete'" in text_of(refused)
+    assert [r.operation for r in argo.requests] == [
+        "ClusterWorkflowTemplateService_ListClusterWorkflowTemplates"
+    ]
+    reviews = [r["spec"]["resourceAttributes"] for r in fake.reviews if r["kind"] == "SubjectAccessReview"]
+    assert {"verb": "delete", "resource": "clusterworkflowtemplates"}.items() <= reviews[-1].items()
+    assert reviews[-1]["namespace"] == ""
+
+
+async def test_diagnosis_leaves_out_logs_the_caller_may_not_read(
+    argo: FakeArgo, kube: tuple[FakeKubeAuth, Path], k8s_server: ServerProcess
+) -> None:
+    from tests.unit.test_diagnosis import NAME, failed_workflow
+
+    fake, _ = kube
+    user = "system:serviceaccount:team-a:no-logs"
+    fake.tokens["no-logs-token"] = (user, ["argo-mcp"])
+    fake.allowed.add((user, "get", "workflows", "argo"))  # but not get pods/log
+    argo.on("WorkflowService_GetWorkflow", failed_workflow())
+    async with http_client(k8s_server.url, headers={"Authorization": "Bearer no-logs-token"}) as client:
+        result = await client.call_tool("diagnose_workflow", {"name": NAME})
+    assert not result.is_error, text_of(result)
+    answer = json.loads(text_of(result))
+    assert answer["failedNodes"] and all("logTail" not in n for n in answer["failedNodes"])
+    assert f"logs not included: Refused by Kubernetes RBAC: {user} may not get pods/log" in answer["note"]
+    assert argo.calls("WorkflowService_PodLogs") == []

@@ -154,6 +154,6 @@ async def test_prompts(argo: FakeArgo, shared_server: ServerProcess) -> None:
         assert {p.name for p in listing.prompts} == {"debug_failed_workflow", "summarize_recent_failures"}
         prompt = await client.get_prompt("debug_failed_workflow", {"name": "etl-x1"})
         text = prompt.messages[0].content.text  # type: ignore[union-attr]
-        assert "'etl-x1' in namespace 'argo'" in text and "get_workflow_graph" in text
+        assert "'etl-x1' in namespace 'argo'" in text and "diagnose_workflow (name=etl-x1" in text
         with pytest.raises(Exception, match="needs the argument"):
             await client.get_prompt("debug_failed_workflow", {})

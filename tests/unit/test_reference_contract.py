@@ -53,7 +53,10 @@ def test_sections_follow_the_reference_grouping() -> None:
         "Archived workflow mutating": 3,
         "Event sources": 6,
         "Sensors": 6,
-        "Beyond the reference": 2,
+        "Workflow templates": 6,
+        "Cluster workflow templates": 6,
+        "Cron workflows": 8,
+        "Beyond the reference": 4,
     }
 
 

@@ -48,14 +48,14 @@ READ_RULES: list[Obj] = [
 OPERATE_RULES: list[Obj] = [
     {
         "apiGroups": ["argoproj.io"],
-        "resources": ["workflows", "eventsources", "sensors"],
+        "resources": ["workflows", "workflowtemplates", "cronworkflows", "eventsources", "sensors"],
         "verbs": ["create", "update", "patch"],
     },
 ]
 FULL_RULES: list[Obj] = [
     {
         "apiGroups": ["argoproj.io"],
-        "resources": ["workflows", "eventsources", "sensors"],
+        "resources": ["workflows", "workflowtemplates", "cronworkflows", "eventsources", "sensors"],
         "verbs": ["delete"],
     },
     {"apiGroups": [""], "resources": ["pods"], "verbs": ["delete"]},

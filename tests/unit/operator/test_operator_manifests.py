@@ -116,3 +116,42 @@ def test_kustomization_lists_every_manifest() -> None:
     kustomization = load("kustomization.yaml")
     files = {p.name for p in OPERATOR_DIR.glob("*.yaml")} - {"kustomization.yaml"}
     assert set(kustomization["resources"]) == files | {"../../crds"}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_each_mode_grants_what_its_exposed_tools_exercise(mode: Mode) -> None:
+    """Every tool a deployed server exposes in `mode` (the flags serverargs gives it) has its permission in the
+    Role of each target namespace, or, cluster-scoped, in the ClusterWorkflowTemplate reader. A cluster-scoped
+    tool that changes something is refused by a --namespaces server (deployed servers always have one), so it
+    needs no grant."""
+    from argo_mcp.policy import ScopeKind
+    from argo_mcp.settings import ArgoSettings, AuthMode, ScopeSettings, Settings
+    from argo_mcp.tools import ALL_TOOLS
+    from argo_mcp.tools.registry import ToolKind, exposed
+
+    settings = Settings(
+        argo=ArgoSettings(server_url="http://argo", auth_mode=AuthMode.NONE),
+        scope=ScopeSettings(
+            read_only=mode == "read-only", disable_destructive=mode == "operate", namespaces=("team-a",)
+        ),
+    )
+    namespaced = permissions(namespace_rules(mode))
+    cluster = permissions(cluster_workflow_template_rules())
+    missing = []
+    for tool in exposed(ALL_TOOLS, settings):
+        if tool.permission is None:
+            continue
+        permission = tool.permission
+        resource = (
+            f"{permission.resource}/{permission.subresource}"
+            if permission.subresource
+            else permission.resource
+        )
+        needed = (permission.group, resource, permission.verb, None)
+        if tool.scope is not None and tool.scope.kind is ScopeKind.CLUSTER:
+            if tool.kind is ToolKind.READ_ONLY and not covered(needed, cluster):
+                missing.append(tool.name)
+        elif not covered(needed, namespaced):
+            missing.append(tool.name)
+    assert not missing, f"mode {mode} exposes tools its RBAC does not allow: {missing}"
+    assert len(exposed(ALL_TOOLS, settings)) > 30

@@ -27,14 +27,14 @@ READ_ONLY_RULES = [
 OPERATE_EXTRA = [
     {
         "apiGroups": ["argoproj.io"],
-        "resources": ["workflows", "eventsources", "sensors"],
+        "resources": ["workflows", "workflowtemplates", "cronworkflows", "eventsources", "sensors"],
         "verbs": ["create", "update", "patch"],
     }
 ]
 FULL_EXTRA = [
     {
         "apiGroups": ["argoproj.io"],
-        "resources": ["workflows", "eventsources", "sensors"],
+        "resources": ["workflows", "workflowtemplates", "cronworkflows", "eventsources", "sensors"],
         "verbs": ["delete"],
     },
     {"apiGroups": [""], "resources": ["pods"], "verbs": ["delete"]},

@@ -8,10 +8,10 @@
 - {"apiGroups": [""], "resources": ["secrets"], "resourceNames": {{ toJson (uniq .) }}, "verbs": ["get"]}
 {{- end }}
 {{- if or (eq .Values.mode "operate") (eq .Values.mode "full") }}
-- {"apiGroups": ["argoproj.io"], "resources": ["workflows", "eventsources", "sensors"], "verbs": ["create", "update", "patch"]}
+- {"apiGroups": ["argoproj.io"], "resources": ["workflows", "workflowtemplates", "cronworkflows", "eventsources", "sensors"], "verbs": ["create", "update", "patch"]}
 {{- end }}
 {{- if eq .Values.mode "full" }}
-- {"apiGroups": ["argoproj.io"], "resources": ["workflows", "eventsources", "sensors"], "verbs": ["delete"]}
+- {"apiGroups": ["argoproj.io"], "resources": ["workflows", "workflowtemplates", "cronworkflows", "eventsources", "sensors"], "verbs": ["delete"]}
 {{- end }}
 {{- if eq .Values.mode "full" }}
 - {"apiGroups": [""], "resources": ["pods"], "verbs": ["delete"]}

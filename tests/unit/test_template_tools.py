@@ -1,0 +1,696 @@
+"""The WorkflowTemplate, ClusterWorkflowTemplate and CronWorkflow tools, called by a real MCP client over HTTP
+against the swagger-checked Argo stand-in: the exact request each sends, its answer, manifest handling, and the
+scope switches (--read-only, --disable-destructive, --toolsets, --namespaces)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from tests.support.fake_argo import FakeArgo
+from tests.support.processes import ServerProcess, http_client, payload, start_argo_mcp, text_of
+from tests.unit.test_tools import Case, _program
+
+WF_API = "argoproj.io/v1alpha1"
+SPEC = {
+    "entrypoint": "main",
+    "arguments": {
+        "parameters": [
+            {"name": "message", "value": "hello", "description": "What to print"},
+            {"name": "size", "value": "small", "enum": ["small", "large"]},
+            {"name": "db-password", "value": "hunter2"},
+        ],
+        "artifacts": [{"name": "input-data"}],
+    },
+    "templates": [
+        {"name": "main", "steps": [[{"name": "say", "template": "say"}]]},
+        {
+            "name": "say",
+            "container": {"image": "busybox", "command": ["echo", "{{inputs.parameters.message}}"]},
+        },
+        {"name": "script-step", "script": {"image": "python", "source": "print(1)\n"}},
+        {"name": "wait", "suspend": {}},
+    ],
+}
+TEMPLATE = {
+    "metadata": {
+        "name": "hello",
+        "namespace": "argo",
+        "resourceVersion": "41",
+        "creationTimestamp": "2026-11-25T10:00:00Z",
+        "annotations": {"workflows.argoproj.io/description": "Says hello"},
+        "managedFields": [{"manager": "argo", "operation": "Update"}],
+    },
+    "spec": SPEC,
+}
+CLUSTER_TEMPLATE = {
+    "metadata": {"name": "shared", "resourceVersion": "7", "creationTimestamp": "2026-11-25T10:00:00Z"},
+    "spec": SPEC,
+}
+CRON: dict[str, Any] = {
+    "metadata": {"name": "nightly", "namespace": "argo", "resourceVersion": "55"},
+    "spec": {
+        "schedules": ["0 2 * * *"],
+        "timezone": "Europe/Paris",
+        "concurrencyPolicy": "Forbid",
+        "workflowSpec": SPEC,
+    },
+    "status": {
+        "active": [{"name": "nightly-1764640800", "namespace": "argo"}],
+        "lastScheduledTime": "2026-12-02T01:00:00Z",
+        "succeeded": 12,
+        "failed": 1,
+        "phase": "Active",
+        "conditions": [{"type": "SubmissionError", "status": "True", "message": "token=abc123 rejected"}],
+    },
+}
+PARAMETERS = [
+    {"name": "message", "default": "hello", "description": "What to print"},
+    {"name": "size", "default": "small", "enum": ["small", "large"]},
+    {"name": "db-password", "default": "[redacted]"},
+]
+TEMPLATES = [
+    {"name": "main", "type": "steps"},
+    {"name": "say", "type": "container"},
+    {"name": "script-step", "type": "script"},
+    {"name": "wait", "type": "suspend"},
+]
+
+
+def _template_detail(result: dict[str, Any], key: str, name: str) -> None:
+    detail = result[key]
+    assert detail["name"] == name
+    assert detail["entrypoint"] == "main"
+    assert detail["arguments"] == {"parameters": PARAMETERS, "artifacts": ["input-data"]}
+    assert detail["templates"] == TEMPLATES
+
+
+def check_detail(key: str, name: str, text: str) -> Any:
+    def check(result: dict[str, Any]) -> None:
+        assert text in result["result"], result
+        _template_detail(result, key, name)
+
+    return check
+
+
+def check_get(name: str) -> Any:
+    def check(result: dict[str, Any]) -> None:
+        _template_detail({"x": result}, "x", name)
+        assert "spec" not in result and "managedFields" not in str(result)
+
+    return check
+
+
+def manifest(kind: str, name: str, *, namespaced: bool = True) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"name": name}
+    if namespaced:
+        metadata["namespace"] = "argo"
+    spec = {"schedules": ["0 2 * * *"], "workflowSpec": SPEC} if kind == "CronWorkflow" else SPEC
+    return {"apiVersion": WF_API, "kind": kind, "metadata": metadata, "spec": spec}
+
+
+CASES = [
+    # ---- WorkflowTemplates ----
+    Case(
+        "list_workflow_templates",
+        {"namespace": "team-a", "labelSelector": "team=data", "limit": 10, "namePattern": "hel"},
+        "WorkflowTemplateService_ListWorkflowTemplates",
+        "/api/v1/workflow-templates/team-a",
+        {"listOptions.labelSelector": "team=data", "listOptions.limit": "10", "namePattern": "hel"},
+        answer={"metadata": {"continue": "tok-9"}, "items": [TEMPLATE]},
+        check=lambda r: (
+            None
+            if r
+            == {
+                "items": [
+                    {
+                        "name": "hello",
+                        "namespace": "argo",
+                        "createdAt": "2026-11-25T10:00:00Z",
+                        "description": "Says hello",
+                        "entrypoint": "main",
+                        "parameters": ["message", "size", "db-password"],
+                    }
+                ],
+                "count": 1,
+                "continue": "tok-9",
+            }
+            else pytest.fail(str(r))
+        ),
+    ),
+    Case(
+        "get_workflow_template",
+        {"name": "hello"},
+        "WorkflowTemplateService_GetWorkflowTemplate",
+        "/api/v1/workflow-templates/argo/hello",
+        answer=TEMPLATE,
+        check=check_get("hello"),
+    ),
+    Case(
+        "create_workflow_template",
+        {"manifest": {"metadata": {"name": "hello"}, "spec": SPEC}},
+        "WorkflowTemplateService_CreateWorkflowTemplate",
+        "/api/v1/workflow-templates/argo",
+        body={"namespace": "argo", "template": manifest("WorkflowTemplate", "hello")},
+        answer=TEMPLATE,
+        check=check_detail("workflowTemplate", "hello", "workflow template argo/hello created"),
+    ),
+    Case(
+        "update_workflow_template",
+        {"name": "hello", "manifest": {"kind": "WorkflowTemplate", "spec": SPEC}},
+        "WorkflowTemplateService_UpdateWorkflowTemplate",
+        "/api/v1/workflow-templates/argo/hello",
+        body={
+            "namespace": "argo",
+            "template": {
+                **manifest("WorkflowTemplate", "hello"),
+                "metadata": {"name": "hello", "namespace": "argo", "resourceVersion": "41"},
+            },
+        },
+        answer=TEMPLATE,
+        extra={"WorkflowTemplateService_GetWorkflowTemplate": TEMPLATE},
+        check=check_detail("workflowTemplate", "hello", "workflow template argo/hello updated"),
+    ),
+    Case(
+        "delete_workflow_template",
+        {"name": "hello", "gracePeriodSeconds": 0},
+        "WorkflowTemplateService_DeleteWorkflowTemplate",
+        "/api/v1/workflow-templates/argo/hello",
+        {"deleteOptions.gracePeriodSeconds": "0"},
+        answer={},
+        check=lambda r: (
+            None
+            if r == {"result": "workflow template argo/hello deleted", "name": "hello"}
+            else pytest.fail(str(r))
+        ),
+    ),
+    Case(
+        "lint_workflow_template",
+        {"manifest": {"metadata": {"generateName": "hello-"}, "spec": SPEC}},
+        "WorkflowTemplateService_LintWorkflowTemplate",
+        "/api/v1/workflow-templates/argo/lint",
+        body={
+            "namespace": "argo",
+            "template": {
+                "apiVersion": WF_API,
+                "kind": "WorkflowTemplate",
+                "metadata": {"generateName": "hello-", "namespace": "argo"},
+                "spec": SPEC,
+            },
+        },
+        answer=TEMPLATE,
+        check=lambda r: (
+            None if r["valid"] is True and r["workflowTemplate"]["name"] == "hello" else pytest.fail(str(r))
+        ),
+    ),
+    # ---- ClusterWorkflowTemplates ----
+    Case(
+        "list_cluster_workflow_templates",
+        {"fieldSelector": "metadata.name=shared", "full": True},
+        "ClusterWorkflowTemplateService_ListClusterWorkflowTemplates",
+        "/api/v1/cluster-workflow-templates",
+        {"listOptions.fieldSelector": "metadata.name=shared"},
+        answer={"metadata": {}, "items": [CLUSTER_TEMPLATE]},
+        check=lambda r: (
+            None if r["count"] == 1 and r["items"][0]["spec"]["entrypoint"] == "main" else pytest.fail(str(r))
+        ),
+    ),
+    Case(
+        "get_cluster_workflow_template",
+        {"name": "shared"},
+        "ClusterWorkflowTemplateService_GetClusterWorkflowTemplate",
+        "/api/v1/cluster-workflow-templates/shared",
+        answer=CLUSTER_TEMPLATE,
+        check=check_get("shared"),
+    ),
+    Case(
+        "create_cluster_workflow_template",
+        {"manifest": manifest("ClusterWorkflowTemplate", "shared", namespaced=False)},
+        "ClusterWorkflowTemplateService_CreateClusterWorkflowTemplate",
+        "/api/v1/cluster-workflow-templates",
+        body={"template": manifest("ClusterWorkflowTemplate", "shared", namespaced=False)},
+        answer=CLUSTER_TEMPLATE,
+        check=check_detail("clusterWorkflowTemplate", "shared", "cluster workflow template shared created"),
+    ),
+    Case(
+        "update_cluster_workflow_template",
+        {
+            "manifest": {
+                "kind": "ClusterWorkflowTemplate",
+                "metadata": {"name": "shared", "resourceVersion": "8"},
+                "spec": SPEC,
+            }
+        },
+        "ClusterWorkflowTemplateService_UpdateClusterWorkflowTemplate",
+        "/api/v1/cluster-workflow-templates/shared",
+        body={
+            "template": {
+                "apiVersion": WF_API,
+                "kind": "ClusterWorkflowTemplate",
+                "metadata": {"name": "shared", "resourceVersion": "8"},
+                "spec": SPEC,
+            }
+        },
+        answer=CLUSTER_TEMPLATE,
+        check=check_detail("clusterWorkflowTemplate", "shared", "cluster workflow template shared updated"),
+    ),
+    Case(
+        "delete_cluster_workflow_template",
+        {"name": "shared", "propagationPolicy": "Background"},
+        "ClusterWorkflowTemplateService_DeleteClusterWorkflowTemplate",
+        "/api/v1/cluster-workflow-templates/shared",
+        {"deleteOptions.propagationPolicy": "Background"},
+        answer={},
+        check=lambda r: (
+            None if r["result"] == "cluster workflow template shared deleted" else pytest.fail(str(r))
+        ),
+    ),
+    Case(
+        "lint_cluster_workflow_template",
+        {"manifest": manifest("ClusterWorkflowTemplate", "shared", namespaced=False)},
+        "ClusterWorkflowTemplateService_LintClusterWorkflowTemplate",
+        "/api/v1/cluster-workflow-templates/lint",
+        body={"template": manifest("ClusterWorkflowTemplate", "shared", namespaced=False)},
+        answer=CLUSTER_TEMPLATE,
+        check=lambda r: None if r["valid"] is True else pytest.fail(str(r)),
+    ),
+    # ---- CronWorkflows ----
+    Case(
+        "list_cron_workflows",
+        {},
+        "CronWorkflowService_ListCronWorkflows",
+        "/api/v1/cron-workflows/argo",
+        answer={"metadata": {}, "items": [CRON]},
+        check=lambda r: (
+            None
+            if r
+            == {
+                "items": [
+                    {
+                        "name": "nightly",
+                        "namespace": "argo",
+                        "schedules": ["0 2 * * *"],
+                        "timezone": "Europe/Paris",
+                        "suspended": False,
+                        "phase": "Active",
+                        "lastScheduledTime": "2026-12-02T01:00:00Z",
+                        "active": 1,
+                        "succeeded": 12,
+                        "failed": 1,
+                    }
+                ],
+                "count": 1,
+            }
+            else pytest.fail(str(r))
+        ),
+    ),
+    Case(
+        "get_cron_workflow",
+        {"name": "nightly"},
+        "CronWorkflowService_GetCronWorkflow",
+        "/api/v1/cron-workflows/argo/nightly",
+        answer=CRON,
+        check=lambda r: (
+            None
+            if r["concurrencyPolicy"] == "Forbid"
+            and r["activeWorkflows"] == ["nightly-1764640800"]
+            and r["conditions"]
+            == [{"type": "SubmissionError", "status": "True", "message": "token=[redacted] rejected"}]
+            and r["workflow"]["templates"] == TEMPLATES
+            and r["workflow"]["arguments"]["parameters"] == PARAMETERS
+            else pytest.fail(str(r))
+        ),
+    ),
+    Case(
+        "create_cron_workflow",
+        {"manifest": manifest("CronWorkflow", "nightly")},
+        "CronWorkflowService_CreateCronWorkflow",
+        "/api/v1/cron-workflows/argo",
+        body={"namespace": "argo", "cronWorkflow": manifest("CronWorkflow", "nightly")},
+        answer=CRON,
+        check=lambda r: None if r["result"] == "cron workflow argo/nightly created" else pytest.fail(str(r)),
+    ),
+    Case(
+        "update_cron_workflow",
+        {"manifest": manifest("CronWorkflow", "nightly")},
+        "CronWorkflowService_UpdateCronWorkflow",
+        "/api/v1/cron-workflows/argo/nightly",
+        body={
+            "namespace": "argo",
+            "cronWorkflow": {
+                **manifest("CronWorkflow", "nightly"),
+                "metadata": {"name": "nightly", "namespace": "argo", "resourceVersion": "55"},
+            },
+        },
+        answer=CRON,
+        extra={"CronWorkflowService_GetCronWorkflow": CRON},
+        check=lambda r: None if r["result"] == "cron workflow argo/nightly updated" else pytest.fail(str(r)),
+    ),
+    Case(
+        "delete_cron_workflow",
+        {"name": "nightly", "namespace": "team-a"},
+        "CronWorkflowService_DeleteCronWorkflow",
+        "/api/v1/cron-workflows/team-a/nightly",
+        answer={},
+        check=lambda r: (
+            None if r["result"] == "cron workflow team-a/nightly deleted" else pytest.fail(str(r))
+        ),
+    ),
+    Case(
+        "lint_cron_workflow",
+        {"manifest": manifest("CronWorkflow", "nightly")},
+        "CronWorkflowService_LintCronWorkflow",
+        "/api/v1/cron-workflows/argo/lint",
+        body={"namespace": "argo", "cronWorkflow": manifest("CronWorkflow", "nightly")},
+        answer=CRON,
+        check=lambda r: None if r["valid"] is True else pytest.fail(str(r)),
+    ),
+    Case(
+        "suspend_cron_workflow",
+        {"name": "nightly"},
+        "CronWorkflowService_SuspendCronWorkflow",
+        "/api/v1/cron-workflows/argo/nightly/suspend",
+        body={"namespace": "argo", "name": "nightly"},
+        answer={**CRON, "spec": {**CRON["spec"], "suspend": True}},
+        check=lambda r: (
+            None
+            if r["result"] == "cron workflow argo/nightly suspended"
+            and r["cronWorkflow"]["suspended"] is True
+            else pytest.fail(str(r))
+        ),
+    ),
+    Case(
+        "resume_cron_workflow",
+        {"name": "nightly"},
+        "CronWorkflowService_ResumeCronWorkflow",
+        "/api/v1/cron-workflows/argo/nightly/resume",
+        body={"namespace": "argo", "name": "nightly"},
+        answer=CRON,
+        check=lambda r: (
+            None
+            if r["result"] == "cron workflow argo/nightly resumed" and r["cronWorkflow"]["suspended"] is False
+            else pytest.fail(str(r))
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+async def test_template_tool_sends_the_swagger_request(
+    argo: FakeArgo, shared_server: ServerProcess, case: Case
+) -> None:
+    _program(argo, case)
+    async with http_client(shared_server.url) as client:
+        result = await client.call_tool(case.tool, case.args)
+    assert not result.is_error, text_of(result)
+    request = argo.last(case.operation)
+    assert request.path == case.path
+    assert request.query_dict == case.query, f"query of {case.operation}"
+    assert request.body == case.body
+    answer = payload(result)
+    assert isinstance(answer, dict)
+    if case.check is not None:
+        case.check(answer)
+
+
+def test_every_template_tool_has_a_case() -> None:
+    from argo_mcp.settings import ToolGroup
+    from argo_mcp.tools import ALL_TOOLS
+
+    ours = {t.name for t in ALL_TOOLS if t.group in (ToolGroup.TEMPLATES, ToolGroup.CRON)}
+    assert len(ours) == 20
+    assert ours == {case.tool for case in CASES}
+
+
+def test_declarations_annotations_permissions_and_scope() -> None:
+    from argo_mcp.policy import ScopeKind
+    from argo_mcp.tools import ALL_TOOLS
+
+    tools = {t.name: t for t in ALL_TOOLS}
+    for name in {case.tool for case in CASES}:
+        tool = tools[name]
+        verb = name.split("_", 1)[0]
+        expected_kind = {
+            "delete": "Destructive",
+            "list": "Read-only",
+            "get": "Read-only",
+            "lint": "Read-only",
+        }
+        assert tool.kind.value == expected_kind.get(verb, "Mutating"), name
+        assert tool.annotations().read_only_hint is (tool.kind.value == "Read-only")
+        assert tool.annotations().destructive_hint is (verb == "delete")
+        assert tool.permission is not None and tool.scope is not None, name
+        resource = (
+            "clusterworkflowtemplates"
+            if "cluster" in name
+            else "cronworkflows"
+            if "cron" in name
+            else "workflowtemplates"
+        )
+        assert tool.permission.resource == resource, name
+        verbs = {"list": "list", "get": "get", "create": "create", "update": "update", "delete": "delete"}
+        assert tool.permission.verb == verbs.get(verb, "list" if verb == "lint" else "update"), name
+        if "cluster" in name:
+            assert (
+                tool.scope.kind is ScopeKind.CLUSTER and "namespace" not in tool.input_schema()["properties"]
+            )
+        elif verb in ("create", "update", "lint"):
+            assert tool.scope.kind is ScopeKind.MANIFEST
+        else:
+            assert tool.scope.kind is ScopeKind.ARGUMENT
+
+
+# ---- manifests ----------------------------------------------------------------------------------------------
+YAML_TEMPLATE = """apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata:
+  name: scripted
+  namespace: team-a
+  annotations:
+    released: 2026-11-25 10:00:00
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      script:
+        image: python
+        source: |+
+          print("  indented  ")
+
+"""
+
+
+async def test_a_yaml_manifest_reaches_argo_exactly_as_written(
+    argo: FakeArgo, shared_server: ServerProcess
+) -> None:
+    argo.on("WorkflowTemplateService_CreateWorkflowTemplate", TEMPLATE)
+    async with http_client(shared_server.url) as client:
+        result = await client.call_tool("create_workflow_template", {"manifest": YAML_TEMPLATE})
+    assert not result.is_error, text_of(result)
+    request = argo.last("WorkflowTemplateService_CreateWorkflowTemplate")
+    # The manifest's own namespace is the one acted in (no namespace argument was given).
+    assert request.path == "/api/v1/workflow-templates/team-a"
+    sent = request.body["template"]
+    assert sent["spec"]["templates"][0]["script"]["source"] == 'print("  indented  ")\n\n'
+    assert sent["metadata"]["annotations"] == {
+        "released": "2026-11-25 10:00:00"
+    }  # not re-spelled as a datetime
+
+
+@pytest.mark.parametrize(
+    ("tool", "args", "message"),
+    [
+        (
+            "create_workflow_template",
+            {"manifest": manifest("CronWorkflow", "x")},
+            "manifest.kind is 'CronWorkflow', but this tool takes kind WorkflowTemplate",
+        ),
+        (
+            "create_cron_workflow",
+            {
+                "manifest": "kind: CronWorkflow\nmetadata: {name: x}\nspec: {workflowSpec: {}}\n---\nkind: CronWorkflow\n"
+            },
+            "holds 2 YAML documents; pass one manifest per call",
+        ),
+        ("create_workflow_template", {"manifest": "spec: [unclosed"}, "not valid YAML or JSON"),
+        ("create_workflow_template", {"manifest": {"metadata": {"name": "x"}}}, "manifest.spec is required"),
+        ("create_workflow_template", {"manifest": {"spec": SPEC}}, "manifest.metadata.name is required"),
+        (
+            "create_workflow_template",
+            {"namespace": "team-b", "manifest": manifest("WorkflowTemplate", "x")},
+            "manifest.metadata.namespace 'argo' does not match namespace 'team-b'",
+        ),
+        (
+            "update_workflow_template",
+            {"name": "other", "manifest": manifest("WorkflowTemplate", "x")},
+            "manifest.metadata.name 'x' does not match name 'other'",
+        ),
+        (
+            "create_cluster_workflow_template",
+            {"manifest": manifest("ClusterWorkflowTemplate", "x")},
+            "a ClusterWorkflowTemplate is cluster-scoped",
+        ),
+        (
+            "create_cluster_workflow_template",
+            {"namespace": "argo", "manifest": manifest("ClusterWorkflowTemplate", "x", namespaced=False)},
+            "'namespace' is not an argument of create_cluster_workflow_template",
+        ),
+        (
+            "create_workflow_template",
+            {"manifest": {**manifest("WorkflowTemplate", "x"), "apiVersion": "v1"}},
+            "manifest.apiVersion is 'v1'",
+        ),
+    ],
+)
+async def test_bad_manifests_are_refused_before_argo(
+    argo: FakeArgo, shared_server: ServerProcess, tool: str, args: dict[str, Any], message: str
+) -> None:
+    async with http_client(shared_server.url) as client:
+        result = await client.call_tool(tool, args)
+    assert result.is_error
+    assert message in text_of(result), text_of(result)
+    assert "Traceback" not in text_of(result)
+    assert argo.requests == []
+
+
+async def test_lint_reports_argo_findings(argo: FakeArgo, shared_server: ServerProcess) -> None:
+    argo.error("CronWorkflowService_LintCronWorkflow", 400, 'cron schedule "nope" is invalid', grpc_code=3)
+    async with http_client(shared_server.url) as client:
+        result = await client.call_tool("lint_cron_workflow", {"manifest": manifest("CronWorkflow", "n")})
+    assert not result.is_error, text_of(result)
+    assert payload(result) == {"valid": False, "errors": 'cron schedule "nope" is invalid'}
+
+
+async def test_get_full_returns_the_cleaned_object(argo: FakeArgo, shared_server: ServerProcess) -> None:
+    argo.on("WorkflowTemplateService_GetWorkflowTemplate", copy.deepcopy(TEMPLATE))
+    async with http_client(shared_server.url) as client:
+        result = await client.call_tool("get_workflow_template", {"name": "hello", "full": True})
+    full = payload(result)
+    assert full["spec"]["templates"][1]["container"]["image"] == "busybox"
+    assert "managedFields" not in full["metadata"]
+    assert full["spec"]["arguments"]["parameters"][2]["value"] == "[redacted]"
+
+
+# ---- scope switches -----------------------------------------------------------------------------------------
+@pytest_asyncio.fixture(loop_scope="session")
+async def server_with(argo_url: str, tmp_path: Path) -> AsyncIterator[Any]:
+    started: list[ServerProcess] = []
+
+    async def start(*flags: str) -> ServerProcess:
+        server = await start_argo_mcp(
+            tmp_path, "--argo-server-url", argo_url, "--argo-auth-mode", "none", *flags
+        )
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        await server.stop()
+
+
+async def _names(server: ServerProcess) -> set[str]:
+    async with http_client(server.url) as client:
+        return {tool.name for tool in (await client.list_tools()).tools}
+
+
+OURS = {case.tool for case in CASES}
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        (
+            ["--read-only"],
+            {n for n in OURS if n.startswith(("list_", "get_", "lint_"))},
+        ),
+        (["--disable-destructive"], {n for n in OURS if not n.startswith("delete_")}),
+        (["--toolsets", "templates"], {n for n in OURS if "cron" not in n}),
+        (["--toolsets", "cron,info"], {n for n in OURS if "cron" in n}),
+    ],
+)
+async def test_scope_switches_apply_to_template_tools(
+    argo: FakeArgo, server_with: Any, flags: list[str], expected: set[str]
+) -> None:
+    server = await server_with(*flags)
+    names = await _names(server)
+    assert names & OURS == expected
+    hidden = sorted(OURS - expected)[0]
+    async with http_client(server.url) as client:
+        result = await client.call_tool(hidden, {"name": "x"})
+    assert result.is_error and "is disabled on this server" in text_of(result)
+    assert argo.requests == []
+
+
+async def test_namespaces_confine_template_tools(argo: FakeArgo, server_with: Any) -> None:
+    server = await server_with("--namespaces", "team-a", "--argo-default-namespace", "team-a")
+    argo.on("ClusterWorkflowTemplateService_ListClusterWorkflowTemplates", {"metadata": {}, "items": []})
+    async with http_client(server.url) as client:
+        outside = await client.call_tool("list_workflow_templates", {"namespace": "kube-system"})
+        by_manifest = await client.call_tool(
+            "create_cron_workflow",
+            {
+                "manifest": {
+                    **manifest("CronWorkflow", "x"),
+                    "metadata": {"name": "x", "namespace": "kube-system"},
+                }
+            },
+        )
+        cluster_write = await client.call_tool("delete_cluster_workflow_template", {"name": "shared"})
+        assert argo.requests == []
+        cluster_read = await client.call_tool("list_cluster_workflow_templates", {})
+    assert outside.is_error and "'kube-system' is outside the namespaces" in text_of(outside)
+    assert by_manifest.is_error and "'kube-system' is outside the namespaces" in text_of(by_manifest)
+    assert cluster_write.is_error
+    assert "changes a cluster-scoped object, and this server is confined to the namespaces team-a" in text_of(
+        cluster_write
+    )
+    assert not cluster_read.is_error, text_of(cluster_read)
+    assert [r.operation for r in argo.requests] == [
+        "ClusterWorkflowTemplateService_ListClusterWorkflowTemplates"
+    ]
+
+
+async def test_template_tools_diagnosis_and_completions_over_stdio(
+    argo: FakeArgo, argo_url: str, tmp_path: Path
+) -> None:
+    import sys
+
+    import mcp_types as types
+    from mcp import Client
+    from mcp.client.stdio import StdioServerParameters, stdio_client
+
+    from tests.support.processes import REPO, clean_env
+    from tests.unit.test_diagnosis import NAME, failed_workflow
+    from tests.unit.test_transport import _Streams
+
+    argo.on("WorkflowTemplateService_ListWorkflowTemplates", {"metadata": {}, "items": [TEMPLATE]})
+    argo.on("CronWorkflowService_SuspendCronWorkflow", CRON)
+    argo.on("WorkflowService_GetWorkflow", failed_workflow())
+    argo.on("WorkflowService_ListWorkflows", {"metadata": {}, "items": []})
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "argo_mcp", "--stdio", "--argo-server-url", argo_url, "--argo-auth-mode", "none"],
+        env=clean_env(),
+        cwd=REPO,
+    )
+    with (tmp_path / "stdio.err").open("w") as errlog:
+        async with (
+            stdio_client(params, errlog=errlog) as streams,
+            Client(_Streams(streams), mode="legacy") as client,
+        ):
+            listed = await client.call_tool("list_workflow_templates", {})
+            suspended = await client.call_tool("suspend_cron_workflow", {"name": "nightly"})
+            node = await client.call_tool("get_workflow_node", {"name": NAME, "node": "lint"})
+            completed = await client.complete(
+                types.PromptReference(type="ref/prompt", name="debug_failed_workflow"),
+                {"name": "namespace", "value": ""},
+            )
+    assert payload(listed)["items"][0]["name"] == "hello"
+    assert payload(suspended)["result"] == "cron workflow argo/nightly suspended"
+    assert payload(node)["node"]["templateRef"] == {"name": "shared", "template": "lint"}
+    assert completed.completion.values == ["argo"]
