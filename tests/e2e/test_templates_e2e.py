@@ -13,7 +13,9 @@ import pytest
 import pytest_asyncio
 
 from tests.e2e.mcp_support import WF, call, call_error, container, start_with_token, wait_phase
-from tests.e2e.stack.fixture import E2EStack, pod_annotations
+from tests.e2e.stack.fixture import E2EStack
+from tests.e2e.stack.images import workload_ref
+from tests.e2e.workloads import echo
 from tests.support.processes import ServerProcess
 
 pytestmark = pytest.mark.local_only
@@ -28,17 +30,11 @@ async def mcp(stack: E2EStack, tmp_path_factory: pytest.TempPathFactory) -> Asyn
     await server.stop()
 
 
-def _spec(message: str = "default", **annotations: Any) -> dict[str, Any]:
+def _spec(message: str = "default") -> dict[str, Any]:
     return {
         "entrypoint": "main",
         "arguments": {"parameters": [{"name": "message", "value": message}]},
-        "templates": [
-            {
-                "name": "main",
-                "metadata": {"annotations": pod_annotations(**annotations)},
-                "container": container(),
-            }
-        ],
+        "templates": [{"name": "main", "container": container('echo "{{workflow.parameters.message}}"')}],
     }
 
 
@@ -49,7 +45,7 @@ def _yaml_template(name: str, namespace: str) -> str:
         "  labels: {e2e-kind: template}\n"
         "  annotations:\n    workflows.argoproj.io/description: |\n      Says hello.\n"
         "spec:\n  entrypoint: main\n  arguments:\n    parameters:\n      - name: message\n        value: hi\n"
-        "  templates:\n    - name: main\n      container: {image: busybox, command: [sh, -c, 'true']}\n"
+        f"  templates:\n    - name: main\n      container: {{image: {workload_ref()}, command: [sh, -c, 'true']}}\n"
     )
 
 
@@ -69,7 +65,7 @@ async def test_workflow_template_lifecycle(stack: E2EStack, mcp: ServerProcess) 
         assert summary["arguments"] == {"parameters": [{"name": "message", "default": "hi"}]}
         assert summary["templates"] == [{"name": "main", "type": "container"}]
         full = await call(mcp, "get_workflow_template", {"name": name, "full": True})
-        assert full["spec"]["templates"][0]["container"]["image"] == "busybox"
+        assert full["spec"]["templates"][0]["container"]["image"] == workload_ref()
 
         listed = await call(mcp, "list_workflow_templates", {"labelSelector": "e2e-kind=template"})
         assert name in [item["name"] for item in listed["items"]]
@@ -211,8 +207,7 @@ def _failing_spec() -> dict[str, Any]:
             {
                 "name": "work",
                 "inputs": {"parameters": [{"name": "table"}]},
-                "metadata": {"annotations": pod_annotations(fail=True, exit_code=3, log=log)},
-                "container": container(),
+                "container": container(f"{echo(log)}; exit 3"),
             },
         ],
     }
