@@ -380,6 +380,9 @@ state = "{d / "state"}"
         procs.wait_until(
             f"{name} on {bind}:{port}", lambda: procs.port_in_use(port, bind), 20, proc=proc, info=pinfo
         )
+        time.sleep(0.2)  # someone else's listener also passes the check above: the relay must still be alive
+        if proc.poll() is not None:
+            raise NodeError(f"{name} exited ({proc.returncode}) after start: {procs.tail(Path(pinfo.log), 5)}")
 
     def start_kube_proxy(self) -> None:
         health = procs.free_port(self.ports)
@@ -502,8 +505,10 @@ state = "{d / "state"}"
 
     def start_argo_relay(self, argo_url: str, namespace: str) -> None:
         """The Argo server for pods: a relay on the gateway and a selectorless Service argo-server:2746."""
-        port = int(argo_url.rsplit(":", 1)[1])
-        self._relay("argo-relay", self.state.gateway, port, port)
+        target = int(argo_url.rsplit(":", 1)[1])
+        # its own port: the Argo server listens on every address, so its own port is taken on the gateway too
+        port = procs.free_port(self.ports)
+        self._relay("argo-relay", self.state.gateway, port, target)
         self.kube.apply(
             {
                 "apiVersion": "v1",
