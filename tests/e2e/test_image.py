@@ -8,9 +8,12 @@ archive, and runs it the way the chart does: uid 65532, read-only root filesyste
 from __future__ import annotations
 
 import json
+import os
 import selectors
 import shutil
+import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +23,7 @@ import pytest
 
 from argo_mcp.tools import ALL_TOOLS
 from tests.e2e.stack import python_base
-from tests.e2e.stack.dockerd import PrivateDockerd, docker_cli, leftovers
+from tests.e2e.stack.dockerd import PrivateDockerd, docker_cli, leftovers, reap_orphans
 from tests.e2e.stack.project_image import ensure_argo_mcp_image, load_image
 
 # Building cold takes about a minute (plus the base, about 100 s, once); the fixture is outside the test timeout.
@@ -186,4 +189,37 @@ def test_private_dockerd_leaves_nothing_behind() -> None:
         assert [p for p in leftovers(root) if p.startswith("cgroup ")], "no cgroup below the engine's parent"
     finally:
         engine.stop()
+    assert leftovers(root) == []
+
+
+ORPHAN = """
+import sys
+from tests.e2e.stack import python_base
+from tests.e2e.stack.dockerd import PrivateDockerd
+engine = PrivateDockerd().start()
+base = python_base.import_base(engine.docker)
+res = engine.docker("run", "-d", "--network", "none", base, "sleep", "300")
+print(engine.root if res.returncode == 0 else "FAILED " + res.stderr, flush=True)
+sys.stdin.read()
+"""
+
+
+def test_orphaned_engine_is_reaped_after_kill_9() -> None:
+    """`kill -9` of the owner runs no cleanup; the next engine's start (reap_orphans) removes it all."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", ORPHAN], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert child.stdout is not None
+    try:
+        line = child.stdout.readline().strip()
+        assert line and not line.startswith("FAILED"), line
+        root = Path(line)
+        assert [p for p in leftovers(root) if p.startswith("process ")], (
+            "the orphan's daemons are not running"
+        )
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(10)
+    assert any(p.startswith("mount ") for p in leftovers(root)), "kill -9 should have left the container"
+    assert root in reap_orphans()
     assert leftovers(root) == []

@@ -1,17 +1,20 @@
 """A private Docker engine (Debian's dockerd 20.10 on its own containerd) that leaves nothing behind.
 
 Why private: this host runs no Docker at boot, and the e2e stack's own containerd (the real node) must not see
-build containers. Everything lives under one scratch folder: containerd's root, state and socket, dockerd's
-data-root, exec-root, pidfile, socket and the docker CLI's config. The engine changes nothing on the host's
-network (`--iptables=false --ip-forward=false --bridge=none`: builds and containers use `--network none`), and
-its containers' cgroups sit below one parent named after the scratch folder, removed on stop.
+build containers. Everything lives under one scratch folder (a tmpfs mounted for the engine): containerd's
+root, state and socket, dockerd's data-root, exec-root, pidfile, socket and the docker CLI's config. The engine
+changes nothing on the host's network (`--iptables=false --ip-forward=false --bridge=none`: builds and
+containers use `--network none`), and its containers' cgroups sit below one parent named after the scratch
+folder, removed on stop.
 
 `stop()` (also run at interpreter exit) removes every container, stops dockerd then containerd by pid (SIGTERM,
-then SIGKILL), ends any containerd shim still serving this containerd's socket, unmounts everything below the
-scratch folder, removes the cgroup parent and deletes the folder. Host paths containerd fixes regardless of its
-configuration: shim sockets in /run/containerd/s (removed by the shims as they exit; the folders are removed
-when empty and created by this engine); dockerd 20.10's trust key /etc/docker/key.json (removed when this engine
-created it).
+then SIGKILL), then `teardown()` ends whatever still names the folder on its command line (containerd shims
+outlive containerd by design), removes the containers' cgroups, unmounts everything below the folder and deletes
+it. After a `kill -9` of the owner no atexit runs: the next start() reaps such orphans (`reap_orphans()`, by the
+owner pid each folder records). Host paths fixed whatever the configuration: containerd's shim sockets in
+/run/containerd/s (the shims remove them as they exit) and dockerd 20.10's trust key /etc/docker/key.json (no
+flag moves it); the folder lists those that existed before the engine, and teardown removes the others
+(folders only when empty: another containerd may share them).
 """
 
 from __future__ import annotations
@@ -32,9 +35,11 @@ from .python_base import mounts_under, unmount_below
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 SHIM_STATE = Path("/run/containerd")
-# dockerd 20.10 always creates its (deprecated) trust key there; no flag moves it. Removed on stop when the
-# engine created it.
 TRUST_KEY = Path("/etc/docker/key.json")
+HOST_PATHS = (TRUST_KEY, SHIM_STATE / "s", SHIM_STATE)
+PREFIX = "argo-mcp-dockerd-"
+# An upper bound, not a reservation: a build holds the base, the builder stage and the image (about 1 GB).
+TMPFS_SIZE = "6g"
 
 
 class DockerdError(RuntimeError):
@@ -116,8 +121,6 @@ class PrivateDockerd:
         self._containerd: subprocess.Popen[bytes] | None = None
         self._dockerd: subprocess.Popen[bytes] | None = None
         self._logs: list[IO[bytes]] = []
-        self._shim_state_existed = SHIM_STATE.exists()
-        self._trust_key_existed = TRUST_KEY.exists()
 
     @property
     def socket(self) -> Path:
@@ -170,7 +173,18 @@ class PrivateDockerd:
                 raise DockerdError(
                     f"{tool} is missing: run scripts/e2e-prereqs (installs Debian's docker.io)"
                 )
-        self.root = Path(tempfile.mkdtemp(prefix="argo-mcp-dockerd-", dir=self._parent))
+        reap_orphans(self._parent)
+        self.root = Path(tempfile.mkdtemp(prefix=PREFIX, dir=self._parent))
+        # A tmpfs of its own: deleting an engine's layers file by file takes ~15 s on this disk (ext4 with
+        # discard); unmounting takes none. Without the privilege to mount, the folder stays on disk.
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={TMPFS_SIZE},mode=0700", "tmpfs", str(self.root)],
+            capture_output=True,
+            check=False,
+        )
+        (self.root / "owner.pid").write_text(f"{os.getpid()}\n")
+        # The host paths that existed before this engine: teardown() removes the others it finds.
+        (self.root / "host-paths-before").write_text("".join(f"{p}\n" for p in HOST_PATHS if p.exists()))
         atexit.register(self.stop)
         try:
             self._start(timeout)
@@ -243,41 +257,86 @@ class PrivateDockerd:
             _terminate(self._dockerd, 20)
         if self._containerd is not None:
             _terminate(self._containerd, 10)
-        for pid in _pids_with_arg(str(self.containerd_socket)):  # shims outlive containerd by design
-            if _alive(pid):
-                os.kill(pid, signal.SIGKILL)
         for fh in self._logs:
             fh.close()
         self._logs.clear()
-        self._remove_cgroups()
-        if not self._trust_key_existed:
-            TRUST_KEY.unlink(missing_ok=True)
-        if not self._shim_state_existed:
-            for d in (SHIM_STATE / "s", SHIM_STATE):
-                with suppress(OSError):
-                    d.rmdir()
-        unmount_below(root)
-        shutil.rmtree(root, ignore_errors=True)
+        teardown(root)
         self.root = None
         self._containerd = self._dockerd = None
-
-    def _remove_cgroups(self) -> None:
-        assert self.root is not None
-        if not CGROUP_ROOT.is_dir():
-            return
-        for parent in [*CGROUP_ROOT.glob(f"*/{self.cgroup_parent}"), CGROUP_ROOT / self.cgroup_parent]:
-            if not parent.is_dir():
-                continue
-            dirs = [parent, *(p for p in parent.rglob("*") if p.is_dir())]
-            for d in sorted(dirs, key=lambda p: len(p.parts), reverse=True):  # children first
-                with suppress(OSError):
-                    d.rmdir()
 
     def __enter__(self) -> PrivateDockerd:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def teardown(root: Path) -> None:
+    """Remove what is left of the engine rooted at `root`: processes naming `root` on their command line
+    (dockerd, containerd, shims), its containers' cgroups, the host paths it created, its mounts, its folder."""
+    pids = [pid for pid in _pids_with_arg(f"{root}/") if pid != os.getpid()]
+    for pid in pids:
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for pid in pids:
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    _remove_cgroups(root.name)
+    before = root / "host-paths-before"
+    if before.exists():
+        kept = set(before.read_text().splitlines())
+        for path in (p for p in HOST_PATHS if str(p) not in kept):  # files first, then folders if empty
+            with suppress(OSError):
+                path.rmdir() if path.is_dir() else path.unlink(missing_ok=True)
+    unmount_below(root)
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def _cgroup_dirs(name: str) -> list[Path]:
+    """The cgroup parent `name` (dockerd's --cgroup-parent) and its children in every hierarchy, deepest first."""
+    if not CGROUP_ROOT.is_dir():
+        return []
+    dirs: list[Path] = []
+    for parent in [*CGROUP_ROOT.glob(f"*/{name}"), CGROUP_ROOT / name]:
+        if parent.is_dir():
+            dirs += [parent, *(p for p in parent.rglob("*") if p.is_dir())]
+    return sorted(dirs, key=lambda p: len(p.parts), reverse=True)
+
+
+def _remove_cgroups(name: str) -> None:
+    """Kill what still runs in the engine's cgroups (containers whose shim was killed), then remove them."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        members = set()
+        for d in _cgroup_dirs(name):
+            with suppress(OSError):
+                members |= {int(pid) for pid in (d / "cgroup.procs").read_text().split()}
+        if not members:
+            break
+        for pid in members:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.1)
+    for d in _cgroup_dirs(name):
+        with suppress(OSError):
+            d.rmdir()
+
+
+def reap_orphans(parent: Path | None = None) -> list[Path]:
+    """Tear down engines whose owner process is gone (killed with SIGKILL, so no atexit ran); return them."""
+    reaped = []
+    for root in Path(parent or tempfile.gettempdir()).glob(f"{PREFIX}*"):
+        try:
+            owner = int((root / "owner.pid").read_text())
+        except (OSError, ValueError):
+            continue
+        if owner != os.getpid() and not _alive(owner):
+            teardown(root)
+            reaped.append(root)
+    return reaped
 
 
 @contextmanager
@@ -291,6 +350,6 @@ def leftovers(root: Path) -> list[str]:
     left = [f"mount {m}" for m in mounts_under(root)] if root.exists() else []
     if root.exists():
         left.append(f"folder {root}")
-    left += [f"process {pid}" for pid in _pids_with_arg(str(root))]
+    left += [f"process {pid}" for pid in _pids_with_arg(f"{root}/")]
     left += [f"cgroup {p}" for p in CGROUP_ROOT.glob(f"*/{root.name}")] if CGROUP_ROOT.is_dir() else []
     return left

@@ -147,8 +147,15 @@ def build_rootfs_archive(out: Path, log: Callable[[str], None] = print) -> None:
         )
     out.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.stem}."))
+    # The root filesystem is laid out in a tmpfs of its own: removing its ~10k files one by one takes many
+    # seconds on this disk, unmounting none. Without the privilege to mount, it stays on disk.
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2g,mode=0755", "tmpfs", str(scratch)],
+        capture_output=True,
+        check=False,
+    )
     rootfs = scratch / "rootfs"
-    partial = scratch / "rootfs.tar"
+    partial = out.parent / f"{scratch.name}.tar.part"  # on the cache's filesystem, so the rename is atomic
     try:
         t0 = time.monotonic()
         _run(
@@ -173,6 +180,7 @@ def build_rootfs_archive(out: Path, log: Callable[[str], None] = print) -> None:
         os.replace(partial, out)
         log(f"[base] {out.name}: {out.stat().st_size >> 20} MiB in {time.monotonic() - t0:.0f} s")
     finally:
+        partial.unlink(missing_ok=True)
         remove_tree(scratch)
 
 
