@@ -23,7 +23,7 @@ import pytest
 
 from argo_mcp.tools import ALL_TOOLS
 from tests.e2e.stack import python_base
-from tests.e2e.stack.dockerd import PrivateDockerd, docker_cli, leftovers, reap_orphans
+from tests.e2e.stack.dockerd import HOST_PATHS, PrivateDockerd, docker_cli, leftovers, reap_orphans
 from tests.e2e.stack.project_image import ensure_argo_mcp_image, load_image
 
 # Building cold takes about a minute (plus the base, about 100 s, once); the fixture is outside the test timeout.
@@ -177,6 +177,7 @@ def test_archive_imports_into_containerd_k8s_namespace(
 
 def test_private_dockerd_leaves_nothing_behind() -> None:
     """A running container's mounts, cgroups, shim and the engine's folder are gone after stop()."""
+    host_before = {p for p in HOST_PATHS if p.exists()}
     engine = PrivateDockerd().start()
     root = engine.root
     assert root is not None
@@ -190,6 +191,7 @@ def test_private_dockerd_leaves_nothing_behind() -> None:
     finally:
         engine.stop()
     assert leftovers(root) == []
+    assert {p for p in HOST_PATHS if p.exists()} <= host_before, "a host path the engine made is left"
 
 
 ORPHAN = """
