@@ -24,7 +24,7 @@ import pytest
 from argo_mcp.tools import ALL_TOOLS
 from tests.e2e.stack import python_base
 from tests.e2e.stack.dockerd import HOST_PATHS, PrivateDockerd, docker_cli, leftovers, reap_orphans
-from tests.e2e.stack.project_image import ensure_argo_mcp_image, load_image
+from tests.e2e.stack.project_image import check_buildkit_build, ensure_argo_mcp_image, image_hash, load_image
 
 # Building cold takes about a minute (plus the base, about 100 s, once); the fixture is outside the test timeout.
 RUN = ("run", "--rm", "--read-only", "--user", "65532", "--network", "none")
@@ -156,6 +156,12 @@ def test_stdio_initialize_and_tools_list(engine: PrivateDockerd, image: tuple[st
             proc.kill()
             proc.wait(10)
         sel.close()
+
+
+def test_dockerfile_builds_with_buildkit_too(engine: PrivateDockerd, image: tuple[str, Path]) -> None:
+    """Once per tree (a stamp keyed by the image hash records success): BuildKit builds the same Dockerfile."""
+    stamp = check_buildkit_build(engine)
+    assert stamp.name == f"argo-mcp-{image_hash()}.buildkit-ok" and stamp.is_file()
 
 
 def test_archive_imports_into_containerd_k8s_namespace(

@@ -176,30 +176,64 @@ def _build_context(parent: Path) -> Iterator[Path]:
         shutil.rmtree(ctx, ignore_errors=True)
 
 
-def build_image(engine: PrivateDockerd, ref: str, log: Callable[[str], None] = print) -> None:
-    """Build `ref` from the Dockerfile in `engine` (base imported first), offline."""
+def build_image(
+    engine: PrivateDockerd, ref: str, log: Callable[[str], None] = print, *, buildkit: bool = False
+) -> None:
+    """Build `ref` from the Dockerfile in `engine` (base imported first), offline; legacy builder by default
+    (this host's dockerd runs BuildKit too: no `# syntax=` line, the base is local, so nothing is pulled)."""
     t0 = time.monotonic()
     base = python_base.import_base(engine.docker, log=log)
     t_base = time.monotonic()
+    builder = ["--progress=plain"] if buildkit else ["--pull=false", "--force-rm"]
     with _build_context(python_base.images_dir()) as ctx:
         count = download_wheels(ctx / "wheels")
         t_wheels = time.monotonic()
         res = engine.docker(
-            "build", "--network", "none", "--pull=false", "--force-rm", "-t", ref,
+            "build", "--network", "none", *builder, "-t", ref,
             "--build-arg", f"BASE_IMAGE={base}",
             "--build-arg", "PIP_NO_INDEX=1", "--build-arg", "PIP_FIND_LINKS=/src/wheels",
             "--build-arg", f"VERSION={project_version()}", "--build-arg", f"REVISION={_git_revision()}",
             "--build-arg", f"CREATED={datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}",
             str(ctx),
             timeout=1800,
+            env={"DOCKER_BUILDKIT": "1" if buildkit else "0"},
         )  # fmt: skip
     if res.returncode != 0:
         tail = "\n".join((res.stdout + res.stderr).strip().splitlines()[-30:])
         raise ImageBuildError(f"docker build of {ref} failed (exit {res.returncode}):\n{tail}")
     log(
-        f"[image] {ref}: base {t_base - t0:.0f} s, {count} wheels {t_wheels - t_base:.0f} s,"
-        f" build {time.monotonic() - t_wheels:.0f} s"
+        f"[image] {ref}{' (BuildKit)' if buildkit else ''}: base {t_base - t0:.0f} s,"
+        f" {count} wheels {t_wheels - t_base:.0f} s, build {time.monotonic() - t_wheels:.0f} s"
     )
+
+
+def check_buildkit_build(engine: PrivateDockerd, log: Callable[[str], None] = print) -> Path:
+    """Build the current tree once more with BuildKit and run its `--help` (read-only root, uid 65532).
+
+    The Dockerfile must build with both builders; this proves it for BuildKit. The result is cached like the
+    image: a stamp ``argo-mcp-<hash>.buildkit-ok`` is written only after success, so an unchanged tree is
+    checked once. Returns the stamp.
+    """
+    digest = image_hash()
+    stamp = python_base.images_dir() / f"argo-mcp-{digest}.buildkit-ok"
+    if stamp.is_file():
+        return stamp
+    ref = f"{REPOSITORY}:buildkit-check-{digest[:12]}"
+    build_image(engine, ref, log, buildkit=True)
+    try:
+        res = engine.docker(
+            "run", "--rm", "--read-only", "--user", "65532", "--network", "none", ref, "--help"
+        )
+        if res.returncode != 0 or "--stdio" not in res.stdout:
+            raise ImageBuildError(f"the BuildKit-built image does not start: {res.stderr.strip()[-2000:]}")
+    finally:
+        engine.docker("image", "rm", "-f", ref)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(f"{ref} built with BuildKit and ran --help\n")
+    for old in stamp.parent.glob("argo-mcp-*.buildkit-ok"):
+        if old != stamp:
+            old.unlink(missing_ok=True)
+    return stamp
 
 
 def save_image(engine: PrivateDockerd, ref: str, out: Path) -> None:
