@@ -158,6 +158,31 @@ def test_stdio_initialize_and_tools_list(engine: PrivateDockerd, image: tuple[st
         sel.close()
 
 
+HEALTHZ = """
+import sys, time, urllib.request
+for _ in range(100):
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:8081/healthz", timeout=2) as r:
+            print(r.status, r.read().decode()); sys.exit(0)
+    except OSError:
+        time.sleep(0.2)
+sys.exit("no answer on :8081/healthz")
+"""
+
+
+def test_http_server_answers_healthz(engine: PrivateDockerd, image: tuple[str, Path]) -> None:
+    """The default (HTTP) mode serves on a read-only root with no writable /tmp (asked from inside)."""
+    ref, _ = image
+    detached = ("run", "-d", "--read-only", "--user", "65532", "--network", "none")
+    cid = _ok(engine, *detached, ref, *ARGO_ARGS).strip()
+    try:
+        out = engine.docker("exec", cid, "python", "-c", HEALTHZ, timeout=60)
+        logs = engine.docker("logs", cid).stderr
+        assert out.returncode == 0 and out.stdout.startswith("200"), f"{out.stdout}{out.stderr}\n{logs}"
+    finally:
+        engine.docker("rm", "-f", cid)
+
+
 def test_dockerfile_builds_with_buildkit_too(engine: PrivateDockerd, image: tuple[str, Path]) -> None:
     """Once per tree (a stamp keyed by the image hash records success): BuildKit builds the same Dockerfile."""
     stamp = check_buildkit_build(engine)

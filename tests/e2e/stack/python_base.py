@@ -32,7 +32,8 @@ SUITE = "bookworm"
 # Everything that decides the image's content; its hash names the cached tarball and the image tag.
 PACKAGES = ("python3", "python3-venv", "ca-certificates", "netbase", "tzdata")
 # Run in the chroot after debootstrap: the /usr/local virtualenv (pip comes from Debian's ensurepip wheels), then
-# drop what an image does not need (apt lists and caches, docs, logs, the machine id debootstrap made).
+# drop what an image does not need (apt lists and caches, docs, logs, the machine id debootstrap made) and what
+# came from the build host (debootstrap copies its resolv.conf and hostname; sources.list names the mirror used).
 SETUP = """set -e
 python3 -m venv /usr/local
 ln -sf python3 /usr/local/bin/python
@@ -42,6 +43,7 @@ rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/debconf/*-old /var/l
   /usr/share/doc/* /usr/share/man/* /usr/share/info/* /usr/share/locale/* /root/.cache
 : > /etc/machine-id
 rm -f /etc/hostname /etc/resolv.conf
+echo "deb http://deb.debian.org/debian bookworm main" > /etc/apt/sources.list
 """
 CHANGES = (
     "ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin",
