@@ -263,8 +263,10 @@ def ensure_argo_mcp_image(
 ) -> tuple[str, Path]:
     """(image reference, `docker save` archive) of the current tree, built only when its archive is missing.
 
-    With `engine`, builds in that running private dockerd (and leaves the image loaded there); else starts
-    one for the build and stops it after (nothing of it stays on the host).
+    With `engine`, a build runs in that running private dockerd (and leaves the image there; a cached archive
+    is not loaded: `load_image()` does that); else a private dockerd is started for the build and stopped after
+    (nothing of it stays on the host). The archive is what the real node imports (`ctr -n k8s.io images
+    import <archive>`, then pods name `ref` with `imagePullPolicy: Never`).
     """
     digest = image_hash()
     ref, out = image_ref(digest), archive_path(digest)
