@@ -10,16 +10,18 @@
 #
 # BASE_IMAGE is pinned to an exact Python patch release on Debian bookworm; bump it deliberately. Releases use
 # the default. A host without a registry can substitute a locally made base with the same layout (Debian
-# bookworm, Python 3.11 with its prefix at /usr/local, `pip` on PATH): the e2e suite builds one with debootstrap
-# (tests/e2e/stack/project_image.py) and passes it as --build-arg BASE_IMAGE=localhost/python:3.11-bookworm-local.
+# bookworm, Python 3.11 with its prefix at /usr/local, `pip` on PATH): the e2e suite makes one with debootstrap
+# (tests/e2e/stack/python_base.py, imported as localhost/argo-mcp-base:bookworm-<hash>) and builds this file
+# with it (tests/e2e/stack/project_image.py: --build-arg BASE_IMAGE=localhost/argo-mcp-base:bookworm-<hash>).
 ARG BASE_IMAGE=python:3.11.14-slim-bookworm
 
 FROM ${BASE_IMAGE} AS builder
 
-# pip's own settings, for a build whose network cannot reach the package index by itself. They exist only in
-# this throw-away stage: nothing of the build host (certificates, index, proxy) reaches the final image. The
-# e2e suite downloads the wheels on the host, with the host's trust settings, serves them on 127.0.0.1 and builds
-# with `--network host --build-arg PIP_NO_INDEX=1 --build-arg PIP_FIND_LINKS=http://127.0.0.1:PORT/`.
+# pip's own settings, for a build that cannot reach the package index. They exist only in this throw-away
+# stage: nothing of the build host (certificates, index, proxy) reaches the final image. For an offline build,
+# put the wheels (the locked dependencies and the build backend, hatchling) in wheels/ of the build context and
+# build with `--network none --build-arg PIP_NO_INDEX=1 --build-arg PIP_FIND_LINKS=/src/wheels`; the e2e suite
+# does exactly that, downloading the wheels on the host with the host's own pip settings (project_image.py).
 ARG PIP_INDEX_URL
 ARG PIP_FIND_LINKS
 ARG PIP_NO_INDEX
@@ -29,9 +31,9 @@ ENV PIP_NO_CACHE_DIR=1 \
     PYTHONDONTWRITEBYTECODE=1
 
 WORKDIR /src
-COPY pyproject.toml README.md ./
-COPY argo_mcp ./argo_mcp
-COPY operator ./operator
+# The context is what .dockerignore lets through: pyproject.toml, README.md, argo_mcp/, operator/ and, only
+# when an offline build puts it there, wheels/.
+COPY . ./
 
 # Build the wheel, then install it with its runtime dependencies (and the operator's extra) into a prefix
 # that the final stage copies whole. The dependencies come as wheels; no compiler is installed in either stage.

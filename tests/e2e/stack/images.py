@@ -5,10 +5,11 @@ input (binaries, sources, compiler, layout): an unchanged image is never rebuilt
 `ensure_images()` returns them keyed by role; the stack imports them into its containerd at `up`
 (`ctr -n k8s.io images import`), and pods use them with no pull (`imagePullPolicy: Never` or a present tag).
 
-Roles (PROVIDERS, extend it with another role -> provider, e.g. the argo-mcp image built from the Dockerfile):
+Roles (PROVIDERS; extend it with another role -> provider):
 - ``pause``: the pod sandbox, Kubernetes' own build/pause/linux/pause.c compiled with `gcc -static`;
 - ``workload``: busybox from Debian's busybox-static, under the stable name WORKLOAD_REPOSITORY:<version>;
-- ``argoexec``: Argo's executor, built from the pinned Argo module (node_build.py).
+- ``argoexec``: Argo's executor, built from the pinned Argo module (node_build.py);
+- ``argo-mcp``: the project's own image, built from the repository's Dockerfile (project_image.py).
 No file of the build host (CA bundle, resolv.conf, passwd) is copied into any image.
 """
 
@@ -189,10 +190,20 @@ def argoexec_image(ctx: ImageContext) -> ImageRef:
     return cached_image(ctx, "argoexec", ref, [binary], make)
 
 
+def argo_mcp_image(ctx: ImageContext) -> ImageRef:
+    """The argo-mcp image built from the repository's Dockerfile (project_image.py: a private dockerd, a local
+    bookworm base, wheels from uv.lock installed offline); rebuilt only when the tree's hash changes."""
+    from .project_image import ensure_argo_mcp_image  # dockerd and debootstrap only when an image is missing
+
+    ref, archive = ensure_argo_mcp_image()
+    return ImageRef(ref=ref, archive=archive)
+
+
 PROVIDERS: dict[str, ImageProvider] = {
     "pause": pause_image,
     "workload": workload_image,
     "argoexec": argoexec_image,
+    "argo-mcp": argo_mcp_image,
 }
 
 
