@@ -62,6 +62,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 COPY --from=builder /install /usr/local
 
+# A named account for the numeric uid: libraries ask who they run as (kopf's peering identity calls
+# getpass.getuser(), which fails for a uid with no passwd entry, and the operator crashed at start without it).
+RUN groupadd --system --gid 65532 argo-mcp \
+ && useradd --system --uid 65532 --gid 65532 --no-create-home --home-dir /nonexistent \
+      --shell /usr/sbin/nologin argo-mcp
+
 # Non-root, numeric uid/gid so Kubernetes can verify runAsNonRoot. argo-mcp needs no writable path to start
 # (the root filesystem may be read-only, with no /tmp at all); only artifact downloads write, into
 # --artifact-dir (default $TMPDIR/argo-mcp/artifacts), which the chart backs with an emptyDir at /tmp.

@@ -6,11 +6,14 @@ import asyncio
 import base64
 import concurrent.futures
 import contextlib
+import json
 import os
 import re
 import signal
 import ssl
 import subprocess
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -130,6 +133,35 @@ def port_forward(stack: E2EStack, namespace: str, target: str, port: int) -> Ite
         proc.wait(timeout=10)
 
 
+def _initialize_status(url: str, headers: dict[str, str], context: ssl.SSLContext) -> int:
+    """The HTTP status of a bare MCP initialize request."""
+    body = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "e2e", "version": "1"},
+        },
+    }
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={
+            **headers,
+            "Content-Type": "application/json",
+            "Accept": "application/json, text/event-stream",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, context=context, timeout=30) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
 def mcp_through_service(
     stack: E2EStack, namespace: str, fullname: str, tokens: dict[str, str]
 ) -> dict[str, Any]:
@@ -144,14 +176,14 @@ def mcp_through_service(
         async def run() -> None:
             for who, token in tokens.items():
                 headers = {"Authorization": f"Bearer {token}"} if token else {}
-                try:
-                    async with http_client(
-                        f"https://localhost:{port}/mcp", headers=headers, verify=context
-                    ) as client:
-                        listed = await client.call_tool("list_workflows", {"limit": 1})
-                        results[who] = ("error", text_of(listed)) if listed.is_error else payload(listed)
-                except Exception as exc:  # the refusal of the endpoint itself (401) ends the session
-                    results[who] = ("refused", repr(exc))
+                url = f"https://localhost:{port}/mcp"
+                status = await asyncio.to_thread(_initialize_status, url, headers, context)
+                if status != 200:  # the endpoint itself refused (e.g. 401): no MCP session
+                    results[who] = ("refused", status)
+                    continue
+                async with http_client(url, headers=headers, verify=context) as client:
+                    listed = await client.call_tool("list_workflows", {"limit": 1})
+                    results[who] = ("error", text_of(listed)) if listed.is_error else payload(listed)
 
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
             pool.submit(asyncio.run, run()).result()

@@ -19,6 +19,7 @@ import concurrent.futures
 import datetime
 import json
 import subprocess
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -33,7 +34,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from mcp_types import CallToolResult
 
-from tests.e2e.mcp_support import mcp_through_service, simple_template
+from tests.e2e.mcp_support import container, mcp_through_service, simple_template
 from tests.e2e.stack import node as N
 from tests.e2e.stack.fixture import E2EStack
 from tests.support.processes import http_client, start_argo_mcp, text_of
@@ -120,7 +121,7 @@ def _workflow(namespace: str) -> dict[str, Any]:
             "metadata": {"generateName": "helm-e2e-", "namespace": namespace},
             "spec": {
                 "entrypoint": "main",
-                "templates": [{"name": "main", "container": {"image": "busybox"}}],
+                "templates": [{"name": "main", "container": container("true")}],
             },
         }
     }
@@ -135,16 +136,21 @@ def _pods_admitted(stack: E2EStack, namespace: str, selector: str) -> list[Any]:
     return pods
 
 
-def _leftovers(stack: E2EStack, namespaces: list[str], release: str) -> list[str]:
-    found: list[str] = []
-    selector = f"app.kubernetes.io/instance={release}"
-    for ns in namespaces:
-        kinds = "deployments,services,serviceaccounts,secrets,roles,rolebindings,networkpolicies,pods"
-        items = _get(stack, kinds, "-n", ns, "-l", selector)["items"]
-        found += [f"{i['kind']}/{ns}/{i['metadata']['name']}" for i in items]
-    items = _get(stack, "clusterroles,clusterrolebindings", "-l", selector)["items"]
-    found += [f"{i['kind']}/{i['metadata']['name']}" for i in items]
-    return found
+def _leftovers(stack: E2EStack, namespaces: list[str], release: str, timeout: float = 90) -> list[str]:
+    """What of the release is left; waits up to `timeout` for real pods to finish terminating."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found: list[str] = []
+        selector = f"app.kubernetes.io/instance={release}"
+        for ns in namespaces:
+            kinds = "deployments,services,serviceaccounts,secrets,roles,rolebindings,networkpolicies,pods"
+            items = _get(stack, kinds, "-n", ns, "-l", selector)["items"]
+            found += [f"{i['kind']}/{ns}/{i['metadata']['name']}" for i in items]
+        items = _get(stack, "clusterroles,clusterrolebindings", "-l", selector)["items"]
+        found += [f"{i['kind']}/{i['metadata']['name']}" for i in items]
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(1)
 
 
 @pytest.fixture
@@ -234,7 +240,7 @@ def test_helm_install_upgrade_uninstall(stack: E2EStack, mcp_namespace: str, tmp
         },
     )
     assert isinstance(through["caller"], dict) and "items" in through["caller"], through["caller"]
-    assert through["wrong-audience"][0] == "refused" and "401" in through["wrong-audience"][1], through
+    assert through["wrong-audience"] == ("refused", 401), through
 
     # The chart's ServiceAccount, through the real Argo server in client mode: reads allowed, writes refused.
     token = stack.mint_token(fullname, namespace=mcp_namespace)

@@ -64,6 +64,14 @@ def test_operator_entry_point_help(engine: PrivateDockerd, image: tuple[str, Pat
     assert "usage:" in out.lower(), out
 
 
+def test_the_uid_has_a_name(engine: PrivateDockerd, image: tuple[str, Path]) -> None:
+    """kopf (the operator) asks who it runs as; a uid with no passwd entry crashed it at start in a real pod."""
+    ref, _ = image
+    script = "import getpass, os; print(os.getuid(), os.getgid(), getpass.getuser())"
+    out = _ok(engine, *RUN, "--entrypoint", "python3", ref, "-c", script)
+    assert out.split() == ["65532", "65532", "argo-mcp"], out
+
+
 def test_image_config_and_filesystem(engine: PrivateDockerd, image: tuple[str, Path]) -> None:
     ref, _ = image
     (config,) = json.loads(_ok(engine, "image", "inspect", ref))

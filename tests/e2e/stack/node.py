@@ -382,7 +382,9 @@ state = "{d / "state"}"
         )
         time.sleep(0.2)  # someone else's listener also passes the check above: the relay must still be alive
         if proc.poll() is not None:
-            raise NodeError(f"{name} exited ({proc.returncode}) after start: {procs.tail(Path(pinfo.log), 5)}")
+            raise NodeError(
+                f"{name} exited ({proc.returncode}) after start: {procs.tail(Path(pinfo.log), 5)}"
+            )
 
     def start_kube_proxy(self) -> None:
         health = procs.free_port(self.ports)
