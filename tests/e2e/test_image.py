@@ -81,7 +81,7 @@ def test_image_config_and_filesystem(engine: PrivateDockerd, image: tuple[str, P
     base = config["Config"]["Labels"]["org.opencontainers.image.base.name"]
     assert base == python_base.base_ref()
     default_user = _ok(engine, "run", "--rm", "--read-only", "--network", "none", "--entrypoint", "id", ref)
-    assert default_user.split()[:2] == ["uid=65532", "gid=65532"], default_user
+    assert default_user.split()[:2] == ["uid=65532(argo-mcp)", "gid=65532(argo-mcp)"], default_user
     script = (
         "id -u; id -g; "
         "if touch /x 2>/dev/null || touch /tmp/x 2>/dev/null; then echo WRITABLE; fi; "
@@ -89,9 +89,8 @@ def test_image_config_and_filesystem(engine: PrivateDockerd, image: tuple[str, P
         "python -c 'import argo_mcp, argo_mcp_operator, kopf; print(argo_mcp.__file__)'"
     )
     out = _ok(engine, *RUN, "--entrypoint", "sh", ref, "-c", script).split()
-    assert out[:2] == ["65532", "0"], (
-        out
-    )  # --user 65532 (as asked) has no group: the image has no passwd entry
+    # --user 65532 gets the account's group from the image's passwd entry
+    assert out[:2] == ["65532", "65532"], out
     assert "WRITABLE" not in out and "LEFT" not in out, out
     assert out[-1].startswith("/usr/local/lib/python3.11/site-packages/argo_mcp/"), out
 
