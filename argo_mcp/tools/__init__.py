@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from argo_mcp.tools import archive, artifacts, events, info, lifecycle, watch, workflows
-from argo_mcp.tools.registry import Tool, check_unique
+from argo_mcp.tools.registry import Tool, check_declarations, check_unique
 
 ALL_TOOLS: list[Tool[Any]] = [
     *info.TOOLS,
@@ -17,3 +17,4 @@ ALL_TOOLS: list[Tool[Any]] = [
     *events.TOOLS,
 ]
 check_unique(ALL_TOOLS)
+check_declarations(ALL_TOOLS)

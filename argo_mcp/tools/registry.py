@@ -26,11 +26,13 @@ from argo_mcp.argo.streams import DestinationError
 from argo_mcp.metrics import record_tool_call
 from argo_mcp.policy import POD_LOGS as POD_LOGS  # noqa: PLC0414  (re-exports: one definition for tools/ and access/)
 from argo_mcp.policy import Permission as Permission  # noqa: PLC0414
+from argo_mcp.policy import Scope as Scope  # noqa: PLC0414
 from argo_mcp.policy import ToolError as ToolError  # noqa: PLC0414
 from argo_mcp.redaction import scrub
 from argo_mcp.settings import Settings, ToolGroup
-from argo_mcp.tools.inputs import NamespacedInput, ToolInput
+from argo_mcp.tools.inputs import ToolInput
 from argo_mcp.tools.schema import lean_schema
+from argo_mcp.tools.scoping import AccessCheck, declaration_problems, place
 
 log = structlog.get_logger("argo_mcp.tools")
 
@@ -52,16 +54,14 @@ async def _no_progress(_progress: float, _total: float | None, _message: str | N
     return None
 
 
-NamespaceCheck = Callable[[str], Awaitable[None]]
-
-
 async def _no_check(_namespace: str) -> None:
     return None
 
 
 @dataclass
 class ToolContext:
-    """What a handler may use: the Argo client, the settings, the resolved namespace, progress reporting."""
+    """What a handler may use: the Argo client, the settings, the namespace the registry placed the call in
+    (checked against the allow-list and the caller's access), what a UID lookup read, progress reporting."""
 
     argo: ArgoClient
     settings: Settings
@@ -69,22 +69,7 @@ class ToolContext:
     request_id: str
     progress: ProgressFn = _no_progress
     caller: str | None = None
-    authorize_namespace: NamespaceCheck = _no_check
-
-    async def ensure_namespace_allowed(self, namespace: str, *, what: str = "namespace") -> None:
-        """For resources whose namespace is only known once read (archived workflows by UID): apply the
-        --namespaces allow-list and the caller's authorization to that namespace."""
-        ensure_namespace_allowed(self.settings, namespace, what=what)
-        await self.authorize_namespace(namespace)
-
-
-def ensure_namespace_allowed(settings: Settings, namespace: str, *, what: str = "namespace") -> None:
-    allowed = settings.scope.namespaces
-    if allowed and namespace not in allowed:
-        raise ToolError(
-            f"{what} {namespace!r} is outside the namespaces argo-mcp may act in ({', '.join(allowed)}); "
-            "use one of those (the allow-list is set with --namespaces)"
-        )
+    resolved: Any = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +92,8 @@ class Tool(Generic[InputT]):
     kind: ToolKind
     input_model: type[InputT]
     handler: Handler[InputT]
+    scope: Scope
+    """How the call's namespace is known; the registry confines and authorizes it from this (see scoping.py)."""
     idempotent: bool = False
     permission: Permission | None = None
 
@@ -147,12 +134,14 @@ class ToolDeclarer(Protocol):
         verb: str,
         *,
         idempotent: bool = False,
+        scope: Scope | None = None,
     ) -> Tool[Any]: ...
 
 
 def declarer(group: ToolGroup, resource: str = "workflows") -> ToolDeclarer:
     """Positional declarations for a module whose tools all act on one Argo resource: `verb` is the
-    Kubernetes verb the tool exercises on it (what a SubjectAccessReview checks)."""
+    Kubernetes verb the tool exercises on it (what a SubjectAccessReview checks); the scope defaults to the
+    `namespace` argument."""
 
     def declare(
         name: str,
@@ -164,6 +153,7 @@ def declarer(group: ToolGroup, resource: str = "workflows") -> ToolDeclarer:
         verb: str,
         *,
         idempotent: bool = False,
+        scope: Scope | None = None,
     ) -> Tool[Any]:
         return Tool(
             name=name,
@@ -173,6 +163,7 @@ def declarer(group: ToolGroup, resource: str = "workflows") -> ToolDeclarer:
             kind=kind,
             input_model=model,
             handler=handler,
+            scope=scope or Scope.argument(),
             idempotent=idempotent,
             permission=Permission(verb, resource),
         )
@@ -219,7 +210,8 @@ def error_result(message: str) -> types.CallToolResult:
 
 
 Authorizer = Callable[["Tool[Any]", str, Any], Awaitable[None]]
-"""(tool, namespace, caller) -> None, or raise ToolError: the per-call access decision (see access/)."""
+"""(tool, namespace, caller) -> None, or raise ToolError: the per-call access decision (see access/). The
+namespace is "" for a cluster-wide check; the registry adds to a refusal what Argo has already seen."""
 
 
 async def run_tool(
@@ -245,17 +237,13 @@ async def run_tool(
         except ValidationError as exc:
             outcome = "invalid"
             return error_result(validation_message(tool.name, exc))
-        check: NamespaceCheck = _no_check
+        check: AccessCheck = _no_check
         if authorize is not None:
             gate = authorize
 
             async def check(ns: str) -> None:
                 await gate(tool, ns, caller)
 
-        if isinstance(args, NamespacedInput):
-            namespace = args.namespace or settings.argo.default_namespace
-            ensure_namespace_allowed(settings, namespace)
-            await check(namespace)
         ctx = ToolContext(
             argo=argo,
             settings=settings,
@@ -263,8 +251,10 @@ async def run_tool(
             request_id=request_id,
             progress=progress,
             caller=caller_name,
-            authorize_namespace=check,
         )
+        placement = await place(tool.scope, args, settings=settings, check=check, context=ctx)
+        namespace = ctx.namespace = placement.namespace
+        ctx.resolved = placement.resolved
         result = render_output(await tool.handler(ctx, args))
         outcome = "ok"
         return result
@@ -299,6 +289,20 @@ def exposed(tools: Iterable[Tool[Any]], settings: Settings) -> list[Tool[Any]]:
             continue
         chosen.append(tool)
     return chosen
+
+
+def check_declarations(tools: Sequence[Tool[Any]]) -> None:
+    """Every tool's scope must be enforceable: a permission with no namespace to check it in, or a namespace
+    argument the scope ignores, would let calls past the allow-list or the caller's check."""
+    problems = [
+        problem
+        for tool in tools
+        for problem in declaration_problems(
+            tool.name, tool.scope, tool.permission, tool.input_model.model_fields
+        )
+    ]
+    if problems:
+        raise RuntimeError("tools declared without an enforceable scope: " + "; ".join(problems))
 
 
 def check_unique(tools: Sequence[Tool[Any]]) -> None:
