@@ -120,7 +120,10 @@ async def test_uid_download_outside_the_allow_list_is_refused_and_nothing_downlo
 ) -> None:
     argo.on("ArchivedWorkflowService_GetArchivedWorkflow", archived_in("kube-system"))
     settings = _settings(tmp_path, namespaces=("team-a",))
-    for args in (artifact_args(destinationPath="a.bin"), artifact_args(destinationPath="b.bin", namespace="team-a")):
+    for args in (
+        artifact_args(destinationPath="a.bin"),
+        artifact_args(destinationPath="b.bin", namespace="team-a"),
+    ):
         result = await run_tool(BY_NAME[tool], args, argo=argo_client, settings=settings)
         assert result.is_error
         message = text_of(result)
