@@ -20,7 +20,10 @@ from argo_mcp import __version__
 from argo_mcp.settings import (
     DEFAULT_ALLOWED_HOSTS,
     DEFAULT_ARTIFACT_DIR,
+    DEFAULT_MAX_ANSWER_BYTES,
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_SERVICE_ACCOUNT_TOKEN,
+    MIB,
     ArgoSettings,
     AuthMode,
     HttpSettings,
@@ -122,6 +125,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="Seconds to wait for one Argo request before giving up (env ARGO_MCP_ARGO_TIMEOUT). Default 30.",
     )
 
+    argo.add_argument(
+        "--argo-max-response-mib",
+        help=(
+            "Largest non-streamed Argo answer argo-mcp reads, in MiB (env ARGO_MCP_ARGO_MAX_RESPONSE_MIB); a larger "
+            f"one is refused with advice to narrow the request. Default {DEFAULT_MAX_RESPONSE_BYTES // MIB}."
+        ),
+    )
+
     scope = parser.add_argument_group("scope (which tools are exposed, where they may act)")
     scope.add_argument(
         "--read-only",
@@ -192,6 +203,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     parser.add_argument(
+        "--max-answer-mib",
+        help=(
+            "Largest tool answer argo-mcp returns, in MiB (env ARGO_MCP_MAX_ANSWER_MIB); a larger one is an error "
+            f"that names the arguments to narrow it. Default {DEFAULT_MAX_ANSWER_BYTES // MIB}."
+        ),
+    )
+    parser.add_argument(
         "--log-level",
         help="Log level: debug, info, warning, error (env ARGO_MCP_LOG_LEVEL). Default info. Logs go to stderr.",
     )
@@ -230,6 +248,19 @@ def _check_readable(path: Path, what: str, fix: str) -> None:
     except OSError as exc:
         reason = exc.strerror or exc.__class__.__name__
         raise ConfigError(f"cannot read {what} {path}: {reason} ({fix})") from None
+
+
+def _mib_setting(raw: str | None, default: int, flag: str) -> int:
+    """A size flag given in MiB (fractions allowed), as bytes; between 1 KiB and 4 GiB."""
+    if raw is None:
+        return default
+    try:
+        size = int(float(raw) * MIB)
+        if not 1024 <= size <= 4096 * MIB:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(f"invalid {flag} {raw!r}: expected a size in MiB between 0.001 and 4096") from None
+    return size
 
 
 def _check_url(url: str, what: str) -> str:
@@ -314,6 +345,11 @@ def _argo_settings(args: argparse.Namespace, env: Mapping[str, str]) -> ArgoSett
         ),
         ca_file=ca_file,
         request_timeout=timeout,
+        max_response_bytes=_mib_setting(
+            _pick(args.argo_max_response_mib, env, "ARGO_MCP_ARGO_MAX_RESPONSE_MIB"),
+            DEFAULT_MAX_RESPONSE_BYTES,
+            "--argo-max-response-mib",
+        ),
     )
 
 
@@ -413,6 +449,11 @@ def parse_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | N
         scope=_scope_settings(args, environ),
         inbound=_inbound_settings(args, environ),
         artifact_dir=Path(artifact_raw).expanduser().resolve() if artifact_raw else DEFAULT_ARTIFACT_DIR,
+        max_answer_bytes=_mib_setting(
+            _pick(args.max_answer_mib, environ, "ARGO_MCP_MAX_ANSWER_MIB"),
+            DEFAULT_MAX_ANSWER_BYTES,
+            "--max-answer-mib",
+        ),
         log_level=level,
     )
 

@@ -29,7 +29,7 @@ from argo_mcp.policy import Permission as Permission  # noqa: PLC0414
 from argo_mcp.policy import Scope as Scope  # noqa: PLC0414
 from argo_mcp.policy import ToolError as ToolError  # noqa: PLC0414
 from argo_mcp.redaction import scrub
-from argo_mcp.settings import Settings, ToolGroup
+from argo_mcp.settings import Settings, ToolGroup, describe_size
 from argo_mcp.tools.inputs import ToolInput
 from argo_mcp.tools.schema import lean_schema
 from argo_mcp.tools.scoping import AccessCheck, declaration_problems, place
@@ -200,6 +200,31 @@ def render_output(output: dict[str, Any] | TextOutput) -> types.CallToolResult:
     return types.CallToolResult(content=[types.TextContent(text=compact_json(output))])
 
 
+def answer_size(result: types.CallToolResult) -> int:
+    """Bytes of the answer's text (what the agent would receive, structured metadata is small)."""
+    return sum(len(block.text.encode()) for block in result.content if isinstance(block, types.TextContent))
+
+
+_NARROWING = {
+    "limit": "a smaller limit (page on with continue)",
+    "label_selector": "a labelSelector",
+    "field_selector": "a fieldSelector",
+    "fields": "fields (only what you need)",
+    "full": "full=false (the compact summary)",
+    "tail_lines": "tailLines",
+}
+
+
+def too_large_message(tool: Tool[Any], size: int, cap: int) -> str:
+    """Why the answer is refused, and the arguments of this tool that make it smaller."""
+    ways = [hint for field_name, hint in _NARROWING.items() if field_name in tool.input_model.model_fields]
+    narrow = f"narrow the request with {', '.join(ways)}" if ways else "narrow the request"
+    return (
+        f"The answer of {tool.name} would be {describe_size(size)}, more than the {describe_size(cap)} argo-mcp "
+        f"returns (--max-answer-mib); {narrow}; or raise --max-answer-mib."
+    )
+
+
 def compact_json(value: Any) -> str:
     """Plain compact JSON (no spaces, UTF-8 kept) with orjson: ~5-10x faster than json.dumps on large answers."""
     return orjson.dumps(value, default=str).decode()
@@ -256,6 +281,10 @@ async def run_tool(
         namespace = ctx.namespace = placement.namespace
         ctx.resolved = placement.resolved
         result = render_output(await tool.handler(ctx, args))
+        size = answer_size(result)
+        if size > settings.max_answer_bytes:
+            outcome = "refused"
+            return error_result(too_large_message(tool, size, settings.max_answer_bytes))
         outcome = "ok"
         return result
     except ToolError as exc:
