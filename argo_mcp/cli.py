@@ -82,6 +82,26 @@ def build_parser() -> argparse.ArgumentParser:
             "127.0.0.1, [::1]) are always accepted. Default: loopback only."
         ),
     )
+    transport.add_argument(
+        "--http-idle-timeout",
+        help="Seconds a keep-alive connection may sit without a request before it is closed "
+        "(env ARGO_MCP_HTTP_IDLE_TIMEOUT). Default 15.",
+    )
+    transport.add_argument(
+        "--http-header-timeout",
+        help="Seconds a client has to send a request's headers, from connecting or from the request's first "
+        "byte (env ARGO_MCP_HTTP_HEADER_TIMEOUT); slower ones are disconnected. Default 10.",
+    )
+    transport.add_argument(
+        "--max-connections",
+        help="Open HTTP connections at most (env ARGO_MCP_MAX_CONNECTIONS); beyond it a new connection evicts "
+        "the longest-idle one, or gets 503 when all are busy. Default 1000.",
+    )
+    transport.add_argument(
+        "--max-inflight-calls",
+        help="Tool calls running at once (env ARGO_MCP_MAX_INFLIGHT_CALLS); a call beyond it is refused with a "
+        "retry hint before anything is sent to Argo. Default 64.",
+    )
 
     argo = parser.add_argument_group("Argo Workflows connection")
     argo.add_argument(
@@ -263,6 +283,22 @@ def _mib_setting(raw: str | None, default: int, flag: str) -> int:
     return size
 
 
+def _number(
+    raw: str | None, default: float, flag: str, low: float, high: float, *, whole: bool = False
+) -> float:
+    """A numeric flag within [low, high]; `whole` numbers only when it counts things."""
+    if raw is None:
+        return default
+    try:
+        value = int(raw) if whole else float(raw)
+        if not low <= value <= high:
+            raise ValueError
+    except ValueError:
+        kind = "a whole number" if whole else "a number"
+        raise ConfigError(f"invalid {flag} {raw!r}: expected {kind} between {low:g} and {high:g}") from None
+    return value
+
+
 def _check_url(url: str, what: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -376,7 +412,36 @@ def _http_settings(args: argparse.Namespace, env: Mapping[str, str], *, stdio: b
     hosts = _split(_pick(args.allowed_hosts, env, "ARGO_MCP_ALLOWED_HOSTS")) or DEFAULT_ALLOWED_HOSTS
     origins = _split(_pick(args.allowed_origins, env, "ARGO_MCP_ALLOWED_ORIGINS"))
     return HttpSettings(
-        host=args.host, port=port, tls_cert=cert, tls_key=key, allowed_hosts=hosts, allowed_origins=origins
+        host=args.host,
+        port=port,
+        tls_cert=cert,
+        tls_key=key,
+        allowed_hosts=hosts,
+        allowed_origins=origins,
+        idle_timeout=_number(
+            _pick(args.http_idle_timeout, env, "ARGO_MCP_HTTP_IDLE_TIMEOUT"),
+            15,
+            "--http-idle-timeout",
+            0.1,
+            3600,
+        ),
+        header_timeout=_number(
+            _pick(args.http_header_timeout, env, "ARGO_MCP_HTTP_HEADER_TIMEOUT"),
+            10,
+            "--http-header-timeout",
+            0.1,
+            3600,
+        ),
+        max_connections=int(
+            _number(
+                _pick(args.max_connections, env, "ARGO_MCP_MAX_CONNECTIONS"),
+                1000,
+                "--max-connections",
+                1,
+                1_000_000,
+                whole=True,
+            )
+        ),
     )
 
 
@@ -453,6 +518,16 @@ def parse_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | N
             _pick(args.max_answer_mib, environ, "ARGO_MCP_MAX_ANSWER_MIB"),
             DEFAULT_MAX_ANSWER_BYTES,
             "--max-answer-mib",
+        ),
+        max_inflight_calls=int(
+            _number(
+                _pick(args.max_inflight_calls, environ, "ARGO_MCP_MAX_INFLIGHT_CALLS"),
+                64,
+                "--max-inflight-calls",
+                1,
+                100_000,
+                whole=True,
+            )
         ),
         log_level=level,
     )

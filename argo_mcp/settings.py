@@ -118,6 +118,9 @@ class HttpSettings(BaseModel):
     tls_key: Path | None = None
     allowed_hosts: tuple[str, ...] = DEFAULT_ALLOWED_HOSTS
     allowed_origins: tuple[str, ...] = ()
+    idle_timeout: float = 15.0
+    header_timeout: float = 10.0
+    max_connections: int = 1000
 
 
 class ScopeSettings(BaseModel):
@@ -155,4 +158,5 @@ class Settings(BaseModel):
     inbound: InboundAuthSettings = InboundAuthSettings()
     artifact_dir: Path = DEFAULT_ARTIFACT_DIR
     max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES
+    max_inflight_calls: int = 64
     log_level: LogLevel = LogLevel.INFO

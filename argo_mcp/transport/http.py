@@ -29,6 +29,7 @@ from argo_mcp.argo.client import ArgoClient
 from argo_mcp.argo.errors import ArgoError
 from argo_mcp.metrics import metrics_endpoint
 from argo_mcp.settings import Settings
+from argo_mcp.transport.connections import ConnectionLimits, guarded_protocol
 from argo_mcp.transport.guard import HostOriginGuard
 
 log = structlog.get_logger("argo_mcp.http")
@@ -105,7 +106,9 @@ def build_app(
                 await argo.close()
 
     routes: list[BaseRoute] = [
-        Route(MCP_PATH, endpoint=mcp_app, methods=["GET", "POST", "DELETE"]),
+        # No GET: stateless HTTP has no server-to-client stream, and a GET would open an SSE stream that never
+        # carries anything and never ends (an idle connection per GET, forever). The MCP spec's answer is 405.
+        Route(MCP_PATH, endpoint=mcp_app, methods=["POST", "DELETE"]),
         Route("/healthz", endpoint=healthz, methods=["GET"]),
         Route("/readyz", endpoint=readiness_endpoint(argo), methods=["GET"]),
         Route("/metrics", endpoint=metrics_endpoint, methods=["GET"]),
@@ -138,6 +141,13 @@ async def serve_http(settings: Settings, app: Starlette) -> None:
         timeout_graceful_shutdown=15,
         lifespan="on",
         server_header=False,
+        http=guarded_protocol(
+            ConnectionLimits(
+                idle_timeout=http.idle_timeout,
+                header_timeout=http.header_timeout,
+                max_connections=http.max_connections,
+            )
+        ),
     )
     scheme = "https" if http.tls_cert else "http"
     log.info("listening", url=f"{scheme}://{http.host}:{http.port}{MCP_PATH}", argo=settings.argo.server_url)
