@@ -172,6 +172,11 @@ class SubmitInput(NamespacedInput):
                 )
         return value
 
+    @property
+    def audit_name(self) -> str:
+        """What a submit acts on, for the audit line: the template it runs."""
+        return f"{self.resource_kind}/{self.resource_name}"
+
 
 def _pairs(values: dict[str, str] | None) -> str | None:
     return ",".join(f"{k}={v}" for k, v in values.items()) if values else None

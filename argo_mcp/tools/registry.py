@@ -35,6 +35,7 @@ from argo_mcp.tools.schema import lean_schema
 from argo_mcp.tools.scoping import AccessCheck, declaration_problems, place
 
 log = structlog.get_logger("argo_mcp.tools")
+audit_log = structlog.get_logger("argo_mcp.audit")
 
 InputT = TypeVar("InputT", bound=ToolInput)
 
@@ -234,6 +235,24 @@ def error_result(message: str) -> types.CallToolResult:
     return types.CallToolResult(content=[types.TextContent(text=scrub(message))], is_error=True)
 
 
+_TARGET_FIELDS = ("audit_name", "name", "uid", "workflow_name", "workflow_uid", "resource_name")
+
+
+def audit_target(args: Any) -> str | None:
+    """The name of what a call acts on, for the audit line: a model's own `audit_name`, else its name/UID
+    argument, else the manifest's metadata.name (or generateName)."""
+    for field_name in _TARGET_FIELDS:
+        value = getattr(args, field_name, None)
+        if isinstance(value, str) and value:
+            return value
+    manifest = getattr(args, "manifest", None)
+    metadata = manifest.get("metadata") if isinstance(manifest, dict) else None
+    if isinstance(metadata, dict):
+        name = metadata.get("name") or metadata.get("generateName")
+        return name if isinstance(name, str) else None
+    return None
+
+
 Authorizer = Callable[["Tool[Any]", str, Any], Awaitable[None]]
 """(tool, namespace, caller) -> None, or raise ToolError: the per-call access decision (see access/). The
 namespace is "" for a cluster-wide check; the registry adds to a refusal what Argo has already seen."""
@@ -256,6 +275,8 @@ async def run_tool(
     bound = log.bind(request_id=request_id, tool=tool.name, caller=caller_name)
     namespace = settings.argo.default_namespace
     outcome = "error"
+    args: Any = None
+    error: str | None = None
     try:
         try:
             args = tool.input_model.parse_arguments(arguments)
@@ -292,7 +313,8 @@ async def run_tool(
         return error_result(str(exc))
     except (ArgoError, DestinationError) as exc:
         bound = bound.bind(error_type=type(exc).__name__, status=getattr(exc, "status", None))
-        return error_result(str(exc))
+        error = scrub(str(exc))
+        return error_result(error)
     except Exception:
         bound.exception("tool_failed_unexpectedly", namespace=namespace)
         return error_result(
@@ -302,7 +324,27 @@ async def run_tool(
     finally:
         elapsed = time.perf_counter() - started
         record_tool_call(tool.name, outcome, elapsed)
-        bound.info("tool_call", namespace=namespace, outcome=outcome, duration_ms=round(elapsed * 1000, 1))
+        # A failed call is an operator's concern (warning); refusals and bad input are the caller's (info).
+        emit = bound.warning if outcome == "error" else bound.info
+        emit(
+            "tool_call",
+            namespace=namespace,
+            outcome=outcome,
+            duration_ms=round(elapsed * 1000, 1),
+            **({"error": error[:500]} if error else {}),
+        )
+        if tool.kind is not ToolKind.READ_ONLY:
+            # The audit trail: who changed what, where, and whether it happened, one line per mutating call.
+            audit_log.info(
+                "audit",
+                request_id=request_id,
+                caller=caller_name or "anonymous",
+                tool=tool.name,
+                kind=tool.kind.value,
+                namespace=namespace or None,
+                name=audit_target(args),
+                outcome=outcome,
+            )
 
 
 def exposed(tools: Iterable[Tool[Any]], settings: Settings) -> list[Tool[Any]]:
