@@ -91,6 +91,37 @@ async def _read_capped(response: aiohttp.ClientResponse, cap: int) -> bytes | No
     return bytes(body)
 
 
+_JSON_KINDS = {
+    list: "array",
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "boolean",
+    type(None): "null",
+}
+
+
+def _decode_object(raw: bytes, what: str) -> dict[str, Any]:
+    """Argo's gRPC gateway answers every operation with a JSON object ({} for an empty body); anything else
+    (an array, a bare string, nesting deeper than the parser's recursion limit) is a clear protocol error,
+    never an internal failure further on."""
+    if not raw or raw.isspace():
+        return {}
+    try:
+        value = json.loads(raw)
+    except RecursionError:
+        raise ArgoProtocolError(
+            f"{what}: the JSON answer is nested too deeply to read; ask for less of the object (fields)"
+        ) from None
+    except ValueError:
+        snippet = raw[:120].decode("utf-8", errors="replace")
+        raise ArgoProtocolError(f"{what}: expected JSON, got {snippet!r}") from None
+    if not isinstance(value, dict):
+        kind = _JSON_KINDS.get(type(value), type(value).__name__)
+        raise ArgoProtocolError(f"{what}: expected a JSON object, got a JSON {kind}")
+    return value
+
+
 async def _read_head(response: aiohttp.ClientResponse, size: int) -> bytes:
     """At most the first `size` bytes of the body (an error's message); the rest is never read."""
     head = bytearray()
@@ -204,13 +235,7 @@ class ArgoClient:
             raise error from None
         finally:
             record_argo_request(operation_of(method, path), code, time.perf_counter() - started)
-        if not raw.strip():
-            return {}
-        try:
-            return json.loads(raw)
-        except ValueError:
-            snippet = raw[:120].decode("utf-8", errors="replace")
-            raise ArgoProtocolError(f"{what}: expected JSON, got {snippet!r}") from None
+        return _decode_object(raw, what)
 
     @asynccontextmanager
     async def stream(

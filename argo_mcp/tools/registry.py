@@ -315,6 +315,22 @@ async def run_tool(
         bound = bound.bind(error_type=type(exc).__name__, status=getattr(exc, "status", None))
         error = scrub(str(exc))
         return error_result(error)
+    except (RecursionError, orjson.JSONEncodeError) as exc:
+        # orjson refuses nesting deeper than 255 levels; the shaping walks recurse: an answer too deep to return.
+        bound.warning("tool_answer_too_deep", namespace=namespace, error_type=type(exc).__name__)
+        return error_result(
+            f"Argo's answer for {tool.name} is nested too deeply for argo-mcp to return (more than 255 levels); "
+            "ask for less of the object (fields), or look at it with the argo CLI"
+        )
+    except (AttributeError, TypeError, KeyError, IndexError) as exc:
+        # Argo (or something posing as it) answered valid JSON whose fields are not of the types its API
+        # documents, and a summary could not be made of it. Say so; the log keeps the trace in case it is ours.
+        bound.exception("tool_answer_unreadable", namespace=namespace)
+        return error_result(
+            f"argo-mcp could not summarise Argo's answer for {tool.name}: a field is not of the type Argo's API "
+            f"documents ({type(exc).__name__}); call again with full=true or fields for the raw object, and check "
+            f"that --argo-server-url points at an Argo Server (request id {request_id})"
+        )
     except Exception:
         bound.exception("tool_failed_unexpectedly", namespace=namespace)
         return error_result(
