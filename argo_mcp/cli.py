@@ -93,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
         "byte (env ARGO_MCP_HTTP_HEADER_TIMEOUT); slower ones are disconnected. Default 10.",
     )
     transport.add_argument(
+        "--http-body-timeout",
+        help="Seconds a client has to send a request's body once its headers are in "
+        "(env ARGO_MCP_HTTP_BODY_TIMEOUT); slower ones are disconnected. Default 60.",
+    )
+    transport.add_argument(
         "--max-connections",
         help="Open HTTP connections at most (env ARGO_MCP_MAX_CONNECTIONS); beyond it a new connection evicts "
         "the longest-idle one, or gets 503 when all are busy. Default 1000.",
@@ -429,6 +434,13 @@ def _http_settings(args: argparse.Namespace, env: Mapping[str, str], *, stdio: b
             _pick(args.http_header_timeout, env, "ARGO_MCP_HTTP_HEADER_TIMEOUT"),
             10,
             "--http-header-timeout",
+            0.1,
+            3600,
+        ),
+        body_timeout=_number(
+            _pick(args.http_body_timeout, env, "ARGO_MCP_HTTP_BODY_TIMEOUT"),
+            60,
+            "--http-body-timeout",
             0.1,
             3600,
         ),

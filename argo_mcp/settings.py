@@ -120,6 +120,7 @@ class HttpSettings(BaseModel):
     allowed_origins: tuple[str, ...] = ()
     idle_timeout: float = 15.0
     header_timeout: float = 10.0
+    body_timeout: float = 60.0
     max_connections: int = 1000
 
 

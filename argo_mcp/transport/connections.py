@@ -9,6 +9,8 @@ real calls timed out. This protocol (uvicorn's h11 one, plus three rules) keeps 
   keep-alive timer, with argo-mcp's value);
 - header timeout: a request's headers must be complete `header_timeout` seconds after the connection opened
   or the next request's first byte arrived, however slowly they trickle;
+- body timeout: its body must then be complete within `body_timeout` seconds (a body trickled byte by byte
+  would hold the connection and its request task forever, the same attack one step later);
 - connection limit: at `max_connections`, a new connection evicts the connection idle the longest (a client
   reconnects cheaply); only when every connection is busy with a request is the new one answered 503.
 """
@@ -37,6 +39,7 @@ BUSY = (
 class ConnectionLimits:
     idle_timeout: float
     header_timeout: float
+    body_timeout: float
     max_connections: int
 
 
@@ -48,6 +51,7 @@ def guarded_protocol(limits: ConnectionLimits) -> type[H11Protocol]:
             super().__init__(*args, **kwargs)
             self.timeout_keep_alive = limits.idle_timeout  # type: ignore[assignment]
             self.header_deadline: asyncio.TimerHandle | None = None
+            self.body_deadline: asyncio.TimerHandle | None = None
             self.idle_since = 0.0
 
         # ---- connection limit ----------------------------------------------------------------------------
@@ -95,12 +99,28 @@ def guarded_protocol(limits: ConnectionLimits) -> type[H11Protocol]:
             if self.conn.their_state is h11.IDLE:
                 self.close_now()
 
+        # ---- body timeout --------------------------------------------------------------------------------
+        def _body_too_slow(self) -> None:
+            self.body_deadline = None
+            if self.conn.their_state is h11.SEND_BODY:
+                self.close_now()
+
+        def _track_request(self) -> None:
+            """After each batch of bytes: headers done → body due; body done → nothing due."""
+            state = self.conn.their_state
+            if state is not h11.IDLE:
+                self._disarm_header_deadline()
+            if state is h11.SEND_BODY and self.body_deadline is None:
+                self.body_deadline = self.loop.call_later(limits.body_timeout, self._body_too_slow)
+            elif state is not h11.SEND_BODY and self.body_deadline is not None:
+                self.body_deadline.cancel()
+                self.body_deadline = None
+
         def data_received(self, data: bytes) -> None:
             if self.conn.their_state is h11.IDLE:
                 self._arm_header_deadline()  # the next request's first bytes: its headers are now due
             super().data_received(data)
-            if self.conn.their_state is not h11.IDLE:
-                self._disarm_header_deadline()
+            self._track_request()
 
         def on_response_complete(self) -> None:
             self.idle_since = self.loop.time()
@@ -108,6 +128,9 @@ def guarded_protocol(limits: ConnectionLimits) -> type[H11Protocol]:
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm_header_deadline()
+            if self.body_deadline is not None:
+                self.body_deadline.cancel()
+                self.body_deadline = None
             super().connection_lost(exc)
 
     return GuardedProtocol

@@ -153,6 +153,7 @@ async def serve_http(settings: Settings, app: Starlette, sock: socket.socket) ->
             ConnectionLimits(
                 idle_timeout=http.idle_timeout,
                 header_timeout=http.header_timeout,
+                body_timeout=http.body_timeout,
                 max_connections=http.max_connections,
             )
         ),

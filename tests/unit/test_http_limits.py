@@ -153,3 +153,34 @@ async def test_calls_beyond_the_in_flight_limit_are_refused_before_argo(
     assert refused.is_error
     assert "argo-mcp is busy: 1 tool calls are already running (--max-inflight-calls)" in text_of(refused)
     assert len(argo.calls("InfoService_GetVersion")) == 1
+
+
+SLOW_BODY = (
+    b"POST /mcp HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+    b'Accept: application/json, text/event-stream\r\nContent-Length: 100\r\n\r\n{"jsonrpc"'
+)
+
+
+async def test_slow_bodies_are_cut_and_busy_connections_are_never_evicted(
+    argo: FakeArgo, argo_url: str, tmp_path: Path
+) -> None:
+    server = await _start(tmp_path, argo_url, "--http-body-timeout", "1.5", "--max-connections", "2")
+    busy: list[Conn] = []
+    try:
+        for _ in range(2):  # two requests whose bodies never finish: both connections are busy, not idle
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            writer.write(SLOW_BODY)
+            await writer.drain()
+            busy.append((reader, writer))
+        await asyncio.sleep(0.3)
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        refused = await asyncio.wait_for(reader.read(), 5)
+        writer.close()
+        assert refused.startswith(b"HTTP/1.1 503 ") and b"every connection is busy" in refused, refused
+        # The body timeout then cuts both slow requests, and the listener is usable again.
+        assert all(await asyncio.gather(*(_closed_by_server(c, 4) for c in busy)))
+        argo.on("InfoService_GetVersion", VERSION)
+        assert await _version_call_seconds(server) < 5
+    finally:
+        _close_all(busy)
+        await server.stop()
