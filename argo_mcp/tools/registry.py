@@ -9,6 +9,7 @@ defaults and confines the namespace, times and logs the call, and turns every fa
 from __future__ import annotations
 
 import enum
+import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -227,8 +228,14 @@ def too_large_message(tool: Tool[Any], size: int, cap: int) -> str:
 
 
 def compact_json(value: Any) -> str:
-    """Plain compact JSON (no spaces, UTF-8 kept) with orjson: ~5-10x faster than json.dumps on large answers."""
-    return orjson.dumps(value, default=str).decode()
+    """Plain compact JSON (no spaces, UTF-8 kept) with orjson: ~5-10x faster than json.dumps on large answers.
+
+    orjson refuses what valid JSON from Argo may still hold (integers beyond 64 bits, nesting past 255 levels);
+    the standard library writes those, so such an answer is still returned, only slower."""
+    try:
+        return orjson.dumps(value, default=str).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"))
 
 
 def error_result(message: str) -> types.CallToolResult:
@@ -315,12 +322,12 @@ async def run_tool(
         bound = bound.bind(error_type=type(exc).__name__, status=getattr(exc, "status", None))
         error = scrub(str(exc))
         return error_result(error)
-    except (RecursionError, orjson.JSONEncodeError) as exc:
-        # orjson refuses nesting deeper than 255 levels; the shaping walks recurse: an answer too deep to return.
-        bound.warning("tool_answer_too_deep", namespace=namespace, error_type=type(exc).__name__)
+    except RecursionError:
+        # The shaping walks and the JSON writer recurse: an answer nested too deep for them.
+        bound.warning("tool_answer_too_deep", namespace=namespace)
         return error_result(
-            f"Argo's answer for {tool.name} is nested too deeply for argo-mcp to return (more than 255 levels); "
-            "ask for less of the object (fields), or look at it with the argo CLI"
+            f"Argo's answer for {tool.name} is nested too deeply for argo-mcp to return; ask for less of the "
+            "object (fields), or look at it with the argo CLI"
         )
     except (AttributeError, TypeError, KeyError, IndexError) as exc:
         # Argo (or something posing as it) answered valid JSON whose fields are not of the types its API

@@ -65,12 +65,6 @@ def _nested(depth: int) -> str:
             "nested too deeply to read",
         ),
         (
-            "get_workflow",
-            {"name": "w", "full": True},
-            ('{"spec": {"x": ' + _nested(300) + "}}").encode(),
-            "nested too deeply for argo-mcp to return (more than 255 levels)",
-        ),
-        (
             "get_workflow_graph",
             {"name": "w"},
             json.dumps({"status": {"nodes": {"w": {"name": "w", "type": "Steps"}}}}).encode(),
@@ -92,6 +86,22 @@ async def test_odd_answers_from_argo_are_named(
     assert result.is_error
     assert fragment in text_of(result), text_of(result)
     assert UNEXPECTED not in text_of(result)
+
+
+async def test_valid_json_orjson_refuses_is_still_returned(
+    argo: FakeArgo, client: ArgoClient, tmp_path: Path
+) -> None:
+    deep = (
+        '{"spec": {"x": '
+        + _nested(300)
+        + '}, "status": {"estimatedDuration": 123456789012345678901234567890}}'
+    )
+    argo.on("WorkflowService_GetWorkflow", stream=_raw(deep.encode()))
+    result = await _call(client, tmp_path, "get_workflow", {"name": "w", "full": True})
+    assert not result.is_error, text_of(result)
+    answer = payload(result)
+    assert answer["status"]["estimatedDuration"] == 123456789012345678901234567890
+    assert json.dumps(answer["spec"]["x"]) == json.dumps(json.loads(_nested(300)))
 
 
 async def test_odd_but_valid_shapes_are_still_summarised(
