@@ -18,6 +18,7 @@ real calls timed out. This protocol (uvicorn's h11 one, plus three rules) keeps 
 from __future__ import annotations
 
 import asyncio
+import resource
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +42,30 @@ class ConnectionLimits:
     header_timeout: float
     body_timeout: float
     max_connections: int
+
+
+FD_HEADROOM = 256  # descriptors besides client connections: Argo's pool, files, artifact downloads, logs
+
+
+def ensure_fd_headroom(max_connections: int) -> None:
+    """Raise the soft open-files limit (up to the hard one) so `max_connections` clients cannot use every file
+    descriptor; warn when even the hard limit is too low, since then the connection limit cannot protect."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = max_connections + FD_HEADROOM
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        log.warning(
+            "http_connection_limit_above_fd_limit",
+            max_connections=max_connections,
+            open_files_limit=soft,
+            message=f"lower --max-connections to {max(1, soft - FD_HEADROOM)} or raise the open-files limit",
+        )
 
 
 def guarded_protocol(limits: ConnectionLimits) -> type[H11Protocol]:

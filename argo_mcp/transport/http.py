@@ -30,7 +30,7 @@ from argo_mcp.argo.client import ArgoClient
 from argo_mcp.cli import ConfigError
 from argo_mcp.metrics import metrics_endpoint
 from argo_mcp.settings import HttpSettings, Settings
-from argo_mcp.transport.connections import ConnectionLimits, guarded_protocol
+from argo_mcp.transport.connections import ConnectionLimits, ensure_fd_headroom, guarded_protocol
 from argo_mcp.transport.guard import HostOriginGuard
 from argo_mcp.transport.readiness import Readiness
 
@@ -158,6 +158,7 @@ async def serve_http(settings: Settings, app: Starlette, sock: socket.socket) ->
             )
         ),
     )
+    ensure_fd_headroom(http.max_connections)
     scheme = "https" if http.tls_cert else "http"
     log.info("listening", url=f"{scheme}://{http.host}:{http.port}{MCP_PATH}", argo=settings.argo.server_url)
     await _Server(config).serve(sockets=[sock])

@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import resource
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx2
 
+from argo_mcp.transport.connections import FD_HEADROOM, ensure_fd_headroom
 from tests.support.fake_argo import FakeArgo
 from tests.support.processes import ServerProcess, http_client, start_argo_mcp, text_of
 from tests.unit.test_auth_and_tls import VERSION
@@ -184,3 +186,13 @@ async def test_slow_bodies_are_cut_and_busy_connections_are_never_evicted(
     finally:
         _close_all(busy)
         await server.stop()
+
+
+def test_the_open_files_limit_is_raised_to_fit_the_connection_limit() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (512, hard))
+        ensure_fd_headroom(1000)
+        assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] == min(1000 + FD_HEADROOM, hard)
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
