@@ -18,8 +18,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     # Imported after validation so a configuration error is reported without loading the MCP SDK.
     from argo_mcp.app import run  # noqa: PLC0415
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run(settings))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(run(settings))
+    except ConfigError as exc:  # found while starting (the port is taken): the same one line and exit 2
+        fail(str(exc))
     sys.exit(0)
 
 

@@ -14,7 +14,7 @@ from argo_mcp.logging import configure_logging, get_logger
 from argo_mcp.server import build_server
 from argo_mcp.settings import InboundAuthMode, Settings
 from argo_mcp.tools.registry import Authorizer
-from argo_mcp.transport.http import build_app, serve_http
+from argo_mcp.transport.http import build_app, listen_socket, serve_http
 from argo_mcp.transport.stdio import serve_stdio
 
 
@@ -39,6 +39,8 @@ def _access_layer(settings: Settings) -> tuple[TokenVerifier | None, Authorizer 
 
 
 async def run(settings: Settings) -> None:
+    # The port first: if it cannot be had, start-up fails with one line before anything else is logged.
+    sock = None if settings.stdio else listen_socket(settings.http)
     configure_logging(settings.log_level.value)
     log = get_logger("argo_mcp")
     argo = ArgoClient(settings.argo)
@@ -80,7 +82,10 @@ async def run(settings: Settings) -> None:
         )
     server = build_server(settings, argo, authorize=authorize)
     try:
-        await serve_http(settings, build_app(settings, server, argo, wrap_mcp=wrap, extra_routes=routes))
+        assert sock is not None
+        await serve_http(
+            settings, build_app(settings, server, argo, wrap_mcp=wrap, extra_routes=routes), sock
+        )
     finally:
         if closable is not None:
             await closable.close()

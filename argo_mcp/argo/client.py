@@ -21,6 +21,7 @@ import aiohttp
 from argo_mcp import __version__
 from argo_mcp.argo.auth import TokenSource, TokenUnavailableError, token_source_for
 from argo_mcp.argo.errors import (
+    ArgoAnswerTooLarge,
     ArgoAuthConfigError,
     ArgoError,
     ArgoProtocolError,
@@ -30,12 +31,14 @@ from argo_mcp.argo.errors import (
     error_from_response,
 )
 from argo_mcp.metrics import operation_of, record_argo_request
-from argo_mcp.settings import ArgoSettings
+from argo_mcp.settings import ArgoSettings, describe_size
 
 QueryValue = str | int | bool | None | Sequence[str]
 Query = Mapping[str, QueryValue]
 
 RETRYABLE_STATUSES = frozenset({502, 503, 504})
+READ_CHUNK = 64 * 1024
+ERROR_BODY_CAP = 64 * 1024  # an error answer's message is in its first bytes
 RETRY_DELAYS = (0.2, 0.8)
 
 
@@ -70,6 +73,64 @@ def _failure_code(error: ArgoError, code: str) -> str:
     if isinstance(error, ArgoTimeout):
         return "timeout"
     return code
+
+
+async def _read_capped(response: aiohttp.ClientResponse, cap: int) -> bytes | None:
+    """The body, read chunk by chunk, or None as soon as it is known to exceed `cap` bytes (a Content-Length
+    over the cap stops before reading anything); the connection is then closed, so the rest is never read.
+    Memory stays bounded by the cap, whatever Argo (or a proxy in front of it) sends."""
+    if response.content_length is not None and response.content_length > cap:
+        response.close()
+        return None
+    body = bytearray()
+    async for chunk in response.content.iter_chunked(READ_CHUNK):
+        body += chunk
+        if len(body) > cap:
+            response.close()
+            return None
+    return bytes(body)
+
+
+_JSON_KINDS = {
+    list: "array",
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "boolean",
+    type(None): "null",
+}
+
+
+def _decode_object(raw: bytes, what: str) -> dict[str, Any]:
+    """Argo's gRPC gateway answers every operation with a JSON object ({} for an empty body); anything else
+    (an array, a bare string, nesting deeper than the parser's recursion limit) is a clear protocol error,
+    never an internal failure further on."""
+    if not raw or raw.isspace():
+        return {}
+    try:
+        value = json.loads(raw)
+    except RecursionError:
+        raise ArgoProtocolError(
+            f"{what}: the JSON answer is nested too deeply to read; ask for less of the object (fields)"
+        ) from None
+    except ValueError:
+        snippet = raw[:120].decode("utf-8", errors="replace")
+        raise ArgoProtocolError(f"{what}: expected JSON, got {snippet!r}") from None
+    if not isinstance(value, dict):
+        kind = _JSON_KINDS.get(type(value), type(value).__name__)
+        raise ArgoProtocolError(f"{what}: expected a JSON object, got a JSON {kind}")
+    return value
+
+
+async def _read_head(response: aiohttp.ClientResponse, size: int) -> bytes:
+    """At most the first `size` bytes of the body (an error's message); the rest is never read."""
+    head = bytearray()
+    async for chunk in response.content.iter_chunked(READ_CHUNK):
+        head += chunk
+        if len(head) >= size:
+            response.close()
+            break
+    return bytes(head[:size])
 
 
 class ArgoClient:
@@ -157,9 +218,15 @@ class ArgoClient:
                 method, self.base_url + path, params=encode_query(query), data=data, headers=headers
             ) as response:
                 code = str(response.status)
-                raw = await response.read()
                 if response.status >= 400:
-                    raise error_from_response(response.status, raw, what=what)
+                    head = await _read_head(response, ERROR_BODY_CAP)
+                    raise error_from_response(response.status, head, what=what)
+                raw = await _read_capped(response, self.settings.max_response_bytes)
+                if raw is None:
+                    code = "too_large"
+                    raise ArgoAnswerTooLarge(
+                        f"{what}: more than {describe_size(self.settings.max_response_bytes)}"
+                    )
         except ArgoError:
             raise
         except (aiohttp.ClientError, TimeoutError) as exc:
@@ -168,13 +235,7 @@ class ArgoClient:
             raise error from None
         finally:
             record_argo_request(operation_of(method, path), code, time.perf_counter() - started)
-        if not raw.strip():
-            return {}
-        try:
-            return json.loads(raw)
-        except ValueError:
-            snippet = raw[:120].decode("utf-8", errors="replace")
-            raise ArgoProtocolError(f"{what}: expected JSON, got {snippet!r}") from None
+        return _decode_object(raw, what)
 
     @asynccontextmanager
     async def stream(
@@ -203,8 +264,9 @@ class ArgoClient:
         record_argo_request(operation, str(response.status), time.perf_counter() - started)
         try:
             if response.status >= 400:
-                raw = await response.content.read(64 * 1024)
-                raise error_from_response(response.status, raw, what=label)
+                raise error_from_response(
+                    response.status, await _read_head(response, ERROR_BODY_CAP), what=label
+                )
             yield response
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise self._translate(exc, label) from None

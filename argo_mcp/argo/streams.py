@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import hashlib
 import json
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -181,8 +182,48 @@ class DestinationError(ValueError):
     """A destinationPath that argo-mcp refuses to write; the message says why and what to do."""
 
 
+NAME_MAX_BYTES = 255  # one file name (ext4, xfs, overlayfs...)
+PATH_MAX_BYTES = 4096
+
+
+def _name_problem(destination: str) -> str | None:
+    """What makes `destination` impossible as a file path on any filesystem argo-mcp runs on, or None."""
+    if "\x00" in destination:
+        return "contains a NUL byte, which no file name may contain"
+    if len(os.fsencode(destination)) > PATH_MAX_BYTES:
+        return f"is longer than {PATH_MAX_BYTES} bytes"
+    for part in Path(destination).parts:
+        if len(os.fsencode(part)) > NAME_MAX_BYTES:
+            return (
+                f"has a component of {len(os.fsencode(part))} bytes ({part[:40]!r}...); names are at most 255"
+            )
+    return None
+
+
+def _file_in_the_way(root: Path, resolved: Path) -> Path | None:
+    """An existing non-directory among the folders between `root` and `resolved`, if any."""
+    for folder in reversed(resolved.parents):
+        if folder == root or root not in folder.parents:
+            continue
+        if folder.exists() and not folder.is_dir():
+            return folder
+    return None
+
+
 def resolve_destination(artifact_dir: Path, destination: str, *, overwrite: bool) -> Path:
     """Confine `destination` to `artifact_dir`: relative paths live inside it, absolute ones must too."""
+    if (problem := _name_problem(destination)) is not None:
+        raise DestinationError(f"destinationPath {problem}; pass a shorter, plain file path")
+    try:
+        return _confined(artifact_dir, destination, overwrite=overwrite)
+    except OSError as exc:
+        raise DestinationError(
+            f"destinationPath {destination!r} cannot be used: {exc.strerror or exc}; choose another path inside "
+            f"{artifact_dir}"
+        ) from None
+
+
+def _confined(artifact_dir: Path, destination: str, *, overwrite: bool) -> Path:
     root = artifact_dir.resolve()
     candidate = Path(destination).expanduser()
     if not candidate.is_absolute():
@@ -195,6 +236,11 @@ def resolve_destination(artifact_dir: Path, destination: str, *, overwrite: bool
             f"destinationPath {destination!r} is outside the allowed artifact directory {root}; "
             "use a path inside it (relative paths are resolved against it) or start argo-mcp with "
             "--artifact-dir pointing elsewhere"
+        )
+    if (blocker := _file_in_the_way(root, resolved)) is not None:
+        raise DestinationError(
+            f"destinationPath {destination!r} needs {blocker} to be a folder, but it is a file; choose another "
+            "path (or remove that file)"
         )
     if resolved.is_symlink() or (resolved.exists() and not resolved.is_file()):
         raise DestinationError(f"destinationPath {destination!r} exists and is not a regular file")
@@ -242,6 +288,26 @@ def _publish(temp_path: Path, destination: Path, *, overwrite: bool) -> None:
     temp_path.unlink()
 
 
+@contextlib.contextmanager
+def _disk(destination: Path, size: int) -> Iterator[None]:
+    """Around one disk operation of a download: a failing disk (full, quota, read-only, I/O error) becomes a
+    message naming the file, the reason and the fix (the caller then removes the partial file). Only disk
+    operations are wrapped: aiohttp's network errors are OSErrors too, and must not read as a full disk."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            fix = "free space there, or start argo-mcp with --artifact-dir on a larger volume"
+        elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            fix = "start argo-mcp with --artifact-dir pointing at a writable directory"
+        else:
+            fix = "check the disk behind --artifact-dir"
+        raise DestinationError(
+            f"writing {destination} failed after {size} bytes: {exc.strerror or exc}; the partial file was "
+            f"removed; {fix}"
+        ) from None
+
+
 def _discard(temp_path: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         temp_path.unlink()
@@ -283,11 +349,14 @@ async def download_to_file(
                     if not chunk:
                         break
                     digest.update(chunk)
-                    sink.write(chunk)
+                    with _disk(destination, size):
+                        sink.write(chunk)
                     size += len(chunk)
-            sink.flush()
-            os.fsync(sink.fileno())
-        _publish(temp_path, destination, overwrite=overwrite)
+            with _disk(destination, size):
+                sink.flush()
+                os.fsync(sink.fileno())
+        with _disk(destination, size):
+            _publish(temp_path, destination, overwrite=overwrite)
     except BaseException:
         _discard(temp_path)
         raise

@@ -21,7 +21,7 @@ from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.budget import json_tokens, tail_within
 from argo_mcp.tools.inputs import NamedInput
 from argo_mcp.tools.paths import api
-from argo_mcp.tools.registry import POD_LOGS, Permission, Tool, ToolContext, ToolError, ToolKind
+from argo_mcp.tools.registry import POD_LOGS, Permission, Scope, Tool, ToolContext, ToolError, ToolKind
 from argo_mcp.tools.shaping import (
     POD_NAME_FORMAT,
     clean,
@@ -299,7 +299,7 @@ async def diagnose_workflow(ctx: ToolContext, args: DiagnoseInput) -> dict[str, 
     pods = [d for d in described if d.get("pod")]
     if pods:
         try:
-            await ctx.authorize_permission(POD_LOGS, ctx.namespace)
+            await ctx.authorize_permission(POD_LOGS)
         except ToolError as exc:
             logs_note = f"logs not included: {exc}"
             pods = []
@@ -334,6 +334,7 @@ TOOLS: list[Tool[Any]] = [
         input_model=NodeInput,
         handler=get_workflow_node,
         permission=Permission("get", "workflows"),
+        scope=Scope.argument(),
     ),
     Tool(
         name="diagnose_workflow",
@@ -347,5 +348,6 @@ TOOLS: list[Tool[Any]] = [
         input_model=DiagnoseInput,
         handler=diagnose_workflow,
         permission=Permission("get", "workflows"),
+        scope=Scope.argument(),
     ),
 ]

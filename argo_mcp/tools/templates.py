@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
@@ -174,6 +175,19 @@ class ManifestField(ToolInput):
 
     def metadata(self) -> dict[str, Any]:
         return dict(self.document().get("metadata") or {})
+
+    @cached_property
+    def documents(self) -> list[dict[str, Any]]:
+        """The manifest parsed, as the registry reads it for the tool's scope (its metadata.namespace), whether
+        it was given as an object or as YAML text."""
+        return [self.document()]
+
+    @property
+    def audit_name(self) -> str | None:
+        """The object's name for the audit line (the manifest may be YAML text)."""
+        metadata = self.metadata()
+        name = metadata.get("name") or metadata.get("generateName")
+        return name if isinstance(name, str) else None
 
 
 # A namespaced object's manifest: its metadata.namespace, when given, is the namespace acted in.
@@ -343,7 +357,7 @@ def template_tools(kind: TemplateKind) -> list[Tool[Any]]:
 
     noun = kind.kind
     scope = Scope.cluster() if kind.cluster else Scope.argument()
-    manifest_scope = Scope.cluster() if kind.cluster else Scope.manifest("manifest")
+    manifest_scope = Scope.cluster() if kind.cluster else Scope.manifest("documents")
     place = "cluster-wide" if kind.cluster else "in a namespace"
 
     def tool(

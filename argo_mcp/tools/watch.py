@@ -18,7 +18,7 @@ from pydantic import Field
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import NamedInput
 from argo_mcp.tools.paths import api
-from argo_mcp.tools.registry import Permission, TextOutput, Tool, ToolContext, ToolKind
+from argo_mcp.tools.registry import Permission, Scope, TextOutput, Tool, ToolContext, ToolKind
 from argo_mcp.tools.shaping import redact_text, workflow_summary
 
 FINISHED = frozenset({"Succeeded", "Failed", "Error"})
@@ -200,6 +200,7 @@ TOOLS: list[Tool[Any]] = [
         kind=ToolKind.READ_ONLY,
         input_model=WaitInput,
         handler=wait_for_workflow,
+        scope=Scope.argument(),
         permission=Permission("get", "workflows"),
     ),
     Tool(
@@ -213,6 +214,7 @@ TOOLS: list[Tool[Any]] = [
         kind=ToolKind.READ_ONLY,
         input_model=NamedInput,
         handler=get_workflow_graph,
+        scope=Scope.argument(),
         permission=Permission("get", "workflows"),
     ),
 ]
