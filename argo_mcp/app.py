@@ -7,6 +7,7 @@ from typing import Any
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
+from argo_mcp import runtime
 from argo_mcp.access.middleware import CachedVerifier, InboundAuth, TokenVerifier, metadata_routes
 from argo_mcp.argo.client import ArgoClient
 from argo_mcp.cli import is_loopback
@@ -53,7 +54,9 @@ async def run(settings: Settings) -> None:
     )
     if settings.stdio:
         # stdio has no inbound auth: the client that launched the process owns it.
-        await serve_stdio(build_server(settings, argo), argo)
+        server = build_server(settings, argo)
+        runtime.settle()
+        await serve_stdio(server, argo)
         return
     verifier, authorize, closable = _access_layer(settings)
     if verifier is None and not is_loopback(settings.http.host):
@@ -79,8 +82,10 @@ async def run(settings: Settings) -> None:
             )
         )
     server = build_server(settings, argo, authorize=authorize)
+    app = build_app(settings, server, argo, wrap_mcp=wrap, extra_routes=routes)
+    runtime.settle()
     try:
-        await serve_http(settings, build_app(settings, server, argo, wrap_mcp=wrap, extra_routes=routes))
+        await serve_http(settings, app)
     finally:
         if closable is not None:
             await closable.close()
