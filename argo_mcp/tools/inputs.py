@@ -1,8 +1,11 @@
 """Shared input models and field types for tool arguments.
 
 Arguments are camelCase on the wire (Argo's own spelling: labelSelector, podName, tailLines ...). Each field
-type carries a JSON-schema pattern/format so clients see it, and a validator whose message names the rule and
-gives an example, so an agent can fix its call from the error alone.
+type carries a JSON-schema `format` naming its rule (`dns-1123-label`, `dns-1123-subdomain`, `uuid`, ...) so
+clients see it, and a validator whose message names the rule and gives an example, so an agent can fix its call
+from the error alone. Kubernetes names advertise the format and the length, not the regular expression: a model
+knows what a DNS-1123 name is, and the two regexes cost ~55 tokens in every tool that takes a name, on every
+conversation (the server still checks them).
 """
 
 from __future__ import annotations
@@ -179,14 +182,12 @@ def _check_field_selector(value: str) -> str:
 Namespace = Annotated[
     str,
     AfterValidator(_check_dns_label),
-    WithJsonSchema({"type": "string", "pattern": DNS1123_LABEL, "maxLength": 63, "format": "dns-1123-label"}),
+    WithJsonSchema({"type": "string", "maxLength": 63, "format": "dns-1123-label"}),
 ]
 ResourceName = Annotated[
     str,
     AfterValidator(_check_dns_subdomain),
-    WithJsonSchema(
-        {"type": "string", "pattern": DNS1123_SUBDOMAIN, "maxLength": 253, "format": "dns-1123-subdomain"}
-    ),
+    WithJsonSchema({"type": "string", "maxLength": 253, "format": "dns-1123-subdomain"}),
 ]
 Uid = Annotated[str, AfterValidator(_check_uid), WithJsonSchema({"type": "string", "format": "uuid"})]
 LabelSelector = Annotated[
@@ -235,12 +236,18 @@ class ToolInput(BaseModel):
 class NamespacedInput(ToolInput):
     namespace: Namespace | None = Field(
         default=None,
-        description="Kubernetes namespace. Defaults to the server's default namespace (--argo-default-namespace).",
+        description="Namespace (default: the server's default namespace).",
     )
 
 
+# A page an agent can reason about: 100 workflow summaries are ~9k tokens (cl100k), where a namespace's whole
+# history could be hundreds of thousands. A longer list answers Argo's `continue` token (and how many remain).
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 500
+
+
 class ListOptionsInput(NamespacedInput):
-    """Kubernetes list options, forwarded as Argo's `listOptions.*` query parameters."""
+    """Kubernetes list options, forwarded as Argo's `listOptions.*` query parameters; paged by default."""
 
     label_selector: LabelSelector | None = Field(
         default=None, description="Label selector, e.g. 'workflows.argoproj.io/phase=Failed'."
@@ -248,11 +255,14 @@ class ListOptionsInput(NamespacedInput):
     field_selector: FieldSelector | None = Field(
         default=None, description="Field selector, e.g. 'metadata.name=x'."
     )
-    limit: int | None = Field(default=None, ge=1, le=500, description="Page size (1-500).")
+    limit: int = Field(
+        default=DEFAULT_PAGE_SIZE,
+        ge=1,
+        le=MAX_PAGE_SIZE,
+        description=f"Page size (at most {MAX_PAGE_SIZE}); a longer list answers a `continue` token.",
+    )
     continue_: str | None = Field(
-        default=None,
-        alias="continue",
-        description="The `continue` token from a previous page, to get the next one.",
+        default=None, alias="continue", description="The `continue` token of the previous page."
     )
 
     def list_options(self) -> dict[str, Any]:
