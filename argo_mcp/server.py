@@ -24,8 +24,9 @@ from argo_mcp.tools.registry import Authorizer, ProgressFn, Tool, error_result, 
 INSTRUCTIONS = (
     "Tools to operate Argo Workflows: list, inspect, submit and manage workflows, archived workflows, "
     "artifacts, Argo Events EventSources and Sensors. `namespace` defaults to the server's default namespace. "
-    "List tools page with `limit` and `continue`. Logs are capped at 64 KiB: narrow with tailLines, "
-    "sinceSeconds, grep or podName. Tools marked destructive cannot be undone."
+    "List tools answer 100 items a page (`limit`) and a `continue` token for the next. Log tools answer the "
+    "last 200 lines (`tailLines`, counted after `grep`), at most 64 KiB: narrow with sinceSeconds, grep or "
+    "podName. Tools marked destructive cannot be undone."
 )
 
 

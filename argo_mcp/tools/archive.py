@@ -57,7 +57,7 @@ async def list_archived(ctx: ToolContext, args: ListArchivedInput) -> dict[str, 
 
 
 class UidInput(ToolInput):
-    uid: Uid = Field(description="The archived workflow's metadata.uid (list_archived_workflows shows it).")
+    uid: Uid = Field(description="metadata.uid (list_archived_workflows shows it).")
 
 
 async def _read_archived(ctx: ToolContext, uid: str) -> dict[str, Any]:

@@ -3,8 +3,8 @@
 Arguments are camelCase on the wire (Argo's own spelling: labelSelector, podName, tailLines ...). Each field
 type carries a JSON-schema `format` naming its rule (`dns-1123-label`, `dns-1123-subdomain`, `uuid`, ...) so
 clients see it, and a validator whose message names the rule and gives an example, so an agent can fix its call
-from the error alone. Kubernetes names advertise the format and the length, not the regular expression: a model
-knows what a DNS-1123 name is, and the two regexes cost ~55 tokens in every tool that takes a name, on every
+from the error alone. Kubernetes names advertise only the format, not its regular expression and length: a
+model knows what a DNS-1123 name is, and those cost ~60 tokens in every tool that takes a name, on every
 conversation (the server still checks them).
 """
 
@@ -182,12 +182,12 @@ def _check_field_selector(value: str) -> str:
 Namespace = Annotated[
     str,
     AfterValidator(_check_dns_label),
-    WithJsonSchema({"type": "string", "maxLength": 63, "format": "dns-1123-label"}),
+    WithJsonSchema({"type": "string", "format": "dns-1123-label"}),
 ]
 ResourceName = Annotated[
     str,
     AfterValidator(_check_dns_subdomain),
-    WithJsonSchema({"type": "string", "maxLength": 253, "format": "dns-1123-subdomain"}),
+    WithJsonSchema({"type": "string", "format": "dns-1123-subdomain"}),
 ]
 Uid = Annotated[str, AfterValidator(_check_uid), WithJsonSchema({"type": "string", "format": "uuid"})]
 LabelSelector = Annotated[
@@ -236,7 +236,7 @@ class ToolInput(BaseModel):
 class NamespacedInput(ToolInput):
     namespace: Namespace | None = Field(
         default=None,
-        description="Namespace (default: the server's default namespace).",
+        description="Default: the server's namespace.",
     )
 
 

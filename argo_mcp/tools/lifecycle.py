@@ -24,8 +24,8 @@ from argo_mcp.tools.shaping import brief, clean
 ParameterValue = str | int | float | bool
 LINT_FINDING_CODES = frozenset({2, 3})  # gRPC Unknown, InvalidArgument
 NODE_SELECTOR_HELP = (
-    "Node field selector, e.g. 'displayName=approve' or 'id=my-wf-123456' "
-    "(fields: displayName, templateName, phase, id, name, inputs.parameters.<name>.value)."
+    "Node field selector, e.g. 'displayName=approve' (displayName, templateName, phase, id, name, "
+    "inputs.parameters.<name>.value)."
 )
 
 

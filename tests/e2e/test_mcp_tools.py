@@ -325,9 +325,12 @@ async def test_long_log_is_capped_at_64_kib(stack: E2EStack, mcp: ServerProcess)
     simple_template(stack, template, log_lines=3000)
     name = (await call(mcp, "submit_workflow", {"resourceName": template}))["name"]
     await wait_phase(stack, name)
-    text = await call_text(mcp, "get_workflow_logs", {"name": name})
-    body, marker = text.split("\n[argo-mcp: output truncated at 65536 bytes", 1)
-    assert len(body.encode()) <= 65536 and "tailLines" in marker
+    default = await call_text(mcp, "get_workflow_logs", {"name": name})
+    assert len(default.splitlines()) == 200 and "truncated" not in default  # the last 200 lines
+    text = await call_text(mcp, "get_workflow_logs", {"name": name, "tailLines": 100_000})
+    marker, body = text.split("\n", 1)
+    assert marker.startswith("[argo-mcp: output truncated at 65536 bytes") and "tailLines" in marker
+    assert len(body.encode()) <= 65536
     tail = await call_text(mcp, "get_workflow_logs", {"name": name, "tailLines": 5, "container": "main"})
     assert "truncated" not in tail and len(tail.splitlines()) == 5
 
