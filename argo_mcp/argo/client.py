@@ -9,7 +9,6 @@ writes are never retried, so a submit cannot run twice.
 from __future__ import annotations
 
 import asyncio
-import json
 import ssl
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -17,6 +16,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
+import orjson
 
 from argo_mcp import __version__
 from argo_mcp.argo.auth import TokenSource, TokenUnavailableError, token_source_for
@@ -149,7 +149,7 @@ class ArgoClient:
         headers = await self._headers()
         data: bytes | None = None
         if body is not None:
-            data = json.dumps(body).encode()
+            data = orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS)
             headers["Content-Type"] = "application/json"
         started, code = time.perf_counter(), "unreachable"
         try:
@@ -171,7 +171,7 @@ class ArgoClient:
         if not raw.strip():
             return {}
         try:
-            return json.loads(raw)
+            return orjson.loads(raw)  # ~3x faster than json.loads on a large workflow
         except ValueError:
             snippet = raw[:120].decode("utf-8", errors="replace")
             raise ArgoProtocolError(f"{what}: expected JSON, got {snippet!r}") from None
