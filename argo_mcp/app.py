@@ -15,8 +15,6 @@ from argo_mcp.logging import configure_logging, get_logger
 from argo_mcp.server import build_server
 from argo_mcp.settings import InboundAuthMode, Settings
 from argo_mcp.tools.registry import Authorizer
-from argo_mcp.transport.http import build_app, serve_http
-from argo_mcp.transport.stdio import serve_stdio
 
 
 def _access_layer(settings: Settings) -> tuple[TokenVerifier | None, Authorizer | None, Any]:
@@ -54,10 +52,14 @@ async def run(settings: Settings) -> None:
     )
     if settings.stdio:
         # stdio has no inbound auth: the client that launched the process owns it.
+        from argo_mcp.transport.stdio import serve_stdio  # noqa: PLC0415 - each transport loads only its own
+
         server = build_server(settings, argo)
         runtime.settle()
         await serve_stdio(server, argo)
         return
+    from argo_mcp.transport.http import build_app, serve_http  # noqa: PLC0415
+
     verifier, authorize, closable = _access_layer(settings)
     if verifier is None and not is_loopback(settings.http.host):
         log.warning(

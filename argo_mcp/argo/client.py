@@ -1,6 +1,7 @@
 """`ArgoClient`: every request argo-mcp makes to the Argo Server goes through here.
 
-One aiohttp session per process (connection pool, keep-alive), created lazily inside the running event loop.
+One aiohttp session per process (connection pool, keep-alive), created lazily inside the running event loop;
+aiohttp itself is imported then too (it is ~15 % of start-up, and listing tools needs no Argo request).
 TLS is verified unless `--argo-insecure-skip-tls-verify`, which only affects this session's connector. Reads
 (GET) are retried a couple of times on connection failures and 502/503/504, since they are idempotent;
 writes are never retried, so a submit cannot run twice.
@@ -13,9 +14,8 @@ import ssl
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import aiohttp
 import orjson
 
 from argo_mcp import __version__
@@ -31,6 +31,9 @@ from argo_mcp.argo.errors import (
 )
 from argo_mcp.metrics import operation_of, record_argo_request
 from argo_mcp.settings import ArgoSettings
+
+if TYPE_CHECKING:
+    import aiohttp
 
 QueryValue = str | int | bool | None | Sequence[str]
 Query = Mapping[str, QueryValue]
@@ -84,6 +87,8 @@ class ArgoClient:
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
+            import aiohttp  # noqa: PLC0415 - imported on the first Argo request, not at start-up
+
             connector = aiohttp.TCPConnector(ssl=self._ssl, limit=64, keepalive_timeout=30)
             self._session = aiohttp.ClientSession(
                 connector=connector,
@@ -108,6 +113,8 @@ class ArgoClient:
         return {"Authorization": f"Bearer {token}"} if token else {}
 
     def _translate(self, exc: BaseException, what: str) -> ArgoError:
+        import aiohttp  # noqa: PLC0415 - loaded by now: only a session's requests raise its errors
+
         if isinstance(exc, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError):
             return ArgoTLSError(f"{what} to {self.base_url}: {exc}")
         if isinstance(exc, aiohttp.ClientConnectorError):
@@ -146,6 +153,8 @@ class ArgoClient:
     async def _request_once(
         self, method: str, path: str, *, query: Query | None, body: Any, what: str
     ) -> Any:
+        import aiohttp  # noqa: PLC0415 - see _get_session
+
         headers = await self._headers()
         data: bytes | None = None
         if body is not None:
@@ -185,6 +194,8 @@ class ArgoClient:
         `timeout` bounds the whole exchange (a follow stream must never hang a tool call); leaving the
         context releases the connection without reading the rest of the body.
         """
+        import aiohttp  # noqa: PLC0415 - see _get_session
+
         label = what or f"GET {path}"
         headers = await self._headers()
         headers["Accept"] = "*/*"

@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
 from argo_mcp.argo.client import ArgoClient, Query
 from argo_mcp.argo.errors import ArgoError, ArgoNotFound, ArgoTimeout, ArgoUnavailable
 
@@ -172,6 +170,8 @@ async def drain_log_stream(
 
     The stream is read to its end (Argo has already applied tailLines or grep, so that is usually little),
     but never more than `read_limit` bytes nor longer than `time_limit` seconds."""
+    import aiohttp  # noqa: PLC0415 - not at start-up (see ArgoClient)
+
     acc = _LogTail(cap, tail_lines, formatter=formatter, line_filter=line_filter)
     deadline = time.monotonic() + time_limit
     timed_out = read_limited = False
@@ -308,6 +308,8 @@ async def download_to_file(
 
     `time_limit` bounds the whole download; --argo-timeout bounds each wait for the next bytes (idle read).
     """
+    import aiohttp  # noqa: PLC0415 - not at start-up (see ArgoClient)
+
     idle = client.settings.request_timeout
     fd, temp_path = _open_temp(destination)
     digest = hashlib.sha256()

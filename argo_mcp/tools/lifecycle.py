@@ -11,7 +11,6 @@ import asyncio
 import json
 from typing import Any, Literal
 
-import yaml
 from pydantic import Field, field_validator, model_validator
 
 from argo_mcp.argo.errors import ArgoBadRequest, ArgoConflict, ArgoNotFound, ArgoServerError
@@ -226,6 +225,8 @@ class LintInput(NamespacedInput):
 def _documents(value: dict[str, Any] | str) -> list[dict[str, Any]]:
     if not isinstance(value, str):
         return [value]
+    import yaml  # noqa: PLC0415 - only lint_workflow parses YAML: not loaded at start-up
+
     try:
         parsed = [doc for doc in yaml.safe_load_all(value) if doc is not None]
     except yaml.YAMLError as exc:
