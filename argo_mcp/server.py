@@ -30,8 +30,9 @@ INSTRUCTIONS = (
     "artifacts, Argo Events EventSources and Sensors, and the WorkflowTemplates, ClusterWorkflowTemplates and "
     "CronWorkflows workflows are submitted from; diagnose_workflow explains a failure. "
     "`namespace` defaults to the server's default namespace. "
-    "List tools page with `limit` and `continue`. Logs are capped at 64 KiB: narrow with tailLines, "
-    "sinceSeconds, grep or podName. Tools marked destructive cannot be undone."
+    "List tools answer 100 items a page (`limit`) and a `continue` token for the next. Log tools answer the "
+    "last 200 lines (`tailLines`, counted after `grep`), at most 64 KiB: narrow with sinceSeconds, grep or "
+    "podName. Tools marked destructive cannot be undone."
 )
 
 

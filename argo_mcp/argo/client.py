@@ -1,6 +1,7 @@
 """`ArgoClient`: every request argo-mcp makes to the Argo Server goes through here.
 
-One aiohttp session per process (connection pool, keep-alive), created lazily inside the running event loop.
+One aiohttp session per process (connection pool, keep-alive), created lazily inside the running event loop;
+aiohttp itself is imported then too (it is ~15 % of start-up, and listing tools needs no Argo request).
 TLS is verified unless `--argo-insecure-skip-tls-verify`, which only affects this session's connector. Reads
 (GET) are retried a couple of times on connection failures and 502/503/504, since they are idempotent;
 writes are never retried, so a submit cannot run twice.
@@ -14,9 +15,9 @@ import ssl
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import aiohttp
+import orjson
 
 from argo_mcp import __version__
 from argo_mcp.argo.auth import TokenSource, TokenUnavailableError, token_source_for
@@ -32,6 +33,9 @@ from argo_mcp.argo.errors import (
 )
 from argo_mcp.metrics import operation_of, record_argo_request
 from argo_mcp.settings import ArgoSettings, describe_size
+
+if TYPE_CHECKING:
+    import aiohttp
 
 QueryValue = str | int | bool | None | Sequence[str]
 Query = Mapping[str, QueryValue]
@@ -108,7 +112,19 @@ def _decode_object(raw: bytes, what: str) -> dict[str, Any]:
     if not raw or raw.isspace():
         return {}
     try:
-        value = json.loads(raw)
+        value = orjson.loads(raw)  # ~3x faster than json.loads on a large workflow
+    except ValueError:
+        value = _decode_slowly(raw, what)  # what orjson refuses: integers beyond 64 bits, deep nesting, junk
+    if not isinstance(value, dict):
+        kind = _JSON_KINDS.get(type(value), type(value).__name__)
+        raise ArgoProtocolError(f"{what}: expected a JSON object, got a JSON {kind}")
+    return value
+
+
+def _decode_slowly(raw: bytes, what: str) -> Any:
+    """The standard library's reading of what orjson refused, with the errors an agent can act on."""
+    try:
+        return json.loads(raw)
     except RecursionError:
         raise ArgoProtocolError(
             f"{what}: the JSON answer is nested too deeply to read; ask for less of the object (fields)"
@@ -116,10 +132,6 @@ def _decode_object(raw: bytes, what: str) -> dict[str, Any]:
     except ValueError:
         snippet = raw[:120].decode("utf-8", errors="replace")
         raise ArgoProtocolError(f"{what}: expected JSON, got {snippet!r}") from None
-    if not isinstance(value, dict):
-        kind = _JSON_KINDS.get(type(value), type(value).__name__)
-        raise ArgoProtocolError(f"{what}: expected a JSON object, got a JSON {kind}")
-    return value
 
 
 async def _read_head(response: aiohttp.ClientResponse, size: int) -> bytes:
@@ -145,6 +157,8 @@ class ArgoClient:
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
+            import aiohttp  # noqa: PLC0415 - imported on the first Argo request, not at start-up
+
             connector = aiohttp.TCPConnector(ssl=self._ssl, limit=64, keepalive_timeout=30)
             self._session = aiohttp.ClientSession(
                 connector=connector,
@@ -169,6 +183,8 @@ class ArgoClient:
         return {"Authorization": f"Bearer {token}"} if token else {}
 
     def _translate(self, exc: BaseException, what: str) -> ArgoError:
+        import aiohttp  # noqa: PLC0415 - loaded by now: only a session's requests raise its errors
+
         if isinstance(exc, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError):
             return ArgoTLSError(f"{what} to {self.base_url}: {exc}")
         if isinstance(exc, aiohttp.ClientConnectorError):
@@ -207,10 +223,12 @@ class ArgoClient:
     async def _request_once(
         self, method: str, path: str, *, query: Query | None, body: Any, what: str
     ) -> Any:
+        import aiohttp  # noqa: PLC0415 - see _get_session
+
         headers = await self._headers()
         data: bytes | None = None
         if body is not None:
-            data = json.dumps(body).encode()
+            data = orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS)
             headers["Content-Type"] = "application/json"
         started, code = time.perf_counter(), "unreachable"
         try:
@@ -246,6 +264,8 @@ class ArgoClient:
         `timeout` bounds the whole exchange (a follow stream must never hang a tool call); leaving the
         context releases the connection without reading the rest of the body.
         """
+        import aiohttp  # noqa: PLC0415 - see _get_session
+
         label = what or f"GET {path}"
         headers = await self._headers()
         headers["Accept"] = "*/*"

@@ -20,7 +20,7 @@ from argo_mcp.tools.inputs import ListOptionsInput, NamespacedInput, ToolInput, 
 from argo_mcp.tools.lifecycle import NODE_SELECTOR_HELP, ParameterValue, parameters_as_argo
 from argo_mcp.tools.paths import api
 from argo_mcp.tools.registry import Handler, Scope, Tool, ToolContext, ToolError, ToolKind, declarer
-from argo_mcp.tools.shaping import clean, shape_list, workflow_summary
+from argo_mcp.tools.shaping import brief, clean, shape_list, workflow_summary
 
 
 class ListArchivedInput(ListOptionsInput):
@@ -61,7 +61,7 @@ async def list_archived(ctx: ToolContext, args: ListArchivedInput) -> dict[str, 
 
 
 class UidInput(ToolInput):
-    uid: Uid = Field(description="The archived workflow's metadata.uid (list_archived_workflows shows it).")
+    uid: Uid = Field(description="metadata.uid (list_archived_workflows shows it).")
 
 
 def archived_by_uid(field: str, *, hint: str | None = None) -> Resolver:
@@ -164,10 +164,10 @@ def archived_action(action: str, past: str) -> Handler[Any]:
             body={k: v for k, v in body.items() if v is not None},
             what=f"{action} archived workflow {args.uid}",
         )
-        new = answer.get("metadata", {})
+        new = brief(answer, str(metadata.get("namespace") or ""))
         return {
             "result": f"archived workflow {args.uid} {past}: {new.get('namespace')}/{new.get('name')}",
-            "workflow": clean(answer),
+            **new,
         }
 
     return handler

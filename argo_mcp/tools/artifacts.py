@@ -33,15 +33,10 @@ class ArtifactInput(NamespacedInput):
             "one argo-mcp may act in."
         ),
     )
-    node_id: PathSegment = Field(
-        description="ID of the node that produced/consumed the artifact (status.nodes key)."
-    )
+    node_id: PathSegment = Field(description="Node id (a status.nodes key; get_workflow lists them).")
     artifact_name: PathSegment = Field(description="The artifact's name as declared in the template.")
     destination_path: str = Field(
-        description=(
-            "File to write, inside argo-mcp's artifact directory (--artifact-dir); a relative path is "
-            "resolved against it."
-        )
+        description="File to write under --artifact-dir (a relative path is resolved there)."
     )
     overwrite: bool = Field(default=False, description="Replace the destination file if it already exists.")
 

@@ -80,9 +80,7 @@ class ListEventsInput(ListOptionsInput):
 
 
 class ObjectInput(NamespacedInput):
-    manifest: dict[str, Any] = Field(
-        description="The full object: {apiVersion: argoproj.io/v1alpha1, kind, metadata: {name, ...}, spec: {...}}."
-    )
+    manifest: dict[str, Any] = Field(description="The object: {apiVersion, kind, metadata: {name}, spec}.")
 
 
 class UpdateInput(ObjectInput):

@@ -20,13 +20,13 @@ from argo_mcp.tools.inputs import NamedInput, NamespacedInput, ResourceName
 from argo_mcp.tools.manifests import manifest_documents
 from argo_mcp.tools.paths import api
 from argo_mcp.tools.registry import Handler, Scope, Tool, ToolContext, ToolError, ToolKind, declarer
-from argo_mcp.tools.shaping import clean
+from argo_mcp.tools.shaping import brief, clean
 
 ParameterValue = str | int | float | bool
 LINT_FINDING_CODES = frozenset({2, 3})  # gRPC Unknown, InvalidArgument
 NODE_SELECTOR_HELP = (
-    "Node field selector, e.g. 'displayName=approve' or 'id=my-wf-123456' "
-    "(fields: displayName, templateName, phase, id, name, inputs.parameters.<name>.value)."
+    "Node field selector, e.g. 'displayName=approve' (displayName, templateName, phase, id, name, "
+    "inputs.parameters.<name>.value)."
 )
 
 
@@ -124,7 +124,7 @@ def workflow_action(action: str, past: str) -> Handler[Any]:
                 if delay is None:
                     raise
                 await asyncio.sleep(delay)
-        return {"result": f"workflow {ctx.namespace}/{args.name} {past}", "workflow": clean(answer)}
+        return {"result": f"workflow {ctx.namespace}/{args.name} {past}", **brief(answer, ctx.namespace)}
 
     return handler
 
@@ -205,11 +205,8 @@ async def submit_workflow(ctx: ToolContext, args: SubmitInput) -> dict[str, Any]
         },
         what=f"submit {args.resource_kind} {args.resource_name} in namespace {ctx.namespace}",
     )
-    metadata = answer.get("metadata", {})
-    return {
-        "result": f"submitted workflow {metadata.get('namespace', ctx.namespace)}/{metadata.get('name')}",
-        "workflow": clean(answer),
-    }
+    submitted = brief(answer, ctx.namespace)
+    return {"result": f"submitted workflow {submitted['namespace']}/{submitted.get('name')}", **submitted}
 
 
 # ---- lint ---------------------------------------------------------------------------------------------------

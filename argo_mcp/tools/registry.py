@@ -124,13 +124,33 @@ class Tool(Generic[InputT]):
         schema["additionalProperties"] = False
         return schema
 
+    def wire_annotations(self) -> types.ToolAnnotations:
+        """The annotations as `tools/list` sends them: only what differs from the spec's defaults or matters.
+
+        The title is already the tool's own `title`; a read-only tool's destructive and idempotent hints are
+        meaningless per the spec (read-only implies both); a mutating tool's `readOnlyHint` is false by default.
+        `destructiveHint` stays explicit on every tool that changes something, and `openWorldHint` on all
+        (its default is true). ~10 tokens a tool, on every conversation."""
+        full = self.annotations()
+        if self.kind is ToolKind.READ_ONLY:
+            return types.ToolAnnotations(read_only_hint=True, open_world_hint=full.open_world_hint)
+        if full.idempotent_hint:
+            return types.ToolAnnotations(
+                destructive_hint=full.destructive_hint,
+                idempotent_hint=True,
+                open_world_hint=full.open_world_hint,
+            )
+        return types.ToolAnnotations(
+            destructive_hint=full.destructive_hint, open_world_hint=full.open_world_hint
+        )
+
     def to_mcp(self) -> types.Tool:
         return types.Tool(
             name=self.name,
             title=self.title,
             description=f"{self.description} [{self.kind.value}]",
             input_schema=self.input_schema(),
-            annotations=self.annotations(),
+            annotations=self.wire_annotations(),
         )
 
 

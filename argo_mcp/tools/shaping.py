@@ -113,6 +113,21 @@ def workflow_summary(wf: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in summary.items() if v is not None}
 
 
+def brief(wf: dict[str, Any], namespace: str) -> dict[str, Any]:
+    """What a submit or an action answers: the workflow's name, namespace, uid and phase, nothing else.
+
+    Argo answers these calls with the whole Workflow (spec, stored templates, often status.nodes): thousands of
+    tokens an agent did not ask for. The name is what every next call takes; get_workflow has the rest."""
+    metadata = wf.get("metadata") or {}
+    answer = {
+        "name": metadata.get("name"),
+        "namespace": metadata.get("namespace") or namespace,
+        "uid": metadata.get("uid"),
+        "phase": (wf.get("status") or {}).get("phase") or "Pending",
+    }
+    return {k: v for k, v in answer.items() if v is not None}
+
+
 def events_summary(obj: dict[str, Any]) -> dict[str, Any]:
     """EventSources and Sensors: name, kinds of sources/triggers, and readiness from status conditions."""
     obj = _map(obj)

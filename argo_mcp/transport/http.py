@@ -1,7 +1,8 @@
 """Streamable HTTP transport: /mcp (stateless, so replicas need no session affinity), /healthz, /readyz, /metrics.
 
-Stateless mode gives every POST its own transport, so any replica behind a Service can answer any request;
-responses stream as SSE so progress notifications reach the caller during long calls.
+Stateless mode gives every POST its own transport, so any replica behind a Service can answer any request. A
+request that asks for progress is answered as an SSE stream so the notifications reach the caller during a long
+call; every other request gets one plain JSON body (see response_mode.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import structlog
 import uvicorn
 from mcp.server.lowlevel import Server
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
+from mcp.server.transport_security import DEFAULT_MAX_REQUEST_BODY_SIZE
 from sse_starlette.sse import AppStatus
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -33,6 +35,7 @@ from argo_mcp.settings import HttpSettings, Settings
 from argo_mcp.transport.connections import ConnectionLimits, ensure_fd_headroom, guarded_protocol
 from argo_mcp.transport.guard import HostOriginGuard
 from argo_mcp.transport.readiness import Readiness
+from argo_mcp.transport.response_mode import ResponseModeRouter
 
 log = structlog.get_logger("argo_mcp.http")
 
@@ -67,10 +70,17 @@ def build_app(
     extra_routes: list[BaseRoute] | None = None,
 ) -> Starlette:
     """The ASGI app: `wrap_mcp` lets the access layer put inbound auth in front of /mcp only."""
-    manager = StreamableHTTPSessionManager(
+    streaming = StreamableHTTPSessionManager(
         app=server, stateless=True, json_response=False, security_settings=None
     )
-    mcp_app: ASGIApp = StreamableHTTPASGIApp(manager)
+    plain = StreamableHTTPSessionManager(
+        app=server, stateless=True, json_response=True, security_settings=None
+    )
+    mcp_app: ASGIApp = ResponseModeRouter(
+        StreamableHTTPASGIApp(plain),
+        StreamableHTTPASGIApp(streaming),
+        max_body=DEFAULT_MAX_REQUEST_BODY_SIZE,
+    )
     if wrap_mcp is not None:
         mcp_app = wrap_mcp(mcp_app)
 
@@ -81,7 +91,7 @@ def build_app(
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        async with manager.run():
+        async with streaming.run(), plain.run():
             try:
                 yield
             finally:
