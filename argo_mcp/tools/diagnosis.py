@@ -55,8 +55,7 @@ class NodeInput(NamedInput):
     node: str = Field(
         min_length=1,
         max_length=512,
-        description="The node's id (a key of status.nodes, as get_workflow shows it) or its display name, e.g. "
-        "'build' or 'main(0)'.",
+        description="Node id (a key of status.nodes) or display name, e.g. 'build' or 'main(0)'.",
     )
 
 
@@ -133,9 +132,7 @@ async def get_workflow_node(ctx: ToolContext, args: NodeInput) -> dict[str, Any]
 
 # ---- diagnose_workflow --------------------------------------------------------------------------------------
 class DiagnoseInput(NamedInput):
-    tail_lines: int = Field(
-        default=30, ge=1, le=200, description="Log lines to read from the end of each failing pod's main log."
-    )
+    tail_lines: int = Field(default=30, ge=1, le=200, description="Last log lines per failing pod.")
 
 
 def _seconds(node: dict[str, Any]) -> int | None:
@@ -326,8 +323,7 @@ TOOLS: list[Tool[Any]] = [
         name="get_workflow_node",
         title="Get a workflow node",
         description=(
-            "Get one node of a workflow by id or display name, in full: inputs, outputs, artifacts, pod name, "
-            "timings, message, children."
+            "One node of a workflow in full: inputs, outputs, artifacts, pod name, timings, message, children."
         ),
         group=ToolGroup.WORKFLOWS,
         kind=ToolKind.READ_ONLY,
@@ -340,8 +336,8 @@ TOOLS: list[Tool[Any]] = [
         name="diagnose_workflow",
         title="Diagnose a workflow",
         description=(
-            "Why a workflow failed, in one answer of at most 4,000 tokens: failed/errored nodes with template, "
-            "message, exit code, duration, retries, inputs and the tail of each failing pod's main log."
+            "Why a workflow failed (at most 4,000 tokens): failed nodes with template, message, exit code, "
+            "duration, retries, inputs and each failing pod's main log tail."
         ),
         group=ToolGroup.WORKFLOWS,
         kind=ToolKind.READ_ONLY,

@@ -238,11 +238,11 @@ class ToolInput(BaseModel):
         return cls.model_validate_json(json.dumps(arguments or {}))
 
 
+# Parameters every tool shares carry no description when their name and format say it all: the server's
+# instructions say once that `namespace` defaults to the server's namespace and how `limit`/`continue` page,
+# instead of ~8 tokens in each of 60 schemas on every conversation.
 class NamespacedInput(ToolInput):
-    namespace: Namespace | None = Field(
-        default=None,
-        description="Default: the server's namespace.",
-    )
+    namespace: Namespace | None = None
 
 
 # A page an agent can reason about: 100 workflow summaries are ~9k tokens (cl100k), where a namespace's whole
@@ -257,18 +257,9 @@ class ListOptions(ToolInput):
     label_selector: LabelSelector | None = Field(
         default=None, description="Label selector, e.g. 'workflows.argoproj.io/phase=Failed'."
     )
-    field_selector: FieldSelector | None = Field(
-        default=None, description="Field selector, e.g. 'metadata.name=x'."
-    )
-    limit: int = Field(
-        default=DEFAULT_PAGE_SIZE,
-        ge=1,
-        le=MAX_PAGE_SIZE,
-        description=f"Page size (at most {MAX_PAGE_SIZE}); a longer list answers a `continue` token.",
-    )
-    continue_: str | None = Field(
-        default=None, alias="continue", description="The `continue` token of the previous page."
-    )
+    field_selector: FieldSelector | None = None
+    limit: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+    continue_: str | None = Field(default=None, alias="continue")
 
     def list_options(self) -> dict[str, Any]:
         return {
@@ -286,7 +277,7 @@ class ListOptionsInput(ListOptions, NamespacedInput):
 
 
 class NamedInput(NamespacedInput):
-    name: ResourceName = Field(description="The resource's metadata.name.")
+    name: ResourceName
 
 
 class NoInput(ToolInput):
