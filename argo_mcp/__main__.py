@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import sys
 from collections.abc import Sequence
 
+from argo_mcp import runtime
 from argo_mcp.cli import ConfigError, fail, parse_settings
 
 
@@ -15,11 +15,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         settings = parse_settings(argv)
     except ConfigError as exc:
         fail(str(exc))
-    # Imported after validation so a configuration error is reported without loading the MCP SDK.
+    # Imported after validation so a configuration error is reported without loading the MCP SDK; no garbage
+    # collection while the SDK loads (runtime.settle() turns it back on, tuned, before serving).
+    runtime.start_up()
     from argo_mcp.app import run  # noqa: PLC0415
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run(settings))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            runtime.run(run(settings))
+    except ConfigError as exc:  # found while starting (the port is taken): the same one line and exit 2
+        fail(str(exc))
     sys.exit(0)
 
 

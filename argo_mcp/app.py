@@ -7,6 +7,7 @@ from typing import Any
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
+from argo_mcp import runtime
 from argo_mcp.access.middleware import CachedVerifier, InboundAuth, TokenVerifier, metadata_routes
 from argo_mcp.argo.client import ArgoClient
 from argo_mcp.cli import is_loopback
@@ -14,8 +15,6 @@ from argo_mcp.logging import configure_logging, get_logger
 from argo_mcp.server import build_server
 from argo_mcp.settings import InboundAuthMode, Settings
 from argo_mcp.tools.registry import Authorizer
-from argo_mcp.transport.http import build_app, serve_http
-from argo_mcp.transport.stdio import serve_stdio
 
 
 def _access_layer(settings: Settings) -> tuple[TokenVerifier | None, Authorizer | None, Any]:
@@ -39,6 +38,12 @@ def _access_layer(settings: Settings) -> tuple[TokenVerifier | None, Authorizer 
 
 
 async def run(settings: Settings) -> None:
+    # The port first: if it cannot be had, start-up fails with one line before anything else is logged.
+    sock = None
+    if not settings.stdio:
+        from argo_mcp.transport.http import listen_socket  # noqa: PLC0415 - each transport loads only its own
+
+        sock = listen_socket(settings.http)
     configure_logging(settings.log_level.value)
     log = get_logger("argo_mcp")
     argo = ArgoClient(settings.argo)
@@ -53,8 +58,14 @@ async def run(settings: Settings) -> None:
     )
     if settings.stdio:
         # stdio has no inbound auth: the client that launched the process owns it.
-        await serve_stdio(build_server(settings, argo), argo)
+        from argo_mcp.transport.stdio import serve_stdio  # noqa: PLC0415 - each transport loads only its own
+
+        server = build_server(settings, argo)
+        runtime.settle()
+        await serve_stdio(server, argo)
         return
+    from argo_mcp.transport.http import build_app, serve_http  # noqa: PLC0415 - loaded above already
+
     verifier, authorize, closable = _access_layer(settings)
     if verifier is None and not is_loopback(settings.http.host):
         log.warning(
@@ -79,8 +90,11 @@ async def run(settings: Settings) -> None:
             )
         )
     server = build_server(settings, argo, authorize=authorize)
+    app = build_app(settings, server, argo, wrap_mcp=wrap, extra_routes=routes)
+    runtime.settle()
     try:
-        await serve_http(settings, build_app(settings, server, argo, wrap_mcp=wrap, extra_routes=routes))
+        assert sock is not None
+        await serve_http(settings, app, sock)
     finally:
         if closable is not None:
             await closable.close()

@@ -20,7 +20,10 @@ from argo_mcp import __version__
 from argo_mcp.settings import (
     DEFAULT_ALLOWED_HOSTS,
     DEFAULT_ARTIFACT_DIR,
+    DEFAULT_MAX_ANSWER_BYTES,
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_SERVICE_ACCOUNT_TOKEN,
+    MIB,
     ArgoSettings,
     AuthMode,
     HttpSettings,
@@ -79,6 +82,31 @@ def build_parser() -> argparse.ArgumentParser:
             "127.0.0.1, [::1]) are always accepted. Default: loopback only."
         ),
     )
+    transport.add_argument(
+        "--http-idle-timeout",
+        help="Seconds a keep-alive connection may sit without a request before it is closed "
+        "(env ARGO_MCP_HTTP_IDLE_TIMEOUT). Default 15.",
+    )
+    transport.add_argument(
+        "--http-header-timeout",
+        help="Seconds a client has to send a request's headers, from connecting or from the request's first "
+        "byte (env ARGO_MCP_HTTP_HEADER_TIMEOUT); slower ones are disconnected. Default 10.",
+    )
+    transport.add_argument(
+        "--http-body-timeout",
+        help="Seconds a client has to send a request's body once its headers are in "
+        "(env ARGO_MCP_HTTP_BODY_TIMEOUT); slower ones are disconnected. Default 60.",
+    )
+    transport.add_argument(
+        "--max-connections",
+        help="Open HTTP connections at most (env ARGO_MCP_MAX_CONNECTIONS); beyond it a new connection evicts "
+        "the longest-idle one, or gets 503 when all are busy. Default 1000.",
+    )
+    transport.add_argument(
+        "--max-inflight-calls",
+        help="Tool calls running at once (env ARGO_MCP_MAX_INFLIGHT_CALLS); a call beyond it is refused with a "
+        "retry hint before anything is sent to Argo. Default 64.",
+    )
 
     argo = parser.add_argument_group("Argo Workflows connection")
     argo.add_argument(
@@ -120,6 +148,14 @@ def build_parser() -> argparse.ArgumentParser:
     argo.add_argument(
         "--argo-timeout",
         help="Seconds to wait for one Argo request before giving up (env ARGO_MCP_ARGO_TIMEOUT). Default 30.",
+    )
+
+    argo.add_argument(
+        "--argo-max-response-mib",
+        help=(
+            "Largest non-streamed Argo answer argo-mcp reads, in MiB (env ARGO_MCP_ARGO_MAX_RESPONSE_MIB); a larger "
+            f"one is refused with advice to narrow the request. Default {DEFAULT_MAX_RESPONSE_BYTES // MIB}."
+        ),
     )
 
     scope = parser.add_argument_group("scope (which tools are exposed, where they may act)")
@@ -192,6 +228,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     parser.add_argument(
+        "--max-answer-mib",
+        help=(
+            "Largest tool answer argo-mcp returns, in MiB (env ARGO_MCP_MAX_ANSWER_MIB); a larger one is an error "
+            f"that names the arguments to narrow it. Default {DEFAULT_MAX_ANSWER_BYTES // MIB}."
+        ),
+    )
+    parser.add_argument(
         "--log-level",
         help="Log level: debug, info, warning, error (env ARGO_MCP_LOG_LEVEL). Default info. Logs go to stderr.",
     )
@@ -230,6 +273,35 @@ def _check_readable(path: Path, what: str, fix: str) -> None:
     except OSError as exc:
         reason = exc.strerror or exc.__class__.__name__
         raise ConfigError(f"cannot read {what} {path}: {reason} ({fix})") from None
+
+
+def _mib_setting(raw: str | None, default: int, flag: str) -> int:
+    """A size flag given in MiB (fractions allowed), as bytes; between 1 KiB and 4 GiB."""
+    if raw is None:
+        return default
+    try:
+        size = int(float(raw) * MIB)
+        if not 1024 <= size <= 4096 * MIB:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(f"invalid {flag} {raw!r}: expected a size in MiB between 0.001 and 4096") from None
+    return size
+
+
+def _number(
+    raw: str | None, default: float, flag: str, low: float, high: float, *, whole: bool = False
+) -> float:
+    """A numeric flag within [low, high]; `whole` numbers only when it counts things."""
+    if raw is None:
+        return default
+    try:
+        value = int(raw) if whole else float(raw)
+        if not low <= value <= high:
+            raise ValueError
+    except ValueError:
+        kind = "a whole number" if whole else "a number"
+        raise ConfigError(f"invalid {flag} {raw!r}: expected {kind} between {low:g} and {high:g}") from None
+    return value
 
 
 def _check_url(url: str, what: str) -> str:
@@ -314,6 +386,11 @@ def _argo_settings(args: argparse.Namespace, env: Mapping[str, str]) -> ArgoSett
         ),
         ca_file=ca_file,
         request_timeout=timeout,
+        max_response_bytes=_mib_setting(
+            _pick(args.argo_max_response_mib, env, "ARGO_MCP_ARGO_MAX_RESPONSE_MIB"),
+            DEFAULT_MAX_RESPONSE_BYTES,
+            "--argo-max-response-mib",
+        ),
     )
 
 
@@ -340,7 +417,43 @@ def _http_settings(args: argparse.Namespace, env: Mapping[str, str], *, stdio: b
     hosts = _split(_pick(args.allowed_hosts, env, "ARGO_MCP_ALLOWED_HOSTS")) or DEFAULT_ALLOWED_HOSTS
     origins = _split(_pick(args.allowed_origins, env, "ARGO_MCP_ALLOWED_ORIGINS"))
     return HttpSettings(
-        host=args.host, port=port, tls_cert=cert, tls_key=key, allowed_hosts=hosts, allowed_origins=origins
+        host=args.host,
+        port=port,
+        tls_cert=cert,
+        tls_key=key,
+        allowed_hosts=hosts,
+        allowed_origins=origins,
+        idle_timeout=_number(
+            _pick(args.http_idle_timeout, env, "ARGO_MCP_HTTP_IDLE_TIMEOUT"),
+            15,
+            "--http-idle-timeout",
+            0.1,
+            3600,
+        ),
+        header_timeout=_number(
+            _pick(args.http_header_timeout, env, "ARGO_MCP_HTTP_HEADER_TIMEOUT"),
+            10,
+            "--http-header-timeout",
+            0.1,
+            3600,
+        ),
+        body_timeout=_number(
+            _pick(args.http_body_timeout, env, "ARGO_MCP_HTTP_BODY_TIMEOUT"),
+            60,
+            "--http-body-timeout",
+            0.1,
+            3600,
+        ),
+        max_connections=int(
+            _number(
+                _pick(args.max_connections, env, "ARGO_MCP_MAX_CONNECTIONS"),
+                1000,
+                "--max-connections",
+                1,
+                1_000_000,
+                whole=True,
+            )
+        ),
     )
 
 
@@ -413,6 +526,21 @@ def parse_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | N
         scope=_scope_settings(args, environ),
         inbound=_inbound_settings(args, environ),
         artifact_dir=Path(artifact_raw).expanduser().resolve() if artifact_raw else DEFAULT_ARTIFACT_DIR,
+        max_answer_bytes=_mib_setting(
+            _pick(args.max_answer_mib, environ, "ARGO_MCP_MAX_ANSWER_MIB"),
+            DEFAULT_MAX_ANSWER_BYTES,
+            "--max-answer-mib",
+        ),
+        max_inflight_calls=int(
+            _number(
+                _pick(args.max_inflight_calls, environ, "ARGO_MCP_MAX_INFLIGHT_CALLS"),
+                64,
+                "--max-inflight-calls",
+                1,
+                100_000,
+                whole=True,
+            )
+        ),
         log_level=level,
     )
 

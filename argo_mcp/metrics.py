@@ -2,7 +2,8 @@
 
 Tool calls are counted in one place, the registry's `run_tool` (by tool and outcome, with durations); requests
 to Argo in one place, the Argo client (by operation, a route template such as `GET /api/v1/workflows/{}/{}`,
-and code: the HTTP status, or unreachable, timeout, tls). Build info and the process collector come with them.
+and code: the HTTP status, or unreachable, timeout, tls, too_large). Build info and the process collector come
+with them.
 Names follow Prometheus conventions (a test checks them): `argo_mcp_` prefix, `_total` counters, `_seconds`.
 """
 
@@ -43,7 +44,8 @@ TOOL_DURATION = Histogram(
 
 ARGO_REQUESTS = Counter(
     "argo_mcp_argo_requests_total",
-    "Requests to the Argo Server by operation (route template) and code (HTTP status, unreachable, timeout, tls).",
+    "Requests to the Argo Server by operation (route template) and code (HTTP status, unreachable, timeout, tls, "
+    "too_large).",
     ["operation", "code"],
     registry=REGISTRY,
 )

@@ -40,11 +40,14 @@ class ScopeKind(enum.StrEnum):
     ARGUMENT = "argument"  # the `namespace` argument, or the server's default namespace
     MANIFEST = "manifest"  # a manifest's metadata.namespace (which must agree with the argument, if given)
     RESOLVED_BY_UID = "resolved-by-uid"  # learned by reading the object by UID before anything else is done
-    CLUSTER = "cluster"  # no namespace: server-wide information
+    CLUSTER = "cluster"  # a cluster-scoped resource: checked cluster-wide; --namespaces refuses changes to it
+    NONE = "none"  # no Kubernetes resource at all (Argo's server info): nothing to confine or authorize
 
 
 Resolver = Callable[[Any, Any], Awaitable[tuple[str, Any]]]
-"""(ToolContext, args) -> (namespace, what was read): the read that tells a UID-addressed object's namespace."""
+"""(ToolContext, args) -> (namespace, what was read): the read that tells a UID-addressed object's namespace.
+It is the one request the registry lets through before the namespace is checked; its answer reaches the handler
+(as `ctx.resolved`) only once the namespace passed the allow-list and the caller's check."""
 
 
 @dataclass(frozen=True)
@@ -72,3 +75,12 @@ class Scope:
     @classmethod
     def cluster(cls) -> Scope:
         return cls(ScopeKind.CLUSTER)
+
+    @classmethod
+    def none(cls) -> Scope:
+        return cls(ScopeKind.NONE)
+
+    @property
+    def namespaced(self) -> bool:
+        """Whether the tool acts in a namespace (so the allow-list and a namespaced access review apply)."""
+        return self.kind in (ScopeKind.ARGUMENT, ScopeKind.MANIFEST, ScopeKind.RESOLVED_BY_UID)

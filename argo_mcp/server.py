@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import mcp_types as types
+import structlog
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 
@@ -22,13 +23,16 @@ from argo_mcp.settings import Settings
 from argo_mcp.tools import ALL_TOOLS
 from argo_mcp.tools.registry import Authorizer, ProgressFn, Tool, error_result, exposed, run_tool
 
+log = structlog.get_logger("argo_mcp.server")
+
 INSTRUCTIONS = (
     "Tools to operate Argo Workflows: list, inspect, submit and manage workflows, archived workflows, "
     "artifacts, Argo Events EventSources and Sensors, and the WorkflowTemplates, ClusterWorkflowTemplates and "
     "CronWorkflows workflows are submitted from; diagnose_workflow explains a failure. "
     "`namespace` defaults to the server's default namespace. "
-    "List tools page with `limit` and `continue`. Logs are capped at 64 KiB: narrow with tailLines, "
-    "sinceSeconds, grep or podName. Tools marked destructive cannot be undone."
+    "List tools answer 100 items a page (`limit`) and a `continue` token for the next. Log tools answer the "
+    "last 200 lines (`tailLines`, counted after `grep`), at most 64 KiB: narrow with sinceSeconds, grep or "
+    "podName. Tools marked destructive cannot be undone."
 )
 
 
@@ -52,6 +56,21 @@ def _progress_reporter(ctx: ServerRequestContext[Any, Any]) -> ProgressFn:
     return report
 
 
+class InFlightLimit:
+    """At most `limit` tool calls run at once; one more is refused at once rather than queued behind slow
+    calls (a queue would hold its connection open and time out anyway). Single event loop: a counter is enough."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.running = 0
+
+    def busy_result(self, tool: str) -> types.CallToolResult:
+        return error_result(
+            f"argo-mcp is busy: {self.limit} tool calls are already running (--max-inflight-calls), so {tool} "
+            "was not started and nothing was sent to Argo; retry in a few seconds"
+        )
+
+
 def build_server(
     settings: Settings,
     argo: ArgoClient,
@@ -63,6 +82,7 @@ def build_server(
     chosen = exposed(tools, settings)
     by_name = {tool.name: tool for tool in chosen}
     listing = types.ListToolsResult(tools=[tool.to_mcp() for tool in chosen])
+    inflight = InFlightLimit(settings.max_inflight_calls)
 
     async def on_list_tools(
         _ctx: ServerRequestContext[Any, Any], _params: types.PaginatedRequestParams | None
@@ -81,15 +101,22 @@ def build_server(
                 else "does not exist"
             )
             return error_result(f"Tool {params.name!r} {reason}; call tools/list for the available tools")
-        return await run_tool(
-            tool,
-            params.arguments,
-            argo=argo,
-            settings=settings,
-            progress=_progress_reporter(ctx),
-            caller=caller_from_request(ctx.request),
-            authorize=authorize,
-        )
+        if inflight.running >= inflight.limit:
+            log.warning("tool_call_refused_busy", tool=tool.name, limit=inflight.limit)
+            return inflight.busy_result(tool.name)
+        inflight.running += 1
+        try:
+            return await run_tool(
+                tool,
+                params.arguments,
+                argo=argo,
+                settings=settings,
+                progress=_progress_reporter(ctx),
+                caller=caller_from_request(ctx.request),
+                authorize=authorize,
+            )
+        finally:
+            inflight.running -= 1
 
     server: Server[Any] = Server(
         "argo-mcp",

@@ -44,6 +44,18 @@ DEFAULT_ALLOWED_HOSTS: tuple[str, ...] = (
 )
 
 
+MIB = 1024 * 1024
+DEFAULT_MAX_RESPONSE_BYTES = 32 * MIB  # one non-streamed Argo answer (a 500-item list of full workflows fits)
+DEFAULT_MAX_ANSWER_BYTES = 4 * MIB  # one tool answer: already far more than an agent's context holds
+
+
+def describe_size(size: float) -> str:
+    """A byte count as people read it in a message: '32 MiB', '10 KiB', '1.5 MiB'."""
+    if size >= MIB:
+        return f"{size / MIB:.3g} MiB"
+    return f"{size / 1024:.3g} KiB"
+
+
 class AuthMode(enum.StrEnum):
     """How argo-mcp authenticates to the Argo Server (the reference's four modes)."""
 
@@ -94,6 +106,7 @@ class ArgoSettings(BaseModel):
     ca_file: Path | None = None
     request_timeout: float = 30.0
     connect_timeout: float = 10.0
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
 
 class HttpSettings(BaseModel):
@@ -107,6 +120,10 @@ class HttpSettings(BaseModel):
     tls_key: Path | None = None
     allowed_hosts: tuple[str, ...] = DEFAULT_ALLOWED_HOSTS
     allowed_origins: tuple[str, ...] = ()
+    idle_timeout: float = 15.0
+    header_timeout: float = 10.0
+    body_timeout: float = 60.0
+    max_connections: int = 1000
 
 
 class ScopeSettings(BaseModel):
@@ -143,4 +160,6 @@ class Settings(BaseModel):
     scope: ScopeSettings = ScopeSettings()
     inbound: InboundAuthSettings = InboundAuthSettings()
     artifact_dir: Path = DEFAULT_ARTIFACT_DIR
+    max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES
+    max_inflight_calls: int = 64
     log_level: LogLevel = LogLevel.INFO

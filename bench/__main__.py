@@ -5,11 +5,14 @@ workflow, with Argo's `fields` filter applied as Argo applies it), it measures:
   floor        a direct HTTP GET of the 50-node workflow (aiohttp): p50/p99 and calls/s at 1/10/50 clients
   argo-mcp     get_workflow over streamable HTTP and over stdio: p50/p99, added p50 over the floor, calls/s at
                1/10/50 HTTP clients (and errors), cold start (spawn -> tools/list answered, stdio),
+               the server's CPU time per call and per cold start (read from /proc: on a busy host, wall
+               times move with the other load and CPU times much less, so compare those across columns),
                RSS idle / after the calls / peak (VmHWM) after listing 500 workflows
   tokens       cl100k_base tokens over everything a result carries (every content block's text and the JSON
-               of structuredContent): default get_workflow (50 nodes), default list of 500, a submit answer,
-               and tools/list (the JSON of its tools array, what a client puts in the model's context)
-  bytes        what the default list of 500 makes Argo send
+               of structuredContent): default get_workflow (50 nodes), default list_workflows of a namespace
+               holding 500 (its first page and `continue` token), a submit answer, and tools/list (the JSON of
+               its tools array, what a client puts in the model's context)
+  bytes        what that default list makes Argo send (the floor's figure is the whole list, unfiltered)
 The clients are raw JSON-RPC (no SDK client), so the figures are the server's, not a client library's.
 `--compare DIR` runs the same figures for another checkout (e.g. `git archive <rev> argo_mcp | tar -x -C DIR`)
 in the same run, for before/after. Figures are reported, never asserted: this is not a test.
@@ -56,6 +59,12 @@ def rss_mib(pid: int, key: str = "VmRSS") -> float:
         if line.startswith(key + ":"):
             return round(int(line.split()[1]) / 1024, 1)
     return float("nan")
+
+
+def cpu_ms(pid: int) -> float:
+    """User + system CPU time the process has used: unlike wall time, barely moved by other load on the host."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 async def wait_port(port: int, timeout: float = 30) -> None:
@@ -215,15 +224,17 @@ async def argo_bytes(session: aiohttp.ClientSession, argo_url: str, reset: bool 
         return int((await response.json())["bytes_sent"])
 
 
-async def cold_start(root: Path, argo_url: str, runs: int = 3) -> float:
-    samples = []
+async def cold_start(root: Path, argo_url: str, runs: int = 3) -> tuple[float, float]:
+    """Median wall time and CPU time from spawning `argo-mcp --stdio` to its tools/list answer."""
+    samples, cpu = [], []
     for _ in range(runs):
         started = time.perf_counter()
         client = await StdioMcp.spawn(root, argo_url)
         await client.request("tools/list", {})
         samples.append((time.perf_counter() - started) * 1000)
+        cpu.append(cpu_ms(client.proc.pid))
         await client.close()
-    return statistics.median(samples)
+    return statistics.median(samples), statistics.median(cpu)
 
 
 async def measure_server(
@@ -231,7 +242,8 @@ async def measure_server(
 ) -> Figures:
     figures = Figures(label)
     values = figures.values
-    values["cold_start_ms"] = round(await cold_start(root, argo_url), 1)
+    wall, cpu = await cold_start(root, argo_url)
+    values["cold_start_ms"], values["cold_start_cpu_ms"] = round(wall, 1), round(cpu)
 
     port = free_port()
     tmp = Path(tempfile.mkdtemp(prefix="argo-mcp-bench-"))
@@ -272,12 +284,18 @@ async def measure_server(
             listed = await mcp.request("tools/call", {"name": "list_workflows", "arguments": {}})
             values["list_500_tokens"] = result_tokens(listed)
             values["list_500_argo_mb"] = round(await argo_bytes(session, argo_url) / 1e6, 2)
+            whole = {"name": "list_workflows", "arguments": {"limit": LIST_SIZE}}
+            values["list_all_500_tokens"] = result_tokens(await mcp.request("tools/call", whole))
             values["peak_rss_mib"] = rss_mib(server.pid, "VmHWM")
 
             async def call_http() -> None:
                 await mcp.request("tools/call", GET_BIG)
 
+            cpu_before = cpu_ms(server.pid)
             samples = await latencies(call_http, args.calls, args.warmup)
+            values["http_cpu_ms_per_call"] = round(
+                (cpu_ms(server.pid) - cpu_before) / (args.calls + args.warmup), 2
+            )
             values["http_p50_ms"] = round(statistics.median(samples), 2)
             values["http_p99_ms"] = round(percentile(samples, 99), 2)
             values["http_added_p50_ms"] = round(values["http_p50_ms"] - floor_p50, 2)
@@ -296,7 +314,11 @@ async def measure_server(
         async def call_stdio() -> None:
             await stdio.request("tools/call", GET_BIG)
 
+        cpu_before = cpu_ms(stdio.proc.pid)
         samples = await latencies(call_stdio, args.calls, args.warmup)
+        values["stdio_cpu_ms_per_call"] = round(
+            (cpu_ms(stdio.proc.pid) - cpu_before) / (args.calls + args.warmup), 2
+        )
         values["stdio_p50_ms"] = round(statistics.median(samples), 2)
         values["stdio_p99_ms"] = round(percentile(samples, 99), 2)
         values["stdio_added_p50_ms"] = round(values["stdio_p50_ms"] - floor_p50, 2)
@@ -332,7 +354,7 @@ async def run(args: argparse.Namespace) -> list[Figures]:
                 await response.read()
             floor.values["list_500_argo_mb"] = round(await argo_bytes(session, argo_url) / 1e6, 2)
         results = [floor]
-        for label, root in [("argo-mcp", REPO), *(("compare", root) for root in args.compare)]:
+        for label, root in [("argo-mcp", REPO), *((f"compare: {root.name}", root) for root in args.compare)]:
             results.append(await measure_server(label, root, argo_url, floor.values["http_p50_ms"], args))
         return results
     finally:
@@ -344,23 +366,27 @@ ROWS = [
     ("get_workflow p50 ms (HTTP)", "http_p50_ms"),
     ("get_workflow added p50 ms (HTTP)", "http_added_p50_ms"),
     ("get_workflow p99 ms (HTTP)", "http_p99_ms"),
+    ("server CPU ms per get_workflow (HTTP)", "http_cpu_ms_per_call"),
     ("get_workflow p50 ms (stdio)", "stdio_p50_ms"),
     ("get_workflow added p50 ms (stdio)", "stdio_added_p50_ms"),
     ("get_workflow p99 ms (stdio)", "stdio_p99_ms"),
+    ("server CPU ms per get_workflow (stdio)", "stdio_cpu_ms_per_call"),
     ("calls/s, 1 client", "http_calls_s_1"),
     ("calls/s, 10 clients", "http_calls_s_10"),
     ("calls/s, 50 clients", "http_calls_s_50"),
     ("errors at 50 clients", "http_errors_50"),
     ("cold start ms (spawn -> tools/list)", "cold_start_ms"),
+    ("cold start CPU ms", "cold_start_cpu_ms"),
     ("idle RSS MiB", "idle_rss_mib"),
     ("RSS after the calls MiB", "rss_after_calls_mib"),
     ("peak RSS MiB (VmHWM, listed 500)", "peak_rss_mib"),
     ("tokens: get_workflow (50 nodes)", "get_workflow_tokens"),
-    ("tokens: list of 500", "list_500_tokens"),
+    ("tokens: default list_workflows (500 exist)", "list_500_tokens"),
+    ("tokens: list_workflows limit=500", "list_all_500_tokens"),
     ("tokens: submit answer", "submit_tokens"),
     ("tokens: tools/list", "tools_list_tokens"),
     ("tools", "tools"),
-    ("MB read from Argo: list of 500", "list_500_argo_mb"),
+    ("MB read from Argo: default list (500 exist)", "list_500_argo_mb"),
 ]
 
 

@@ -1,8 +1,8 @@
 """Per-call authorization for `--auth-inbound kubernetes`: Kubernetes RBAC decides, per caller, per tool call.
 
-Before a tool reaches Argo, a SubjectAccessReview asks whether the validated caller may perform the tool's verb
-on its Argo resource in the target namespace. A refusal is a tool error naming the missing permission; Argo is
-never called. (argo-mcp's own identity must hold the permission too, since it is what Argo sees.)
+Before a tool acts, a SubjectAccessReview asks whether the validated caller may perform the tool's verb on its
+Argo resource in the namespace the registry placed the call in (for an object addressed by UID, the namespace
+its lookup revealed). A refusal is a tool error naming the missing permission. (argo-mcp's own identity must hold the permission too, since it is what Argo sees.)
 """
 
 from __future__ import annotations
@@ -24,16 +24,17 @@ def rbac_authorizer(access: KubernetesAccess) -> Authorizer:
         allowed, reason = await access.allowed(caller, permission, namespace)
         if not allowed:
             detail = f": {reason}" if reason else ""
-            if not namespace:  # a cluster-scoped resource: reviewed (and granted) cluster-wide
-                raise ToolError(
-                    f"Refused by Kubernetes RBAC: {caller.username} may not {permission.describe()} "
-                    f"cluster-wide{detail}. Nothing was sent to Argo. Ask a cluster admin for a ClusterRole "
-                    f"granting '{permission.verb}' on '{permission.resource}', bound to that identity."
-                )
+            where = f"in namespace {namespace!r}" if namespace else "cluster-wide"
+            # A cluster-scoped resource (namespace "") is reviewed, and so must be granted, cluster-wide.
+            grant = (
+                f"a Role granting '{permission.verb}' on '{permission.resource}' in {namespace!r}"
+                if namespace
+                else f"a ClusterRole granting '{permission.verb}' on '{permission.resource}'"
+            )
+            # The registry appends what Argo has seen so far (nothing, or only a lookup by UID).
             raise ToolError(
-                f"Refused by Kubernetes RBAC: {caller.username} may not {permission.describe()} in namespace "
-                f"{namespace!r}{detail}. Nothing was sent to Argo. Ask a cluster admin for a Role granting "
-                f"'{permission.verb}' on '{permission.resource}' in {namespace!r}, bound to that identity."
+                f"Refused by Kubernetes RBAC: {caller.username} may not {permission.describe()} {where}{detail}. "
+                f"Ask a cluster admin for {grant}, bound to that identity."
             )
 
     return authorize

@@ -127,6 +127,15 @@ class ArgoProtocolError(ArgoError):
     advice = "Check that --argo-server-url points at the Argo Server (not the UI proxy or another service)."
 
 
+class ArgoAnswerTooLarge(ArgoError):
+    label = "Argo's answer is too large"
+    advice = (
+        "argo-mcp stopped reading it. Narrow the request: a smaller limit (and continue to page), a "
+        "labelSelector or fieldSelector, or fields to ask only for what you need; or raise "
+        "--argo-max-response-mib."
+    )
+
+
 class ArgoAuthConfigError(ArgoError):
     label = "argo-mcp cannot authenticate to Argo"
 

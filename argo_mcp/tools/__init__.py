@@ -15,7 +15,7 @@ from argo_mcp.tools import (
     watch,
     workflows,
 )
-from argo_mcp.tools.registry import Tool, check_unique
+from argo_mcp.tools.registry import Tool, check_declarations, check_unique
 
 ALL_TOOLS: list[Tool[Any]] = [
     *info.TOOLS,
@@ -29,3 +29,4 @@ ALL_TOOLS: list[Tool[Any]] = [
     *templates.TOOLS,
 ]
 check_unique(ALL_TOOLS)
+check_declarations(ALL_TOOLS)

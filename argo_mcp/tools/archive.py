@@ -1,7 +1,9 @@
 """Archived workflow tools (Argo's workflow archive, kept in a database after the live object is gone).
 
-Archived workflows are addressed by UID alone, so before acting on one the tools read it to learn its
-namespace: that enforces the --namespaces allow-list and fills the namespace/name Argo's request bodies want.
+Archived workflows are addressed by UID alone, so their scope is resolved by UID: the registry reads the object
+first (`archived_by_uid`) to learn its namespace, checks that namespace against the --namespaces allow-list and
+the caller's access, and only then runs the handler, which gets the object read as `ctx.resolved` (it also
+fills the namespace/name Argo's request bodies want).
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ from typing import Any
 
 from pydantic import Field
 
+from argo_mcp.argo.errors import ArgoNotFound
+from argo_mcp.policy import Resolver
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import ListOptionsInput, NamespacedInput, ToolInput, Uid
 from argo_mcp.tools.lifecycle import NODE_SELECTOR_HELP, ParameterValue, parameters_as_argo
 from argo_mcp.tools.paths import api
-from argo_mcp.tools.registry import Handler, Tool, ToolContext, ToolKind, declarer
-from argo_mcp.tools.shaping import clean, shape_list, workflow_summary
+from argo_mcp.tools.registry import Handler, Scope, Tool, ToolContext, ToolError, ToolKind, declarer
+from argo_mcp.tools.shaping import brief, clean, shape_list, workflow_summary
 
 
 class ListArchivedInput(ListOptionsInput):
@@ -57,20 +61,41 @@ async def list_archived(ctx: ToolContext, args: ListArchivedInput) -> dict[str, 
 
 
 class UidInput(ToolInput):
-    uid: Uid = Field(description="The archived workflow's metadata.uid (list_archived_workflows shows it).")
+    uid: Uid = Field(description="metadata.uid (list_archived_workflows shows it).")
 
 
-async def _read_archived(ctx: ToolContext, uid: str) -> dict[str, Any]:
-    answer: dict[str, Any] = await ctx.argo.request(
-        "GET", api("archived-workflows", uid), what=f"get archived workflow {uid}"
-    )
-    namespace = answer.get("metadata", {}).get("namespace", "")
-    await ctx.ensure_namespace_allowed(namespace, what=f"archived workflow {uid} is in namespace")
-    return answer
+def archived_by_uid(field: str, *, hint: str | None = None) -> Resolver:
+    """The scope resolver of a tool that addresses an archived workflow by the UID in `field`: read it (the
+    namespace is only known from Argo's answer), never act on it; `hint` is added when no such UID exists."""
+
+    async def resolve(ctx: ToolContext, args: Any) -> tuple[str, Any]:
+        uid = getattr(args, field)
+        try:
+            answer = await ctx.argo.request(
+                "GET", api("archived-workflows", uid), what=f"get archived workflow {uid}"
+            )
+        except ArgoNotFound as exc:
+            if hint is None:
+                raise
+            raise ToolError(f"{exc} ({hint})") from None
+        metadata = answer.get("metadata") if isinstance(answer, dict) else None
+        namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
+        return (namespace if isinstance(namespace, str) else ""), answer
+
+    return resolve
 
 
-async def get_archived(ctx: ToolContext, args: UidInput) -> dict[str, Any]:
-    return clean(await _read_archived(ctx, args.uid))  # type: ignore[no-any-return]
+BY_UID = Scope.by_uid("uid", archived_by_uid("uid"))
+
+
+def _archived(ctx: ToolContext) -> dict[str, Any]:
+    """The archived workflow the registry read to place the call (its namespace already checked)."""
+    resolved: dict[str, Any] = ctx.resolved
+    return resolved
+
+
+async def get_archived(ctx: ToolContext, _args: UidInput) -> dict[str, Any]:
+    return clean(_archived(ctx))  # type: ignore[no-any-return]
 
 
 async def list_label_keys(ctx: ToolContext, _args: NamespacedInput) -> dict[str, Any]:
@@ -98,12 +123,10 @@ async def list_label_values(ctx: ToolContext, args: LabelValuesInput) -> dict[st
 
 
 async def delete_archived(ctx: ToolContext, args: UidInput) -> dict[str, Any]:
-    archived = await _read_archived(ctx, args.uid)
-    namespace = archived["metadata"].get("namespace")
     await ctx.argo.request(
         "DELETE",
         api("archived-workflows", args.uid),
-        query={"namespace": namespace},
+        query={"namespace": ctx.namespace},
         what=f"delete archived workflow {args.uid}",
     )
     return {"result": f"archived workflow {args.uid} deleted", "uid": args.uid}
@@ -126,12 +149,11 @@ class ResubmitArchivedInput(UidInput):
 
 def archived_action(action: str, past: str) -> Handler[Any]:
     async def handler(ctx: ToolContext, args: RetryArchivedInput | ResubmitArchivedInput) -> dict[str, Any]:
-        archived = await _read_archived(ctx, args.uid)
-        metadata = archived.get("metadata", {})
+        metadata = _archived(ctx).get("metadata", {})
         extra = args.model_dump(by_alias=True, exclude_none=True, exclude={"uid", "parameters"})
         body = {
             "uid": args.uid,
-            "namespace": metadata.get("namespace"),
+            "namespace": ctx.namespace,
             "name": metadata.get("name"),
             **extra,
             "parameters": parameters_as_argo(args.parameters),
@@ -142,10 +164,10 @@ def archived_action(action: str, past: str) -> Handler[Any]:
             body={k: v for k, v in body.items() if v is not None},
             what=f"{action} archived workflow {args.uid}",
         )
-        new = answer.get("metadata", {})
+        new = brief(answer, str(metadata.get("namespace") or ""))
         return {
             "result": f"archived workflow {args.uid} {past}: {new.get('namespace')}/{new.get('name')}",
-            "workflow": clean(answer),
+            **new,
         }
 
     return handler
@@ -172,6 +194,7 @@ TOOLS: list[Tool[Any]] = [
         UidInput,
         get_archived,
         "list",
+        scope=BY_UID,
     ),
     _tool(
         "list_archived_workflow_label_keys",
@@ -199,6 +222,7 @@ TOOLS: list[Tool[Any]] = [
         UidInput,
         delete_archived,
         "delete",
+        scope=BY_UID,
     ),
     _tool(
         "retry_archived_workflow",
@@ -208,6 +232,7 @@ TOOLS: list[Tool[Any]] = [
         RetryArchivedInput,
         archived_action("retry", "retried"),
         "update",
+        scope=BY_UID,
     ),
     _tool(
         "resubmit_archived_workflow",
@@ -217,5 +242,6 @@ TOOLS: list[Tool[Any]] = [
         ResubmitArchivedInput,
         archived_action("resubmit", "resubmitted as"),
         "create",
+        scope=BY_UID,
     ),
 ]

@@ -1,6 +1,9 @@
 """Artifact tools: stream a workflow's output or input artifact to a file under the allowed directory.
 
-Live workflows are addressed by name, archived ones by UID. Bytes go straight from the socket to a temporary
+Live workflows are addressed by name, archived ones by UID. Argo's by-UID artifact paths do not confine the
+workflow to a namespace (`/input-artifacts-by-uid/{uid}/...` takes none), so with workflowUid the scope is resolved
+by UID: the registry reads the archived workflow first, checks ITS namespace against the allow-list and the
+caller's access, and the download then names that namespace. Bytes go straight from the socket to a temporary
 file in the destination directory (memory bounded by one chunk), hashed on the way, renamed when complete.
 """
 
@@ -13,9 +16,10 @@ from pydantic import Field, model_validator
 
 from argo_mcp.argo.streams import download_to_file, resolve_destination
 from argo_mcp.settings import ToolGroup
+from argo_mcp.tools.archive import archived_by_uid
 from argo_mcp.tools.inputs import NamespacedInput, PathSegment, ResourceName, Uid
 from argo_mcp.tools.paths import raw
-from argo_mcp.tools.registry import Permission, Tool, ToolContext, ToolKind
+from argo_mcp.tools.registry import Permission, Scope, Tool, ToolContext, ToolKind
 
 
 class ArtifactInput(NamespacedInput):
@@ -23,19 +27,23 @@ class ArtifactInput(NamespacedInput):
         default=None, description="Name of a live workflow (give this or workflowUid)."
     )
     workflow_uid: Uid | None = Field(
-        default=None, description="UID of a workflow, e.g. an archived one (give this or workflowName)."
+        default=None,
+        description=(
+            "UID of an archived workflow (give this or workflowName); its namespace is looked up, and must be "
+            "one argo-mcp may act in."
+        ),
     )
-    node_id: PathSegment = Field(
-        description="ID of the node that produced/consumed the artifact (status.nodes key)."
-    )
+    node_id: PathSegment = Field(description="Node id (a status.nodes key; get_workflow lists them).")
     artifact_name: PathSegment = Field(description="The artifact's name as declared in the template.")
     destination_path: str = Field(
-        description=(
-            "File to write, inside argo-mcp's artifact directory (--artifact-dir); a relative path is "
-            "resolved against it."
-        )
+        description="File to write under --artifact-dir (a relative path is resolved there)."
     )
     overwrite: bool = Field(default=False, description="Replace the destination file if it already exists.")
+
+    @property
+    def target(self) -> str:
+        """The workflow, as named in messages and the audit log."""
+        return self.workflow_name or self.workflow_uid or ""
 
     @model_validator(mode="after")
     def _one_workflow_reference(self) -> ArtifactInput:
@@ -82,7 +90,7 @@ async def _download(ctx: ToolContext, args: ArtifactInput, path: str, direction:
     destination = resolve_destination(
         ctx.settings.artifact_dir, args.destination_path, overwrite=args.overwrite
     )
-    workflow = args.workflow_name or args.workflow_uid
+    workflow = args.target
     saved = await download_to_file(
         ctx.argo,
         path,
@@ -101,6 +109,13 @@ async def get_input_artifact(ctx: ToolContext, args: ArtifactInput) -> dict[str,
     return await _download(ctx, args, _input_path(ctx, args), "input")
 
 
+ARTIFACT_SCOPE = Scope.by_uid(
+    "workflow_uid",
+    archived_by_uid(
+        "workflow_uid", hint="workflowUid addresses archived workflows; address a live one by workflowName"
+    ),
+)
+
 TOOLS: list[Tool[Any]] = [
     Tool(
         name="get_workflow_output_artifact",
@@ -110,6 +125,7 @@ TOOLS: list[Tool[Any]] = [
         kind=ToolKind.READ_ONLY,
         input_model=ArtifactInput,
         handler=get_output_artifact,
+        scope=ARTIFACT_SCOPE,
         permission=Permission("get", "workflows"),
     ),
     Tool(
@@ -120,6 +136,7 @@ TOOLS: list[Tool[Any]] = [
         kind=ToolKind.READ_ONLY,
         input_model=ArtifactInput,
         handler=get_input_artifact,
+        scope=ARTIFACT_SCOPE,
         permission=Permission("get", "workflows"),
     ),
 ]

@@ -21,7 +21,7 @@ from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.budget import json_tokens, tail_within
 from argo_mcp.tools.inputs import NamedInput
 from argo_mcp.tools.paths import api
-from argo_mcp.tools.registry import POD_LOGS, Permission, Tool, ToolContext, ToolError, ToolKind
+from argo_mcp.tools.registry import POD_LOGS, Permission, Scope, Tool, ToolContext, ToolError, ToolKind
 from argo_mcp.tools.shaping import (
     POD_NAME_FORMAT,
     clean,
@@ -55,8 +55,7 @@ class NodeInput(NamedInput):
     node: str = Field(
         min_length=1,
         max_length=512,
-        description="The node's id (a key of status.nodes, as get_workflow shows it) or its display name, e.g. "
-        "'build' or 'main(0)'.",
+        description="Node id (a key of status.nodes) or display name, e.g. 'build' or 'main(0)'.",
     )
 
 
@@ -133,9 +132,7 @@ async def get_workflow_node(ctx: ToolContext, args: NodeInput) -> dict[str, Any]
 
 # ---- diagnose_workflow --------------------------------------------------------------------------------------
 class DiagnoseInput(NamedInput):
-    tail_lines: int = Field(
-        default=30, ge=1, le=200, description="Log lines to read from the end of each failing pod's main log."
-    )
+    tail_lines: int = Field(default=30, ge=1, le=200, description="Last log lines per failing pod.")
 
 
 def _seconds(node: dict[str, Any]) -> int | None:
@@ -299,7 +296,7 @@ async def diagnose_workflow(ctx: ToolContext, args: DiagnoseInput) -> dict[str, 
     pods = [d for d in described if d.get("pod")]
     if pods:
         try:
-            await ctx.authorize_permission(POD_LOGS, ctx.namespace)
+            await ctx.authorize_permission(POD_LOGS)
         except ToolError as exc:
             logs_note = f"logs not included: {exc}"
             pods = []
@@ -326,26 +323,27 @@ TOOLS: list[Tool[Any]] = [
         name="get_workflow_node",
         title="Get a workflow node",
         description=(
-            "Get one node of a workflow by id or display name, in full: inputs, outputs, artifacts, pod name, "
-            "timings, message, children."
+            "One node of a workflow in full: inputs, outputs, artifacts, pod name, timings, message, children."
         ),
         group=ToolGroup.WORKFLOWS,
         kind=ToolKind.READ_ONLY,
         input_model=NodeInput,
         handler=get_workflow_node,
         permission=Permission("get", "workflows"),
+        scope=Scope.argument(),
     ),
     Tool(
         name="diagnose_workflow",
         title="Diagnose a workflow",
         description=(
-            "Why a workflow failed, in one answer of at most 4,000 tokens: failed/errored nodes with template, "
-            "message, exit code, duration, retries, inputs and the tail of each failing pod's main log."
+            "Why a workflow failed (at most 4,000 tokens): failed nodes with template, message, exit code, "
+            "duration, retries, inputs and each failing pod's main log tail."
         ),
         group=ToolGroup.WORKFLOWS,
         kind=ToolKind.READ_ONLY,
         input_model=DiagnoseInput,
         handler=diagnose_workflow,
         permission=Permission("get", "workflows"),
+        scope=Scope.argument(),
     ),
 ]

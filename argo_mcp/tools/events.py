@@ -20,6 +20,7 @@ from argo_mcp.tools.registry import (
     POD_LOGS,
     Handler,
     Permission,
+    Scope,
     TextOutput,
     Tool,
     ToolContext,
@@ -79,9 +80,7 @@ class ListEventsInput(ListOptionsInput):
 
 
 class ObjectInput(NamespacedInput):
-    manifest: dict[str, Any] = Field(
-        description="The full object: {apiVersion: argoproj.io/v1alpha1, kind, metadata: {name, ...}, spec: {...}}."
-    )
+    manifest: dict[str, Any] = Field(description="The object: {apiVersion, kind, metadata: {name}, spec}.")
 
 
 class UpdateInput(ObjectInput):
@@ -119,10 +118,7 @@ def _checked_manifest(
         raise ToolError("manifest.metadata.name is required (or metadata.generateName)")
     if name is not None and manifest_name not in (None, name):
         raise ToolError(f"manifest.metadata.name {manifest_name!r} does not match name {name!r}")
-    if metadata.get("namespace") not in (None, namespace):
-        raise ToolError(
-            f"manifest.metadata.namespace {metadata.get('namespace')!r} does not match namespace {namespace!r}"
-        )
+    # metadata.namespace agrees with `namespace`: the registry placed the call there (the scope is the manifest).
     if name is not None:
         metadata["name"] = name
     metadata["namespace"] = namespace
@@ -221,6 +217,7 @@ def events_tools(
     ) -> Tool[Any]:
         names = {"list": f"list_{kind.singular}s", "logs": f"get_{kind.singular}_logs"}
         permission = POD_LOGS if verb == "logs" else Permission(verb, kind.resource)
+        scope = Scope.manifest("manifest") if verb in ("create", "update") else Scope.argument()
         return Tool(
             name=names.get(verb, f"{verb}_{kind.singular}"),
             title=title,
@@ -229,6 +226,7 @@ def events_tools(
             kind=tool_kind,
             input_model=model,
             handler=handler,
+            scope=scope,
             idempotent=idempotent,
             permission=permission,
         )

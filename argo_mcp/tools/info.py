@@ -6,7 +6,7 @@ from typing import Any
 
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import NoInput
-from argo_mcp.tools.registry import Handler, Tool, ToolContext, ToolKind
+from argo_mcp.tools.registry import Handler, Scope, Tool, ToolContext, ToolKind
 
 
 def _fetch(path: str) -> Handler[NoInput]:
@@ -26,6 +26,7 @@ def _info_tool(name: str, title: str, description: str, path: str) -> Tool[NoInp
         kind=ToolKind.READ_ONLY,
         input_model=NoInput,
         handler=_fetch(path),
+        scope=Scope.none(),  # Argo's own server info: no Kubernetes resource, no namespace
     )
 
 

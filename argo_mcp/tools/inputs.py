@@ -1,8 +1,11 @@
 """Shared input models and field types for tool arguments.
 
 Arguments are camelCase on the wire (Argo's own spelling: labelSelector, podName, tailLines ...). Each field
-type carries a JSON-schema pattern/format so clients see it, and a validator whose message names the rule and
-gives an example, so an agent can fix its call from the error alone.
+type carries a JSON-schema `format` naming its rule (`dns-1123-label`, `dns-1123-subdomain`, `uuid`, ...) so
+clients see it, and a validator whose message names the rule and gives an example, so an agent can fix its call
+from the error alone. Kubernetes names advertise only the format, not its regular expression and length: a
+model knows what a DNS-1123 name is, and those cost ~60 tokens in every tool that takes a name, on every
+conversation (the server still checks them).
 """
 
 from __future__ import annotations
@@ -184,14 +187,12 @@ def _check_field_selector(value: str) -> str:
 Namespace = Annotated[
     str,
     AfterValidator(_check_dns_label),
-    WithJsonSchema({"type": "string", "pattern": DNS1123_LABEL, "maxLength": 63, "format": "dns-1123-label"}),
+    WithJsonSchema({"type": "string", "format": "dns-1123-label"}),
 ]
 ResourceName = Annotated[
     str,
     AfterValidator(_check_dns_subdomain),
-    WithJsonSchema(
-        {"type": "string", "pattern": DNS1123_SUBDOMAIN, "maxLength": 253, "format": "dns-1123-subdomain"}
-    ),
+    WithJsonSchema({"type": "string", "format": "dns-1123-subdomain"}),
 ]
 Uid = Annotated[str, AfterValidator(_check_uid), WithJsonSchema({"type": "string", "format": "uuid"})]
 LabelSelector = Annotated[
@@ -237,28 +238,28 @@ class ToolInput(BaseModel):
         return cls.model_validate_json(json.dumps(arguments or {}))
 
 
+# Parameters every tool shares carry no description when their name and format say it all: the server's
+# instructions say once that `namespace` defaults to the server's namespace and how `limit`/`continue` page,
+# instead of ~8 tokens in each of 60 schemas on every conversation.
 class NamespacedInput(ToolInput):
-    namespace: Namespace | None = Field(
-        default=None,
-        description="Kubernetes namespace. Defaults to the server's default namespace (--argo-default-namespace).",
-    )
+    namespace: Namespace | None = None
 
 
+# A page an agent can reason about: 100 workflow summaries are ~9k tokens (cl100k), where a namespace's whole
+# history could be hundreds of thousands. A longer list answers Argo's `continue` token (and how many remain).
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 500
+
+
+# Kubernetes list options, forwarded as Argo's `listOptions.*` query parameters; paged by default. (A comment,
+# not a docstring: a cluster-scoped list takes this model as it is, and a docstring would be its description.)
 class ListOptions(ToolInput):
-    """Kubernetes list options, forwarded as Argo's `listOptions.*` query parameters."""
-
     label_selector: LabelSelector | None = Field(
         default=None, description="Label selector, e.g. 'workflows.argoproj.io/phase=Failed'."
     )
-    field_selector: FieldSelector | None = Field(
-        default=None, description="Field selector, e.g. 'metadata.name=x'."
-    )
-    limit: int | None = Field(default=None, ge=1, le=500, description="Page size (1-500).")
-    continue_: str | None = Field(
-        default=None,
-        alias="continue",
-        description="The `continue` token from a previous page, to get the next one.",
-    )
+    field_selector: FieldSelector | None = None
+    limit: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+    continue_: str | None = Field(default=None, alias="continue")
 
     def list_options(self) -> dict[str, Any]:
         return {
@@ -276,7 +277,7 @@ class ListOptionsInput(ListOptions, NamespacedInput):
 
 
 class NamedInput(NamespacedInput):
-    name: ResourceName = Field(description="The resource's metadata.name.")
+    name: ResourceName
 
 
 class NoInput(ToolInput):

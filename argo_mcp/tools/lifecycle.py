@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -18,14 +19,14 @@ from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import NamedInput, NamespacedInput, ResourceName
 from argo_mcp.tools.manifests import manifest_documents
 from argo_mcp.tools.paths import api
-from argo_mcp.tools.registry import Handler, Tool, ToolContext, ToolError, ToolKind, declarer
-from argo_mcp.tools.shaping import clean
+from argo_mcp.tools.registry import Handler, Scope, Tool, ToolContext, ToolError, ToolKind, declarer
+from argo_mcp.tools.shaping import brief, clean
 
 ParameterValue = str | int | float | bool
 LINT_FINDING_CODES = frozenset({2, 3})  # gRPC Unknown, InvalidArgument
 NODE_SELECTOR_HELP = (
-    "Node field selector, e.g. 'displayName=approve' or 'id=my-wf-123456' "
-    "(fields: displayName, templateName, phase, id, name, inputs.parameters.<name>.value)."
+    "Node field selector, e.g. 'displayName=approve' (displayName, templateName, phase, id, name, "
+    "inputs.parameters.<name>.value)."
 )
 
 
@@ -123,7 +124,7 @@ def workflow_action(action: str, past: str) -> Handler[Any]:
                 if delay is None:
                     raise
                 await asyncio.sleep(delay)
-        return {"result": f"workflow {ctx.namespace}/{args.name} {past}", "workflow": clean(answer)}
+        return {"result": f"workflow {ctx.namespace}/{args.name} {past}", **brief(answer, ctx.namespace)}
 
     return handler
 
@@ -171,6 +172,11 @@ class SubmitInput(NamespacedInput):
                 )
         return value
 
+    @property
+    def audit_name(self) -> str:
+        """What a submit acts on, for the audit line: the template it runs."""
+        return f"{self.resource_kind}/{self.resource_name}"
+
 
 def _pairs(values: dict[str, str] | None) -> str | None:
     return ",".join(f"{k}={v}" for k, v in values.items()) if values else None
@@ -199,11 +205,8 @@ async def submit_workflow(ctx: ToolContext, args: SubmitInput) -> dict[str, Any]
         },
         what=f"submit {args.resource_kind} {args.resource_name} in namespace {ctx.namespace}",
     )
-    metadata = answer.get("metadata", {})
-    return {
-        "result": f"submitted workflow {metadata.get('namespace', ctx.namespace)}/{metadata.get('name')}",
-        "workflow": clean(answer),
-    }
+    submitted = brief(answer, ctx.namespace)
+    return {"result": f"submitted workflow {submitted['namespace']}/{submitted.get('name')}", **submitted}
 
 
 # ---- lint ---------------------------------------------------------------------------------------------------
@@ -221,8 +224,10 @@ class LintInput(NamespacedInput):
         _documents(value)
         return value
 
-    def documents(self) -> list[dict[str, Any]]:
-        """The manifests to lint, exactly as written (the text itself is kept, never trimmed)."""
+    @cached_property
+    def manifests(self) -> list[dict[str, Any]]:
+        """The manifests to lint, exactly as written (the text itself is kept, never trimmed); the registry
+        reads their metadata.namespace (the tool's scope) and the handler lints them."""
         return _documents(self.workflow)
 
 
@@ -253,13 +258,9 @@ async def _lint_one(ctx: ToolContext, manifest: dict[str, Any]) -> dict[str, Any
     metadata = manifest.get("metadata") or {}
     if not isinstance(metadata, dict):
         raise ToolError("the manifest's metadata must be a mapping")
-    # Argo resolves referenced templates in the manifest's own namespace, so that one is the namespace acted in.
-    namespace = metadata.get("namespace") or ctx.namespace
-    if namespace != ctx.namespace:
-        raise ToolError(
-            f"the manifest's metadata.namespace {namespace!r} does not match namespace {ctx.namespace!r}; "
-            f"pass namespace={namespace!r} (it must be one argo-mcp may act in) or remove metadata.namespace"
-        )
+    # Argo resolves referenced templates in the manifest's own namespace, so that one is the namespace acted in:
+    # the registry placed the call there (the tool's scope is the manifest) and checked it.
+    namespace = ctx.namespace
     manifest = {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Workflow",
@@ -278,7 +279,7 @@ async def _lint_one(ctx: ToolContext, manifest: dict[str, Any]) -> dict[str, Any
 
 
 async def lint_workflow(ctx: ToolContext, args: LintInput) -> dict[str, Any]:
-    documents = args.documents()
+    documents = args.manifests
     if len(documents) == 1:
         return await _lint_one(ctx, documents[0])
     results = []
@@ -341,6 +342,7 @@ TOOLS: list[Tool[Any]] = [
         LintInput,
         lint_workflow,
         "list",
+        scope=Scope.manifest("manifests"),
     ),
     _tool(
         "suspend_workflow",

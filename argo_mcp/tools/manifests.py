@@ -4,31 +4,39 @@ YAML text is parsed with PyYAML's safe loader minus its timestamp rule, so `2026
 string the author wrote (Kubernetes keeps it a string too) instead of becoming a datetime that would come back
 re-spelled. Nothing else is touched: a block scalar's trailing newline, indentation inside a script and every
 value reach Argo exactly as written.
+
+PyYAML is imported on the first text manifest, not at start-up (listing tools never needs it).
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-import yaml
 
-
-class _ManifestLoader(yaml.SafeLoader):
+@functools.cache
+def _manifest_loader() -> Any:
     """SafeLoader without the implicit timestamp resolver (timestamps stay strings)."""
+    import yaml  # noqa: PLC0415 - see the module docstring
 
+    class ManifestLoader(yaml.SafeLoader):
+        pass
 
-_ManifestLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+    ManifestLoader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return ManifestLoader
 
 
 def manifest_documents(value: dict[str, Any] | str, *, what: str = "objects") -> list[dict[str, Any]]:
     """The mappings in `value` (one per YAML document); ValueError with a fix when it holds none or others."""
     if not isinstance(value, str):
         return [value]
+    import yaml  # noqa: PLC0415 - see the module docstring
+
     try:
-        parsed = [doc for doc in yaml.load_all(value, Loader=_ManifestLoader) if doc is not None]
+        parsed = [doc for doc in yaml.load_all(value, Loader=_manifest_loader()) if doc is not None]
     except yaml.YAMLError as exc:
         raise ValueError(f"not valid YAML or JSON: {exc}".splitlines()[0]) from None
     if not parsed or not all(isinstance(doc, dict) for doc in parsed):

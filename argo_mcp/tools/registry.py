@@ -9,6 +9,7 @@ defaults and confines the namespace, times and logs the call, and turns every fa
 from __future__ import annotations
 
 import enum
+import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -27,14 +28,15 @@ from argo_mcp.metrics import record_tool_call
 from argo_mcp.policy import POD_LOGS as POD_LOGS  # noqa: PLC0414  (re-exports: one definition for tools/ and access/)
 from argo_mcp.policy import Permission as Permission  # noqa: PLC0414
 from argo_mcp.policy import Scope as Scope  # noqa: PLC0414
-from argo_mcp.policy import ScopeKind as ScopeKind  # noqa: PLC0414
 from argo_mcp.policy import ToolError as ToolError  # noqa: PLC0414
 from argo_mcp.redaction import scrub
-from argo_mcp.settings import Settings, ToolGroup
-from argo_mcp.tools.inputs import NamespacedInput, ToolInput
+from argo_mcp.settings import Settings, ToolGroup, describe_size
+from argo_mcp.tools.inputs import ToolInput
 from argo_mcp.tools.schema import lean_schema
+from argo_mcp.tools.scoping import AccessCheck, declaration_problems, place
 
 log = structlog.get_logger("argo_mcp.tools")
+audit_log = structlog.get_logger("argo_mcp.audit")
 
 InputT = TypeVar("InputT", bound=ToolInput)
 
@@ -54,21 +56,21 @@ async def _no_progress(_progress: float, _total: float | None, _message: str | N
     return None
 
 
-NamespaceCheck = Callable[[str], Awaitable[None]]
-PermissionCheck = Callable[[Permission, str], Awaitable[None]]
+PermissionCheck = Callable[[Permission], Awaitable[None]]
 
 
 async def _no_check(_namespace: str) -> None:
     return None
 
 
-async def _no_permission_check(_permission: Permission, _namespace: str) -> None:
+async def _no_permission_check(_permission: Permission) -> None:
     return None
 
 
 @dataclass
 class ToolContext:
-    """What a handler may use: the Argo client, the settings, the resolved namespace, progress reporting."""
+    """What a handler may use: the Argo client, the settings, the namespace the registry placed the call in
+    (checked against the allow-list and the caller's access), what a UID lookup read, progress reporting."""
 
     argo: ArgoClient
     settings: Settings
@@ -76,36 +78,10 @@ class ToolContext:
     request_id: str
     progress: ProgressFn = _no_progress
     caller: str | None = None
-    authorize_namespace: NamespaceCheck = _no_check
-    # For a tool that also exercises a second permission on the way (diagnose_workflow reads pod logs).
+    resolved: Any = None
+    # A second permission a tool may exercise on the way, checked for the caller in the namespace the call was
+    # placed in (diagnose_workflow reads pod logs, and leaves them out when this refuses).
     authorize_permission: PermissionCheck = _no_permission_check
-
-    async def ensure_namespace_allowed(self, namespace: str, *, what: str = "namespace") -> None:
-        """For resources whose namespace is only known once read (archived workflows by UID): apply the
-        --namespaces allow-list and the caller's authorization to that namespace."""
-        ensure_namespace_allowed(self.settings, namespace, what=what)
-        await self.authorize_namespace(namespace)
-
-
-def ensure_namespace_allowed(settings: Settings, namespace: str, *, what: str = "namespace") -> None:
-    allowed = settings.scope.namespaces
-    if allowed and namespace not in allowed:
-        raise ToolError(
-            f"{what} {namespace!r} is outside the namespaces argo-mcp may act in ({', '.join(allowed)}); "
-            "use one of those (the allow-list is set with --namespaces)"
-        )
-
-
-def ensure_cluster_change_allowed(tool: Tool[Any], settings: Settings) -> None:
-    """A server confined to namespaces reads cluster-scoped objects but does not change them: a
-    ClusterWorkflowTemplate is used by workflows in every namespace, so changing it reaches beyond the list."""
-    allowed = settings.scope.namespaces
-    if allowed and tool.kind is not ToolKind.READ_ONLY:
-        raise ToolError(
-            f"{tool.name} changes a cluster-scoped object, and this server is confined to the namespaces "
-            f"{', '.join(allowed)} (--namespaces): a change would reach workflows in every namespace. Use a "
-            "server started without --namespaces, or a namespaced WorkflowTemplate instead"
-        )
 
 
 @dataclass(frozen=True)
@@ -128,11 +104,10 @@ class Tool(Generic[InputT]):
     kind: ToolKind
     input_model: type[InputT]
     handler: Handler[InputT]
+    scope: Scope
+    """How the call's namespace is known; the registry confines and authorizes it from this (see scoping.py)."""
     idempotent: bool = False
     permission: Permission | None = None
-    # None: known from the input model (a `namespace` argument, or none at all). CLUSTER: the tool acts on
-    # cluster-scoped objects, authorized cluster-wide and, when mutating, refused on a --namespaces server.
-    scope: Scope | None = None
 
     def annotations(self) -> types.ToolAnnotations:
         return types.ToolAnnotations(
@@ -149,13 +124,33 @@ class Tool(Generic[InputT]):
         schema["additionalProperties"] = False
         return schema
 
+    def wire_annotations(self) -> types.ToolAnnotations:
+        """The annotations as `tools/list` sends them: only what differs from the spec's defaults or matters.
+
+        The title is already the tool's own `title`; a read-only tool's destructive and idempotent hints are
+        meaningless per the spec (read-only implies both); a mutating tool's `readOnlyHint` is false by default.
+        `destructiveHint` stays explicit on every tool that changes something, and `openWorldHint` on all
+        (its default is true). ~10 tokens a tool, on every conversation."""
+        full = self.annotations()
+        if self.kind is ToolKind.READ_ONLY:
+            return types.ToolAnnotations(read_only_hint=True, open_world_hint=full.open_world_hint)
+        if full.idempotent_hint:
+            return types.ToolAnnotations(
+                destructive_hint=full.destructive_hint,
+                idempotent_hint=True,
+                open_world_hint=full.open_world_hint,
+            )
+        return types.ToolAnnotations(
+            destructive_hint=full.destructive_hint, open_world_hint=full.open_world_hint
+        )
+
     def to_mcp(self) -> types.Tool:
         return types.Tool(
             name=self.name,
             title=self.title,
             description=f"{self.description} [{self.kind.value}]",
             input_schema=self.input_schema(),
-            annotations=self.annotations(),
+            annotations=self.wire_annotations(),
         )
 
 
@@ -171,12 +166,14 @@ class ToolDeclarer(Protocol):
         verb: str,
         *,
         idempotent: bool = False,
+        scope: Scope | None = None,
     ) -> Tool[Any]: ...
 
 
 def declarer(group: ToolGroup, resource: str = "workflows") -> ToolDeclarer:
     """Positional declarations for a module whose tools all act on one Argo resource: `verb` is the
-    Kubernetes verb the tool exercises on it (what a SubjectAccessReview checks)."""
+    Kubernetes verb the tool exercises on it (what a SubjectAccessReview checks); the scope defaults to the
+    `namespace` argument."""
 
     def declare(
         name: str,
@@ -188,6 +185,7 @@ def declarer(group: ToolGroup, resource: str = "workflows") -> ToolDeclarer:
         verb: str,
         *,
         idempotent: bool = False,
+        scope: Scope | None = None,
     ) -> Tool[Any]:
         return Tool(
             name=name,
@@ -197,6 +195,7 @@ def declarer(group: ToolGroup, resource: str = "workflows") -> ToolDeclarer:
             kind=kind,
             input_model=model,
             handler=handler,
+            scope=scope or Scope.argument(),
             idempotent=idempotent,
             permission=Permission(verb, resource),
         )
@@ -233,17 +232,67 @@ def render_output(output: dict[str, Any] | TextOutput) -> types.CallToolResult:
     return types.CallToolResult(content=[types.TextContent(text=compact_json(output))])
 
 
+def answer_size(result: types.CallToolResult) -> int:
+    """Bytes of the answer's text (what the agent would receive, structured metadata is small)."""
+    return sum(len(block.text.encode()) for block in result.content if isinstance(block, types.TextContent))
+
+
+_NARROWING = {
+    "limit": "a smaller limit (page on with continue)",
+    "label_selector": "a labelSelector",
+    "field_selector": "a fieldSelector",
+    "fields": "fields (only what you need)",
+    "full": "full=false (the compact summary)",
+    "tail_lines": "tailLines",
+}
+
+
+def too_large_message(tool: Tool[Any], size: int, cap: int) -> str:
+    """Why the answer is refused, and the arguments of this tool that make it smaller."""
+    ways = [hint for field_name, hint in _NARROWING.items() if field_name in tool.input_model.model_fields]
+    narrow = f"narrow the request with {', '.join(ways)}" if ways else "narrow the request"
+    return (
+        f"The answer of {tool.name} would be {describe_size(size)}, more than the {describe_size(cap)} argo-mcp "
+        f"returns (--max-answer-mib); {narrow}; or raise --max-answer-mib."
+    )
+
+
 def compact_json(value: Any) -> str:
-    """Plain compact JSON (no spaces, UTF-8 kept) with orjson: ~5-10x faster than json.dumps on large answers."""
-    return orjson.dumps(value, default=str).decode()
+    """Plain compact JSON (no spaces, UTF-8 kept) with orjson: ~5-10x faster than json.dumps on large answers.
+
+    orjson refuses what valid JSON from Argo may still hold (integers beyond 64 bits, nesting past 255 levels);
+    the standard library writes those, so such an answer is still returned, only slower."""
+    try:
+        return orjson.dumps(value, default=str).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"))
 
 
 def error_result(message: str) -> types.CallToolResult:
     return types.CallToolResult(content=[types.TextContent(text=scrub(message))], is_error=True)
 
 
+_TARGET_FIELDS = ("audit_name", "name", "uid", "workflow_name", "workflow_uid", "resource_name")
+
+
+def audit_target(args: Any) -> str | None:
+    """The name of what a call acts on, for the audit line: a model's own `audit_name`, else its name/UID
+    argument, else the manifest's metadata.name (or generateName)."""
+    for field_name in _TARGET_FIELDS:
+        value = getattr(args, field_name, None)
+        if isinstance(value, str) and value:
+            return value
+    manifest = getattr(args, "manifest", None)
+    metadata = manifest.get("metadata") if isinstance(manifest, dict) else None
+    if isinstance(metadata, dict):
+        name = metadata.get("name") or metadata.get("generateName")
+        return name if isinstance(name, str) else None
+    return None
+
+
 Authorizer = Callable[["Tool[Any]", str, Any], Awaitable[None]]
-"""(tool, namespace, caller) -> None, or raise ToolError: the per-call access decision (see access/)."""
+"""(tool, namespace, caller) -> None, or raise ToolError: the per-call access decision (see access/). The
+namespace is "" for a cluster-wide check; the registry adds to a refusal what Argo has already seen."""
 
 
 async def run_tool(
@@ -263,13 +312,15 @@ async def run_tool(
     bound = log.bind(request_id=request_id, tool=tool.name, caller=caller_name)
     namespace = settings.argo.default_namespace
     outcome = "error"
+    args: Any = None
+    error: str | None = None
     try:
         try:
             args = tool.input_model.parse_arguments(arguments)
         except ValidationError as exc:
             outcome = "invalid"
             return error_result(validation_message(tool.name, exc))
-        check: NamespaceCheck = _no_check
+        check: AccessCheck = _no_check
         check_permission: PermissionCheck = _no_permission_check
         if authorize is not None:
             gate = authorize
@@ -277,17 +328,10 @@ async def run_tool(
             async def check(ns: str) -> None:
                 await gate(tool, ns, caller)
 
-            async def check_permission(permission: Permission, ns: str) -> None:
-                await gate(replace(tool, permission=permission), ns, caller)
+            async def check_permission(permission: Permission) -> None:
+                # Only ever the namespace the call was placed in, which has passed the allow-list.
+                await gate(replace(tool, permission=permission), ctx.namespace, caller)
 
-        if isinstance(args, NamespacedInput):
-            namespace = args.namespace or settings.argo.default_namespace
-            ensure_namespace_allowed(settings, namespace)
-            await check(namespace)
-        elif tool.scope is not None and tool.scope.kind is ScopeKind.CLUSTER:
-            namespace = ""
-            ensure_cluster_change_allowed(tool, settings)
-            await check("")
         ctx = ToolContext(
             argo=argo,
             settings=settings,
@@ -295,10 +339,24 @@ async def run_tool(
             request_id=request_id,
             progress=progress,
             caller=caller_name,
-            authorize_namespace=check,
             authorize_permission=check_permission,
         )
+        placement = await place(
+            tool.scope,
+            args,
+            settings=settings,
+            check=check,
+            context=ctx,
+            tool_name=tool.name,
+            changes=tool.kind is not ToolKind.READ_ONLY,
+        )
+        namespace = ctx.namespace = placement.namespace
+        ctx.resolved = placement.resolved
         result = render_output(await tool.handler(ctx, args))
+        size = answer_size(result)
+        if size > settings.max_answer_bytes:
+            outcome = "refused"
+            return error_result(too_large_message(tool, size, settings.max_answer_bytes))
         outcome = "ok"
         return result
     except ToolError as exc:
@@ -306,7 +364,24 @@ async def run_tool(
         return error_result(str(exc))
     except (ArgoError, DestinationError) as exc:
         bound = bound.bind(error_type=type(exc).__name__, status=getattr(exc, "status", None))
-        return error_result(str(exc))
+        error = scrub(str(exc))
+        return error_result(error)
+    except RecursionError:
+        # The shaping walks and the JSON writer recurse: an answer nested too deep for them.
+        bound.warning("tool_answer_too_deep", namespace=namespace)
+        return error_result(
+            f"Argo's answer for {tool.name} is nested too deeply for argo-mcp to return; ask for less of the "
+            "object (fields), or look at it with the argo CLI"
+        )
+    except (AttributeError, TypeError, KeyError, IndexError) as exc:
+        # Argo (or something posing as it) answered valid JSON whose fields are not of the types its API
+        # documents, and a summary could not be made of it. Say so; the log keeps the trace in case it is ours.
+        bound.exception("tool_answer_unreadable", namespace=namespace)
+        return error_result(
+            f"argo-mcp could not summarise Argo's answer for {tool.name}: a field is not of the type Argo's API "
+            f"documents ({type(exc).__name__}); call again with full=true or fields for the raw object, and check "
+            f"that --argo-server-url points at an Argo Server (request id {request_id})"
+        )
     except Exception:
         bound.exception("tool_failed_unexpectedly", namespace=namespace)
         return error_result(
@@ -316,7 +391,27 @@ async def run_tool(
     finally:
         elapsed = time.perf_counter() - started
         record_tool_call(tool.name, outcome, elapsed)
-        bound.info("tool_call", namespace=namespace, outcome=outcome, duration_ms=round(elapsed * 1000, 1))
+        # A failed call is an operator's concern (warning); refusals and bad input are the caller's (info).
+        emit = bound.warning if outcome == "error" else bound.info
+        emit(
+            "tool_call",
+            namespace=namespace,
+            outcome=outcome,
+            duration_ms=round(elapsed * 1000, 1),
+            **({"error": error[:500]} if error else {}),
+        )
+        if tool.kind is not ToolKind.READ_ONLY:
+            # The audit trail: who changed what, where, and whether it happened, one line per mutating call.
+            audit_log.info(
+                "audit",
+                request_id=request_id,
+                caller=caller_name or "anonymous",
+                tool=tool.name,
+                kind=tool.kind.value,
+                namespace=namespace or None,
+                name=audit_target(args),
+                outcome=outcome,
+            )
 
 
 def exposed(tools: Iterable[Tool[Any]], settings: Settings) -> list[Tool[Any]]:
@@ -332,6 +427,20 @@ def exposed(tools: Iterable[Tool[Any]], settings: Settings) -> list[Tool[Any]]:
             continue
         chosen.append(tool)
     return chosen
+
+
+def check_declarations(tools: Sequence[Tool[Any]]) -> None:
+    """Every tool's scope must be enforceable: a permission with no namespace to check it in, or a namespace
+    argument the scope ignores, would let calls past the allow-list or the caller's check."""
+    problems = [
+        problem
+        for tool in tools
+        for problem in declaration_problems(
+            tool.name, tool.scope, tool.permission, tool.input_model.model_fields
+        )
+    ]
+    if problems:
+        raise RuntimeError("tools declared without an enforceable scope: " + "; ".join(problems))
 
 
 def check_unique(tools: Sequence[Tool[Any]]) -> None:

@@ -73,13 +73,28 @@ def clean(obj: Any) -> Any:
     return obj
 
 
+def _map(value: Any) -> dict[str, Any]:
+    """`value` if it is a JSON object, else {}: summaries read Argo's answers without trusting their shape
+    (a null, a string or a list where Argo's API documents an object is summarised as absent)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 def workflow_summary(wf: dict[str, Any]) -> dict[str, Any]:
-    metadata = wf.get("metadata", {})
-    status = wf.get("status", {})
-    spec = wf.get("spec", {})
-    labels = metadata.get("labels") or {}
+    wf = _map(wf)
+    metadata = _map(wf.get("metadata"))
+    status = _map(wf.get("status"))
+    spec = _map(wf.get("spec"))
+    labels = _map(metadata.get("labels"))
     template = (
-        (spec.get("workflowTemplateRef") or {}).get("name")
+        _text(_map(spec.get("workflowTemplateRef")).get("name"))
         or labels.get("workflows.argoproj.io/workflow-template")
         or labels.get("workflows.argoproj.io/cluster-workflow-template")
         or labels.get("workflows.argoproj.io/cron-workflow")
@@ -92,21 +107,37 @@ def workflow_summary(wf: dict[str, Any]) -> dict[str, Any]:
         "startedAt": status.get("startedAt"),
         "finishedAt": status.get("finishedAt"),
         "progress": status.get("progress"),
-        "message": redact_text(status["message"]) if status.get("message") else None,
+        "message": redact_text(str(status["message"])) if status.get("message") else None,
         "template": template,
     }
     return {k: v for k, v in summary.items() if v is not None}
 
 
+def brief(wf: dict[str, Any], namespace: str) -> dict[str, Any]:
+    """What a submit or an action answers: the workflow's name, namespace, uid and phase, nothing else.
+
+    Argo answers these calls with the whole Workflow (spec, stored templates, often status.nodes): thousands of
+    tokens an agent did not ask for. The name is what every next call takes; get_workflow has the rest."""
+    metadata = wf.get("metadata") or {}
+    answer = {
+        "name": metadata.get("name"),
+        "namespace": metadata.get("namespace") or namespace,
+        "uid": metadata.get("uid"),
+        "phase": (wf.get("status") or {}).get("phase") or "Pending",
+    }
+    return {k: v for k, v in answer.items() if v is not None}
+
+
 def events_summary(obj: dict[str, Any]) -> dict[str, Any]:
     """EventSources and Sensors: name, kinds of sources/triggers, and readiness from status conditions."""
-    metadata = obj.get("metadata", {})
-    spec = obj.get("spec", {})
+    obj = _map(obj)
+    metadata = _map(obj.get("metadata"))
+    spec = _map(obj.get("spec"))
     kinds = sorted(k for k, v in spec.items() if isinstance(v, dict) and k not in ("template", "service"))
     triggers = [
-        (t.get("template") or {}).get("name") for t in spec.get("triggers", []) if isinstance(t, dict)
+        _map(t.get("template")).get("name") for t in _list(spec.get("triggers")) if isinstance(t, dict)
     ]
-    conditions = (obj.get("status") or {}).get("conditions") or []
+    conditions = _list(_map(obj.get("status")).get("conditions"))
     not_ready = [c.get("type") for c in conditions if isinstance(c, dict) and c.get("status") != "True"]
     summary: dict[str, Any] = {
         "name": metadata.get("name"),
@@ -116,7 +147,9 @@ def events_summary(obj: dict[str, Any]) -> dict[str, Any]:
     }
     if triggers:
         summary["triggers"] = [t for t in triggers if t]
-        summary["dependencies"] = [d.get("name") for d in spec.get("dependencies", []) if isinstance(d, dict)]
+        summary["dependencies"] = [
+            d.get("name") for d in _list(spec.get("dependencies")) if isinstance(d, dict)
+        ]
     elif kinds:
         summary["sources"] = kinds
     if not_ready:
@@ -128,8 +161,8 @@ def shape_list(
     answer: dict[str, Any], summarize: Callable[[dict[str, Any]], dict[str, Any]], *, full: bool
 ) -> dict[str, Any]:
     """A list answer: summaries (or cleaned full items), the `continue` token, and how many came back."""
-    items = answer.get("items") or []
-    metadata = answer.get("metadata") or {}
+    items = _list(_map(answer).get("items"))
+    metadata = _map(_map(answer).get("metadata"))
     token = metadata.get("continue") or None
     shaped: dict[str, Any] = {
         "items": [clean(item) for item in items] if full else [summarize(item) for item in items],
@@ -203,7 +236,7 @@ def pod_name(workflow_name: str, node: dict[str, Any], version: str = "v2") -> s
     v2 (the default) are `<workflow>-<template>-<fnv32a(node name)>`, or the workflow name for a single-pod
     workflow, falling back to the node id when the node names no template.
     """
-    template = (node.get("templateRef") or {}).get("template") or node.get("templateName") or ""
+    template = _text(_map(node.get("templateRef")).get("template")) or _text(node.get("templateName")) or ""
     node_name = str(node.get("name") or "")
     if version == "v1" or not template:
         return str(node.get("id"))
@@ -224,7 +257,7 @@ def _node_entry(workflow_name: str, node: dict[str, Any], version: str) -> dict[
         entry["pod"] = pod_name(workflow_name, node, version)
     if node.get("message"):
         entry["message"] = redact_text(str(node["message"]))
-    exit_code = (node.get("outputs") or {}).get("exitCode")
+    exit_code = _map(node.get("outputs")).get("exitCode")
     if exit_code not in (None, "0"):
         entry["exitCode"] = exit_code
     return entry
@@ -252,7 +285,7 @@ def _outputs(outputs: Any) -> dict[str, Any]:
     shaped: dict[str, Any] = {}
     if params := parameter_values(outputs.get("parameters")):
         shaped["parameters"] = params
-    artifacts = [a.get("name") for a in outputs.get("artifacts") or [] if isinstance(a, dict)]
+    artifacts = [a.get("name") for a in _list(outputs.get("artifacts")) if isinstance(a, dict)]
     if artifacts:
         shaped["artifacts"] = artifacts
     if outputs.get("result") is not None:
@@ -268,17 +301,17 @@ def workflow_detail(wf: dict[str, Any]) -> dict[str, Any]:
     """
     summary = workflow_summary(wf)
     name = str(summary.get("name") or "")
-    metadata = wf.get("metadata") or {}
-    spec = wf.get("spec") or {}
-    status = wf.get("status") or {}
-    version = (metadata.get("annotations") or {}).get(POD_NAME_FORMAT) or "v2"
+    metadata = _map(wf.get("metadata"))
+    spec = _map(wf.get("spec"))
+    status = _map(wf.get("status"))
+    version = _map(metadata.get("annotations")).get(POD_NAME_FORMAT) or "v2"
     if spec.get("suspend"):
         summary["suspended"] = True
-    if params := parameter_values((spec.get("arguments") or {}).get("parameters")):
+    if params := parameter_values(_map(spec.get("arguments")).get("parameters")):
         summary["parameters"] = params
     if outputs := _outputs(status.get("outputs")):
         summary["outputs"] = outputs
-    nodes = [n for n in (status.get("nodes") or {}).values() if isinstance(n, dict)]
+    nodes = [n for n in _map(status.get("nodes")).values() if isinstance(n, dict)]
     if nodes:
         by_phase: dict[str, int] = {}
         for node in nodes:

@@ -178,3 +178,13 @@ def cron_detail(obj: dict[str, Any]) -> dict[str, Any]:
     )
     detail.pop("active", None)
     return detail
+
+
+def saved(obj: dict[str, Any]) -> dict[str, Any]:
+    """What a create or update answers: the object's name, namespace (none when cluster-scoped) and uid.
+
+    The agent wrote the manifest, so echoing it back (even summarised) tells it nothing; get_* has the rest."""
+    metadata = obj.get("metadata") or {}
+    return _drop_empty(
+        {"name": metadata.get("name"), "namespace": metadata.get("namespace"), "uid": metadata.get("uid")}
+    )

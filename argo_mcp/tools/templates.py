@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
@@ -31,7 +32,13 @@ from argo_mcp.tools.manifests import single_manifest
 from argo_mcp.tools.paths import api
 from argo_mcp.tools.registry import Handler, Permission, Scope, Tool, ToolContext, ToolError, ToolKind
 from argo_mcp.tools.shaping import clean, shape_list
-from argo_mcp.tools.template_shaping import cron_detail, cron_summary, template_detail, template_summary
+from argo_mcp.tools.template_shaping import (
+    cron_detail,
+    cron_summary,
+    saved,
+    template_detail,
+    template_summary,
+)
 
 API_VERSION = "argoproj.io/v1alpha1"
 Summary = Callable[[dict[str, Any]], dict[str, Any]]
@@ -92,19 +99,15 @@ CRON_WORKFLOW = TemplateKind(
     cron_detail,
 )
 
-FULL_HELP = "Return the whole object instead of the summary."
-MANIFEST_HELP = (
-    "The object: {apiVersion: argoproj.io/v1alpha1, kind, metadata: {name, ...}, spec: {...}}, as a JSON "
-    "object or its YAML/JSON text (one document; sent to Argo exactly as written)."
-)
-NAME_HELP = (
-    "Name of the object to update (default: manifest.metadata.name; must match it when both are given)."
-)
+# Parameter help is short: the tool descriptions say what `full` does, and a manifest is a Kubernetes object
+# any model knows the shape of (its kind and apiVersion are filled in when left out).
+MANIFEST_HELP = "The object, or YAML text of one document (sent as written)."
+NAME_HELP = "Default: manifest.metadata.name."
 
 
 # ---- inputs -------------------------------------------------------------------------------------------------
 class ListTemplatesInput(ListOptionsInput):
-    full: bool = Field(default=False, description="Return whole objects instead of the compact summary.")
+    full: bool = False
 
     def extra_query(self) -> dict[str, Any]:
         return {}
@@ -118,29 +121,27 @@ class ListWorkflowTemplatesInput(ListTemplatesInput):
 
 
 class ClusterListInput(ListOptions):
-    full: bool = Field(default=False, description="Return whole objects instead of the compact summary.")
+    full: bool = False
 
     def extra_query(self) -> dict[str, Any]:
         return {}
 
 
 class GetInput(NamedInput):
-    full: bool = Field(default=False, description=FULL_HELP)
+    full: bool = False
 
 
 class ClusterNamedInput(ToolInput):
-    name: ResourceName = Field(description="The cluster-scoped object's metadata.name.")
+    name: ResourceName
 
 
 class ClusterGetInput(ClusterNamedInput):
-    full: bool = Field(default=False, description=FULL_HELP)
+    full: bool = False
 
 
 class DeleteOptions(ToolInput):
-    grace_period_seconds: int | None = Field(default=None, ge=0, description="Grace period for the deletion.")
-    propagation_policy: Literal["Foreground", "Background", "Orphan"] | None = Field(
-        default=None, description="How dependents are deleted."
-    )
+    grace_period_seconds: int | None = Field(default=None, ge=0)
+    propagation_policy: Literal["Foreground", "Background", "Orphan"] | None = None
 
     def delete_options(self) -> dict[str, Any]:
         return {
@@ -174,6 +175,19 @@ class ManifestField(ToolInput):
 
     def metadata(self) -> dict[str, Any]:
         return dict(self.document().get("metadata") or {})
+
+    @cached_property
+    def documents(self) -> list[dict[str, Any]]:
+        """The manifest parsed, as the registry reads it for the tool's scope (its metadata.namespace), whether
+        it was given as an object or as YAML text."""
+        return [self.document()]
+
+    @property
+    def audit_name(self) -> str | None:
+        """The object's name for the audit line (the manifest may be YAML text)."""
+        metadata = self.metadata()
+        name = metadata.get("name") or metadata.get("generateName")
+        return name if isinstance(name, str) else None
 
 
 # A namespaced object's manifest: its metadata.namespace, when given, is the namespace acted in.
@@ -287,8 +301,8 @@ def template_tools(kind: TemplateKind) -> list[Tool[Any]]:
         answer = await ctx.argo.request(
             "POST", path(ctx), body=body(ctx, manifest), what=f"create {kind.words} in {where(ctx)}"
         )
-        created = (answer.get("metadata") or {}).get("name")
-        return {"result": f"{kind.words} {where(ctx, created)} created", kind.answer_key: kind.detail(answer)}
+        created = saved(answer)
+        return {"result": f"{kind.words} {where(ctx, created.get('name'))} created", **created}
 
     async def update_object(ctx: ToolContext, args: UpdateInput | ClusterUpdateInput) -> dict[str, Any]:
         name = args.name or args.metadata().get("name")
@@ -306,7 +320,7 @@ def template_tools(kind: TemplateKind) -> list[Tool[Any]]:
             body=body(ctx, manifest),
             what=f"update {kind.words} {where(ctx, name)}",
         )
-        return {"result": f"{kind.words} {where(ctx, name)} updated", kind.answer_key: kind.detail(answer)}
+        return {"result": f"{kind.words} {where(ctx, name)} updated", **saved(answer)}
 
     async def delete_object(ctx: ToolContext, args: DeleteInput | ClusterDeleteInput) -> dict[str, Any]:
         await ctx.argo.request(
@@ -334,16 +348,18 @@ def template_tools(kind: TemplateKind) -> list[Tool[Any]]:
                 body={"namespace": ctx.namespace, "name": args.name},
                 what=f"{action} {kind.words} {where(ctx, args.name)}",
             )
+            suspended = bool((answer.get("spec") or {}).get("suspend"))
             return {
                 "result": f"{kind.words} {where(ctx, args.name)} {past}",
-                kind.answer_key: cron_summary(answer),
+                **saved(answer),
+                "suspended": suspended,
             }
 
         return handler
 
     noun = kind.kind
     scope = Scope.cluster() if kind.cluster else Scope.argument()
-    manifest_scope = Scope.cluster() if kind.cluster else Scope.manifest("manifest")
+    manifest_scope = Scope.cluster() if kind.cluster else Scope.manifest("documents")
     place = "cluster-wide" if kind.cluster else "in a namespace"
 
     def tool(
@@ -407,7 +423,7 @@ def template_tools(kind: TemplateKind) -> list[Tool[Any]]:
         tool(
             f"create_{single}",
             f"Create a {noun}",
-            f"Create a {noun} from a manifest (object or YAML text).",
+            f"Create a {noun} from a manifest.",
             ToolKind.MUTATING,
             (ManifestInput, ClusterManifestInput),
             create_object,

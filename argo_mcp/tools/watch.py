@@ -18,8 +18,8 @@ from pydantic import Field
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import NamedInput
 from argo_mcp.tools.paths import api
-from argo_mcp.tools.registry import Permission, TextOutput, Tool, ToolContext, ToolKind
-from argo_mcp.tools.shaping import redact_text, workflow_summary
+from argo_mcp.tools.registry import Permission, Scope, TextOutput, Tool, ToolContext, ToolKind
+from argo_mcp.tools.shaping import POD_NAME_FORMAT, pod_name, redact_text, workflow_summary
 
 FINISHED = frozenset({"Succeeded", "Failed", "Error"})
 SUMMARY_FIELDS = (
@@ -95,7 +95,9 @@ def _duration(node: dict[str, Any]) -> str:
 
 
 class _Graph:
-    def __init__(self, name: str, nodes: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, name: str, nodes: dict[str, dict[str, Any]], pod_name_format: str = "v2") -> None:
+        self.name = name
+        self.pod_name_format = pod_name_format
         self.nodes = nodes
         self.root = nodes.get(name) or next(
             (
@@ -138,6 +140,8 @@ class _Graph:
             "type": node.get("type"),
             "phase": node.get("phase", "Pending"),
         }
+        if node.get("type") == "Pod":
+            entry["pod"] = pod_name(self.name, node, self.pod_name_format)
         for key in ("templateName", "startedAt", "finishedAt"):
             if node.get(key):
                 entry[key] = node[key]
@@ -155,6 +159,9 @@ class _Graph:
 def _render(entry: dict[str, Any], prefix: str = "", last: bool = True, top: bool = True) -> list[str]:
     details = ", ".join(x for x in (entry.get("type"), entry.get("duration")) if x)
     label = f"{entry['name']} [{entry['phase']}] ({details})"
+    if entry.get("pod"):
+        # what the log and artifact tools take: get_pod_logs' podName, the artifact tools' nodeId
+        label += f" pod={entry['pod']} node={entry['id']}"
     if entry.get("message"):
         label += f": {entry['message']}"
     lines = [label if top else f"{prefix}{'└─ ' if last else '├─ '}{label}"]
@@ -169,15 +176,19 @@ async def get_workflow_graph(ctx: ToolContext, args: NamedInput) -> TextOutput:
     workflow = await ctx.argo.request(
         "GET",
         api("workflows", ctx.namespace, args.name),
-        query={"fields": "metadata.name,metadata.namespace,status.phase,status.nodes,status.message"},
+        query={
+            "fields": "metadata.name,metadata.namespace,metadata.annotations,status.phase,status.nodes,"
+            "status.message"
+        },
         what=f"get workflow {ctx.namespace}/{args.name}",
     )
     nodes = (workflow.get("status") or {}).get("nodes") or {}
     phase = (workflow.get("status") or {}).get("phase") or "Pending"
-    graph = _Graph(args.name, nodes)
+    annotations = (workflow.get("metadata") or {}).get("annotations") or {}
+    graph = _Graph(args.name, nodes, annotations.get(POD_NAME_FORMAT) or "v2")
     if graph.root is None:
         text = f"{args.name} [{phase}]: no nodes yet (the controller has not started it)\n"
-        return TextOutput(text=text, data={"name": args.name, "phase": phase, "tree": None})
+        return TextOutput(text=text, data={"name": args.name, "phase": phase, "nodes": 0})
     tree = graph.tree(graph.root)
     text = "\n".join(_render(tree)) + "\n"
     if len(text.encode()) > GRAPH_CAP_BYTES:
@@ -185,7 +196,8 @@ async def get_workflow_graph(ctx: ToolContext, args: NamedInput) -> TextOutput:
             text.encode()[:GRAPH_CAP_BYTES].decode(errors="ignore")
             + "\n[argo-mcp: graph truncated at 64 KiB]\n"
         )
-    return TextOutput(text=text, data={"name": args.name, "phase": phase, "tree": tree})
+    # The tree is the text; the structured content is only metadata, so the graph is not sent twice.
+    return TextOutput(text=text, data={"name": args.name, "phase": phase, "nodes": len(nodes)})
 
 
 TOOLS: list[Tool[Any]] = [
@@ -200,6 +212,7 @@ TOOLS: list[Tool[Any]] = [
         kind=ToolKind.READ_ONLY,
         input_model=WaitInput,
         handler=wait_for_workflow,
+        scope=Scope.argument(),
         permission=Permission("get", "workflows"),
     ),
     Tool(
@@ -213,6 +226,7 @@ TOOLS: list[Tool[Any]] = [
         kind=ToolKind.READ_ONLY,
         input_model=NamedInput,
         handler=get_workflow_graph,
+        scope=Scope.argument(),
         permission=Permission("get", "workflows"),
     ),
 ]

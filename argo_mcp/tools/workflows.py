@@ -12,7 +12,7 @@ from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import LabelSelector, ListOptionsInput, NamedInput, PathSegment
 from argo_mcp.tools.logs import LogOptions, drain
 from argo_mcp.tools.paths import api
-from argo_mcp.tools.registry import POD_LOGS, Permission, TextOutput, Tool, ToolContext, ToolKind
+from argo_mcp.tools.registry import POD_LOGS, Permission, Scope, TextOutput, Tool, ToolContext, ToolKind
 from argo_mcp.tools.shaping import (
     WORKFLOW_DETAIL_FIELDS,
     WORKFLOW_LIST_FIELDS,
@@ -143,6 +143,7 @@ TOOLS: list[Tool[Any]] = [
         kind=ToolKind.READ_ONLY,
         input_model=ListWorkflowsInput,
         handler=list_workflows,
+        scope=Scope.argument(),
         permission=Permission("list", "workflows"),
     ),
     Tool(
@@ -153,6 +154,7 @@ TOOLS: list[Tool[Any]] = [
         kind=ToolKind.READ_ONLY,
         input_model=GetWorkflowInput,
         handler=get_workflow,
+        scope=Scope.argument(),
         permission=Permission("get", "workflows"),
     ),
     Tool(
@@ -165,6 +167,7 @@ TOOLS: list[Tool[Any]] = [
         kind=ToolKind.READ_ONLY,
         input_model=WorkflowLogsInput,
         handler=get_workflow_logs,
+        scope=Scope.argument(),
         permission=POD_LOGS,
     ),
     Tool(
@@ -175,6 +178,7 @@ TOOLS: list[Tool[Any]] = [
         kind=ToolKind.READ_ONLY,
         input_model=PodLogsInput,
         handler=get_pod_logs,
+        scope=Scope.argument(),
         permission=POD_LOGS,
     ),
 ]

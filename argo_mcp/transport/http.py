@@ -1,15 +1,17 @@
 """Streamable HTTP transport: /mcp (stateless, so replicas need no session affinity), /healthz, /readyz, /metrics.
 
-Stateless mode gives every POST its own transport, so any replica behind a Service can answer any request;
-responses stream as SSE so progress notifications reach the caller during long calls.
+Stateless mode gives every POST its own transport, so any replica behind a Service can answer any request. A
+request that asks for progress is answered as an SSE stream so the notifications reach the caller during a long
+call; every other request gets one plain JSON body (see response_mode.py).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import signal
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator
+import socket
+from collections.abc import AsyncIterator, Callable, Generator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -17,6 +19,7 @@ import structlog
 import uvicorn
 from mcp.server.lowlevel import Server
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
+from mcp.server.transport_security import DEFAULT_MAX_REQUEST_BODY_SIZE
 from sse_starlette.sse import AppStatus
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -26,33 +29,17 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
 from argo_mcp.argo.client import ArgoClient
-from argo_mcp.argo.errors import ArgoError
+from argo_mcp.cli import ConfigError
 from argo_mcp.metrics import metrics_endpoint
-from argo_mcp.settings import Settings
+from argo_mcp.settings import HttpSettings, Settings
+from argo_mcp.transport.connections import ConnectionLimits, ensure_fd_headroom, guarded_protocol
 from argo_mcp.transport.guard import HostOriginGuard
+from argo_mcp.transport.readiness import Readiness
+from argo_mcp.transport.response_mode import ResponseModeRouter
 
 log = structlog.get_logger("argo_mcp.http")
 
 MCP_PATH = "/mcp"
-READY_CACHE_SECONDS = 2.0
-
-
-def readiness_endpoint(argo: ArgoClient) -> Callable[[Request], Awaitable[JSONResponse]]:
-    """/readyz answers from Argo's /api/v1/version, cached briefly so probes don't hammer Argo."""
-    last: dict[str, Any] = {"at": -READY_CACHE_SECONDS, "status": 503, "body": {"status": "unknown"}}
-
-    async def readyz(_request: Request) -> JSONResponse:
-        now = time.monotonic()
-        if now - last["at"] > READY_CACHE_SECONDS:
-            try:
-                version = await argo.request("GET", "/api/v1/version", what="readiness check")
-                last.update(status=200, body={"status": "ready", "argo": version.get("version", "unknown")})
-            except ArgoError as exc:
-                last.update(status=503, body={"status": "not ready", "reason": str(exc)})
-            last["at"] = now
-        return JSONResponse(last["body"], status_code=last["status"])
-
-    return readyz
 
 
 class _Server(uvicorn.Server):
@@ -83,10 +70,17 @@ def build_app(
     extra_routes: list[BaseRoute] | None = None,
 ) -> Starlette:
     """The ASGI app: `wrap_mcp` lets the access layer put inbound auth in front of /mcp only."""
-    manager = StreamableHTTPSessionManager(
+    streaming = StreamableHTTPSessionManager(
         app=server, stateless=True, json_response=False, security_settings=None
     )
-    mcp_app: ASGIApp = StreamableHTTPASGIApp(manager)
+    plain = StreamableHTTPSessionManager(
+        app=server, stateless=True, json_response=True, security_settings=None
+    )
+    mcp_app: ASGIApp = ResponseModeRouter(
+        StreamableHTTPASGIApp(plain),
+        StreamableHTTPASGIApp(streaming),
+        max_body=DEFAULT_MAX_REQUEST_BODY_SIZE,
+    )
     if wrap_mcp is not None:
         mcp_app = wrap_mcp(mcp_app)
 
@@ -97,7 +91,7 @@ def build_app(
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        async with manager.run():
+        async with streaming.run(), plain.run():
             try:
                 yield
             finally:
@@ -105,9 +99,11 @@ def build_app(
                 await argo.close()
 
     routes: list[BaseRoute] = [
-        Route(MCP_PATH, endpoint=mcp_app, methods=["GET", "POST", "DELETE"]),
+        # No GET: stateless HTTP has no server-to-client stream, and a GET would open an SSE stream that never
+        # carries anything and never ends (an idle connection per GET, forever). The MCP spec's answer is 405.
+        Route(MCP_PATH, endpoint=mcp_app, methods=["POST", "DELETE"]),
         Route("/healthz", endpoint=healthz, methods=["GET"]),
-        Route("/readyz", endpoint=readiness_endpoint(argo), methods=["GET"]),
+        Route("/readyz", endpoint=Readiness(argo).endpoint(), methods=["GET"]),
         Route("/metrics", endpoint=metrics_endpoint, methods=["GET"]),
         *(extra_routes or []),
     ]
@@ -125,7 +121,32 @@ def build_app(
     )
 
 
-async def serve_http(settings: Settings, app: Starlette) -> None:
+def listen_socket(http: HttpSettings) -> socket.socket:
+    """Bind the listening socket before anything is logged, so a port in use (or a bad --host) ends the process
+    like every other start-up error: exit 2 and one line, instead of a "listening" line and uvicorn's exit 3."""
+    sock: socket.socket | None = None
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            http.host, http.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as exc:
+        if sock is not None:
+            sock.close()
+        reason = exc.strerror or str(exc)
+        if exc.errno == errno.EADDRINUSE:
+            fix = "another process listens there: stop it, or pass another --port"
+        elif isinstance(exc, socket.gaierror):
+            fix = "check --host"
+        else:
+            fix = "check --host and --port"
+        raise ConfigError(f"cannot listen on {http.host}:{http.port}: {reason} ({fix})") from None
+    return sock
+
+
+async def serve_http(settings: Settings, app: Starlette, sock: socket.socket) -> None:
     http = settings.http
     config = uvicorn.Config(
         app,
@@ -138,7 +159,16 @@ async def serve_http(settings: Settings, app: Starlette) -> None:
         timeout_graceful_shutdown=15,
         lifespan="on",
         server_header=False,
+        http=guarded_protocol(
+            ConnectionLimits(
+                idle_timeout=http.idle_timeout,
+                header_timeout=http.header_timeout,
+                body_timeout=http.body_timeout,
+                max_connections=http.max_connections,
+            )
+        ),
     )
+    ensure_fd_headroom(http.max_connections)
     scheme = "https" if http.tls_cert else "http"
     log.info("listening", url=f"{scheme}://{http.host}:{http.port}{MCP_PATH}", argo=settings.argo.server_url)
-    await _Server(config).serve()
+    await _Server(config).serve(sockets=[sock])

@@ -62,7 +62,7 @@ async def test_each_service_account_can_do_exactly_what_its_rbac_allows(
     async with http_client(guarded.url, headers={"Authorization": f"Bearer {writer}"}) as client:
         submitted = await client.call_tool("submit_workflow", {"resourceName": template})
     assert not submitted.is_error, text_of(submitted)
-    name = payload(submitted)["workflow"]["metadata"]["name"]
+    name = payload(submitted)["name"]
 
     records = [r for r in guarded.logs() if r.get("event") == "tool_call"]
     callers = {(r["tool"], r["caller"], r["outcome"]) for r in records}

@@ -71,7 +71,7 @@ async def test_submit_from_workflow_template_and_read_it(stack: E2EStack, mcp: S
             "labels": {"e2e-case": template},
         },
     )
-    name = submitted["workflow"]["metadata"]["name"]
+    name = submitted["name"]
     done = await call(mcp, "wait_for_workflow", {"name": name, "timeoutSeconds": 120, "pollSeconds": 1})
     assert done["finished"] and done["workflow"]["phase"] == "Succeeded", done
 
@@ -121,7 +121,7 @@ async def test_submit_from_cluster_template_and_cron_workflow(stack: E2EStack, m
     names = []
     for kind, resource in (("ClusterWorkflowTemplate", cwt), ("CronWorkflow", cron)):
         submitted = await call(mcp, "submit_workflow", {"resourceKind": kind, "resourceName": resource})
-        names.append(submitted["workflow"]["metadata"]["name"])
+        names.append(submitted["name"])
     for name in names:
         assert (await wait_phase(stack, name))["status"]["phase"] == "Succeeded"
 
@@ -220,7 +220,7 @@ async def test_stop_and_terminate(stack: E2EStack, mcp: ServerProcess, tool: str
 async def test_retry_a_failed_run_and_resubmit(stack: E2EStack, mcp: ServerProcess) -> None:
     flaky = stack.unique("flaky")
     simple_template(stack, flaky, fail_once=True)  # exits 1 on its first run in a workflow
-    name = (await call(mcp, "submit_workflow", {"resourceName": flaky}))["workflow"]["metadata"]["name"]
+    name = (await call(mcp, "submit_workflow", {"resourceName": flaky}))["name"]
     assert (await wait_phase(stack, name))["status"]["phase"] == "Failed"
     await call(mcp, "retry_workflow", {"name": name})
     await wait_restarted(stack, name)
@@ -228,10 +228,10 @@ async def test_retry_a_failed_run_and_resubmit(stack: E2EStack, mcp: ServerProce
 
     steady = stack.unique("steady")
     simple_template(stack, steady)
-    first = (await call(mcp, "submit_workflow", {"resourceName": steady}))["workflow"]["metadata"]["name"]
+    first = (await call(mcp, "submit_workflow", {"resourceName": steady}))["name"]
     assert (await wait_phase(stack, first))["status"]["phase"] == "Succeeded"
     again = await call(mcp, "resubmit_workflow", {"name": first})
-    new_name = again["workflow"]["metadata"]["name"]
+    new_name = again["name"]
     assert new_name != first
     assert (await wait_phase(stack, new_name))["status"]["phase"] == "Succeeded"
     assert (stack.get_workflow(first) or {})["status"]["phase"] == "Succeeded"  # the original is untouched
@@ -272,7 +272,7 @@ async def test_set_a_suspend_node_then_resume(stack: E2EStack, mcp: ServerProces
 async def test_delete(stack: E2EStack, mcp: ServerProcess) -> None:
     template = stack.unique("del")
     simple_template(stack, template)
-    name = (await call(mcp, "submit_workflow", {"resourceName": template}))["workflow"]["metadata"]["name"]
+    name = (await call(mcp, "submit_workflow", {"resourceName": template}))["name"]
     await wait_phase(stack, name)
     await call(mcp, "delete_workflow", {"name": name})
     for _ in range(40):
@@ -301,7 +301,7 @@ async def test_archive_tools(stack: E2EStack, mcp: ServerProcess) -> None:
     simple_template(stack, template, fail_once=True)
     name = (
         await call(mcp, "submit_workflow", {"resourceName": template, "labels": {"e2e-archive": template}})
-    )["workflow"]["metadata"]["name"]
+    )["name"]
     assert (await wait_phase(stack, name))["status"]["phase"] == "Failed"
     uid = await archived_uid(mcp, name)
 
@@ -313,7 +313,7 @@ async def test_archive_tools(stack: E2EStack, mcp: ServerProcess) -> None:
     assert template in values["items"]
 
     resubmitted = await call(mcp, "resubmit_archived_workflow", {"uid": uid})
-    new_name = resubmitted["workflow"]["metadata"]["name"]
+    new_name = resubmitted["name"]
     assert new_name != name
     assert (await wait_phase(stack, new_name))["status"]["phase"] in ("Succeeded", "Failed")  # a fresh run
 
@@ -336,11 +336,14 @@ async def test_archive_tools(stack: E2EStack, mcp: ServerProcess) -> None:
 async def test_long_log_is_capped_at_64_kib(stack: E2EStack, mcp: ServerProcess) -> None:
     template = stack.unique("loud")
     simple_template(stack, template, log_lines=3000)
-    name = (await call(mcp, "submit_workflow", {"resourceName": template}))["workflow"]["metadata"]["name"]
+    name = (await call(mcp, "submit_workflow", {"resourceName": template}))["name"]
     await wait_phase(stack, name)
-    text = await call_text(mcp, "get_workflow_logs", {"name": name})
-    body, marker = text.split("\n[argo-mcp: output truncated at 65536 bytes", 1)
-    assert len(body.encode()) <= 65536 and "tailLines" in marker
+    default = await call_text(mcp, "get_workflow_logs", {"name": name})
+    assert len(default.splitlines()) == 200 and "truncated" not in default  # the last 200 lines
+    text = await call_text(mcp, "get_workflow_logs", {"name": name, "tailLines": 100_000})
+    marker, body = text.split("\n", 1)
+    assert marker.startswith("[argo-mcp: output truncated at 65536 bytes") and "tailLines" in marker
+    assert len(body.encode()) <= 65536
     tail = await call_text(mcp, "get_workflow_logs", {"name": name, "tailLines": 5, "container": "main"})
     assert "truncated" not in tail and len(tail.splitlines()) == 5
 
@@ -462,9 +465,7 @@ async def test_read_only_identity_is_refused_with_a_clear_message_and_rotation_n
         assert "403 Forbidden" in refused and "Grant the missing verb" in refused
         token_file.write_text(stack.mint_token(stack.full_sa))  # rotated on disk, no restart
         submitted = await call(server, "submit_workflow", {"resourceName": template})
-        assert (await wait_phase(stack, submitted["workflow"]["metadata"]["name"]))["status"][
-            "phase"
-        ] == "Succeeded"
+        assert (await wait_phase(stack, submitted["name"]))["status"]["phase"] == "Succeeded"
     finally:
         await server.stop()
 

@@ -51,16 +51,17 @@ def _yaml_template(name: str, namespace: str) -> str:
 
 async def _submitted(mcp: ServerProcess, kind: str, name: str, **extra: Any) -> str:
     answer = await call(mcp, "submit_workflow", {"resourceKind": kind, "resourceName": name, **extra})
-    return str(answer["workflow"]["metadata"]["name"])
+    return str(answer["name"])  # a submit answers name, namespace, uid and phase
 
 
 async def test_workflow_template_lifecycle(stack: E2EStack, mcp: ServerProcess) -> None:
     name = stack.unique("wft")
     created = await call(mcp, "create_workflow_template", {"manifest": _yaml_template(name, stack.namespace)})
     assert created["result"] == f"workflow template {stack.namespace}/{name} created"
-    assert created["workflowTemplate"]["description"] == "Says hello.\n"  # the block scalar, as written
+    assert created["name"] == name and created["namespace"] == stack.namespace and created["uid"], created
     try:
         summary = await call(mcp, "get_workflow_template", {"name": name})
+        assert summary["description"] == "Says hello.\n"  # the block scalar, as written
         assert summary["entrypoint"] == "main"
         assert summary["arguments"] == {"parameters": [{"name": "message", "default": "hi"}]}
         assert summary["templates"] == [{"name": "main", "type": "container"}]
@@ -98,7 +99,8 @@ async def test_workflow_template_lifecycle(stack: E2EStack, mcp: ServerProcess) 
             "update_workflow_template",
             {"name": name, "manifest": {"kind": "WorkflowTemplate", "spec": _spec("updated")}},
         )
-        assert updated["workflowTemplate"]["arguments"]["parameters"][0]["default"] == "updated"
+        assert updated["result"] == f"workflow template {stack.namespace}/{name} updated", updated
+        assert updated["uid"] == created["uid"], updated  # the same object, replaced in place
         assert (await call(mcp, "get_workflow_template", {"name": name}))["arguments"]["parameters"][0][
             "default"
         ] == "updated"
@@ -166,10 +168,10 @@ async def test_cron_workflow_lifecycle_with_suspend_and_resume(stack: E2EStack, 
         assert name in [item["name"] for item in listed["items"]]
 
         suspended = await call(mcp, "suspend_cron_workflow", {"name": name})
-        assert suspended["cronWorkflow"]["suspended"] is True
+        assert suspended["suspended"] is True and suspended["name"] == name, suspended
         assert (await call(mcp, "get_cron_workflow", {"name": name}))["suspended"] is True
         resumed = await call(mcp, "resume_cron_workflow", {"name": name})
-        assert resumed["cronWorkflow"]["suspended"] is False
+        assert resumed["suspended"] is False, resumed
 
         run = await _submitted(mcp, "CronWorkflow", name)
         assert (await wait_phase(stack, run))["status"]["phase"] == "Succeeded"

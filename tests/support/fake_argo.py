@@ -3,7 +3,9 @@
 Every path and method in the spec is served (and nothing else), each request is checked against its
 operation: unknown query parameters, badly typed query values and JSON bodies that do not match the body
 schema are answered 400 and recorded as violations, which the test fixtures turn into failures. Canned answers
-are validated against the operation's response schema when a test programs them, so payloads stay faithful.
+are validated against the operation's response schema when a test programs them (error answers against the
+spec's error schema), so payloads stay faithful. An operation the test did not program is a violation too,
+answered 501: a test never passes on an answer nobody chose.
 """
 
 from __future__ import annotations
@@ -103,10 +105,10 @@ class FakeArgo:
     ) -> None:
         if operation not in self.operations:
             raise KeyError(f"{operation} is not an operation of Argo's swagger.json")
-        if status == 200 and stream is None and body is not None and content_type == "application/json":
-            schema = self._response_schema(operation)
+        if stream is None and body is not None and content_type == "application/json":
+            schema = self._response_schema(operation, "200" if status < 400 else "default")
             if schema is not None:
-                self._validate(schema, body, f"canned 200 answer of {operation}")
+                self._validate(schema, body, f"canned {status} answer of {operation}")
         self.canned[operation] = Canned(status=status, body=body, stream=stream, content_type=content_type)
 
     def on_sequence(self, operation: str, bodies: list[Any]) -> None:
@@ -128,9 +130,9 @@ class FakeArgo:
         return calls[-1]
 
     # ---- internals ---------------------------------------------------------------------------------------
-    def _response_schema(self, operation: str) -> dict[str, Any] | None:
+    def _response_schema(self, operation: str, status: str = "200") -> dict[str, Any] | None:
         responses = self.operations[operation][2].get("responses", {})
-        schema = responses.get("200", {}).get("schema")
+        schema = responses.get(status, {}).get("schema")
         if schema is None or "$ref" not in schema:
             return None
         return {"$ref": schema["$ref"], "definitions": self.spec["definitions"]}
@@ -210,12 +212,15 @@ class FakeArgo:
                 statuses = self.sequence_status.get(operation) or [200]
                 status_now = statuses.pop(0) if len(statuses) > 1 else statuses[0]
                 body_now = sequence.pop(0) if len(sequence) > 1 else sequence[0]
-                if status_now == 200:
-                    schema = self._response_schema(operation)
-                    if schema is not None:
-                        self._validate(schema, body_now, f"sequenced 200 answer of {operation}")
+                schema = self._response_schema(operation, "200" if status_now < 400 else "default")
+                if schema is not None:
+                    self._validate(schema, body_now, f"sequenced {status_now} answer of {operation}")
                 return web.json_response(body_now, status=status_now)
-            canned = self.canned.get(operation, Canned(body={}))
+            canned = self.canned.get(operation)
+            if canned is None:
+                problem = f"{operation}: argo-mcp called it, but this test did not program an answer for it"
+                self.violations.append(problem)
+                return web.json_response({"code": 12, "message": f"argo stand-in: {problem}"}, status=501)
             if canned.stream is not None:
                 return await self._stream(request, operation, canned)
             if canned.content_type != "application/json":

@@ -42,7 +42,8 @@ def argo(argo_fake: tuple[FakeArgo, str]) -> Iterator[FakeArgo]:
     fake.sequence_status.clear()
     yield fake
     assert not fake.violations, (
-        "argo-mcp sent requests that do not follow Argo's swagger.json:\n" + "\n".join(fake.violations)
+        "argo-mcp sent requests that do not follow Argo's swagger.json, or that this test did not program:\n"
+        + "\n".join(fake.violations)
     )
 
 

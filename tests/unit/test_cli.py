@@ -73,6 +73,16 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
             "cannot read service-account token file /var/run/secrets/kubernetes.io/serviceaccount/token",
         ),
         (("--argo-server-url", "http://a", "--toolsets", "info,bogus"), {}, 'unknown toolset "bogus"'),
+        (
+            ("--argo-server-url", "http://a", "--argo-max-response-mib", "lots"),
+            {},
+            "invalid --argo-max-response-mib",
+        ),
+        (
+            ("--argo-server-url", "http://a"),
+            {"ARGO_MCP_MAX_ANSWER_MIB": "0"},
+            "invalid --max-answer-mib '0': expected a size in MiB",
+        ),
     ],
 )
 def test_start_up_errors(args: tuple[str, ...], env: dict[str, str], message: str) -> None:
@@ -113,6 +123,8 @@ def test_defaults_match_the_reference() -> None:
     assert settings.argo.insecure_skip_tls_verify is False
     assert settings.stdio is False
     assert settings.scope.toolsets == frozenset(ToolGroup)
+    assert settings.argo.max_response_bytes == 32 * 1024 * 1024
+    assert settings.max_answer_bytes == 4 * 1024 * 1024
 
 
 def test_flags_win_over_environment(tmp_path: Path) -> None:

@@ -58,8 +58,14 @@ async def test_tools_list_has_annotations_and_schemas(argo: FakeArgo, shared_ser
     info = tools["get_argo_version"]
     assert info.annotations is not None
     assert info.annotations.read_only_hint is True
-    assert info.annotations.destructive_hint is False
+    # read-only implies not destructive and idempotent (MCP spec), so those hints are not spent on the wire
+    assert info.annotations.destructive_hint is None and info.annotations.idempotent_hint is None
     assert info.annotations.open_world_hint is False
+    assert info.annotations.title is None and info.title, "the title is sent once, as the tool's title"
+    deleting = tools["delete_workflow"].annotations
+    assert deleting is not None and deleting.destructive_hint is True and deleting.read_only_hint is None
+    suspending = tools["suspend_workflow"].annotations
+    assert suspending is not None and suspending.destructive_hint is False and suspending.idempotent_hint
     assert info.input_schema["type"] == "object"
     assert info.input_schema["additionalProperties"] is False
 

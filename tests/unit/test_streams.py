@@ -1,4 +1,5 @@
-"""Bounded streams: the 64 KiB log cap on a 50 MiB log, and a 200 MiB artifact with flat memory."""
+"""Bounded streams: a 50 MiB log read no further than the read limit and answered within the 64 KiB cap, and
+a 200 MiB artifact with flat memory."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from tests.support.processes import ServerProcess, http_client, payload, text_of
 MIB = 1024 * 1024
 
 
-async def test_log_cap_on_a_50_mib_stream_stops_reading_early(
+async def test_a_50_mib_log_is_read_no_further_than_the_read_limit(
     argo: FakeArgo, shared_server: ServerProcess
 ) -> None:
     line = json.dumps({"result": {"content": "x" * 200, "podName": "big-pod"}}).encode() + b"\n"
@@ -30,19 +31,25 @@ async def test_log_cap_on_a_50_mib_stream_stops_reading_early(
 
     argo.on("WorkflowService_WorkflowLogs", stream=fifty_mib)
     async with http_client(shared_server.url) as client:
-        result = await client.call_tool("get_workflow_logs", {"name": "big"})
+        result = await client.call_tool("get_workflow_logs", {"name": "big", "tailLines": 100_000})
     assert not result.is_error
     text = text_of(result)
-    body, marker = text.rsplit("\n[argo-mcp: output truncated", 1)
+    head, body = text.split("\n", 1)
+    assert head.startswith("[argo-mcp: output truncated at 65536 bytes, earlier lines omitted")
+    assert "tailLines" in head  # tells the agent how to narrow the request
+    body, limit = body.rsplit("\n[argo-mcp: stopped reading after 4 MiB of log", 1)
     assert len(body.encode()) <= 64 * 1024
-    assert "truncated at 65536 bytes" in "[argo-mcp: output truncated" + marker
-    assert "tailLines" in marker  # tells the agent how to narrow the request
+    assert all(row == "big-pod: " + "x" * 200 for row in body.splitlines()), "cut on line boundaries"
+    assert "not necessarily the log's last lines" in limit
     assert result.structured_content is not None
     assert result.structured_content["truncated"] is True
+    assert result.structured_content["readLimited"] is True
+    assert "log" not in result.structured_content, "the log is sent once, as text"
     await asyncio.sleep(0.5)
     stats = argo.stream_stats["WorkflowService_WorkflowLogs"]
     assert stats.closed_early and not stats.finished
-    assert stats.bytes_sent < 10 * MIB, f"argo-mcp kept reading: {stats.bytes_sent} bytes were sent"
+    # 4 MiB read, plus what the kernel's and aiohttp's buffers had taken in when reading stopped (of 50 MiB)
+    assert stats.bytes_sent < 16 * MIB, f"argo-mcp kept reading: {stats.bytes_sent} bytes were sent"
 
 
 async def test_follow_stream_is_bounded_by_time(argo: FakeArgo, shared_server: ServerProcess) -> None:

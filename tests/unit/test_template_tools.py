@@ -41,6 +41,7 @@ TEMPLATE = {
     "metadata": {
         "name": "hello",
         "namespace": "argo",
+        "uid": "0b3c7f4e-5a1d-4c2e-9f00-000000000041",
         "resourceVersion": "41",
         "creationTimestamp": "2026-11-25T10:00:00Z",
         "annotations": {"workflows.argoproj.io/description": "Says hello"},
@@ -49,7 +50,12 @@ TEMPLATE = {
     "spec": SPEC,
 }
 CLUSTER_TEMPLATE = {
-    "metadata": {"name": "shared", "resourceVersion": "7", "creationTimestamp": "2026-11-25T10:00:00Z"},
+    "metadata": {
+        "name": "shared",
+        "uid": "0b3c7f4e-5a1d-4c2e-9f00-000000000007",
+        "resourceVersion": "7",
+        "creationTimestamp": "2026-11-25T10:00:00Z",
+    },
     "spec": SPEC,
 }
 CRON: dict[str, Any] = {
@@ -90,12 +96,18 @@ def _template_detail(result: dict[str, Any], key: str, name: str) -> None:
     assert detail["templates"] == TEMPLATES
 
 
-def check_detail(key: str, name: str, text: str) -> Any:
+def check_saved(text: str, **expected: str) -> Any:
+    """A create or update answers the result line and the object's name, namespace and uid, nothing more."""
+
     def check(result: dict[str, Any]) -> None:
-        assert text in result["result"], result
-        _template_detail(result, key, name)
+        assert result == {"result": text, **expected}, result
 
     return check
+
+
+HELLO = {"name": "hello", "namespace": "argo", "uid": "0b3c7f4e-5a1d-4c2e-9f00-000000000041"}
+SHARED = {"name": "shared", "uid": "0b3c7f4e-5a1d-4c2e-9f00-000000000007"}
+NIGHTLY = {"name": "nightly", "namespace": "argo"}
 
 
 def check_get(name: str) -> Any:
@@ -158,7 +170,7 @@ CASES = [
         "/api/v1/workflow-templates/argo",
         body={"namespace": "argo", "template": manifest("WorkflowTemplate", "hello")},
         answer=TEMPLATE,
-        check=check_detail("workflowTemplate", "hello", "workflow template argo/hello created"),
+        check=check_saved("workflow template argo/hello created", **HELLO),
     ),
     Case(
         "update_workflow_template",
@@ -174,7 +186,7 @@ CASES = [
         },
         answer=TEMPLATE,
         extra={"WorkflowTemplateService_GetWorkflowTemplate": TEMPLATE},
-        check=check_detail("workflowTemplate", "hello", "workflow template argo/hello updated"),
+        check=check_saved("workflow template argo/hello updated", **HELLO),
     ),
     Case(
         "delete_workflow_template",
@@ -214,7 +226,7 @@ CASES = [
         {"fieldSelector": "metadata.name=shared", "full": True},
         "ClusterWorkflowTemplateService_ListClusterWorkflowTemplates",
         "/api/v1/cluster-workflow-templates",
-        {"listOptions.fieldSelector": "metadata.name=shared"},
+        {"listOptions.fieldSelector": "metadata.name=shared", "listOptions.limit": "100"},
         answer={"metadata": {}, "items": [CLUSTER_TEMPLATE]},
         check=lambda r: (
             None if r["count"] == 1 and r["items"][0]["spec"]["entrypoint"] == "main" else pytest.fail(str(r))
@@ -235,7 +247,7 @@ CASES = [
         "/api/v1/cluster-workflow-templates",
         body={"template": manifest("ClusterWorkflowTemplate", "shared", namespaced=False)},
         answer=CLUSTER_TEMPLATE,
-        check=check_detail("clusterWorkflowTemplate", "shared", "cluster workflow template shared created"),
+        check=check_saved("cluster workflow template shared created", **SHARED),
     ),
     Case(
         "update_cluster_workflow_template",
@@ -257,7 +269,7 @@ CASES = [
             }
         },
         answer=CLUSTER_TEMPLATE,
-        check=check_detail("clusterWorkflowTemplate", "shared", "cluster workflow template shared updated"),
+        check=check_saved("cluster workflow template shared updated", **SHARED),
     ),
     Case(
         "delete_cluster_workflow_template",
@@ -285,6 +297,7 @@ CASES = [
         {},
         "CronWorkflowService_ListCronWorkflows",
         "/api/v1/cron-workflows/argo",
+        {"listOptions.limit": "100"},  # a page of 100 unless the agent asks for another size
         answer={"metadata": {}, "items": [CRON]},
         check=lambda r: (
             None
@@ -333,7 +346,7 @@ CASES = [
         "/api/v1/cron-workflows/argo",
         body={"namespace": "argo", "cronWorkflow": manifest("CronWorkflow", "nightly")},
         answer=CRON,
-        check=lambda r: None if r["result"] == "cron workflow argo/nightly created" else pytest.fail(str(r)),
+        check=check_saved("cron workflow argo/nightly created", **NIGHTLY),
     ),
     Case(
         "update_cron_workflow",
@@ -349,7 +362,7 @@ CASES = [
         },
         answer=CRON,
         extra={"CronWorkflowService_GetCronWorkflow": CRON},
-        check=lambda r: None if r["result"] == "cron workflow argo/nightly updated" else pytest.fail(str(r)),
+        check=check_saved("cron workflow argo/nightly updated", **NIGHTLY),
     ),
     Case(
         "delete_cron_workflow",
@@ -379,8 +392,7 @@ CASES = [
         answer={**CRON, "spec": {**CRON["spec"], "suspend": True}},
         check=lambda r: (
             None
-            if r["result"] == "cron workflow argo/nightly suspended"
-            and r["cronWorkflow"]["suspended"] is True
+            if r == {"result": "cron workflow argo/nightly suspended", **NIGHTLY, "suspended": True}
             else pytest.fail(str(r))
         ),
     ),
@@ -393,7 +405,7 @@ CASES = [
         answer=CRON,
         check=lambda r: (
             None
-            if r["result"] == "cron workflow argo/nightly resumed" and r["cronWorkflow"]["suspended"] is False
+            if r == {"result": "cron workflow argo/nightly resumed", **NIGHTLY, "suspended": False}
             else pytest.fail(str(r))
         ),
     ),

@@ -174,6 +174,36 @@ async def test_handshake_era_clients_are_answered(
     assert "mcp-session-id" not in response.headers  # stateless: no session to pin to a replica
 
 
+async def test_plain_json_answer_unless_the_request_asks_for_progress(
+    argo: FakeArgo, shared_server: ServerProcess
+) -> None:
+    argo.on("InfoService_GetVersion", VERSION)
+    headers = {**ACCEPT, "MCP-Protocol-Version": "2025-11-25"}
+    call: dict[str, Any] = {"name": "get_argo_version", "arguments": {}}
+    async with httpx2.AsyncClient() as http:
+        plain = await http.post(
+            shared_server.url,
+            json={"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": call},
+            headers=headers,
+        )
+        streamed = await http.post(
+            shared_server.url,
+            json={
+                "jsonrpc": "2.0",
+                "id": 2,
+                "method": "tools/call",
+                "params": {**call, "_meta": {"progressToken": "p-1"}},
+            },
+            headers=headers,
+        )
+    # nothing to stream: one JSON body, no SSE framing
+    assert plain.status_code == 200 and plain.headers["content-type"].startswith("application/json")
+    assert plain.json()["id"] == 1 and plain.json()["result"]["isError"] is False
+    # progress asked for: an SSE stream, so notifications can precede the answer
+    assert streamed.status_code == 200 and streamed.headers["content-type"].startswith("text/event-stream")
+    assert _sse_json(streamed)["id"] == 2
+
+
 async def test_sdk_clients_of_both_eras(argo: FakeArgo, shared_server: ServerProcess) -> None:
     argo.on("InfoService_GetVersion", VERSION)
     async with http_client(shared_server.url, mode="legacy") as legacy:

@@ -1,0 +1,98 @@
+"""Bounded memory for non-streamed Argo answers (issue 11, defect 4): argo-mcp reads at most
+--argo-max-response-mib of one answer, in chunks, and stops there; and it returns at most --max-answer-mib. Both
+refusals say how to narrow the request."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import psutil
+
+from tests.support.fake_argo import FakeArgo, Workflow
+from tests.support.processes import ServerProcess, http_client, start_argo_mcp, text_of
+from tests.unit.test_auth_and_tls import VERSION
+
+MIB = 1024 * 1024
+
+
+async def _peak_rss(pid: int, stop: asyncio.Event) -> int:
+    process = psutil.Process(pid)
+    peak = 0
+    while not stop.is_set():
+        with contextlib.suppress(psutil.Error):
+            peak = max(peak, process.memory_info().rss)
+        await asyncio.sleep(0.02)
+    return peak
+
+
+async def test_a_256_mib_answer_is_read_only_up_to_the_cap_in_bounded_memory(
+    argo: FakeArgo, shared_server: ServerProcess
+) -> None:
+    item = b'{"metadata":{"name":"' + b"x" * 200 + b'"}},'
+    per_chunk = item * (MIB // len(item))
+
+    async def huge_list() -> AsyncIterator[bytes]:  # chunked: no Content-Length tells the size up front
+        yield b'{"metadata":{},"items":['
+        for _ in range(256):
+            yield per_chunk
+            await asyncio.sleep(0)
+        yield b'{"metadata":{"name":"last"}}]}'
+
+    argo.on("WorkflowService_ListWorkflows", stream=huge_list)
+    baseline = psutil.Process(shared_server.proc.pid).memory_info().rss
+    stop = asyncio.Event()
+    sampler = asyncio.create_task(_peak_rss(shared_server.proc.pid, stop))
+    async with http_client(shared_server.url) as client:
+        result = await asyncio.wait_for(client.call_tool("list_workflows", {"full": True}), timeout=60)
+    stop.set()
+    peak = await sampler
+    assert result.is_error
+    message = text_of(result)
+    assert "Argo's answer is too large" in message and "more than 32 MiB" in message, message
+    assert "--argo-max-response-mib" in message and "limit" in message and "fields" in message
+    await asyncio.sleep(0.5)
+    stats = argo.stream_stats["WorkflowService_ListWorkflows"]
+    assert stats.closed_early and not stats.finished
+    assert stats.bytes_sent < 48 * MIB, f"argo-mcp kept reading: {stats.bytes_sent / MIB:.0f} MiB were sent"
+    assert len(argo.calls("WorkflowService_ListWorkflows")) == 1, "a too-large answer must not be retried"
+    assert peak - baseline < 96 * MIB, f"RSS grew by {(peak - baseline) / MIB:.0f} MiB"
+
+
+async def test_small_caps_refuse_big_answers_and_name_the_way_to_narrow(
+    argo: FakeArgo, argo_url: str, tmp_path: Path
+) -> None:
+    server = await start_argo_mcp(
+        tmp_path,
+        "--argo-server-url",
+        argo_url,
+        "--argo-auth-mode",
+        "none",
+        "--argo-max-response-mib",
+        "0.25",
+        "--max-answer-mib",
+        "0.0078125",  # 8 KiB
+    )
+    many = {"metadata": {}, "items": [Workflow(f"wf-{i}").json() for i in range(60)]}
+    too_many = {"metadata": {}, "items": [Workflow(f"wf-{i}").json() for i in range(1200)]}
+    try:
+        async with http_client(server.url) as client:
+            argo.on("WorkflowService_ListWorkflows", many)
+            answer = await client.call_tool("list_workflows", {"full": True})
+            argo.on("WorkflowService_ListWorkflows", too_many)  # ~0.6 MiB, with a Content-Length
+            read = await client.call_tool("list_workflows", {"full": True})
+            argo.on("InfoService_GetVersion", VERSION)
+            small = await client.call_tool("get_argo_version", {})
+    finally:
+        await server.stop()
+    assert answer.is_error
+    text = text_of(answer)
+    assert (
+        "The answer of list_workflows would be" in text and "more than the 8 KiB argo-mcp returns" in text
+    ), text
+    assert "a smaller limit (page on with continue)" in text and "full=false" in text
+    assert "--max-answer-mib" in text
+    assert read.is_error and "more than 256 KiB" in text_of(read), text_of(read)
+    assert not small.is_error, text_of(small)

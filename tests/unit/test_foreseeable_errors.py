@@ -1,0 +1,196 @@
+"""Foreseeable conditions get errors that name the problem and the fix, never "failed unexpectedly" (issue 11,
+defect 8): odd-but-valid or deeply nested JSON from Argo, impossible destination paths, a full disk."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from argo_mcp.argo.client import ArgoClient
+from argo_mcp.settings import ArgoSettings, AuthMode, Settings
+from argo_mcp.tools import ALL_TOOLS
+from argo_mcp.tools.registry import run_tool
+from tests.support.fake_argo import FakeArgo
+from tests.support.processes import payload, text_of
+
+BY_NAME = {tool.name: tool for tool in ALL_TOOLS}
+UNEXPECTED = "failed unexpectedly"
+
+
+@pytest.fixture
+async def client(argo_url: str) -> AsyncIterator[ArgoClient]:
+    argo_client = ArgoClient(ArgoSettings(server_url=argo_url, auth_mode=AuthMode.NONE))
+    yield argo_client
+    await argo_client.close()
+
+
+def _settings(tmp_path: Path) -> Settings:
+    return Settings(
+        argo=ArgoSettings(server_url="http://unused", auth_mode=AuthMode.NONE), artifact_dir=tmp_path
+    )
+
+
+def _raw(body: bytes) -> Callable[[], AsyncIterator[bytes]]:
+    """An answer sent as raw bytes (so the stand-in does not validate it against the spec: it is odd on purpose)."""
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield body
+
+    return chunks
+
+
+async def _call(client: ArgoClient, tmp_path: Path, tool: str, args: dict[str, Any]) -> Any:
+    return await run_tool(BY_NAME[tool], args, argo=client, settings=_settings(tmp_path))
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize(
+    ("tool", "args", "body", "fragment"),
+    [
+        ("get_workflow", {"name": "w"}, b"[1, 2]", "expected a JSON object, got a JSON array"),
+        ("get_workflow", {"name": "w"}, b'"a string"', "expected a JSON object, got a JSON string"),
+        (
+            "get_workflow",
+            {"name": "w", "full": True},
+            ('{"spec": {"x": ' + _nested(100_000) + "}}").encode(),
+            "nested too deeply to read",
+        ),
+        (
+            "get_workflow_graph",
+            {"name": "w"},
+            json.dumps({"status": {"nodes": {"w": {"name": "w", "type": "Steps"}}}}).encode(),
+            "could not summarise Argo's answer for get_workflow_graph",
+        ),
+    ],
+)
+async def test_odd_answers_from_argo_are_named(
+    argo: FakeArgo,
+    client: ArgoClient,
+    tmp_path: Path,
+    tool: str,
+    args: dict[str, Any],
+    body: bytes,
+    fragment: str,
+) -> None:
+    argo.on("WorkflowService_GetWorkflow", stream=_raw(body))
+    result = await _call(client, tmp_path, tool, args)
+    assert result.is_error
+    assert fragment in text_of(result), text_of(result)
+    assert UNEXPECTED not in text_of(result)
+
+
+async def test_valid_json_orjson_refuses_is_still_returned(
+    argo: FakeArgo, client: ArgoClient, tmp_path: Path
+) -> None:
+    deep = (
+        '{"spec": {"x": '
+        + _nested(300)
+        + '}, "status": {"estimatedDuration": 123456789012345678901234567890}}'
+    )
+    argo.on("WorkflowService_GetWorkflow", stream=_raw(deep.encode()))
+    result = await _call(client, tmp_path, "get_workflow", {"name": "w", "full": True})
+    assert not result.is_error, text_of(result)
+    answer = payload(result)
+    assert answer["status"]["estimatedDuration"] == 123456789012345678901234567890
+    assert json.dumps(answer["spec"]["x"]) == json.dumps(json.loads(_nested(300)))
+
+
+async def test_odd_but_valid_shapes_are_still_summarised(
+    argo: FakeArgo, client: ArgoClient, tmp_path: Path
+) -> None:
+    odd_list = {"metadata": None, "items": "not a list"}
+    argo.on("WorkflowService_ListWorkflows", stream=_raw(json.dumps(odd_list).encode()))
+    listed = await _call(client, tmp_path, "list_workflows", {})
+    assert not listed.is_error, text_of(listed)
+    assert payload(listed) == {"items": [], "count": 0}
+    odd_workflow = {
+        "metadata": [],
+        "spec": "x",
+        "status": {"phase": "Running", "nodes": [1, 2], "outputs": 7},
+    }
+    argo.on("WorkflowService_GetWorkflow", stream=_raw(json.dumps(odd_workflow).encode()))
+    got = await _call(client, tmp_path, "get_workflow", {"name": "w"})
+    assert not got.is_error, text_of(got)
+    assert payload(got) == {"phase": "Running"}
+
+
+ARTIFACT = {"workflowName": "wf", "nodeId": "wf-1", "artifactName": "out"}
+
+
+@pytest.mark.parametrize(
+    ("destination", "fragment"),
+    [
+        ("a\x00b.bin", "contains a NUL byte"),
+        ("x" * 300 + ".bin", "names are at most 255"),
+        ("d/" * 2100 + "f", "longer than 4096 bytes"),
+        ("plain-file/inside.bin", "needs"),
+    ],
+    ids=["nul", "long-name", "long-path", "file-as-parent"],
+)
+async def test_impossible_destinations_are_refused_before_any_request(
+    argo: FakeArgo, client: ArgoClient, tmp_path: Path, destination: str, fragment: str
+) -> None:
+    (tmp_path / "plain-file").write_text("I am a file")
+    result = await _call(
+        client, tmp_path, "get_workflow_output_artifact", {**ARTIFACT, "destinationPath": destination}
+    )
+    assert result.is_error
+    message = text_of(result)
+    assert fragment in message and UNEXPECTED not in message, message
+    if destination.startswith("plain-file"):
+        assert "is a file" in message
+    assert argo.requests == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain-file"]
+
+
+async def test_a_full_disk_is_named_and_leaves_no_partial_file(
+    argo: FakeArgo, client: ArgoClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def body() -> AsyncIterator[bytes]:
+        for _ in range(4):
+            yield b"z" * 65536
+
+    real_fdopen = os.fdopen
+
+    class FullDisk:
+        """The temporary file of a download on a disk that is full after the first 64 KiB."""
+
+        def __init__(self, handle: Any) -> None:
+            self.handle, self.written = handle, 0
+
+        def write(self, data: bytes) -> int:
+            self.written += len(data)
+            if self.written > 65536:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            return int(self.handle.write(data))
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.handle, name)
+
+        def __enter__(self) -> FullDisk:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.handle.close()
+
+    monkeypatch.setattr(
+        os, "fdopen", lambda fd, mode: FullDisk(real_fdopen(fd, mode))
+    )  # only this test writes
+    argo.on("ArtifactService_GetArtifactFile", stream=body, content_type="application/octet-stream")
+    result = await _call(
+        client, tmp_path, "get_workflow_output_artifact", {**ARTIFACT, "destinationPath": "o.bin"}
+    )
+    assert result.is_error
+    message = text_of(result)
+    assert "No space left on device" in message and "--artifact-dir" in message, message
+    assert "the partial file was removed" in message
+    assert list(tmp_path.iterdir()) == []
