@@ -38,7 +38,10 @@ COPY . ./
 # Build the wheel, then install it with its runtime dependencies (and the operator's extra) into a prefix
 # that the final stage copies whole. The dependencies come as wheels; no compiler is installed in either stage.
 RUN pip wheel --no-deps --wheel-dir /wheels . \
- && pip install --prefix=/install "$(ls /wheels/argo_mcp-*.whl)[operator]"
+ && pip install --prefix=/install "$(ls /wheels/argo_mcp-*.whl)[operator]" \
+ && groupadd --system --gid 65532 argo-mcp \
+ && useradd --system --uid 65532 --gid 65532 --no-create-home --home-dir /nonexistent \
+      --shell /usr/sbin/nologin argo-mcp
 
 FROM ${BASE_IMAGE}
 
@@ -62,11 +65,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 COPY --from=builder /install /usr/local
 
-# A named account for the numeric uid: libraries ask who they run as (kopf's peering identity calls
-# getpass.getuser(), which fails for a uid with no passwd entry, and the operator crashed at start without it).
-RUN groupadd --system --gid 65532 argo-mcp \
- && useradd --system --uid 65532 --gid 65532 --no-create-home --home-dir /nonexistent \
-      --shell /usr/sbin/nologin argo-mcp
+# A named account for the numeric uid (made in the builder, the same base): libraries ask who they run as, and
+# kopf's peering identity calls getpass.getuser(), which fails for a uid with no passwd entry (the operator
+# crashed at start without it).
+COPY --from=builder /etc/passwd /etc/group /etc/
 
 # Non-root, numeric uid/gid so Kubernetes can verify runAsNonRoot. argo-mcp needs no writable path to start
 # (the root filesystem may be read-only, with no /tmp at all); only artifact downloads write, into

@@ -75,6 +75,8 @@ def test_image_contract() -> None:
     assert final_words["EXPOSE"] == "8081"
     assert not any(word == "RUN" for word, _ in final), "the final stage copies the built prefix only"
     assert any(word == "COPY" and args.startswith("--from=builder ") for word, args in final)
+    # uid 65532 has a name (kopf asks getpass.getuser() who it runs as)
+    assert ("COPY", "--from=builder /etc/passwd /etc/group /etc/") in final
     labels = " ".join(args for word, args in final if word == "LABEL")
     for key in ("title", "description", "version", "revision", "created", "licenses"):
         assert f"org.opencontainers.image.{key}=" in labels
