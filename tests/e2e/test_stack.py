@@ -237,3 +237,14 @@ async def _lines(resp: aiohttp.ClientResponse) -> Any:
         line = raw.strip()
         if line:
             yield line
+
+
+def test_the_real_node_runs_the_pinned_kubelet(stack: E2EStack) -> None:
+    """`kubectl get nodes` shows the real kubelet (its version, containerd), Ready, next to kwok's fake node."""
+    nodes = json.loads(stack.kubectl("get", "nodes", "-o", "json").stdout)["items"]
+    real = next(n for n in nodes if n["metadata"]["name"] == stack.node_name)
+    info = real["status"]["nodeInfo"]
+    assert info["kubeletVersion"] == stack.versions["kubernetes"], info
+    assert info["containerRuntimeVersion"].startswith("containerd://"), info
+    ready = {c["type"]: c["status"] for c in real["status"]["conditions"]}
+    assert ready["Ready"] == "True", real["status"]["conditions"]

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from tests.e2e.mcp_support import WF, call, call_error, container, start_with_token, wait_phase
+from tests.e2e.mcp_support import WF, call, call_error, call_text, container, start_with_token, wait_phase
 from tests.e2e.stack.fixture import E2EStack
 from tests.e2e.stack.images import workload_ref
 from tests.e2e.workloads import echo
@@ -243,7 +243,7 @@ async def test_diagnose_a_really_failed_workflow(stack: E2EStack, mcp: ServerPro
         detail = await call(mcp, "get_workflow_node", {"name": name, "node": "load"})
         assert detail["node"]["id"] == node["id"] and detail["node"]["podName"] == node["pod"]
         assert detail["node"]["inputs"]["parameters"] == [{"name": "table", "value": "orders"}]
-        logs = await call(mcp, "get_pod_logs", {"name": name, "podName": node["pod"]})
-        assert "fatal: schema mismatch" in logs["log"]
+        logs = await call_text(mcp, "get_pod_logs", {"name": name, "podName": node["pod"]})
+        assert "fatal: schema mismatch" in logs
     finally:
         await call(mcp, "delete_workflow_template", {"name": template})

@@ -496,9 +496,10 @@ class LocalStack:
         node.import_images(refs)
         node.start_relays(self.info.s3_endpoint)
         save()
+        # the kubelet first: kube-proxy waits (30 s) for its Node object to learn the node's IP
+        node.start_kubelet(str(ca))
         node.start_kube_proxy()
         node.start_coredns()
-        node.start_kubelet(str(ca))
         save()
         say(f"real node {node.state.node_name} Ready (kubelet {node.state.kubelet_version})")
 

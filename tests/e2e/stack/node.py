@@ -399,6 +399,8 @@ state = "{d / "state"}"
                 "--metrics-bind-address", f"127.0.0.1:{procs.free_port(self.ports)}",
                 "--healthz-bind-address", f"127.0.0.1:{health}",
                 "--iptables-localhost-nodeports=false",
+                # NodePorts only on the node's primary address, not on every address of the host
+                "--nodeport-addresses", "primary",
                 # never touch the host's conntrack sysctls (read-only here, host-wide anyway)
                 "--conntrack-max-per-core", "0",
                 "--conntrack-tcp-timeout-established", "0",
