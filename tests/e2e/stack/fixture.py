@@ -206,14 +206,17 @@ class E2EStack:
         container: str = "main",
         namespace: str | None = None,
         timeout: float = 60,
+        keep_running: bool = False,
     ) -> JSON:
-        """A real pod on the real node whose `container` prints `lines`, then stays Running (deleted with
-        the namespace or by the test).
+        """A real pod on the real node whose `container` prints `lines`, then exits 0 (log streams of it end),
+        or with `keep_running` stays Running (deleted with the namespace or by the test).
 
         E.g. labels {"eventsource-name": "x"} or {"sensor-name": "y"} make Argo's event-source / sensor log
         APIs find it."""
         ns = namespace or self.namespace
-        script = "".join(f"printf '%s\\n' {shlex.quote(line)}\n" for line in lines) + "exec sleep 3600\n"
+        script = "".join(f"printf '%s\\n' {shlex.quote(line)}\n" for line in lines)
+        script += "exec sleep 3600\n" if keep_running else ""
+        want = "Running" if keep_running else "Succeeded"
         self.kube.apply(
             {
                 "apiVersion": "v1",
@@ -223,6 +226,7 @@ class E2EStack:
                     "nodeSelector": dict(N.NODE_SELECTOR),
                     "tolerations": list(N.TOLERATIONS),
                     "terminationGracePeriodSeconds": 1,
+                    "restartPolicy": "Always" if keep_running else "Never",
                     "containers": [
                         {"name": container, "image": self.workload_image, "command": ["sh", "-c", script]}
                     ],
@@ -230,11 +234,11 @@ class E2EStack:
             }
         )
 
-        def running() -> JSON | None:
+        def reached() -> JSON | None:
             pod: JSON = self.kube.get(f"/api/v1/namespaces/{ns}/pods/{name}")
-            return pod if pod.get("status", {}).get("phase") == "Running" else None
+            return pod if pod.get("status", {}).get("phase") == want else None
 
-        result: JSON = self.kube.wait_for(f"pod {ns}/{name} Running", running, timeout)
+        result: JSON = self.kube.wait_for(f"pod {ns}/{name} {want}", reached, timeout)
         return result
 
     def http_session(self, **kwargs: Any) -> aiohttp.ClientSession:
