@@ -203,6 +203,14 @@ def declarer(group: ToolGroup, resource: str = "workflows") -> ToolDeclarer:
     return declare
 
 
+def _shown(value: Any) -> str:
+    """The start of a bad value as JSON; orjson refuses some (integers past 64 bits), which are named instead."""
+    try:
+        return orjson.dumps(value, default=str).decode()[:80]
+    except (TypeError, orjson.JSONEncodeError):
+        return f"a {type(value).__name__} argo-mcp cannot show"
+
+
 def validation_message(tool: str, error: ValidationError) -> str:
     """One line per bad field, naming the field and the fix."""
     problems = []
@@ -216,7 +224,7 @@ def validation_message(tool: str, error: ValidationError) -> str:
             message = str(item["msg"]).removeprefix("Value error, ")
             if item["type"].endswith(("_type", "_parsing")):
                 # Strict inputs: say what was sent, so "yes" for a boolean is obviously the problem.
-                message += f" (got {orjson.dumps(item['input'], default=str).decode()[:80]})"
+                message += f" (got {_shown(item['input'])})"
             problems.append(f"'{where}': {message}")
     return f"Invalid arguments for {tool}: " + "; ".join(problems)
 
@@ -320,6 +328,14 @@ async def run_tool(
         except ValidationError as exc:
             outcome = "invalid"
             return error_result(validation_message(tool.name, exc))
+        except RecursionError:
+            # Arguments nested thousands of levels deep (the JSON round trip recurses): the caller's input, not
+            # Argo's answer, which the RecursionError handler below speaks of.
+            outcome = "invalid"
+            return error_result(
+                f"Invalid arguments for {tool.name}: 'arguments' are nested too deeply to read; no tool takes "
+                "more than a manifest's few dozen levels"
+            )
         check: AccessCheck = _no_check
         check_permission: PermissionCheck = _no_permission_check
         if authorize is not None:

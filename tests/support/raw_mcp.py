@@ -1,0 +1,115 @@
+"""Raw MCP over streamable HTTP for the robustness suite and the soak: JSON-RPC posts, no SDK client, so what
+is measured and checked is the server's own behaviour. Also a /healthz prober that runs beside a call."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+HEADERS = {
+    "Accept": "application/json, text/event-stream",
+    "Content-Type": "application/json",
+    "MCP-Protocol-Version": "2025-11-25",
+}
+
+
+def rpc_answer(body: str) -> dict[str, Any]:
+    """The JSON-RPC message of a plain JSON or SSE answer."""
+    if body.lstrip().startswith("{"):
+        return dict(json.loads(body))
+    for line in body.splitlines():
+        if line.startswith("data:"):
+            message = json.loads(line[5:])
+            if "result" in message or "error" in message:
+                return dict(message)
+    raise AssertionError(f"no JSON-RPC answer in {body[:200]!r}")
+
+
+@dataclass
+class Answer:
+    status: int
+    body: str
+    message: dict[str, Any] | None
+
+    @property
+    def tool_error(self) -> bool:
+        return bool(self.message and self.message.get("result", {}).get("isError"))
+
+    @property
+    def text(self) -> str:
+        if not self.message or "result" not in self.message:
+            return ""
+        return "".join(block.get("text", "") for block in self.message["result"].get("content", []))
+
+
+async def call_tool(
+    session: aiohttp.ClientSession,
+    url: str,
+    name: str,
+    arguments: dict[str, Any],
+    *,
+    headers: dict[str, str] | None = None,
+    request_id: int = 1,
+    timeout: float = 60,
+) -> Answer:
+    message = {
+        "jsonrpc": "2.0",
+        "id": request_id,
+        "method": "tools/call",
+        "params": {"name": name, "arguments": arguments},
+    }
+    async with session.post(
+        url,
+        json=message,
+        headers={**HEADERS, **(headers or {})},
+        timeout=aiohttp.ClientTimeout(total=timeout),
+    ) as response:
+        body = await response.text()
+        parsed = rpc_answer(body) if response.status == 200 else None
+        return Answer(response.status, body, parsed)
+
+
+@dataclass
+class Prober:
+    """Polls /healthz every `every` seconds while running; the worst latency is the server's responsiveness."""
+
+    base: str
+    every: float = 0.1
+    worst: float = 0.0
+    failures: int = 0
+    probes: int = 0
+    _task: asyncio.Task[None] | None = field(default=None, init=False)
+
+    async def _run(self) -> None:
+        async with aiohttp.ClientSession() as session:
+            while True:
+                started = time.monotonic()
+                try:
+                    async with session.get(
+                        f"{self.base}/healthz", timeout=aiohttp.ClientTimeout(total=5)
+                    ) as response:
+                        await response.read()
+                        ok = response.status == 200
+                except (aiohttp.ClientError, TimeoutError):
+                    ok = False
+                self.probes += 1
+                self.failures += 0 if ok else 1
+                self.worst = max(self.worst, time.monotonic() - started)
+                await asyncio.sleep(self.every)
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[Prober]:
+        self._task = asyncio.create_task(self._run())
+        try:
+            yield self
+        finally:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
