@@ -1,16 +1,20 @@
-"""completion/complete: suggestions for prompt arguments, so a client can offer real names as the user types.
+"""completion/complete: suggestions for prompt and resource template arguments, so a client can offer real names
+as the user types.
 
 `namespace` completes from the namespaces argo-mcp may act in (--namespaces, else the default namespace: Argo
-has no API that lists namespaces). `name` of `debug_failed_workflow` completes from the workflows whose names
-start with what was typed, asked of Argo through the `list_workflows` tool itself, so the namespace allow-list,
-the caller's RBAC and the exposure switches apply exactly as to a tool call. A suggestion that cannot be
-made (a refused namespace, Argo unreachable, a hidden tool) is an empty list, never an error.
+has no API that lists namespaces). Names complete from Argo through the list tools themselves
+(`list_workflows`, `list_workflow_templates`, `list_cluster_workflow_templates`, `list_cron_workflows`), so the
+namespace allow-list, the caller's RBAC and the exposure switches apply exactly as to a tool call. Workflows are
+narrowed by Argo (a name prefix), WorkflowTemplates by Argo's name pattern, the kinds Argo cannot narrow from one
+page of names. A suggestion that cannot be made (a refused namespace, Argo unreachable, a hidden tool) is an
+empty list, never an error.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import mcp_types as types
 import orjson
@@ -18,17 +22,52 @@ from mcp.server.context import ServerRequestContext
 
 from argo_mcp.access.caller import caller_from_request
 from argo_mcp.argo.client import ArgoClient
+from argo_mcp.resources import (
+    CLUSTER_WORKFLOW_TEMPLATE,
+    CRON_WORKFLOW,
+    RESOURCE_TEMPLATES,
+    WORKFLOW,
+    WORKFLOW_LOGS,
+    WORKFLOW_TEMPLATE,
+)
 from argo_mcp.settings import Settings
 from argo_mcp.tools.registry import Authorizer, Tool, run_tool
 
 MAX_VALUES = 100  # the most values one completion may carry (MCP specification)
+PAGE = 500  # names read when Argo cannot narrow them by prefix (filtered here)
 _SELECTOR_UNSAFE = frozenset(",=!() \t\n")
 
 CompletionHandler = Callable[
     [ServerRequestContext[Any, Any], types.CompleteRequestParams], Awaitable[types.CompleteResult]
 ]
-# (prompt, argument) -> the tool whose list answers it
-NAME_SOURCES = {("debug_failed_workflow", "name"): "list_workflows"}
+
+
+@dataclass(frozen=True)
+class NameSource:
+    """The list tool whose names complete an argument, and how Argo can narrow them to the typed prefix."""
+
+    tool: str
+    narrow: Literal["prefix", "pattern", "none"]
+    namespaced: bool = True
+
+
+WORKFLOWS = NameSource("list_workflows", "prefix")
+WORKFLOW_TEMPLATES = NameSource("list_workflow_templates", "pattern")
+CLUSTER_WORKFLOW_TEMPLATES = NameSource("list_cluster_workflow_templates", "none", namespaced=False)
+CRON_WORKFLOWS = NameSource("list_cron_workflows", "none")
+
+# (prompt, argument) -> where its names come from. No prompt takes a template or cron name yet; one that does
+# adds its line here, e.g. ("submit_from_template", "template"): WORKFLOW_TEMPLATES.
+PROMPT_NAMES = {("debug_failed_workflow", "name"): WORKFLOWS}
+# (resource template, argument) -> where its names come from.
+RESOURCE_NAMES = {
+    (WORKFLOW.uri_template, "name"): WORKFLOWS,
+    (WORKFLOW_LOGS.uri_template, "name"): WORKFLOWS,
+    (WORKFLOW_TEMPLATE.uri_template, "name"): WORKFLOW_TEMPLATES,
+    (CLUSTER_WORKFLOW_TEMPLATE.uri_template, "name"): CLUSTER_WORKFLOW_TEMPLATES,
+    (CRON_WORKFLOW.uri_template, "name"): CRON_WORKFLOWS,
+}
+_TEMPLATES = {decl.uri_template: decl for decl in RESOURCE_TEMPLATES}
 
 
 def _result(values: list[str]) -> types.CompleteResult:
@@ -38,6 +77,18 @@ def _result(values: list[str]) -> types.CompleteResult:
             values=values[:MAX_VALUES], total=None if more else len(values), has_more=more
         )
     )
+
+
+def _arguments(source: NameSource, namespace: str | None, prefix: str) -> dict[str, Any]:
+    """The list tool's arguments for names starting with `prefix`."""
+    arguments: dict[str, Any] = {"limit": MAX_VALUES + 1 if source.narrow == "prefix" else PAGE}
+    if namespace and source.namespaced:
+        arguments["namespace"] = namespace
+    if prefix and source.narrow == "prefix":
+        arguments |= {"fieldSelector": f"metadata.name={prefix}", "nameFilter": "Prefix"}
+    elif prefix and source.narrow == "pattern":
+        arguments["namePattern"] = prefix  # "contains": the prefix is kept below
+    return arguments
 
 
 def completion_handler(
@@ -52,32 +103,39 @@ def completion_handler(
         candidates = settings.scope.namespaces or (settings.argo.default_namespace,)
         return sorted(ns for ns in candidates if ns.startswith(prefix))
 
-    async def names(tool_name: str, namespace: str | None, prefix: str, caller: Any) -> list[str]:
-        tool = tools.get(tool_name)
+    async def names(source: NameSource, namespace: str | None, prefix: str, caller: Any) -> list[str]:
+        tool = tools.get(source.tool)
         if tool is None or _SELECTOR_UNSAFE & set(prefix):
             return []
-        arguments: dict[str, Any] = {"limit": MAX_VALUES + 1}
-        if namespace:
-            arguments["namespace"] = namespace
-        if prefix:
-            arguments |= {"fieldSelector": f"metadata.name={prefix}", "nameFilter": "Prefix"}
         result = await run_tool(
-            tool, arguments, argo=argo, settings=settings, caller=caller, authorize=authorize
+            tool,
+            _arguments(source, namespace, prefix),
+            argo=argo,
+            settings=settings,
+            caller=caller,
+            authorize=authorize,
         )
         if result.is_error or not result.content or result.content[0].type != "text":
             return []
         items = orjson.loads(result.content[0].text).get("items") or []
-        return [str(item["name"]) for item in items if str(item.get("name", "")).startswith(prefix)]
+        found = [str(item["name"]) for item in items if str(item.get("name", "")).startswith(prefix)]
+        return found if source.narrow == "prefix" else sorted(found)
 
     async def on_completion(
         ctx: ServerRequestContext[Any, Any], params: types.CompleteRequestParams
     ) -> types.CompleteResult:
         ref, argument = params.ref, params.argument
-        if not isinstance(ref, types.PromptReference):
-            return _result([])  # argo-mcp serves no resource templates (yet)
-        if argument.name == "namespace":
-            return _result(namespaces(argument.value))
-        source = NAME_SOURCES.get((ref.name, argument.name))
+        if isinstance(ref, types.PromptReference):
+            if argument.name == "namespace":
+                return _result(namespaces(argument.value))
+            source = PROMPT_NAMES.get((ref.name, argument.name))
+        else:
+            decl = _TEMPLATES.get(ref.uri)
+            if decl is None or decl.tool not in tools or argument.name not in decl.variables:
+                return _result([])  # not a template this server serves, or not one of its arguments
+            if argument.name == "namespace":
+                return _result(namespaces(argument.value))
+            source = RESOURCE_NAMES.get((ref.uri, argument.name))
         if source is None:
             return _result([])
         context = (params.context.arguments if params.context else None) or {}

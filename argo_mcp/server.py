@@ -11,19 +11,26 @@ from typing import Any
 
 import mcp_types as types
 import structlog
+from mcp.server.caching import CacheHint
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
+from mcp.shared.exceptions import MCPError
 
 from argo_mcp import __version__
 from argo_mcp.access.caller import caller_from_request
 from argo_mcp.argo.client import ArgoClient
 from argo_mcp.completions import completion_handler
 from argo_mcp.prompts import prompt_handlers
+from argo_mcp.resources import resource_handlers
 from argo_mcp.settings import Settings
 from argo_mcp.tools import ALL_TOOLS
 from argo_mcp.tools.registry import Authorizer, ProgressFn, Tool, error_result, exposed, run_tool
 
 log = structlog.get_logger("argo_mcp.server")
+
+# tools/list and prompts/list depend on the server's flags alone (the same for every caller) and change only
+# when it restarts: 2026-07-28 clients (and shared caches) may keep them for five minutes.
+STATIC_LISTS = CacheHint(ttl_ms=300_000, scope="public")
 
 INSTRUCTIONS = (
     "Tools to operate Argo Workflows: list, inspect, submit and manage workflows, archived workflows, "
@@ -69,6 +76,25 @@ class InFlightLimit:
             f"argo-mcp is busy: {self.limit} tool calls are already running (--max-inflight-calls), so {tool} "
             "was not started and nothing was sent to Argo; retry in a few seconds"
         )
+
+    def guard(self, method: str, handler: Any) -> Any:
+        """`handler` (a resources/* handler that asks Argo) under the same limit as tool calls."""
+
+        async def guarded(ctx: ServerRequestContext[Any, Any], params: Any) -> Any:
+            if self.running >= self.limit:
+                log.warning("request_refused_busy", method=method, limit=self.limit)
+                raise MCPError(
+                    types.INTERNAL_ERROR,
+                    f"argo-mcp is busy: {self.limit} calls are already running (--max-inflight-calls), so "
+                    f"{method} was not started and nothing was sent to Argo; retry in a few seconds",
+                )
+            self.running += 1
+            try:
+                return await handler(ctx, params)
+            finally:
+                self.running -= 1
+
+        return guarded
 
 
 def build_server(
@@ -118,15 +144,20 @@ def build_server(
         finally:
             inflight.running -= 1
 
+    resources = resource_handlers(settings, argo, by_name, authorize)
+    for handler, method in (("on_list_resources", "resources/list"), ("on_read_resource", "resources/read")):
+        resources[handler] = inflight.guard(method, resources[handler])
     server: Server[Any] = Server(
         "argo-mcp",
         version=__version__,
         title="Argo Workflows MCP",
         instructions=INSTRUCTIONS,
+        cache_hints={"tools/list": STATIC_LISTS, "prompts/list": STATIC_LISTS},
         on_list_tools=on_list_tools,
         on_call_tool=on_call_tool,
         **prompt_handlers(settings.argo.default_namespace),
         on_completion=completion_handler(settings, argo, by_name, authorize),
+        **resources,
         **(extra_handlers or {}),
     )
     # The SDK installs an OpenTelemetry middleware by default; argo-mcp has its own structured logs and

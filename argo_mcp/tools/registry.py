@@ -302,6 +302,10 @@ Authorizer = Callable[["Tool[Any]", str, Any], Awaitable[None]]
 """(tool, namespace, caller) -> None, or raise ToolError: the per-call access decision (see access/). The
 namespace is "" for a cluster-wide check; the registry adds to a refusal what Argo has already seen."""
 
+OutcomeFn = Callable[[str, BaseException | None], None]
+"""(outcome, exception) once a call ends: "ok", "invalid", "refused" or "error", with what was raised (an
+ArgoError, a ToolError...) when there was one. Resources use it to answer with the JSON-RPC error that fits."""
+
 
 async def run_tool(
     tool: Tool[Any],
@@ -312,6 +316,7 @@ async def run_tool(
     progress: ProgressFn = _no_progress,
     caller: Any = None,
     authorize: Authorizer | None = None,
+    on_outcome: OutcomeFn | None = None,
 ) -> types.CallToolResult:
     """Validate, scope, run and log one tool call; always returns a result, never raises to the client."""
     request_id = uuid.uuid4().hex[:16]
@@ -322,11 +327,12 @@ async def run_tool(
     outcome = "error"
     args: Any = None
     error: str | None = None
+    failure: BaseException | None = None
     try:
         try:
             args = tool.input_model.parse_arguments(arguments)
         except ValidationError as exc:
-            outcome = "invalid"
+            outcome, failure = "invalid", exc
             return error_result(validation_message(tool.name, exc))
         except RecursionError:
             # Arguments nested thousands of levels deep (the JSON round trip recurses): the caller's input, not
@@ -376,9 +382,10 @@ async def run_tool(
         outcome = "ok"
         return result
     except ToolError as exc:
-        outcome = "refused"
+        outcome, failure = "refused", exc
         return error_result(str(exc))
     except (ArgoError, DestinationError) as exc:
+        failure = exc
         bound = bound.bind(error_type=type(exc).__name__, status=getattr(exc, "status", None))
         error = scrub(str(exc))
         return error_result(error)
@@ -406,6 +413,8 @@ async def run_tool(
         )
     finally:
         elapsed = time.perf_counter() - started
+        if on_outcome is not None:
+            on_outcome(outcome, failure)
         record_tool_call(tool.name, outcome, elapsed)
         # A failed call is an operator's concern (warning); refusals and bad input are the caller's (info).
         emit = bound.warning if outcome == "error" else bound.info

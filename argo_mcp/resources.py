@@ -1,0 +1,337 @@
+"""MCP resources: workflows, their logs and the templates as `argo://` URIs, read through the tools themselves.
+
+Each resource template is a declaration naming the read-only tool that answers it (`get_workflow`,
+`get_workflow_logs`, `get_workflow_template`, ...). A read parses the URI into that tool's arguments and runs the
+tool with `run_tool`, so the `--namespaces` allow-list, the caller's SubjectAccessReview, the answer cap, the
+metrics and the logs are the tool's own, and no Argo call is written twice. A template is offered only while
+its tool is exposed (`--toolsets`). `resources/list` names the recent workflows of the namespaces argo-mcp may
+act in (asked of `list_workflows`, per namespace, the same way).
+
+Results carry the 2026-07-28 caching hints (`ttlMs`, `cacheScope`); the SDK leaves them out of the answers to
+handshake-era clients (2025-06-18, 2025-11-25), whose schemas do not have them. What depends on the caller or
+on Argo is `private`; only the template list, which depends on the server's flags alone, is `public`.
+
+Failures are JSON-RPC errors: an unknown or malformed URI, a name Argo does not know (SEP-2164: -32602 with
+the URI as data) and a refusal by the allow-list or RBAC are invalid params; Argo being unreachable or failing
+is an internal error. Each message names the URI, and for a bad URI the forms argo-mcp serves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+from urllib.parse import unquote
+
+import mcp_types as types
+import orjson
+import structlog
+from mcp.server.context import ServerRequestContext
+from mcp.shared.exceptions import MCPError
+
+from argo_mcp.access.caller import caller_from_request
+from argo_mcp.argo.client import ArgoClient
+from argo_mcp.argo.errors import ArgoNotFound
+from argo_mcp.settings import Settings
+from argo_mcp.tools.registry import Authorizer, Tool, run_tool
+
+log = structlog.get_logger("argo_mcp.resources")
+
+SCHEME = "argo://"
+RECENT_WORKFLOWS = 20  # resources/list: the newest workflows, across the namespaces argo-mcp may act in
+LIST_CONCURRENCY = (
+    8  # namespaces listed at once by one resources/list (a long --namespaces stays gentle on Argo)
+)
+COMPLETED = frozenset({"Succeeded", "Failed", "Error"})
+
+# Freshness hints (milliseconds). A running workflow changes every few seconds; a finished one rarely (a retry
+# or a delete); templates change when someone edits them; the template list only when the server restarts.
+TTL_RUNNING_MS = 5_000
+TTL_COMPLETED_MS = 60_000
+TTL_TEMPLATE_MS = 30_000
+TTL_LIST_MS = 10_000
+TTL_TEMPLATE_LIST_MS = 300_000
+
+JSON = "application/json"
+TEXT = "text/plain"
+_VARIABLE = re.compile(r"\{(\w+)\}")
+
+
+def _workflow_ttl(text: str) -> int:
+    phase = orjson.loads(text).get("phase") if text.startswith("{") else None
+    return TTL_COMPLETED_MS if phase in COMPLETED else TTL_RUNNING_MS
+
+
+@dataclass(frozen=True)
+class ResourceTemplateDecl:
+    """One `argo://` URI template and the read-only tool whose answer is its content."""
+
+    uri_template: str
+    name: str
+    title: str
+    description: str
+    tool: str
+    mime_type: str
+    ttl: Callable[[str], int]
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        return tuple(_VARIABLE.findall(self.uri_template))
+
+    @property
+    def prefix(self) -> str:
+        """The literal part before the first variable, e.g. `argo://workflows/`."""
+        return self.uri_template.split("{", 1)[0]
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """Each variable one path segment (no `/`, query or fragment), the rest literal."""
+        return re.compile(
+            "".join(
+                f"(?P<{part[1:-1]}>[^/?#]+)" if _VARIABLE.fullmatch(part) else re.escape(part)
+                for part in re.split(r"(\{\w+\})", self.uri_template)
+                if part
+            )
+        )
+
+    def match(self, uri: str) -> dict[str, str] | None:
+        """The tool's arguments named by `uri`, or None when the URI is not of this form."""
+        found = self.pattern.fullmatch(uri)
+        return None if found is None else {k: unquote(v) for k, v in found.groupdict().items()}
+
+    def uri(self, **values: str) -> str:
+        return self.uri_template.format(**values)
+
+    def to_mcp(self) -> types.ResourceTemplate:
+        return types.ResourceTemplate(
+            uri_template=self.uri_template,
+            name=self.name,
+            title=self.title,
+            description=self.description,
+            mime_type=self.mime_type,
+        )
+
+
+WORKFLOW = ResourceTemplateDecl(
+    "argo://workflows/{namespace}/{name}",
+    "workflow",
+    "Workflow",
+    "A workflow's summary (phase, progress, parameters, outputs, failed and running nodes), as get_workflow answers.",
+    "get_workflow",
+    JSON,
+    _workflow_ttl,
+)
+WORKFLOW_LOGS = ResourceTemplateDecl(
+    "argo://workflows/{namespace}/{name}/logs",
+    "workflow-logs",
+    "Workflow logs",
+    "The last 200 lines (at most 64 KiB) of the main containers of a workflow's pods, as get_workflow_logs answers.",
+    "get_workflow_logs",
+    TEXT,
+    lambda _text: TTL_RUNNING_MS,
+)
+WORKFLOW_TEMPLATE = ResourceTemplateDecl(
+    "argo://workflow-templates/{namespace}/{name}",
+    "workflow-template",
+    "WorkflowTemplate",
+    "A WorkflowTemplate's summary (entrypoint, arguments with defaults, templates by name and type).",
+    "get_workflow_template",
+    JSON,
+    lambda _text: TTL_TEMPLATE_MS,
+)
+CLUSTER_WORKFLOW_TEMPLATE = ResourceTemplateDecl(
+    "argo://cluster-workflow-templates/{name}",
+    "cluster-workflow-template",
+    "ClusterWorkflowTemplate",
+    "A ClusterWorkflowTemplate's summary (entrypoint, arguments with defaults, templates by name and type).",
+    "get_cluster_workflow_template",
+    JSON,
+    lambda _text: TTL_TEMPLATE_MS,
+)
+CRON_WORKFLOW = ResourceTemplateDecl(
+    "argo://cron-workflows/{namespace}/{name}",
+    "cron-workflow",
+    "CronWorkflow",
+    "A CronWorkflow's summary (schedules, policy, status and the workflow it runs).",
+    "get_cron_workflow",
+    JSON,
+    lambda _text: TTL_TEMPLATE_MS,
+)
+RESOURCE_TEMPLATES = (WORKFLOW, WORKFLOW_LOGS, WORKFLOW_TEMPLATE, CLUSTER_WORKFLOW_TEMPLATE, CRON_WORKFLOW)
+
+
+def exposed_templates(tools: Mapping[str, Tool[Any]]) -> list[ResourceTemplateDecl]:
+    """The templates whose tool this server exposes (toolsets and switches decide, as for tools/list)."""
+    return [decl for decl in RESOURCE_TEMPLATES if decl.tool in tools]
+
+
+def _bad_uri(uri: str, message: str) -> MCPError:
+    return MCPError(types.INVALID_PARAMS, message, {"uri": uri})
+
+
+def _forms(templates: Sequence[ResourceTemplateDecl]) -> str:
+    return ", ".join(decl.uri_template for decl in templates) or "none (no resource template is exposed)"
+
+
+def resolve(
+    uri: str, templates: Sequence[ResourceTemplateDecl]
+) -> tuple[ResourceTemplateDecl, dict[str, str]]:
+    """The template `uri` is an instance of and the tool arguments it names; MCPError naming the URI and the
+    expected form(s) otherwise. A URI of a known form whose tool is hidden says so."""
+    for decl in templates:
+        arguments = decl.match(uri)
+        if arguments is not None:
+            return decl, arguments
+    hidden = next((d for d in RESOURCE_TEMPLATES if d not in templates and d.match(uri) is not None), None)
+    if hidden is not None:
+        raise _bad_uri(
+            uri,
+            f"Resource {uri!r} is read with {hidden.tool}, which is disabled on this server (--toolsets); "
+            f"this server serves {_forms(templates)}",
+        )
+    related = [d for d in templates if uri.startswith(d.prefix)]
+    if related:
+        raise _bad_uri(
+            uri,
+            f"Bad resource URI {uri!r}: expected {' or '.join(d.uri_template for d in related)} (each part a "
+            "Kubernetes name, no query or fragment)",
+        )
+    raise _bad_uri(uri, f"Unknown resource URI {uri!r}: argo-mcp serves {_forms(templates)}")
+
+
+class _Outcome:
+    """What run_tool reports at the end of a call (outcome and exception)."""
+
+    def __init__(self) -> None:
+        self.outcome = "ok"
+        self.failure: BaseException | None = None
+
+    def __call__(self, outcome: str, failure: BaseException | None) -> None:
+        self.outcome, self.failure = outcome, failure
+
+
+def _text(result: types.CallToolResult) -> str:
+    block = result.content[0] if result.content else None
+    return block.text if isinstance(block, types.TextContent) else ""
+
+
+def _read_error(
+    uri: str, decl: ResourceTemplateDecl, result: types.CallToolResult, seen: _Outcome
+) -> MCPError:
+    message = _text(result) or f"{decl.tool} failed"
+    if seen.outcome == "invalid":
+        return _bad_uri(uri, f"Bad resource URI {uri!r} (expected {decl.uri_template}): {message}")
+    if seen.outcome == "refused" or isinstance(seen.failure, ArgoNotFound):
+        return _bad_uri(uri, f"Cannot read {uri!r}: {message}")
+    return MCPError(types.INTERNAL_ERROR, f"Cannot read {uri!r}: {message}", {"uri": uri})
+
+
+def _recent(items: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
+    # Newest first: not yet started (pending) before the latest start.
+    return sorted(items, key=lambda item: str(item[1].get("startedAt") or "\uffff"), reverse=True)[
+        :RECENT_WORKFLOWS
+    ]
+
+
+def _workflow_resource(namespace: str, item: dict[str, Any]) -> types.Resource:
+    name = str(item["name"])
+    phase = item.get("phase") or "Pending"
+    when = item.get("finishedAt") or item.get("startedAt")
+    return types.Resource(
+        uri=WORKFLOW.uri(namespace=namespace, name=name),
+        name=name,
+        title=f"{namespace}/{name}",
+        description=f"Workflow {namespace}/{name}: {phase}"
+        + (f", {item['progress']}" if item.get("progress") else ""),
+        mime_type=JSON,
+        annotations=types.Annotations(last_modified=str(when)) if when else None,
+    )
+
+
+def resource_handlers(
+    settings: Settings,
+    argo: ArgoClient,
+    tools: Mapping[str, Tool[Any]],
+    authorize: Authorizer | None = None,
+) -> dict[str, Any]:
+    """`on_list_resources`, `on_list_resource_templates` and `on_read_resource` for the low-level server;
+    `tools` are the exposed tools by name."""
+    templates = exposed_templates(tools)
+    template_list = types.ListResourceTemplatesResult(
+        resource_templates=[decl.to_mcp() for decl in templates],
+        ttl_ms=TTL_TEMPLATE_LIST_MS,
+        cache_scope="public",
+    )
+
+    async def on_list_resource_templates(
+        _ctx: ServerRequestContext[Any, Any], _params: types.PaginatedRequestParams | None
+    ) -> types.ListResourceTemplatesResult:
+        return template_list
+
+    async def list_namespace(
+        tool: Tool[Any], namespace: str, caller: Any, slots: asyncio.Semaphore
+    ) -> list[tuple[str, dict[str, Any]]]:
+        async with slots:
+            result = await run_tool(
+                tool,
+                {"namespace": namespace, "limit": RECENT_WORKFLOWS},
+                argo=argo,
+                settings=settings,
+                caller=caller,
+                authorize=authorize,
+            )
+        if result.is_error:
+            return []  # refused for this caller, or Argo failed: the tool call's log line says which
+        items = orjson.loads(_text(result)).get("items") or []
+        # Only what is in the namespace asked about (and so passed its allow-list and RBAC check).
+        return [
+            (namespace, item)
+            for item in items
+            if isinstance(item, dict) and item.get("name") and item.get("namespace", namespace) == namespace
+        ]
+
+    async def on_list_resources(
+        ctx: ServerRequestContext[Any, Any], _params: types.PaginatedRequestParams | None
+    ) -> types.ListResourcesResult:
+        lister = tools.get("list_workflows")
+        resources: list[types.Resource] = []
+        if lister is not None and WORKFLOW in templates:
+            caller = caller_from_request(ctx.request)
+            namespaces = settings.scope.namespaces or (settings.argo.default_namespace,)
+            slots = asyncio.Semaphore(LIST_CONCURRENCY)
+            found = await asyncio.gather(*(list_namespace(lister, ns, caller, slots) for ns in namespaces))
+            resources = [_workflow_resource(ns, item) for ns, item in _recent([i for f in found for i in f])]
+        return types.ListResourcesResult(resources=resources, ttl_ms=TTL_LIST_MS, cache_scope="private")
+
+    async def on_read_resource(
+        ctx: ServerRequestContext[Any, Any], params: types.ReadResourceRequestParams
+    ) -> types.ReadResourceResult:
+        uri = str(params.uri)
+        decl, arguments = resolve(uri, templates)
+        seen = _Outcome()
+        result = await run_tool(
+            tools[decl.tool],
+            arguments,
+            argo=argo,
+            settings=settings,
+            caller=caller_from_request(ctx.request),
+            authorize=authorize,
+            on_outcome=seen,
+        )
+        if result.is_error:
+            raise _read_error(uri, decl, result, seen)
+        text = _text(result)
+        return types.ReadResourceResult(
+            contents=[types.TextResourceContents(uri=uri, mime_type=decl.mime_type, text=text)],
+            ttl_ms=decl.ttl(text),
+            cache_scope="private",
+        )
+
+    return {
+        "on_list_resources": on_list_resources,
+        "on_list_resource_templates": on_list_resource_templates,
+        "on_read_resource": on_read_resource,
+    }
