@@ -20,6 +20,7 @@ from argo_mcp import __version__
 from argo_mcp.settings import (
     DEFAULT_ALLOWED_HOSTS,
     DEFAULT_ARTIFACT_DIR,
+    DEFAULT_INLINE_ARTIFACT_BYTES,
     DEFAULT_MAX_ANSWER_BYTES,
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_SERVICE_ACCOUNT_TOKEN,
@@ -172,6 +173,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="Hide destructive tools (retry, stop, terminate, delete, ...) (env ARGO_MCP_DISABLE_DESTRUCTIVE).",
     )
     scope.add_argument(
+        "--confirm-destructive",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help=(
+            "Ask the client to confirm each destructive call through elicitation before anything is sent to "
+            "Argo (env ARGO_MCP_CONFIRM_DESTRUCTIVE); clients without elicitation get error -32021."
+        ),
+    )
+    scope.add_argument(
         "--toolsets",
         help=(
             "Comma-separated tool groups to expose (env ARGO_MCP_TOOLSETS): "
@@ -190,6 +200,14 @@ def build_parser() -> argparse.ArgumentParser:
         help=(
             "Directory that artifact downloads are confined to (env ARGO_MCP_ARTIFACT_DIR). "
             f"Default: {DEFAULT_ARTIFACT_DIR}."
+        ),
+    )
+    scope.add_argument(
+        "--inline-artifact-kib",
+        help=(
+            "Artifacts up to this many KiB come back in the answer when no destinationPath is given, larger "
+            "ones are saved under --artifact-dir (env ARGO_MCP_INLINE_ARTIFACT_KIB; 0: always saved). "
+            f"Default {DEFAULT_INLINE_ARTIFACT_BYTES // 1024}."
         ),
     )
 
@@ -541,6 +559,18 @@ def parse_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | N
                 whole=True,
             )
         ),
+        inline_artifact_bytes=int(
+            _number(
+                _pick(args.inline_artifact_kib, environ, "ARGO_MCP_INLINE_ARTIFACT_KIB"),
+                DEFAULT_INLINE_ARTIFACT_BYTES // 1024,
+                "--inline-artifact-kib",
+                0,
+                2048,
+                whole=True,
+            )
+        )
+        * 1024,
+        confirm_destructive=_pick_bool(args.confirm_destructive, environ, "ARGO_MCP_CONFIRM_DESTRUCTIVE"),
         log_level=level,
     )
 

@@ -20,13 +20,23 @@ from argo_mcp import __version__
 from argo_mcp.access.caller import caller_from_request
 from argo_mcp.argo.client import ArgoClient
 from argo_mcp.completions import completion_handler
+from argo_mcp.confirmation import Proceed, confirm
 from argo_mcp.prompts import prompt_handlers
 from argo_mcp.resources import resource_handlers
 from argo_mcp.settings import Settings
 from argo_mcp.tools import ALL_TOOLS
-from argo_mcp.tools.registry import Authorizer, ProgressFn, Tool, error_result, exposed, run_tool
+from argo_mcp.tools.registry import (
+    Authorizer,
+    ProgressFn,
+    Tool,
+    ToolKind,
+    error_result,
+    exposed,
+    run_tool,
+)
 
 log = structlog.get_logger("argo_mcp.server")
+audit_log = structlog.get_logger("argo_mcp.audit")
 
 # tools/list and prompts/list depend on the server's flags alone (the same for every caller) and change only
 # when it restarts: 2026-07-28 clients (and shared caches) may keep them for five minutes.
@@ -97,6 +107,14 @@ class InFlightLimit:
         return guarded
 
 
+def _valid(tool: Tool[Any], params: types.CallToolRequestParams) -> bool:
+    try:
+        tool.input_model.parse_arguments(params.arguments)
+    except ValueError:
+        return False
+    return True
+
+
 def build_server(
     settings: Settings,
     argo: ArgoClient,
@@ -117,7 +135,7 @@ def build_server(
 
     async def on_call_tool(
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
-    ) -> types.CallToolResult:
+    ) -> types.CallToolResult | types.InputRequiredResult:
         tool = by_name.get(params.name)
         if tool is None:
             hidden = any(t.name == params.name for t in tools)
@@ -127,6 +145,22 @@ def build_server(
                 else "does not exist"
             )
             return error_result(f"Tool {params.name!r} {reason}; call tools/list for the available tools")
+        if settings.confirm_destructive and tool.kind is ToolKind.DESTRUCTIVE and _valid(tool, params):
+            # Before the in-flight count: the user may take a while to answer. Invalid arguments are not asked
+            # about; run_tool reports them.
+            outcome = await confirm(ctx, tool, params, settings.argo.default_namespace)
+            if not isinstance(outcome, Proceed):
+                if isinstance(outcome, types.CallToolResult):
+                    # The audit trail has the destructive calls that did not happen too, and why.
+                    audit_log.info(
+                        "audit",
+                        caller=getattr(caller_from_request(ctx.request), "username", None) or "anonymous",
+                        tool=tool.name,
+                        kind=tool.kind.value,
+                        name=(params.arguments or {}).get("name") or (params.arguments or {}).get("uid"),
+                        outcome="not-confirmed",
+                    )
+                return outcome
         if inflight.running >= inflight.limit:
             log.warning("tool_call_refused_busy", tool=tool.name, limit=inflight.limit)
             return inflight.busy_result(tool.name)

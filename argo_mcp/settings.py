@@ -32,6 +32,7 @@ def temp_root() -> Path:
 
 
 DEFAULT_ARTIFACT_DIR = temp_root() / "argo-mcp" / "artifacts"
+DEFAULT_INLINE_ARTIFACT_BYTES = 256 * 1024
 
 # Host names accepted on the MCP endpoint by default: loopback and the in-cluster Service DNS names. IP
 # literals and single-label names (a Service's short name) are always accepted too (see transport/guard.py):
@@ -162,4 +163,8 @@ class Settings(BaseModel):
     artifact_dir: Path = DEFAULT_ARTIFACT_DIR
     max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES
     max_inflight_calls: int = 64
+    inline_artifact_bytes: int = DEFAULT_INLINE_ARTIFACT_BYTES
+    """Artifacts up to this size come back in the answer when no destinationPath is given (0: never)."""
+    confirm_destructive: bool = False
+    """Ask the client to confirm (elicitation) before a destructive tool runs."""
     log_level: LogLevel = LogLevel.INFO

@@ -17,7 +17,7 @@ import os
 import tempfile
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -361,6 +361,66 @@ def _discard(temp_path: Path) -> None:
         temp_path.unlink()
 
 
+async def artifact_chunks(
+    client: ArgoClient, path: str, *, what: str, time_limit: float = 3600.0
+) -> AsyncGenerator[bytes, None]:
+    """An artifact's bytes from Argo, one chunk at a time (memory bounded by one chunk).
+
+    `time_limit` bounds the whole download; --argo-timeout bounds each wait for the next bytes (idle read)."""
+    import aiohttp  # noqa: PLC0415 - not at start-up (see ArgoClient)
+
+    idle = client.settings.request_timeout
+    size = 0
+    async with client.stream(path, what=what, timeout=time_limit) as response:
+        while True:
+            try:
+                chunk = await asyncio.wait_for(response.content.read(ARTIFACT_CHUNK_BYTES), idle)
+            except TimeoutError:
+                raise ArgoTimeout(
+                    f"{what}: no data from Argo for {idle:g}s after {size} bytes, so the download was "
+                    "abandoned and nothing of it kept; retry, or raise --argo-timeout (the longest "
+                    "argo-mcp waits for Argo's next bytes)"
+                ) from None
+            except aiohttp.ClientPayloadError as exc:
+                raise ArgoUnavailable(f"{what}: the download broke after {size} bytes ({exc})") from None
+            if not chunk:
+                return
+            size += len(chunk)
+            yield chunk
+
+
+async def write_chunks(
+    chunks: AsyncGenerator[bytes, None], destination: Path, *, overwrite: bool, prefix: bytes = b""
+) -> SavedArtifact:
+    """Write `prefix` then `chunks` into `destination` atomically, hashing on the way; nothing is left on
+    failure (the temp file is renamed only once complete)."""
+    fd, temp_path = _open_temp(destination)
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        async with contextlib.aclosing(chunks):
+            with os.fdopen(fd, "wb") as sink:
+                if prefix:
+                    digest.update(prefix)
+                    with _disk(destination, size):
+                        sink.write(prefix)
+                    size += len(prefix)
+                async for chunk in chunks:
+                    digest.update(chunk)
+                    with _disk(destination, size):
+                        sink.write(chunk)
+                    size += len(chunk)
+                with _disk(destination, size):
+                    sink.flush()
+                    os.fsync(sink.fileno())
+        with _disk(destination, size):
+            _publish(temp_path, destination, overwrite=overwrite)
+    except BaseException:
+        _discard(temp_path)
+        raise
+    return SavedArtifact(path=str(destination), bytes=size, sha256=digest.hexdigest())
+
+
 async def download_to_file(
     client: ArgoClient,
     path: str,
@@ -374,40 +434,28 @@ async def download_to_file(
 
     `time_limit` bounds the whole download; --argo-timeout bounds each wait for the next bytes (idle read).
     """
-    import aiohttp  # noqa: PLC0415 - not at start-up (see ArgoClient)
+    chunks = artifact_chunks(client, path, what=what, time_limit=time_limit)
+    return await write_chunks(chunks, destination, overwrite=overwrite)
 
-    idle = client.settings.request_timeout
-    fd, temp_path = _open_temp(destination)
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        with os.fdopen(fd, "wb") as sink:
-            async with client.stream(path, what=what, timeout=time_limit) as response:
-                while True:
-                    try:
-                        chunk = await asyncio.wait_for(response.content.read(ARTIFACT_CHUNK_BYTES), idle)
-                    except TimeoutError:
-                        raise ArgoTimeout(
-                            f"{what}: no data from Argo for {idle:g}s after {size} bytes, so the download was "
-                            "abandoned and the partial file removed; retry, or raise --argo-timeout (the longest "
-                            "argo-mcp waits for Argo's next bytes)"
-                        ) from None
-                    except aiohttp.ClientPayloadError as exc:
-                        raise ArgoUnavailable(
-                            f"{what}: the download broke after {size} bytes ({exc})"
-                        ) from None
-                    if not chunk:
-                        break
-                    digest.update(chunk)
-                    with _disk(destination, size):
-                        sink.write(chunk)
-                    size += len(chunk)
-            with _disk(destination, size):
-                sink.flush()
-                os.fsync(sink.fileno())
-        with _disk(destination, size):
-            _publish(temp_path, destination, overwrite=overwrite)
-    except BaseException:
-        _discard(temp_path)
-        raise
-    return SavedArtifact(path=str(destination), bytes=size, sha256=digest.hexdigest())
+
+async def read_or_save(
+    client: ArgoClient,
+    path: str,
+    *,
+    limit: int,
+    spill: Callable[[], Path],
+    overwrite: bool,
+    what: str,
+    time_limit: float = 3600.0,
+) -> bytes | SavedArtifact:
+    """The artifact's bytes when it has at most `limit` of them; otherwise the bytes read so far and the rest
+    go to the file `spill()` names (resolved only then), as `download_to_file` would. One request either way,
+    memory bounded by `limit` plus one chunk."""
+    chunks = artifact_chunks(client, path, what=what, time_limit=time_limit)
+    buffered = bytearray()
+    async with contextlib.aclosing(chunks):
+        async for chunk in chunks:
+            buffered += chunk
+            if len(buffered) > limit:
+                return await write_chunks(chunks, spill(), overwrite=overwrite, prefix=bytes(buffered))
+    return bytes(buffered)

@@ -5,21 +5,41 @@ workflow to a namespace (`/input-artifacts-by-uid/{uid}/...` takes none), so wit
 by UID: the registry reads the archived workflow first, checks ITS namespace against the allow-list and the
 caller's access, and the download then names that namespace. Bytes go straight from the socket to a temporary
 file in the destination directory (memory bounded by one chunk), hashed on the way, renamed when complete.
+
+Without destinationPath, an artifact of at most --inline-artifact-kib comes back in the answer, so an agent that
+talks over HTTP can read it without access to the server's disk: valid UTF-8 (without NUL bytes) as the answer's
+text, anything else as an embedded resource blob (base64), with `bytes` and `sha256` either way. A larger one is
+saved as `<namespace>/<workflow>/<nodeId>/<direction>/<artifactName>` under --artifact-dir, in the same single
+request. With destinationPath the artifact always goes to that file, whatever its size (the caller asked for a
+file).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
+import mcp_types as types
 from pydantic import Field, model_validator
 
-from argo_mcp.argo.streams import download_to_file, resolve_destination
+from argo_mcp.argo.streams import download_to_file, read_or_save, resolve_destination
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.archive import archived_by_uid
 from argo_mcp.tools.inputs import NamespacedInput, PathSegment, ResourceName, Uid
 from argo_mcp.tools.paths import raw
-from argo_mcp.tools.registry import Permission, Scope, Tool, ToolContext, ToolKind
+from argo_mcp.tools.registry import (
+    ContentOutput,
+    Output,
+    Permission,
+    Scope,
+    TextOutput,
+    Tool,
+    ToolContext,
+    ToolKind,
+)
 
 
 class ArtifactInput(NamespacedInput):
@@ -35,8 +55,12 @@ class ArtifactInput(NamespacedInput):
     )
     node_id: PathSegment = Field(description="Node id (a status.nodes key; get_workflow lists them).")
     artifact_name: PathSegment = Field(description="The artifact's name as declared in the template.")
-    destination_path: str = Field(
-        description="File to write under --artifact-dir (a relative path is resolved there)."
+    destination_path: str | None = Field(
+        default=None,
+        description=(
+            "File to write under --artifact-dir (a relative path is resolved there); omit it to get a small "
+            "artifact in the answer."
+        ),
     )
     overwrite: bool = Field(default=False, description="Replace the destination file if it already exists.")
 
@@ -86,26 +110,71 @@ def _input_path(ctx: ToolContext, args: ArtifactInput) -> str:
     return raw("input-artifacts", ctx.namespace, args.workflow_name, args.node_id, args.artifact_name)
 
 
-async def _download(ctx: ToolContext, args: ArtifactInput, path: str, direction: str) -> dict[str, Any]:
-    destination = resolve_destination(
-        ctx.settings.artifact_dir, args.destination_path, overwrite=args.overwrite
-    )
-    workflow = args.target
-    saved = await download_to_file(
-        ctx.argo,
-        path,
-        destination,
-        overwrite=args.overwrite,
-        what=f"{direction} artifact {args.artifact_name!r} of node {args.node_id} of workflow {workflow}",
-    )
-    return asdict(saved)
+async def _download(ctx: ToolContext, args: ArtifactInput, path: str, direction: str) -> Output:
+    what = f"{direction} artifact {args.artifact_name!r} of node {args.node_id} of workflow {args.target}"
+    # The answer must also fit --max-answer-mib once base64-encoded; beyond that an artifact is saved instead.
+    limit = min(ctx.settings.inline_artifact_bytes, max(0, (ctx.settings.max_answer_bytes - 1024) * 3 // 4))
+    if args.destination_path is not None or limit == 0:
+        destination = resolve_destination(
+            ctx.settings.artifact_dir,
+            args.destination_path or _default_destination(ctx, args, direction),
+            overwrite=args.overwrite,
+        )
+        saved = await download_to_file(ctx.argo, path, destination, overwrite=args.overwrite, what=what)
+        return asdict(saved)
+
+    def spill() -> Path:
+        return resolve_destination(
+            ctx.settings.artifact_dir, _default_destination(ctx, args, direction), overwrite=args.overwrite
+        )
+
+    got = await read_or_save(ctx.argo, path, limit=limit, spill=spill, overwrite=args.overwrite, what=what)
+    if not isinstance(got, bytes):
+        return {
+            **asdict(got),
+            "note": (
+                f"larger than {limit // 1024} KiB (--inline-artifact-kib, within --max-answer-mib), so saved "
+                "under --artifact-dir"
+            ),
+        }
+    return inline_answer(got, _artifact_uri(ctx, args, direction), args.artifact_name)
 
 
-async def get_output_artifact(ctx: ToolContext, args: ArtifactInput) -> dict[str, Any]:
+def _default_destination(ctx: ToolContext, args: ArtifactInput, direction: str) -> str:
+    """Where an artifact too large to inline is saved: every segment is a validated name, so no traversal."""
+    return "/".join((ctx.namespace, args.target, args.node_id, direction, args.artifact_name))
+
+
+def _artifact_uri(ctx: ToolContext, args: ArtifactInput, direction: str) -> str:
+    kind = "archived-workflows" if args.workflow_uid else "workflows"
+    return (
+        f"argo://{kind}/{ctx.namespace}/{args.target}/nodes/{args.node_id}/{direction}s/{args.artifact_name}"
+    )
+
+
+def inline_answer(data: bytes, uri: str, name: str) -> Output:
+    """Text as text (the answer's text, metadata as structured content), anything else as a blob."""
+    meta: dict[str, Any] = {"artifact": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    if b"\x00" not in data:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            return TextOutput(text=text, data={**meta, "encoding": "utf-8"})
+    blob = types.BlobResourceContents(
+        uri=uri, mime_type="application/octet-stream", blob=base64.b64encode(data).decode("ascii")
+    )
+    return ContentOutput(
+        data={**meta, "encoding": "base64", "uri": uri}, blocks=(types.EmbeddedResource(resource=blob),)
+    )
+
+
+async def get_output_artifact(ctx: ToolContext, args: ArtifactInput) -> Output:
     return await _download(ctx, args, _output_path(ctx, args), "output")
 
 
-async def get_input_artifact(ctx: ToolContext, args: ArtifactInput) -> dict[str, Any]:
+async def get_input_artifact(ctx: ToolContext, args: ArtifactInput) -> Output:
     return await _download(ctx, args, _input_path(ctx, args), "input")
 
 

@@ -92,7 +92,17 @@ class TextOutput:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-Handler = Callable[[ToolContext, InputT], Awaitable[dict[str, Any] | TextOutput]]
+@dataclass(frozen=True)
+class ContentOutput:
+    """A JSON answer followed by content blocks that are not JSON (an inline artifact's embedded blob): the
+    JSON text block stays first, so `data` is read the same way as any other answer."""
+
+    data: dict[str, Any]
+    blocks: tuple[types.EmbeddedResource, ...] = ()
+
+
+Output = dict[str, Any] | TextOutput | ContentOutput
+Handler = Callable[[ToolContext, InputT], Awaitable[Output]]
 
 
 @dataclass(frozen=True)
@@ -229,7 +239,7 @@ def validation_message(tool: str, error: ValidationError) -> str:
     return f"Invalid arguments for {tool}: " + "; ".join(problems)
 
 
-def render_output(output: dict[str, Any] | TextOutput) -> types.CallToolResult:
+def render_output(output: Output) -> types.CallToolResult:
     """One payload per answer, never the same one twice: a JSON answer is one compact JSON text block (what
     every MCP client shows the model; no `structuredContent` copy, as no tool declares an outputSchema); a text
     answer (logs, graphs) is its text plus only small metadata as structured content."""
@@ -237,12 +247,26 @@ def render_output(output: dict[str, Any] | TextOutput) -> types.CallToolResult:
         return types.CallToolResult(
             content=[types.TextContent(text=output.text)], structured_content=output.data or None
         )
+    if isinstance(output, ContentOutput):
+        return types.CallToolResult(
+            content=[types.TextContent(text=compact_json(output.data)), *output.blocks]
+        )
     return types.CallToolResult(content=[types.TextContent(text=compact_json(output))])
 
 
+def _block_size(block: Any) -> int:
+    if isinstance(block, types.TextContent):
+        return len(block.text.encode())
+    if isinstance(block, types.EmbeddedResource):
+        inner = block.resource
+        return len(inner.blob) if isinstance(inner, types.BlobResourceContents) else len(inner.text.encode())
+    return 0
+
+
 def answer_size(result: types.CallToolResult) -> int:
-    """Bytes of the answer's text (what the agent would receive, structured metadata is small)."""
-    return sum(len(block.text.encode()) for block in result.content if isinstance(block, types.TextContent))
+    """Bytes of the answer's text and embedded resources (what the agent would receive; structured metadata is
+    small)."""
+    return sum(_block_size(block) for block in result.content)
 
 
 _NARROWING = {

@@ -56,6 +56,15 @@ async def test_stalled_download_times_out_on_idle_and_leaves_nothing(
             assert waited < 20, f"the stalled download was only abandoned after {waited:.0f}s"
             assert not list((artifacts / "s").glob("*")), "a partial download was left behind"
 
+            inline = await asyncio.wait_for(
+                client.call_tool("get_workflow_output_artifact", args), timeout=30
+            )
+            assert inline.is_error, "a stalled artifact read for the answer must give up too"
+            assert "no data" in text_of(inline) and "1.5s" in text_of(inline), text_of(inline)
+            assert not artifacts.exists() or not list(artifacts.rglob("*out*")), (
+                "the stalled read left a file"
+            )
+
             argo.on(
                 "ArtifactService_GetArtifactFile", stream=trickles, content_type="application/octet-stream"
             )

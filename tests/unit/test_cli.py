@@ -83,6 +83,11 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
             {"ARGO_MCP_MAX_ANSWER_MIB": "0"},
             "invalid --max-answer-mib '0': expected a size in MiB",
         ),
+        (
+            ("--argo-server-url", "http://a", "--inline-artifact-kib", "-1"),
+            {},
+            "invalid --inline-artifact-kib",
+        ),
     ],
 )
 def test_start_up_errors(args: tuple[str, ...], env: dict[str, str], message: str) -> None:
@@ -189,3 +194,14 @@ def test_bearer_token_is_not_in_the_settings_repr() -> None:
 def test_config_error_is_raised_not_printed() -> None:
     with pytest.raises(ConfigError, match="missing Argo Workflows server URL"):
         parse_settings([], env={})
+
+
+def test_inline_artifact_size_and_confirmation_from_flags_and_environment() -> None:
+    base = ["--argo-server-url", "http://a"]
+    default = parse_settings(base, env={})
+    assert default.inline_artifact_bytes == 256 * 1024 and default.confirm_destructive is False
+    env = {"ARGO_MCP_INLINE_ARTIFACT_KIB": "0", "ARGO_MCP_CONFIRM_DESTRUCTIVE": "true"}
+    from_env = parse_settings(base, env=env)
+    assert from_env.inline_artifact_bytes == 0 and from_env.confirm_destructive is True
+    flags = parse_settings([*base, "--inline-artifact-kib", "64", "--no-confirm-destructive"], env=env)
+    assert flags.inline_artifact_bytes == 64 * 1024 and flags.confirm_destructive is False

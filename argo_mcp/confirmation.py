@@ -1,0 +1,171 @@
+"""--confirm-destructive: the client's user confirms a destructive call before anything is sent to Argo.
+
+The question is asked through elicitation, in whichever form the connection's protocol has:
+
+- 2026-07-28 (`server/discover` clients, the HTTP default): the call first answers an `input_required` result
+  carrying one `elicitation/create` form; the client asks its user and retries the same call with the answer in
+  `inputResponses`. This needs no session and no back-channel, so it works on stateless HTTP behind any
+  replica. `requestState` is a digest of the tool and its arguments, recomputed on the retry: an answer given
+  for other arguments asks again (the state carries nothing secret, so there is nothing to seal).
+- 2025-11-25 and older (handshake clients): a standalone `elicitation/create` request mid-call. That needs a
+  channel from server to client: stdio has one; stateless HTTP has none (the client's reply would land on
+  another request, and the handshake's capabilities are not kept either), so there the call is refused,
+  nothing sent, with a message naming what works.
+
+A client that has not declared elicitation gets the spec's missing-client-capability error (-32021; HTTP 400
+on streamable HTTP), and a declined or cancelled confirmation is a tool error; neither sends anything to Argo.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import mcp_types as types
+import orjson
+from mcp.server.context import ServerRequestContext
+from mcp.shared.exceptions import MCPError
+from mcp_types.version import is_version_at_least
+from pydantic import BaseModel
+
+from argo_mcp.policy import ScopeKind
+from argo_mcp.tools.registry import Tool, audit_target, error_result
+
+INPUT_KEY = "confirm"
+_STATE_PREFIX = "argo-mcp/confirm/v1:"
+_ARGUMENTS_SHOWN = 600
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "confirm": {
+            "type": "boolean",
+            "title": "Run it",
+            "description": "True runs the call; it cannot be undone.",
+            "default": False,
+        }
+    },
+    "required": ["confirm"],
+}
+
+
+@dataclass(frozen=True)
+class Proceed:
+    """The user confirmed: run the call."""
+
+
+Outcome = Proceed | types.CallToolResult | types.InputRequiredResult
+
+
+def question(tool: Tool[Any], arguments: Mapping[str, Any] | None, default_namespace: str) -> str:
+    """What the user is asked: the tool, what it acts on and where, and the exact arguments."""
+    args = dict(arguments or {})
+    parsed = tool.input_model.parse_arguments(args)  # the caller checked they are valid
+    target = audit_target(parsed)
+    shown = orjson.dumps(args, option=orjson.OPT_SORT_KEYS, default=str).decode()
+    if len(shown) > _ARGUMENTS_SHOWN:
+        shown = shown[:_ARGUMENTS_SHOWN] + "…"
+    subject = f" on {target}" if target else ""
+    return (
+        f"Confirm {tool.name} ({tool.title}){subject}{_where(tool, parsed, default_namespace)}? It is "
+        f"destructive and cannot be undone. Arguments: {shown}"
+    )
+
+
+def _where(tool: Tool[Any], parsed: Any, default_namespace: str) -> str:
+    scope = tool.scope
+    if scope.kind is ScopeKind.CLUSTER:
+        return " (cluster-wide)"
+    if scope.kind is ScopeKind.RESOLVED_BY_UID and scope.field and getattr(parsed, scope.field, None):
+        return " (in the namespace its UID resolves to)"
+    if not scope.namespaced:
+        return ""
+    return f" in namespace {getattr(parsed, 'namespace', None) or default_namespace}"
+
+
+def state_for(tool: Tool[Any], arguments: Mapping[str, Any] | None) -> str:
+    canonical = orjson.dumps(
+        {"tool": tool.name, "arguments": dict(arguments or {})}, option=orjson.OPT_SORT_KEYS, default=str
+    )
+    return _STATE_PREFIX + hashlib.sha256(canonical).hexdigest()
+
+
+def missing_capability() -> MCPError:
+    required = types.ClientCapabilities(
+        elicitation=types.ElicitationCapability(form=types.FormElicitationCapability())
+    )
+    data = types.MissingRequiredClientCapabilityErrorData(required_capabilities=required)
+    return MCPError(
+        code=types.MISSING_REQUIRED_CLIENT_CAPABILITY,
+        message=(
+            "This server confirms destructive tools with the user (--confirm-destructive), which needs the "
+            "client's form elicitation capability; the client did not declare it, so nothing was sent to Argo"
+        ),
+        data=data.model_dump(by_alias=True, mode="json", exclude_none=True),
+    )
+
+
+def _declares_form_elicitation(capabilities: types.ClientCapabilities | None) -> bool:
+    elicitation = capabilities.elicitation if capabilities is not None else None
+    # A bare `elicitation: {}` (before modes existed) means form; url-only does not.
+    return elicitation is not None and (elicitation.form is not None or elicitation.url is None)
+
+
+def declined(tool: Tool[Any], action: str) -> types.CallToolResult:
+    verb = {"decline": "declined", "cancel": "cancelled"}.get(action, "did not confirm")
+    return error_result(
+        f"The user {verb} {tool.name}, so nothing was sent to Argo; call it again only if the user asks for it"
+    )
+
+
+def _answer(raw: Any) -> tuple[str, bool]:
+    """(action, confirmed) from an elicitation answer, typed or as sent."""
+    value = raw.model_dump(mode="json") if isinstance(raw, BaseModel) else raw
+    if not isinstance(value, Mapping):
+        return "invalid", False
+    action = str(value.get("action", "invalid"))
+    content = value.get("content")
+    confirmed = isinstance(content, Mapping) and content.get(INPUT_KEY) is True
+    return action, action == "accept" and confirmed
+
+
+async def confirm(
+    ctx: ServerRequestContext[Any, Any],
+    tool: Tool[Any],
+    params: types.CallToolRequestParams,
+    default_namespace: str,
+) -> Outcome:
+    """Ask (or read the answer to) the confirmation of one destructive call."""
+    session = ctx.session
+    modern = is_version_at_least(ctx.protocol_version, "2026-07-28")
+    if not modern and not session.can_send_request:
+        # Stateless HTTP keeps nothing of a handshake client's initialize, not even its capabilities, and
+        # has no channel for the question: say what works instead.
+        return error_result(
+            f"{tool.name} needs the user's confirmation (--confirm-destructive), and a 2025-11-25 client can only "
+            "be asked over a connection that carries server requests: stateless HTTP does not. Nothing was sent "
+            "to Argo; connect with a 2026-07-28 client (server/discover) or over stdio"
+        )
+    if not _declares_form_elicitation(session.client_capabilities):
+        raise missing_capability()
+    message = question(tool, params.arguments, default_namespace)
+    if modern:
+        state = state_for(tool, params.arguments)
+        responses = params.input_responses or {}
+        if params.request_state == state and INPUT_KEY in responses:
+            action, confirmed = _answer(responses[INPUT_KEY])
+            return Proceed() if confirmed else declined(tool, action)
+        ask = types.ElicitRequest(
+            params=types.ElicitRequestFormParams(message=message, requested_schema=SCHEMA)
+        )
+        return types.InputRequiredResult(input_requests={INPUT_KEY: ask}, request_state=state)
+    try:
+        result = await session.elicit_form(message, SCHEMA, related_request_id=ctx.request_id)
+    except MCPError as exc:
+        return error_result(
+            f"{tool.name} was not confirmed: the client answered the confirmation with an error ({exc}), so "
+            "nothing was sent to Argo"
+        )
+    action, confirmed = _answer(result)
+    return Proceed() if confirmed else declined(tool, action)
