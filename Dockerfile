@@ -35,10 +35,11 @@ WORKDIR /src
 # when an offline build puts it there, wheels/.
 COPY . ./
 
-# Build the wheel, then install it with its runtime dependencies (and the operator's extra) into a prefix
+# Build the wheel, then install it with its runtime dependencies (and the operator's and tracing extras: tracing
+# stays off, and unimported, unless OTEL_* variables ask for it) into a prefix
 # that the final stage copies whole. The dependencies come as wheels; no compiler is installed in either stage.
 RUN pip wheel --no-deps --wheel-dir /wheels . \
- && pip install --prefix=/install "$(ls /wheels/argo_mcp-*.whl)[operator]" \
+ && pip install --prefix=/install "$(ls /wheels/argo_mcp-*.whl)[operator,otel]" \
  && groupadd --system --gid 65532 argo-mcp \
  && useradd --system --uid 65532 --gid 65532 --no-create-home --home-dir /nonexistent \
       --shell /usr/sbin/nologin argo-mcp

@@ -15,6 +15,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         settings = parse_settings(argv)
     except ConfigError as exc:
         fail(str(exc))
+    from argo_mcp import telemetry  # noqa: PLC0415 - imports no OpenTelemetry unless OTEL_* asks for traces
+
+    try:
+        telemetry.configure()
+    except telemetry.TelemetryError as exc:
+        fail(str(exc))
     # Imported after validation so a configuration error is reported without loading the MCP SDK; no garbage
     # collection while the SDK loads (runtime.settle() turns it back on, tuned, before serving).
     runtime.start_up()

@@ -16,7 +16,7 @@ from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPError
 
-from argo_mcp import __version__
+from argo_mcp import __version__, telemetry
 from argo_mcp.access.caller import caller_from_request
 from argo_mcp.argo.client import ArgoClient
 from argo_mcp.completions import completion_handler
@@ -194,7 +194,9 @@ def build_server(
         **resources,
         **(extra_handlers or {}),
     )
-    # The SDK installs an OpenTelemetry middleware by default; argo-mcp has its own structured logs and
-    # metrics per call, so skip the per-message span work.
-    server.middleware = [m for m in server.middleware if type(m).__name__ != "OpenTelemetryMiddleware"]
+    # The SDK installs an OpenTelemetry middleware by default: a span per MCP message, parented on the trace
+    # context in `_meta`. Kept when tracing is on (telemetry.py); otherwise argo-mcp's own logs and metrics per
+    # call are enough, so skip the per-message span work.
+    if not telemetry.enabled():
+        server.middleware = [m for m in server.middleware if type(m).__name__ != "OpenTelemetryMiddleware"]
     return server

@@ -34,6 +34,7 @@ from argo_mcp.argo.errors import (
 )
 from argo_mcp.metrics import operation_of, record_argo_request
 from argo_mcp.settings import ArgoSettings, describe_size
+from argo_mcp.telemetry import argo_span
 
 if TYPE_CHECKING:
     import aiohttp
@@ -239,29 +240,32 @@ class ArgoClient:
         if body is not None:
             data = orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS)
             headers["Content-Type"] = "application/json"
-        started, code = time.perf_counter(), "unreachable"
-        try:
-            async with self._get_session().request(
-                method, self.base_url + path, params=encode_query(query), data=data, headers=headers
-            ) as response:
-                code = str(response.status)
-                if response.status >= 400:
-                    head = await _read_head(response, ERROR_BODY_CAP)
-                    raise error_from_response(response.status, head, what=what)
-                raw = await _read_capped(response, self.settings.max_response_bytes)
-                if raw is None:
-                    code = "too_large"
-                    raise ArgoAnswerTooLarge(
-                        f"{what}: more than {describe_size(self.settings.max_response_bytes)}"
-                    )
-        except ArgoError:
-            raise
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            error = self._translate(exc, what)
-            code = _failure_code(error, code)
-            raise error from None
-        finally:
-            record_argo_request(operation_of(method, path), code, time.perf_counter() - started)
+        operation = operation_of(method, path)
+        with argo_span(operation, self.base_url, headers) as span:
+            started, code = time.perf_counter(), "unreachable"
+            try:
+                async with self._get_session().request(
+                    method, self.base_url + path, params=encode_query(query), data=data, headers=headers
+                ) as response:
+                    code = str(response.status)
+                    if response.status >= 400:
+                        head = await _read_head(response, ERROR_BODY_CAP)
+                        raise error_from_response(response.status, head, what=what)
+                    raw = await _read_capped(response, self.settings.max_response_bytes)
+                    if raw is None:
+                        code = "too_large"
+                        raise ArgoAnswerTooLarge(
+                            f"{what}: more than {describe_size(self.settings.max_response_bytes)}"
+                        )
+            except ArgoError:
+                raise
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                error = self._translate(exc, what)
+                code = _failure_code(error, code)
+                raise error from None
+            finally:
+                record_argo_request(operation, code, time.perf_counter() - started)
+                span.finish(code)
         return _decode_object(raw, what)
 
     @asynccontextmanager
@@ -282,15 +286,20 @@ class ArgoClient:
             total=timeout, connect=self.settings.connect_timeout, sock_read=self.settings.request_timeout
         )
         started, operation = time.perf_counter(), operation_of("GET", path)
-        try:
-            response = await self._get_session().get(
-                self.base_url + path, params=encode_query(query), headers=headers, timeout=client_timeout
-            )
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            error = self._translate(exc, label)
-            record_argo_request(operation, _failure_code(error, "unreachable"), time.perf_counter() - started)
-            raise error from None
-        record_argo_request(operation, str(response.status), time.perf_counter() - started)
+        # The span covers opening the stream (until the answer's headers), like the duration metric.
+        with argo_span(operation, self.base_url, headers) as span:
+            try:
+                response = await self._get_session().get(
+                    self.base_url + path, params=encode_query(query), headers=headers, timeout=client_timeout
+                )
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                error = self._translate(exc, label)
+                code = _failure_code(error, "unreachable")
+                record_argo_request(operation, code, time.perf_counter() - started)
+                span.finish(code)
+                raise error from None
+            record_argo_request(operation, str(response.status), time.perf_counter() - started)
+            span.finish(str(response.status))
         try:
             if response.status >= 400:
                 raise error_from_response(

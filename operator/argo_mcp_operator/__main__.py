@@ -85,18 +85,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         import kopf  # noqa: PLC0415
 
-        from argo_mcp_operator.handlers import Runtime, register  # noqa: PLC0415
+        from argo_mcp_operator.handlers import register  # noqa: PLC0415
     except ModuleNotFoundError as exc:
         sys.exit(MISSING_EXTRA.format(module=exc.name))
     logs.configure(options.log_level)
     registry = kopf.OperatorRegistry()
-    register(registry, Runtime(resync_seconds=options.resync_seconds))
+    register(registry, resync_seconds=options.resync_seconds)
     kopf.run(
         registry=registry,
         standalone=True,
         clusterwide=options.clusterwide,
         namespaces=options.namespaces,
         liveness_endpoint=options.liveness,
+        memo=kopf.Memo(),
     )
     sys.exit(0)
 

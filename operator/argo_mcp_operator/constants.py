@@ -21,6 +21,9 @@ DEFAULT_IMAGE: Final = f"ghcr.io/argo-mcp/argo-mcp:{__version__}"
 
 FIELD_MANAGER: Final = "argo-mcp-operator"
 
+# tls.mode cert-manager renders a Certificate of this API version (cert-manager 1.0 and later).
+CERTIFICATE_API_VERSION: Final = "cert-manager.io/v1"
+
 # Recommended labels on every child object.
 LABEL_NAME: Final = "app.kubernetes.io/name"
 LABEL_INSTANCE: Final = "app.kubernetes.io/instance"

@@ -14,7 +14,6 @@ resync interval and tests can build a registry without side effects at import ti
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from typing import Any
 
 import kopf
@@ -41,18 +40,12 @@ WATCHED_CHILDREN = (
 FINALIZER = f"{c.GROUP}/cleanup"
 
 
-@dataclass
-class Runtime:
-    """State shared by the handlers of one operator process."""
-
-    resync_seconds: float = 60.0
-    retry_delay_seconds: float = 10.0
-    reconciler: Reconciler | None = field(default=None)
-
-    def require(self) -> Reconciler:
-        if self.reconciler is None:
-            raise kopf.TemporaryError("the operator is still starting", delay=1)
-        return self.reconciler
+def _reconciler(memo: kopf.Memo) -> Reconciler:
+    """The process's reconciler, which the startup handler keeps in kopf's ``memo`` (shared by every handler)."""
+    reconciler = getattr(memo, "reconciler", None)
+    if not isinstance(reconciler, Reconciler):
+        raise kopf.TemporaryError("the operator is still starting", delay=1)
+    return reconciler
 
 
 def _group_version(api_version: str) -> tuple[str, str]:
@@ -60,17 +53,28 @@ def _group_version(api_version: str) -> tuple[str, str]:
     return group, version
 
 
-def register(registry: kopf.OperatorRegistry, runtime: Runtime) -> None:
-    """Register every handler of the operator on ``registry``."""
+def register(
+    registry: kopf.OperatorRegistry, *, resync_seconds: float = 60.0, retry_delay_seconds: float = 10.0
+) -> None:
+    """Register every handler of the operator on ``registry``.
+
+    Per-process state (the reconciler and its API client) lives in kopf's ``memo``, set up by the startup
+    handler and closed by the cleanup handler; the two numbers are needed at registration (the timer's
+    interval) and so are arguments.
+    """
     res = (c.GROUP, c.VERSION, c.PLURAL)
 
     @kopf.on.startup(registry=registry)
-    async def startup(settings: kopf.OperatorSettings, **_: Any) -> None:
+    async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
         settings.persistence.finalizer = FINALIZER
         # Handler outcomes are logged; only warnings and errors become Kubernetes Events, so the resync timer
         # does not post an Event every minute.
         settings.posting.level = logging.WARNING
-        runtime.reconciler = Reconciler(await RestKubeApi.connect())
+        # The reconciler is the one writer of `status`: kopf keeps its handler progress (retries, permanent
+        # failures) and the last-handled spec in annotations instead of `status.kopf`.
+        settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=c.GROUP)
+        settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix=c.GROUP)
+        memo.reconciler = Reconciler(await RestKubeApi.connect())
 
     @kopf.on.login(registry=registry)
     async def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
@@ -79,44 +83,45 @@ def register(registry: kopf.OperatorRegistry, runtime: Runtime) -> None:
         return await kopf.login_via_async_client(**kwargs)
 
     @kopf.on.cleanup(registry=registry)
-    async def shutdown(**_: Any) -> None:
-        if runtime.reconciler is not None and isinstance(runtime.reconciler.api, RestKubeApi):
-            await runtime.reconciler.api.close()
+    async def shutdown(memo: kopf.Memo, **_: Any) -> None:
+        reconciler = getattr(memo, "reconciler", None)
+        if isinstance(reconciler, Reconciler) and isinstance(reconciler.api, RestKubeApi):
+            await reconciler.api.close()
 
-    async def reconcile(body: kopf.Body) -> None:
+    async def reconcile(body: kopf.Body, memo: kopf.Memo) -> None:
         try:
-            await runtime.require().reconcile(body)
+            await _reconciler(memo).reconcile(body)
         except SpecError as exc:
             raise kopf.PermanentError(f"invalid spec: {exc}") from None
         except Exception as exc:  # API errors and anything unexpected: retry later
-            raise kopf.TemporaryError(str(exc), delay=runtime.retry_delay_seconds) from exc
+            raise kopf.TemporaryError(str(exc), delay=retry_delay_seconds) from exc
 
     @kopf.on.create(*res, registry=registry, id="create")
-    async def created(body: kopf.Body, **_: Any) -> None:
-        await reconcile(body)
+    async def created(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+        await reconcile(body, memo)
 
     @kopf.on.update(*res, registry=registry, id="update")
-    async def updated(body: kopf.Body, **_: Any) -> None:
-        await reconcile(body)
+    async def updated(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+        await reconcile(body, memo)
 
     @kopf.on.resume(*res, registry=registry, id="resume")
-    async def resumed(body: kopf.Body, **_: Any) -> None:
-        await reconcile(body)
+    async def resumed(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+        await reconcile(body, memo)
 
     @kopf.on.delete(*res, registry=registry, id="delete")
-    async def deleted(name: str, namespace: str | None, uid: str, **_: Any) -> None:
+    async def deleted(name: str, namespace: str | None, uid: str, memo: kopf.Memo, **_: Any) -> None:
         assert namespace is not None  # the resource is namespaced
-        await runtime.require().cleanup(name, namespace, uid)
+        await _reconciler(memo).cleanup(name, namespace, uid)
 
     @kopf.timer(
         *res,
         registry=registry,
         id="resync",
-        interval=runtime.resync_seconds,
-        initial_delay=runtime.resync_seconds,
+        interval=resync_seconds,
+        initial_delay=resync_seconds,
     )
-    async def resync(body: kopf.Body, **_: Any) -> None:
-        await reconcile(body)
+    async def resync(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+        await reconcile(body, memo)
 
     children: MetaFilter = {
         c.LABEL_MANAGED_BY: c.MANAGED_BY,
@@ -129,7 +134,7 @@ def register(registry: kopf.OperatorRegistry, runtime: Runtime) -> None:
         @kopf.on.event(
             group, version, KINDS[kind].plural, labels=children, registry=registry, id=f"child-{kind.lower()}"
         )
-        async def child_changed(type: str | None, labels: kopf.Labels, **_: Any) -> None:
+        async def child_changed(type: str | None, labels: kopf.Labels, memo: kopf.Memo, **_: Any) -> None:
             if type is None:  # the initial listing: resume handlers already cover existing resources
                 return
-            await runtime.require().nudge(labels[c.LABEL_OWNER_NAME], labels[c.LABEL_OWNER_NAMESPACE])
+            await _reconciler(memo).nudge(labels[c.LABEL_OWNER_NAME], labels[c.LABEL_OWNER_NAMESPACE])

@@ -31,6 +31,7 @@ class Kind:
     kind: str
     plural: str
     namespaced: bool
+    crd: str = ""  # for kinds of an add-on (cert-manager): the CRD that must be installed for them to exist
 
     def path(self, namespace: str | None = None, name: str | None = None) -> str:
         prefix = "/api/v1" if self.api_version == "v1" else f"/apis/{self.api_version}"
@@ -51,6 +52,7 @@ KINDS: dict[str, Kind] = {
         Kind("rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings", True),
         Kind("rbac.authorization.k8s.io/v1", "ClusterRole", "clusterroles", False),
         Kind("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "clusterrolebindings", False),
+        Kind(c.CERTIFICATE_API_VERSION, "Certificate", "certificates", True, "certificates.cert-manager.io"),
         Kind(c.API_VERSION, c.KIND, c.PLURAL, True),
     )
 }
@@ -73,12 +75,12 @@ class KubeApi(Protocol):
 class KubeError(RuntimeError):
     """An API call failed; the message says which call and what the API server answered."""
 
-    def __init__(self, action: str, exc: ApiException) -> None:
+    def __init__(self, action: str, exc: ApiException, hint: str = "") -> None:
         self.status: int = exc.status or 0
         detail = exc.reason or ""
         with contextlib.suppress(ValueError, AttributeError):
             detail = json.loads(exc.body or "{}").get("message", detail)
-        super().__init__(f"{action}: {self.status} {detail}".strip())
+        super().__init__(f"{action}: {self.status} {detail}".strip() + (f" ({hint})" if hint else ""))
 
 
 class RestKubeApi:
@@ -109,6 +111,7 @@ class RestKubeApi:
         query: list[tuple[str, str]] | None = None,
         body: Any = None,
         content_type: str = "application/json",
+        hint_404: str = "",
     ) -> Obj | None:
         try:
             result = await self._client.call_api(
@@ -122,7 +125,7 @@ class RestKubeApi:
                 _return_http_data_only=True,
             )
         except ApiException as exc:
-            raise KubeError(action, exc) from None
+            raise KubeError(action, exc, hint_404 if exc.status == 404 else "") from None
         return result if isinstance(result, dict) else None
 
     async def apply(self, obj: Obj) -> Obj:
@@ -137,6 +140,8 @@ class RestKubeApi:
             query=[("fieldManager", c.FIELD_MANAGER), ("force", "true")],
             body=obj,
             content_type="application/apply-patch+yaml",
+            # An add-on's kind answers 404 when the add-on is not installed (a Certificate without cert-manager).
+            hint_404=f"is the CustomResourceDefinition {kind.crd} installed?" if kind.crd else "",
         )
         return result or {}
 

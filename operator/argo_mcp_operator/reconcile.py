@@ -16,7 +16,7 @@ import structlog
 
 from argo_mcp_operator import constants as c
 from argo_mcp_operator.kube import KubeApi, KubeError
-from argo_mcp_operator.render import Owner, endpoint, render_objects
+from argo_mcp_operator.render import Owner, endpoint, render, tls_secret_name
 from argo_mcp_operator.spec import ArgoMCPServerSpec, SpecError, parse_duration, parse_spec
 from argo_mcp_operator.status import Observation, build_status, deployment_progress
 from argo_mcp_operator.tls import ServingCert, issue, needs_renewal
@@ -28,9 +28,12 @@ log = structlog.get_logger("argo_mcp_operator.reconcile")
 
 # Children that may be left behind when the spec changes (a namespace removed from namespaces, inbound auth or
 # ClusterWorkflowTemplates switched off), found by label across the cluster. The TLS Secret (left behind when
-# TLS stops being self-signed) is looked up by its one possible name instead: the operator is not allowed to
-# list Secrets.
+# TLS stops being self-signed) and the Certificate are looked up by name instead (OWN_BY_NAME).
 PRUNABLE = ("Role", "RoleBinding", "ClusterRoleBinding", "ClusterRole")
+# Children looked up by their one possible name (in the owner's namespace) rather than listed: the operator
+# may not list Secrets, and listing Certificates fails where cert-manager is not installed (a get of one is a
+# plain 404 there). ``{}`` is the owner's name.
+OWN_BY_NAME = (("Secret", "{}-tls"), ("Certificate", "{}"))
 # Everything the delete handler removes. Objects in the resource's own namespace also go by garbage collection
 # through their owner reference; deleting them here too makes deletion complete without relying on it. Objects
 # in other namespaces and cluster-scoped ones (the bindings and the ClusterWorkflowTemplate reader ClusterRole,
@@ -112,44 +115,57 @@ class Reconciler:
             self._queued.discard(key)
 
     async def _reconcile(self, body: Mapping[str, Any]) -> Obj:
+        """Observe, then write status once, whatever happened; a failure is raised after it is reported."""
         owner = Owner.of(body)
+        observation, failure = await self._converge(owner, body)
+        status = await self._write_status(owner, observation, body.get("status"))
+        if failure is not None:
+            raise failure
+        log.info(
+            "reconciled",
+            name=owner.name,
+            namespace=owner.namespace,
+            ready=observation.ready,
+            ready_replicas=observation.ready_replicas,
+        )
+        return status
+
+    async def _converge(
+        self, owner: Owner, body: Mapping[str, Any]
+    ) -> tuple[Observation, SpecError | KubeError | None]:
+        """Parse the spec once, apply what it renders to and prune the rest; what was observed, and the
+        error that stopped it (the caller reports the observation either way)."""
         generation = int(body["metadata"].get("generation") or 0)
-        old_status = body.get("status")
-        now = self._clock()
         try:
             spec = parse_spec(body.get("spec"), owner.name)
         except SpecError as exc:
-            await self._write_status(
-                owner,
-                Observation(generation, error_reason="InvalidSpec", error_message=str(exc)),
-                old_status,
-            )
-            raise
+            return Observation(generation, error_reason="InvalidSpec", error_message=str(exc)), exc
         url = endpoint(owner, spec)
         try:
-            cert, waiting = await self._certificate(owner, spec, now)
-            objects = render_objects(owner, spec, cert)
+            cert, waiting = await self._certificate(owner, spec, self._clock())
+            objects = render(owner, spec, cert)
             applied: dict[Key, Obj] = {}
             for obj in objects:
                 applied[object_key(obj)] = await self._apply(obj)
-            await self._prune(owner, {object_key(o) for o in objects})
+            wanted = {object_key(o) for o in objects}
+            if spec.tls.mode == "cert-manager":
+                # cert-manager fills this Secret, maybe in place of an earlier self-signed one still carrying
+                # our labels: never prune it while a Certificate of ours names it.
+                wanted.add(("Secret", owner.namespace, tls_secret_name(owner, spec) or ""))
+            await self._prune(owner, wanted)
         except KubeError as exc:
-            await self._write_status(
-                owner,
-                Observation(
-                    generation,
-                    endpoint=url,
-                    replicas=spec.replicas,
-                    error_reason="ApplyFailed",
-                    error_message=str(exc),
-                ),
-                old_status,
+            failed = Observation(
+                generation,
+                endpoint=url,
+                replicas=spec.replicas,
+                error_reason="ApplyFailed",
+                error_message=str(exc),
             )
-            raise
+            return failed, exc
         ready, updated, current = deployment_progress(
             applied.get(("Deployment", owner.namespace, owner.name))
         )
-        observation = Observation(
+        observed = Observation(
             generation,
             endpoint=url,
             replicas=spec.replicas,
@@ -159,16 +175,7 @@ class Reconciler:
             tls_not_after=cert.not_after if cert is not None else None,
             waiting_for=waiting,
         )
-        status = await self._write_status(owner, observation, old_status)
-        log.info(
-            "reconciled",
-            name=owner.name,
-            namespace=owner.namespace,
-            objects=len(objects),
-            ready=observation.ready,
-            ready_replicas=ready,
-        )
-        return status
+        return observed, None
 
     async def _apply(self, obj: Obj) -> Obj:
         """Server-side apply; a binding whose roleRef must change (immutable) is re-created instead."""
@@ -208,6 +215,14 @@ class Reconciler:
                     f"waiting for kubernetes.io/tls Secret {spec.tls.secret_name} (spec.tls.secretName)",
                 )
             return cert, None
+        if spec.tls.mode == "cert-manager":
+            name = tls_secret_name(owner, spec)
+            assert name is not None
+            secret = await self.api.get("Secret", name, owner.namespace)
+            cert = ServingCert.from_secret_data((secret or {}).get("data"))
+            if cert is None:
+                return None, f"waiting for cert-manager to issue Certificate {owner.name} into Secret {name}"
+            return cert, None
         secret = await self.api.get("Secret", f"{owner.name}-tls", owner.namespace)
         current = ServingCert.from_secret_data((secret or {}).get("data"))
         if not needs_renewal(
@@ -232,20 +247,22 @@ class Reconciler:
                 if key not in wanted:
                     log.info("pruning", kind=kind, object=f"{key[1] or ''}/{key[2]}", owner=owner.name)
                     await self.api.delete(kind, key[2], key[1])
-        if ("Secret", owner.namespace, f"{owner.name}-tls") not in wanted:
-            await self._delete_own_tls_secret(owner.name, owner.namespace)
+        for kind, name in OWN_BY_NAME:
+            if (kind, owner.namespace, name.format(owner.name)) not in wanted:
+                await self._delete_own(kind, name.format(owner.name), owner.name, owner.namespace)
 
-    async def _delete_own_tls_secret(self, name: str, namespace: str) -> None:
-        """Delete ``<name>-tls`` if this operator made it for this resource (never a user's Secret)."""
-        secret = await self.api.get("Secret", f"{name}-tls", namespace)
-        found = ((secret or {}).get("metadata") or {}).get("labels") or {}
-        if found.get(c.LABEL_MANAGED_BY) == c.MANAGED_BY and found.get(c.LABEL_OWNER_NAME) == name:
-            log.info("pruning", kind="Secret", object=f"{namespace}/{name}-tls", owner=name)
-            await self.api.delete("Secret", f"{name}-tls", namespace)
+    async def _delete_own(self, kind: str, name: str, owner: str, namespace: str) -> None:
+        """Delete ``name`` if this operator made it for this owner (never a user's Secret or Certificate)."""
+        found_obj = await self.api.get(kind, name, namespace)
+        found = ((found_obj or {}).get("metadata") or {}).get("labels") or {}
+        if found.get(c.LABEL_MANAGED_BY) == c.MANAGED_BY and found.get(c.LABEL_OWNER_NAME) == owner:
+            log.info("pruning", kind=kind, object=f"{namespace}/{name}", owner=owner)
+            await self.api.delete(kind, name, namespace)
 
     async def _write_status(
         self, owner: Owner, obs: Observation, old_status: Mapping[str, Any] | None
     ) -> Obj:
+        """The only place the operator writes ``status`` (kopf keeps its own bookkeeping in annotations)."""
         status = build_status(obs, old_status, self._clock())
         try:
             await self.api.patch_status(owner.name, owner.namespace, status)
@@ -263,5 +280,6 @@ class Reconciler:
             for kind, cluster_wide in CLEANUP:
                 for item in await self.api.list(kind, selector, None if cluster_wide else namespace):
                     await self.api.delete(kind, item["metadata"]["name"], item["metadata"].get("namespace"))
-            await self._delete_own_tls_secret(name, namespace)
+            for kind, own in OWN_BY_NAME:
+                await self._delete_own(kind, own.format(name), name, namespace)
         log.info("deleted children", name=name, namespace=namespace)

@@ -14,8 +14,8 @@ from typing import Any
 from argo_mcp_operator import constants as c
 from argo_mcp_operator.rbac import cluster_workflow_template_rules, namespace_rules
 from argo_mcp_operator.serverargs import server_args
-from argo_mcp_operator.spec import ArgoMCPServerSpec, parse_spec
-from argo_mcp_operator.tls import ServingCert
+from argo_mcp_operator.spec import ArgoMCPServerSpec
+from argo_mcp_operator.tls import ServingCert, service_dns_names
 
 Obj = dict[str, Any]
 
@@ -82,6 +82,8 @@ def tls_secret_name(owner: Owner, spec: ArgoMCPServerSpec) -> str | None:
         return None
     if spec.tls.mode == "secretRef":
         assert spec.tls.secret_name is not None  # enforced by the spec model
+        return spec.tls.secret_name
+    if spec.tls.mode == "cert-manager" and spec.tls.secret_name:
         return spec.tls.secret_name
     return f"{owner.name}-tls"
 
@@ -165,6 +167,29 @@ def _tls_secret(owner: Owner, cert: ServingCert) -> Obj:
         "metadata": _meta(owner, f"{owner.name}-tls", owner.namespace),
         "type": "kubernetes.io/tls",
         "data": cert.secret_data(),
+    }
+
+
+def _certificate(owner: Owner, spec: ArgoMCPServerSpec) -> Obj:
+    """tls.mode cert-manager: the Certificate cert-manager fills the serving Secret from (the chart's is the
+    same object); the same names as a self-signed certificate, so port-forwarding to localhost verifies."""
+    assert spec.tls.cert_manager is not None  # enforced by the spec model
+    issuer = spec.tls.cert_manager.issuer_ref
+    return {
+        "apiVersion": c.CERTIFICATE_API_VERSION,
+        "kind": "Certificate",
+        "metadata": _meta(owner, owner.name, owner.namespace),
+        "spec": {
+            "secretName": tls_secret_name(owner, spec),
+            "commonName": owner.name,
+            "dnsNames": service_dns_names(owner.name, owner.namespace),
+            "ipAddresses": ["127.0.0.1"],
+            "duration": spec.tls.duration,
+            "renewBefore": spec.tls.renew_before,
+            "privateKey": {"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"},
+            "usages": ["server auth", "digital signature", "key encipherment"],
+            "issuerRef": {"name": issuer.name, "kind": issuer.kind, "group": issuer.group},
+        },
     }
 
 
@@ -273,6 +298,8 @@ def _deployment(owner: Owner, spec: ArgoMCPServerSpec, cert: ServingCert | None)
         },
         "volumeMounts": mounts,
     }
+    if spec.env:
+        container["env"] = [dict(variable) for variable in spec.env]
     if spec.resources is not None:
         container["resources"] = spec.resources.model_dump(exclude_none=True)
     pod_spec: Obj = {
@@ -309,18 +336,14 @@ def _deployment(owner: Owner, spec: ArgoMCPServerSpec, cert: ServingCert | None)
     }
 
 
-def render(cr: Mapping[str, Any], cert: ServingCert | None = None) -> list[Obj]:
+def render(owner: Owner, spec: ArgoMCPServerSpec, cert: ServingCert | None = None) -> list[Obj]:
     """Every object the resource needs, in apply order (identity and RBAC before the workload).
 
+    Takes the spec parsed once by the caller (the reconciler parses it for status too), never the raw body.
     ``cert`` is the serving certificate: required for ``tls.mode: self-signed`` (the handler issues or reuses
-    it, keeping this function pure); optional for ``secretRef``, only for the pod template checksum.
+    it, keeping this function pure); optional for ``secretRef`` and ``cert-manager`` (the Secret as found),
+    only for the pod template checksum, so a renewed certificate rolls the pods.
     """
-    owner = Owner.of(cr)
-    return render_objects(owner, parse_spec(cr.get("spec"), owner.name), cert)
-
-
-def render_objects(owner: Owner, spec: ArgoMCPServerSpec, cert: ServingCert | None = None) -> list[Obj]:
-    """``render`` for a spec already parsed (the reconciler parses it once, for status and rendering)."""
     if spec.tls.mode == "self-signed" and cert is None:
         raise ValueError("tls.mode self-signed needs the serving certificate to render its Secret")
     objects: list[Obj] = [_service_account(owner), *_namespace_rbac(owner, spec)]
@@ -332,6 +355,8 @@ def render_objects(owner: Owner, spec: ArgoMCPServerSpec, cert: ServingCert | No
     if spec.tls.mode == "self-signed":
         assert cert is not None
         objects.append(_tls_secret(owner, cert))
+    elif spec.tls.mode == "cert-manager":
+        objects.append(_certificate(owner, spec))
     objects.append(_service(owner, spec))
     objects.append(_deployment(owner, spec, cert))
     return objects

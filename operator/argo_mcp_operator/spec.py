@@ -31,7 +31,7 @@ DURATION_PATTERN = r"^([0-9]+h)?([0-9]+m)?([0-9]+s)?$"
 _DURATION_RE = re.compile(r"^(?:(?P<h>[0-9]+)h)?(?:(?P<m>[0-9]+)m)?(?:(?P<s>[0-9]+)s)?$")
 
 Mode = Literal["read-only", "operate", "full"]
-TLSMode = Literal["self-signed", "secretRef", "disabled"]
+TLSMode = Literal["self-signed", "secretRef", "cert-manager", "disabled"]
 InboundMode = Literal["none", "kubernetes"]
 LogLevel = Literal["debug", "info", "warning", "error"]
 
@@ -45,6 +45,7 @@ IntOrString = Annotated[int | str, WithJsonSchema({"x-kubernetes-int-or-string":
 MSG_URL = "argoServer.url must be an http:// or https:// URL"
 MSG_CA_AND_INSECURE = "argoServer.caSecretRef and argoServer.insecureSkipTLSVerify are mutually exclusive"
 MSG_SECRET_NAME = "tls.secretName is required when tls.mode is secretRef"
+MSG_ISSUER = "tls.certManager.issuerRef.name is required when tls.mode is cert-manager"
 MSG_RENEW_BEFORE = "tls.renewBefore must be shorter than tls.duration"
 MSG_DEFAULT_NS = "defaultNamespace must be one of namespaces"
 MSG_NAME = "metadata.name must be a DNS-1035 label of at most 63 characters (it names the Service)"
@@ -110,12 +111,31 @@ class ArgoServerSpec(_Model):
         return self
 
 
+class IssuerRef(_Model):
+    """The cert-manager Issuer or ClusterIssuer that signs the serving certificate."""
+
+    name: str = Field(
+        min_length=1, max_length=253, pattern=DNS1123_SUBDOMAIN, description="Issuer or ClusterIssuer name."
+    )
+    kind: Literal["Issuer", "ClusterIssuer"] = Field("Issuer", description="Issuer or ClusterIssuer.")
+    group: str = Field(
+        "cert-manager.io", min_length=1, max_length=253, description="API group of the issuer."
+    )
+
+
+class CertManagerSpec(_Model):
+    """tls.mode cert-manager: the operator makes a cert-manager Certificate and serves the Secret it fills."""
+
+    issuer_ref: IssuerRef = Field(description="The issuer that signs the Certificate.")
+
+
 class TLSSpec(_Model):
     """Serving certificate of the MCP endpoint."""
 
     model_config = ConfigDict(
         json_schema_extra=_rules(
             ("!has(self.mode) || self.mode != 'secretRef' || has(self.secretName)", MSG_SECRET_NAME),
+            ("!has(self.mode) || self.mode != 'cert-manager' || has(self.certManager)", MSG_ISSUER),
             (
                 "!has(self.renewBefore) || !has(self.duration)"
                 " || duration(self.renewBefore) < duration(self.duration)",
@@ -128,7 +148,9 @@ class TLSSpec(_Model):
         "self-signed",
         description=(
             "self-signed: the operator issues and renews a certificate for the Service's DNS names; "
-            "secretRef: use the kubernetes.io/tls Secret named by secretName (e.g. from cert-manager); "
+            "secretRef: use the kubernetes.io/tls Secret named by secretName; "
+            "cert-manager: the operator makes a cert-manager Certificate (certManager.issuerRef) for the same "
+            "names and serves the Secret cert-manager fills (secretName, default <name>-tls); "
             "disabled: plain HTTP."
         ),
     )
@@ -137,21 +159,25 @@ class TLSSpec(_Model):
         min_length=1,
         max_length=253,
         pattern=DNS1123_SUBDOMAIN,
-        description="kubernetes.io/tls Secret to serve with (tls.mode secretRef).",
+        description="kubernetes.io/tls Secret to serve with (tls.mode secretRef; for cert-manager the "
+        "Certificate's Secret, default <name>-tls).",
+    )
+    cert_manager: CertManagerSpec | None = Field(
+        None, description="The cert-manager issuer (required for tls.mode cert-manager)."
     )
     duration: str = Field(
         "2160h",
         min_length=2,
         max_length=32,
         pattern=DURATION_PATTERN,
-        description="Lifetime of a self-signed certificate.",
+        description="Lifetime of a self-signed or cert-manager certificate.",
     )
     renew_before: str = Field(
         "360h",
         min_length=2,
         max_length=32,
         pattern=DURATION_PATTERN,
-        description="Renew a self-signed certificate this long before it expires.",
+        description="Renew a self-signed or cert-manager certificate this long before it expires.",
     )
 
     @field_validator("duration", "renew_before")
@@ -164,6 +190,8 @@ class TLSSpec(_Model):
     def _consistent(self) -> TLSSpec:
         if self.mode == "secretRef" and not self.secret_name:
             raise ValueError(MSG_SECRET_NAME)
+        if self.mode == "cert-manager" and self.cert_manager is None:
+            raise ValueError(MSG_ISSUER)
         if parse_duration(self.renew_before) >= parse_duration(self.duration):
             raise ValueError(MSG_RENEW_BEFORE)
         return self
@@ -269,6 +297,12 @@ class ArgoMCPServerSpec(_Model):
     tolerations: list[KubeObject] | None = None
     affinity: KubeObject | None = None
     pod_annotations: dict[str, str] | None = None
+    env: list[KubeObject] | None = Field(
+        None,
+        max_length=128,
+        description="Extra environment variables of the server container (EnvVar list), e.g. "
+        "OTEL_EXPORTER_OTLP_ENDPOINT to turn on tracing (the chart's extraEnv).",
+    )
     tls: TLSSpec = Field(default_factory=TLSSpec, json_schema_extra=_defaults(TLSSpec))
     service: ServiceSpec = Field(default_factory=ServiceSpec, json_schema_extra=_defaults(ServiceSpec))
     service_account: ServiceAccountSpec = Field(

@@ -122,7 +122,7 @@ def _platform_args() -> list[str]:
 
 
 def download_wheels(dest: Path) -> int:
-    """The locked runtime dependencies (with the operator extra) and the build backend, as wheels in `dest`.
+    """The locked runtime dependencies (with the operator and otel extras the Dockerfile installs) and the build backend, as wheels in `dest`.
 
     Runs on the host with the host's pip settings; hashes from uv.lock are enforced (`--require-hashes`).
     """
@@ -130,7 +130,7 @@ def download_wheels(dest: Path) -> int:
     requirements = dest.parent / "requirements.txt"
     _run(
         [
-            _uv(), "export", "--frozen", "--format", "requirements-txt", "--no-dev", "--extra", "operator",
+            _uv(), "export", "--frozen", "--format", "requirements-txt", "--no-dev", "--extra", "operator", "--extra", "otel",
             "--no-emit-project", "--no-header", "--output-file", str(requirements),
         ],
         "uv export of uv.lock",

@@ -97,8 +97,11 @@ def test_image_contract() -> None:
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
     assert any(req.startswith("kopf") for req in extras["operator"])
     installs = [args for word, args in builder if word == "RUN" and "pip install" in args]
-    assert installs and all("[operator]" in args for args in installs), (
+    assert installs and all(re.search(r"\[(\w+,)*operator(,\w+)*\]", args) for args in installs), (
         "the image must install the package with its operator extra"
+    )
+    assert all(re.search(r"\[(\w+,)*otel(,\w+)*\]", args) for args in installs), (
+        "the image must carry the tracing extra (off unless OTEL_* asks for it)"
     )
     # Every path the build copies from the context exists and is let through by .dockerignore; `COPY .`
     # copies exactly what .dockerignore lets through (its allow-list is checked below).

@@ -17,6 +17,11 @@ COMPARED_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/instance", "app.
 RESOURCES = {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}}
 
 # Settings in both vocabularies: (chart values, ArgoMCPServer spec).
+# Tracing turned on through the chart's extraEnv and the operator's spec.env: the same container env.
+TRACING_ENV = [
+    {"name": "OTEL_EXPORTER_OTLP_ENDPOINT", "value": "http://otel-collector.observability:4318"},
+    {"name": "OTEL_SERVICE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+]
 SCENARIOS: dict[str, tuple[Obj, Obj]] = {
     "defaults": (
         {},
@@ -36,6 +41,7 @@ SCENARIOS: dict[str, tuple[Obj, Obj]] = {
             "tls": {"mode": "secretRef", "secretName": "my-cert"},
             "nodeSelector": {"kubernetes.io/os": "linux"},
             "podAnnotations": {"team": "platform"},
+            "extraEnv": TRACING_ENV,
         },
         {
             "mode": "operate",
@@ -49,6 +55,7 @@ SCENARIOS: dict[str, tuple[Obj, Obj]] = {
             "tls": {"mode": "secretRef", "secretName": "my-cert"},
             "nodeSelector": {"kubernetes.io/os": "linux"},
             "podAnnotations": {"team": "platform"},
+            "env": TRACING_ENV,
         },
     ),
     "full": (
@@ -101,9 +108,20 @@ def _layouts() -> dict[str, tuple[Obj, Obj]]:
             if default:
                 values["argo"]["defaultNamespace"] = spec["defaultNamespace"] = default
             out[f"{mode}-{layout}"] = (values, spec)
-    for tls in ({"mode": "self-signed"}, {"mode": "secretRef", "secretName": "cert"}, {"mode": "disabled"}):
+    cert_manager = {
+        "mode": "cert-manager",
+        "certManager": {"issuerRef": {"name": "ca", "kind": "ClusterIssuer"}},
+    }
+    for tls in (
+        {"mode": "self-signed"},
+        {"mode": "secretRef", "secretName": "cert"},
+        cert_manager,
+        {**cert_manager, "secretName": "served-cert"},
+        {"mode": "disabled"},
+    ):
         for inbound in ("kubernetes", "none"):
-            out[f"tls-{tls['mode']}-inbound-{inbound}"] = (
+            secret = "-own-secret" if tls["mode"] == "cert-manager" and "secretName" in tls else ""
+            out[f"tls-{tls['mode']}{secret}-inbound-{inbound}"] = (
                 {"argo": dict(url), "tls": tls, "inboundAuth": {"mode": inbound}, "logLevel": "debug"},
                 {"argoServer": {"url": url["serverUrl"]}, "tls": tls, "inboundAuth": {"mode": inbound},
                  "logLevel": "debug"},
@@ -115,10 +133,7 @@ LAYOUTS = _layouts()
 
 
 def _operator_render() -> Any:
-    try:
-        return importlib.import_module("argo_mcp_operator.render")
-    except ModuleNotFoundError:
-        pytest.skip("argo_mcp_operator.render is not in this tree yet (operator branch not merged)")
+    return importlib.import_module("argo_mcp_operator.render")
 
 
 def _normalise(objs: list[Obj]) -> dict[str, Obj]:
@@ -163,7 +178,9 @@ def _assert_same(values: Obj, spec: Obj, name: str = "argo-mcp", namespace: str 
         if tls_mode == "self-signed"
         else None
     )
-    from_operator = _normalise(render.render(cr, cert))
+    owner = render.Owner.of(cr)
+    spec_module = importlib.import_module("argo_mcp_operator.spec")
+    from_operator = _normalise(render.render(owner, spec_module.parse_spec(cr["spec"], name), cert))
     from_chart = _normalise(helm_template(release=name, namespace=namespace, values=values))
     assert sorted(from_chart) == sorted(from_operator)
     for key, obj in from_chart.items():
@@ -183,14 +200,27 @@ def test_every_mode_namespace_layout_and_tls_mode_renders_the_same(layout: str) 
     _assert_same(*LAYOUTS[layout])
 
 
-def test_long_names_render_the_same() -> None:
+@pytest.mark.parametrize("mode", ["read-only", "operate", "full"])
+def test_long_names_render_the_same(mode: str) -> None:
     """Cluster-scoped names (<namespace>-<name>-<suffix>) are cut to 63 characters the same way on both sides."""
-    values, spec = LAYOUTS["full-others"]
+    values, spec = LAYOUTS[f"{mode}-others"]
     _assert_same(values, spec, name=LONG_NAME, namespace=LONG_NAMESPACE)
     objs = helm_template(release=LONG_NAME, namespace=LONG_NAMESPACE, values=values)
     cluster_scoped = [o["metadata"]["name"] for o in objs if o["kind"].startswith("Cluster")]
     assert cluster_scoped and all(len(n) <= 63 and not n.endswith("-") for n in cluster_scoped)
     assert len(set(cluster_scoped)) == len(cluster_scoped)
+
+
+def test_long_names_with_cert_manager_render_the_same() -> None:
+    """The Certificate, its Secret and DNS names of a server with the longest name, on both sides."""
+    values, spec = LAYOUTS["tls-cert-manager-inbound-kubernetes"]
+    _assert_same(values, spec, name=LONG_NAME, namespace=LONG_NAMESPACE)
+    (certificate,) = [
+        o for o in helm_template(release=LONG_NAME, namespace=LONG_NAMESPACE, values=values)
+        if o["kind"] == "Certificate"
+    ]  # fmt: skip
+    assert certificate["spec"]["secretName"] == f"{LONG_NAME}-tls"
+    assert f"{LONG_NAME}.{LONG_NAMESPACE}.svc" in certificate["spec"]["dnsNames"]
 
 
 def test_generated_chart_helpers_are_current() -> None:
@@ -201,8 +231,6 @@ def test_generated_chart_helpers_are_current() -> None:
 
 
 def test_chart_crd_is_the_operator_crd() -> None:
-    if not CRD_SOURCE.exists():
-        pytest.skip("deploy/crds/argo-mcp.io_argomcpservers.yaml is not in this tree yet (operator branch)")
     assert CRD_COPY.read_text() == CRD_SOURCE.read_text(), (
         f"copy {CRD_SOURCE.relative_to(ROOT)} to {CRD_COPY.relative_to(ROOT)}"
     )

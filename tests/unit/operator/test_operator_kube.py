@@ -137,3 +137,21 @@ async def test_status_is_a_merge_patch_of_the_subresource(server: tuple[RestKube
     assert seen[-1]["path"] == "/apis/argo-mcp.io/v1alpha1/namespaces/a/argomcpservers/srv/status"
     assert seen[-1]["content_type"] == "application/merge-patch+json"
     assert seen[-1]["body"] == {"status": {"endpoint": "https://srv.a.svc:8081/mcp"}}
+
+
+async def test_apply_of_an_unknown_kind_says_which_crd_is_missing(server: tuple[RestKubeApi, Seen]) -> None:
+    """tls.mode cert-manager without cert-manager: the 404 names the CRD to install, not just "not found"."""
+    api, seen = server
+    certificate = {
+        "apiVersion": "cert-manager.io/v1",
+        "kind": "Certificate",
+        "metadata": {"name": "missing", "namespace": "a"},
+    }
+    with pytest.raises(KubeError) as info:
+        await api.apply(certificate)
+    assert seen[-1]["path"] == "/apis/cert-manager.io/v1/namespaces/a/certificates/missing"
+    assert str(info.value) == (
+        'apply Certificate a/missing: 404 secrets "missing" not found '
+        "(is the CustomResourceDefinition certificates.cert-manager.io installed?)"
+    )
+    assert await api.get("Certificate", "missing", "a") is None  # a get keeps the plain 404 -> None

@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 import kopf
 import pytest
 import structlog
 from kopf._core.intents.handlers import TimerHandler
 
+from argo_mcp_operator import constants as c
 from argo_mcp_operator import logs
 from argo_mcp_operator.__main__ import parse_args
-from argo_mcp_operator.handlers import WATCHED_CHILDREN, Runtime, register
+from argo_mcp_operator.handlers import WATCHED_CHILDREN, register
+from argo_mcp_operator.reconcile import Reconciler
+from tests.unit.operator.test_operator_reconcile import FakeApi, resource
 
 
 def test_defaults_watch_all_namespaces() -> None:
@@ -43,7 +47,7 @@ def test_liveness_can_be_turned_off_and_resync_tuned() -> None:
 
 def test_registered_handlers() -> None:
     registry = kopf.OperatorRegistry()
-    register(registry, Runtime(resync_seconds=7))
+    register(registry, resync_seconds=7)
     ids = {h.id for h in registry._changing.get_all_handlers()}  # kopf has no public listing
     assert {"create", "update", "resume", "delete"} <= ids
     (timer,) = registry._spawning.get_all_handlers()
@@ -80,3 +84,42 @@ def test_logs_are_json_lines(capsys: pytest.CaptureFixture[str]) -> None:
     assert lines[0]["event"] == "reconciled" and lines[0]["name"] == "srv" and lines[0]["level"] == "info"
     assert lines[1]["object"] == {"kind": "ArgoMCPServer", "namespace": "a", "name": "srv"}
     assert "settings" not in lines[1]
+
+
+def _handler(registry: kopf.OperatorRegistry, handler_id: str) -> Any:
+    (found,) = [h for h in registry._changing.get_all_handlers() if h.id == handler_id]
+    return found.fn
+
+
+async def test_handlers_use_the_reconciler_kept_in_memo() -> None:
+    """No module or closure state: a handler finds the reconciler in kopf's memo, or asks kopf to retry."""
+    registry = kopf.OperatorRegistry()
+    register(registry, resync_seconds=7)
+    create = _handler(registry, "create")
+    api = FakeApi()
+    body = resource(api)
+    with pytest.raises(kopf.TemporaryError, match="still starting"):
+        await create(body=body, memo=kopf.Memo())
+    memo = kopf.Memo(reconciler=Reconciler(api))
+    await create(body=body, memo=memo)
+    assert ("Deployment", "team-a", "srv") in api.objects
+    assert len(api.statuses) == 1  # one reconcile, one status write
+
+
+async def test_kopf_keeps_its_bookkeeping_out_of_status(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reconciler is the only writer of status: kopf's progress and diff base go to annotations."""
+    registry = kopf.OperatorRegistry()
+    register(registry)
+    (startup,) = [h for h in registry._activities.get_all_handlers() if h.id.endswith("startup")]
+
+    async def connect() -> FakeApi:
+        return FakeApi()
+
+    monkeypatch.setattr("argo_mcp_operator.handlers.RestKubeApi.connect", connect)
+    settings, memo = kopf.OperatorSettings(), kopf.Memo()
+    start: Any = startup.fn  # kopf passes every kwarg; the handler takes the two it uses
+    await start(settings=settings, memo=memo)
+    assert isinstance(settings.persistence.progress_storage, kopf.AnnotationsProgressStorage)
+    assert isinstance(settings.persistence.diffbase_storage, kopf.AnnotationsDiffBaseStorage)
+    assert settings.persistence.progress_storage.prefix == c.GROUP
+    assert isinstance(memo.reconciler, Reconciler)

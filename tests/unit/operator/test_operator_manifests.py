@@ -13,9 +13,9 @@ import yaml
 from argo_mcp_operator.handlers import WATCHED_CHILDREN
 from argo_mcp_operator.kube import KINDS
 from argo_mcp_operator.rbac import cluster_workflow_template_rules, namespace_rules
-from argo_mcp_operator.reconcile import CLEANUP, PRUNABLE
-from argo_mcp_operator.render import render
-from argo_mcp_operator.spec import Mode
+from argo_mcp_operator.reconcile import CLEANUP, OWN_BY_NAME, PRUNABLE
+from argo_mcp_operator.render import Owner, render
+from argo_mcp_operator.spec import Mode, parse_spec
 from argo_mcp_operator.tls import issue
 
 OPERATOR_DIR = Path(__file__).resolve().parents[3] / "deploy" / "kustomize" / "operator"
@@ -64,13 +64,21 @@ def test_operator_may_do_everything_the_reconciler_does() -> None:
     """Apply (get, create, patch) every kind render makes, list and delete what is pruned and cleaned up, and
     list and watch what the handlers watch."""
     held = permissions(load("clusterrole.yaml")["rules"])
-    cr = {
+    cr: dict[str, Any] = {
         "metadata": {"name": "srv", "namespace": "team-a", "uid": "u"},
         "spec": {"argoServer": {"url": "https://argo:2746"}, "namespaces": ["team-a", "team-b"]},
     }
-    rendered = {o["kind"] for o in render(cr, issue("srv", "team-a", timedelta(days=1)))}
-    assert {"ClusterRole", "ClusterRoleBinding", "Secret"} <= rendered
+    cert = issue("srv", "team-a", timedelta(days=1))
+    rendered = {o["kind"] for o in render(Owner.of(cr), parse_spec(cr["spec"], "srv"), cert)}
+    cert_manager = {
+        **cr["spec"],
+        "tls": {"mode": "cert-manager", "certManager": {"issuerRef": {"name": "ca"}}},
+    }
+    rendered |= {o["kind"] for o in render(Owner.of(cr), parse_spec(cert_manager, "srv"))}
+    assert {"ClusterRole", "ClusterRoleBinding", "Secret", "Certificate"} <= rendered
     needed: set[tuple[str, str, str, str | None]] = set()
+    for kind, _ in OWN_BY_NAME:  # found by name, pruned and cleaned up by name: get and delete, no list
+        needed |= {(*_where(kind), verb, None) for verb in ("get", "delete")}
     for kind in rendered:
         needed |= {(*_where(kind), verb, None) for verb in ("get", "create", "patch")}
     for kind in {*PRUNABLE, *(kind for kind, _ in CLEANUP)}:
@@ -88,7 +96,14 @@ def test_operator_has_no_escalate_and_binds_only_auth_delegator() -> None:
     assert {p for p in held if p[2] == "bind"} == {
         ("rbac.authorization.k8s.io", "clusterroles", "bind", "system:auth-delegator")
     }
-    # Secrets by name only: no list or watch that would expose every Secret.
+    # Secrets by name only: no list or watch that would expose every Secret; Certificates by name too.
+    assert {verb for _, resource, verb, _ in held if resource == "certificates"} == {
+        "get",
+        "create",
+        "patch",
+        "update",
+        "delete",
+    }
     assert {verb for _, resource, verb, _ in held if resource == "secrets"} == {
         "get",
         "create",

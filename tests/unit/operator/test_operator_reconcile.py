@@ -14,7 +14,7 @@ from argo_mcp_operator import constants as c
 from argo_mcp_operator.kube import KubeError
 from argo_mcp_operator.reconcile import Reconciler
 from argo_mcp_operator.spec import SpecError
-from argo_mcp_operator.tls import ServingCert, issue
+from argo_mcp_operator.tls import ServingCert, issue, rfc3339
 
 Obj = dict[str, Any]
 Key = tuple[str, str | None, str]
@@ -393,3 +393,76 @@ async def test_a_run_queued_behind_cleanup_does_not_resurrect_children(api: Fake
     stale["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
     await other.reconcile(stale)
     assert api.kinds() == set()
+
+
+CERT_MANAGER: dict[str, Any] = {
+    "tls": {"mode": "cert-manager", "certManager": {"issuerRef": {"name": "ca", "kind": "ClusterIssuer"}}}
+}
+
+
+def cert_manager_fills(api: FakeApi, cert: ServingCert, labels: dict[str, str] | None = None) -> None:
+    """What cert-manager does once the Certificate is issued: write the Secret it names."""
+    api.objects[("Secret", "team-a", "srv-tls")] = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "srv-tls", "namespace": "team-a", "labels": labels or {}},
+        "data": cert.secret_data(),
+    }
+
+
+async def test_cert_manager_waits_for_its_secret_then_serves_it(api: FakeApi, clock: Clock) -> None:
+    reconciler = Reconciler(api, clock)
+    status = await reconciler.reconcile(resource(api, **CERT_MANAGER))
+    assert ("Certificate", "team-a", "srv") in api.objects
+    assert ("Secret", "team-a", "srv-tls") not in api.objects  # the operator issues nothing itself
+    assert condition(status, "Ready")["reason"] == "Waiting"
+    assert condition(status, "Ready")["message"] == (
+        "waiting for cert-manager to issue Certificate srv into Secret srv-tls"
+    )
+    cert = issue("srv", "team-a", timedelta(hours=24))
+    cert_manager_fills(api, cert)
+    await reconciler.reconcile(resource(api, **CERT_MANAGER))
+    api.make_deployment_ready()
+    status = await reconciler.reconcile(resource(api, **CERT_MANAGER))
+    assert condition(status, "Ready")["status"] == "True"
+    assert status["tls"]["notAfter"] == rfc3339(cert.not_after)
+    annotations = api.objects[("Deployment", "team-a", "srv")]["spec"]["template"]["metadata"]["annotations"]
+    assert annotations[c.ANNOTATION_TLS_CHECKSUM] == cert.checksum
+
+
+async def test_switching_to_cert_manager_keeps_the_secret_it_took_over(api: FakeApi, clock: Clock) -> None:
+    """self-signed -> cert-manager: the Secret (still labelled ours) is cert-manager's now; never pruned."""
+    reconciler = Reconciler(api, clock)
+    await reconciler.reconcile(resource(api))
+    assert api.objects[("Secret", "team-a", "srv-tls")]["metadata"]["labels"][c.LABEL_OWNER_NAME] == "srv"
+    await reconciler.reconcile(resource(api, **CERT_MANAGER))
+    assert ("Secret", "team-a", "srv-tls") in api.objects
+    assert ("delete", ("Secret", "team-a", "srv-tls")) not in api.calls
+
+
+async def test_switching_away_from_cert_manager_prunes_the_certificate(api: FakeApi, clock: Clock) -> None:
+    reconciler = Reconciler(api, clock)
+    await reconciler.reconcile(resource(api, **CERT_MANAGER))
+    await reconciler.reconcile(resource(api, tls={"mode": "disabled"}))
+    assert ("Certificate", "team-a", "srv") not in api.objects
+    assert ("Secret", "team-a", "srv-tls") not in api.objects
+
+
+async def test_cleanup_deletes_the_certificate(api: FakeApi, clock: Clock) -> None:
+    reconciler = Reconciler(api, clock)
+    await reconciler.reconcile(resource(api, **CERT_MANAGER))
+    await reconciler.cleanup("srv", "team-a", "uid-1")
+    assert ("delete", ("Certificate", "team-a", "srv")) in api.calls
+    assert api.kinds() == set()
+
+
+async def test_a_certificate_the_user_made_is_not_pruned(api: FakeApi, clock: Clock) -> None:
+    """A Certificate named like the server but not labelled ours (made by hand) is left alone."""
+    reconciler = Reconciler(api, clock)
+    api.objects[("Certificate", "team-a", "srv")] = {
+        "apiVersion": "cert-manager.io/v1",
+        "kind": "Certificate",
+        "metadata": {"name": "srv", "namespace": "team-a", "labels": {}},
+    }
+    await reconciler.reconcile(resource(api, tls={"mode": "disabled"}))
+    assert ("Certificate", "team-a", "srv") in api.objects

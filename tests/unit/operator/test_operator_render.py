@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -11,10 +12,17 @@ from argo_mcp_operator import constants as c
 from argo_mcp_operator.rbac import namespace_rules
 from argo_mcp_operator.render import Obj, Owner, endpoint, render
 from argo_mcp_operator.spec import Mode, SpecError, parse_spec
-from argo_mcp_operator.tls import issue
+from argo_mcp_operator.tls import ServingCert, issue
 
 URL = "https://argo-server.argo.svc:2746"
 CERT = issue("srv", "team-a", timedelta(hours=24))
+
+
+def render_cr(cr: Mapping[str, Any], cert: ServingCert | None = None) -> list[Obj]:
+    """Parse the resource's spec once, as the reconciler does, and render it."""
+    owner = Owner.of(cr)
+    return render(owner, parse_spec(cr.get("spec"), owner.name), cert)
+
 
 READ_ONLY_RULES = [
     {
@@ -83,13 +91,13 @@ def container(objects: list[Obj]) -> Obj:
     ],
 )
 def test_rules_per_mode(mode: str, expected: list[Obj]) -> None:
-    role = one(render(cr(mode=mode), CERT), "Role")
+    role = one(render_cr(cr(mode=mode), CERT), "Role")
     assert role["rules"] == expected
 
 
 @pytest.mark.parametrize("mode", ["read-only", "operate", "full"])
 def test_artifact_secrets_by_name_only(mode: str) -> None:
-    rules = one(render(cr(mode=mode, artifactRepositorySecrets=["my-s3-creds", "other"]), CERT), "Role")[
+    rules = one(render_cr(cr(mode=mode, artifactRepositorySecrets=["my-s3-creds", "other"]), CERT), "Role")[
         "rules"
     ]
     assert rules[2] == SECRETS_RULE
@@ -104,7 +112,7 @@ def test_no_secret_access_without_artifact_secrets() -> None:
 
 
 def test_role_and_binding_in_each_target_namespace() -> None:
-    objects = render(cr(namespaces=["team-a", "team-b"]), CERT)
+    objects = render_cr(cr(namespaces=["team-a", "team-b"]), CERT)
     roles, bindings = by_kind(objects, "Role"), by_kind(objects, "RoleBinding")
     assert [r["metadata"]["namespace"] for r in roles] == ["team-a", "team-b"]
     for binding in bindings:
@@ -117,7 +125,7 @@ def test_role_and_binding_in_each_target_namespace() -> None:
 
 
 def test_auth_delegator_only_with_kubernetes_inbound_auth() -> None:
-    crbs = {o["metadata"]["name"]: o for o in by_kind(render(cr(), CERT), "ClusterRoleBinding")}
+    crbs = {o["metadata"]["name"]: o for o in by_kind(render_cr(cr(), CERT), "ClusterRoleBinding")}
     delegator = crbs["team-a-srv-auth-delegator"]
     assert delegator["roleRef"] == {
         "apiGroup": "rbac.authorization.k8s.io",
@@ -127,13 +135,13 @@ def test_auth_delegator_only_with_kubernetes_inbound_auth() -> None:
     assert delegator["subjects"] == [{"kind": "ServiceAccount", "name": "srv", "namespace": "team-a"}]
     names = {
         o["metadata"]["name"]
-        for o in by_kind(render(cr(inboundAuth={"mode": "none"}), CERT), "ClusterRoleBinding")
+        for o in by_kind(render_cr(cr(inboundAuth={"mode": "none"}), CERT), "ClusterRoleBinding")
     }
     assert "team-a-srv-auth-delegator" not in names
 
 
 def test_cluster_workflow_templates_toggle() -> None:
-    objects = render(cr(), CERT)
+    objects = render_cr(cr(), CERT)
     role = one(objects, "ClusterRole")
     assert role["metadata"]["name"] == "team-a-srv-cwt-reader"
     assert role["rules"] == [
@@ -148,8 +156,8 @@ def test_cluster_workflow_templates_toggle() -> None:
     # One per server: a server of the same name in another namespace has its own.
     other = cr()
     other["metadata"]["namespace"] = "team-b"
-    assert one(render(other, CERT), "ClusterRole")["metadata"]["name"] == "team-b-srv-cwt-reader"
-    off = render(cr(clusterWorkflowTemplates=False), CERT)
+    assert one(render_cr(other, CERT), "ClusterRole")["metadata"]["name"] == "team-b-srv-cwt-reader"
+    off = render_cr(cr(clusterWorkflowTemplates=False), CERT)
     assert not by_kind(off, "ClusterRole")
     assert all(o["metadata"]["name"] != "team-a-srv-cwt" for o in by_kind(off, "ClusterRoleBinding"))
 
@@ -158,13 +166,13 @@ def test_cluster_workflow_templates_toggle() -> None:
 
 
 def test_service_account_has_no_automount() -> None:
-    sa = one(render(cr(), CERT), "ServiceAccount")
+    sa = one(render_cr(cr(), CERT), "ServiceAccount")
     assert sa["metadata"]["name"] == "srv"
     assert sa["automountServiceAccountToken"] is False
 
 
 def test_labels_and_owner_references() -> None:
-    objects = render(cr(namespaces=["team-a", "team-b"]), CERT)
+    objects = render_cr(cr(namespaces=["team-a", "team-b"]), CERT)
     for obj in objects:
         meta = obj["metadata"]
         assert meta["labels"][c.LABEL_NAME] == "argo-mcp"
@@ -189,8 +197,8 @@ def test_labels_and_owner_references() -> None:
 
 
 def test_render_is_pure_and_ordered() -> None:
-    first = render(cr(namespaces=["team-a", "team-b"]), CERT)
-    assert first == render(cr(namespaces=["team-a", "team-b"]), CERT)
+    first = render_cr(cr(namespaces=["team-a", "team-b"]), CERT)
+    assert first == render_cr(cr(namespaces=["team-a", "team-b"]), CERT)
     kinds = [o["kind"] for o in first]
     assert kinds.index("ServiceAccount") < kinds.index("Role") < kinds.index("Deployment")
     assert kinds[-1] == "Deployment"
@@ -200,7 +208,7 @@ def test_render_is_pure_and_ordered() -> None:
 
 
 def test_default_args() -> None:
-    assert container(render(cr(), CERT))["args"] == [
+    assert container(render_cr(cr(), CERT))["args"] == [
         "--host", "0.0.0.0",
         "--port", "8081",
         "--argo-server-url", URL,
@@ -227,7 +235,7 @@ def test_default_args() -> None:
     ],
 )
 def test_mode_flags(mode: str, present: list[str], absent: list[str]) -> None:
-    args = container(render(cr(mode=mode), CERT))["args"]
+    args = container(render_cr(cr(mode=mode), CERT))["args"]
     for flag in present:
         assert flag in args
     for flag in absent:
@@ -236,7 +244,7 @@ def test_mode_flags(mode: str, present: list[str], absent: list[str]) -> None:
 
 def test_args_follow_the_spec() -> None:
     args = container(
-        render(
+        render_cr(
             cr(
                 namespaces=["x", "y"],
                 defaultNamespace="y",
@@ -257,7 +265,7 @@ def test_args_follow_the_spec() -> None:
 
 
 def test_insecure_and_inbound_none_and_tls_disabled() -> None:
-    objects = render(
+    objects = render_cr(
         cr(
             argoServer={"url": "http://argo:2746", "insecureSkipTLSVerify": True},
             inboundAuth={"mode": "none"},
@@ -278,7 +286,7 @@ def test_insecure_and_inbound_none_and_tls_disabled() -> None:
 
 
 def test_probes_use_https_with_tls() -> None:
-    ctr = container(render(cr(), CERT))
+    ctr = container(render_cr(cr(), CERT))
     assert ctr["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "mcp", "scheme": "HTTPS"}
     assert ctr["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "mcp", "scheme": "HTTPS"}
     assert ctr["ports"] == [{"name": "mcp", "containerPort": 8081, "protocol": "TCP"}]
@@ -286,7 +294,7 @@ def test_probes_use_https_with_tls() -> None:
 
 def test_projected_argo_token() -> None:
     pod = one(
-        render(cr(serviceAccount={"tokenExpirationSeconds": 7200, "audience": "argo"}), CERT), "Deployment"
+        render_cr(cr(serviceAccount={"tokenExpirationSeconds": 7200, "audience": "argo"}), CERT), "Deployment"
     )
     pod_spec = pod["spec"]["template"]["spec"]
     (argo_token,) = [v for v in pod_spec["volumes"] if v["name"] == "argo-token"]
@@ -304,7 +312,7 @@ def test_projected_argo_token() -> None:
 
 
 def test_token_audience_unset_by_default() -> None:
-    pod_spec = one(render(cr(), CERT), "Deployment")["spec"]["template"]["spec"]
+    pod_spec = one(render_cr(cr(), CERT), "Deployment")["spec"]["template"]["spec"]
     (argo_token,) = [v for v in pod_spec["volumes"] if v["name"] == "argo-token"]
     assert argo_token["projected"]["sources"] == [
         {"serviceAccountToken": {"path": "token", "expirationSeconds": 3600}}
@@ -312,7 +320,7 @@ def test_token_audience_unset_by_default() -> None:
 
 
 def test_kube_api_credentials_only_for_kubernetes_inbound_auth() -> None:
-    pod_spec = one(render(cr(), CERT), "Deployment")["spec"]["template"]["spec"]
+    pod_spec = one(render_cr(cr(), CERT), "Deployment")["spec"]["template"]["spec"]
     mounts = {m["name"]: m["mountPath"] for m in pod_spec["containers"][0]["volumeMounts"]}
     assert mounts["kube-api-access"] == "/var/run/secrets/kubernetes.io/serviceaccount"
     assert mounts["tls"] == "/etc/argo-mcp/tls"
@@ -320,7 +328,7 @@ def test_kube_api_credentials_only_for_kubernetes_inbound_auth() -> None:
 
 
 def test_restricted_security_context() -> None:
-    pod_spec = one(render(cr(), CERT), "Deployment")["spec"]["template"]["spec"]
+    pod_spec = one(render_cr(cr(), CERT), "Deployment")["spec"]["template"]["spec"]
     assert pod_spec["securityContext"]["runAsNonRoot"] is True
     assert pod_spec["securityContext"]["runAsUser"] == 65532
     assert pod_spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
@@ -342,7 +350,7 @@ def test_scheduling_resources_image_and_annotations_pass_through() -> None:
         "nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": []}}
     }
     deployment = one(
-        render(
+        render_cr(
             cr(
                 image="registry.local/argo-mcp:dev",
                 replicas=3,
@@ -370,11 +378,11 @@ def test_scheduling_resources_image_and_annotations_pass_through() -> None:
 
 
 def test_default_image() -> None:
-    assert container(render(cr(), CERT))["image"] == c.DEFAULT_IMAGE
+    assert container(render_cr(cr(), CERT))["image"] == c.DEFAULT_IMAGE
 
 
 def test_selector_matches_pod_and_service() -> None:
-    objects = render(cr(), CERT)
+    objects = render_cr(cr(), CERT)
     deployment, service = one(objects, "Deployment"), one(objects, "Service")
     selector = deployment["spec"]["selector"]["matchLabels"]
     assert selector == {"app.kubernetes.io/name": "argo-mcp", "app.kubernetes.io/instance": "srv"}
@@ -388,7 +396,7 @@ def test_selector_matches_pod_and_service() -> None:
 
 
 def test_self_signed_secret_and_rollout_checksum() -> None:
-    objects = render(cr(), CERT)
+    objects = render_cr(cr(), CERT)
     secret = one(objects, "Secret")
     assert secret["metadata"]["name"] == "srv-tls"
     assert secret["type"] == "kubernetes.io/tls"
@@ -398,17 +406,17 @@ def test_self_signed_secret_and_rollout_checksum() -> None:
     (tls_volume,) = [v for v in template["spec"]["volumes"] if v["name"] == "tls"]
     assert tls_volume["secret"]["secretName"] == "srv-tls"
     renewed = issue("srv", "team-a", timedelta(hours=24))
-    new_template = one(render(cr(), renewed), "Deployment")["spec"]["template"]
+    new_template = one(render_cr(cr(), renewed), "Deployment")["spec"]["template"]
     assert new_template["metadata"]["annotations"][c.ANNOTATION_TLS_CHECKSUM] != CERT.checksum
 
 
 def test_self_signed_needs_a_certificate() -> None:
     with pytest.raises(ValueError, match="self-signed"):
-        render(cr())
+        render_cr(cr())
 
 
 def test_secret_ref_mounts_the_users_secret() -> None:
-    objects = render(cr(tls={"mode": "secretRef", "secretName": "from-cert-manager"}))
+    objects = render_cr(cr(tls={"mode": "secretRef", "secretName": "from-cert-manager"}))
     assert not by_kind(objects, "Secret")
     template = one(objects, "Deployment")["spec"]["template"]
     (tls_volume,) = [v for v in template["spec"]["volumes"] if v["name"] == "tls"]
@@ -427,4 +435,43 @@ def endpoint_of(resource: dict[str, Any]) -> str:
 
 def test_render_refuses_an_invalid_spec() -> None:
     with pytest.raises(SpecError, match=r"spec\.tls: tls\.secretName is required"):
-        render(cr(tls={"mode": "secretRef"}))
+        render_cr(cr(tls={"mode": "secretRef"}))
+
+
+CERT_MANAGER = {"mode": "cert-manager", "certManager": {"issuerRef": {"name": "ca", "kind": "ClusterIssuer"}}}
+
+
+def test_cert_manager_makes_a_certificate_for_the_service_names() -> None:
+    objects = render_cr(cr(tls={**CERT_MANAGER, "duration": "720h", "renewBefore": "48h"}))
+    assert not by_kind(objects, "Secret")  # cert-manager writes it
+    certificate = one(objects, "Certificate")
+    assert certificate["apiVersion"] == "cert-manager.io/v1"
+    assert certificate["metadata"]["ownerReferences"][0]["name"] == "srv"
+    assert certificate["spec"]["secretName"] == "srv-tls"
+    assert certificate["spec"]["dnsNames"] == [
+        "srv", "srv.team-a", "srv.team-a.svc", "srv.team-a.svc.cluster.local", "localhost"
+    ]  # fmt: skip
+    assert (certificate["spec"]["duration"], certificate["spec"]["renewBefore"]) == ("720h", "48h")
+    assert certificate["spec"]["issuerRef"] == {
+        "name": "ca",
+        "kind": "ClusterIssuer",
+        "group": "cert-manager.io",
+    }
+    template = one(objects, "Deployment")["spec"]["template"]
+    (tls_volume,) = [v for v in template["spec"]["volumes"] if v["name"] == "tls"]
+    assert tls_volume["secret"]["secretName"] == "srv-tls"
+    assert c.ANNOTATION_TLS_CHECKSUM not in template["metadata"].get("annotations", {})
+    own = one(render_cr(cr(tls={**CERT_MANAGER, "secretName": "served"})), "Certificate")
+    assert own["spec"]["secretName"] == "served"
+
+
+def test_cert_manager_certificate_found_rolls_the_pods() -> None:
+    template = one(render_cr(cr(tls=CERT_MANAGER), CERT), "Deployment")["spec"]["template"]
+    assert template["metadata"]["annotations"][c.ANNOTATION_TLS_CHECKSUM] == CERT.checksum
+
+
+def test_env_reaches_the_server_container() -> None:
+    """spec.env (the chart's extraEnv): how an operator-made server gets OTEL_* to turn tracing on."""
+    env = [{"name": "OTEL_EXPORTER_OTLP_ENDPOINT", "value": "http://collector:4318"}]
+    assert container(render_cr(cr(env=env), CERT))["env"] == env
+    assert "env" not in container(render_cr(cr(), CERT))

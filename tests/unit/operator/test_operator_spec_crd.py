@@ -102,6 +102,16 @@ def test_default_image_is_one_constant() -> None:
             "spec.inboundAuth.mode: Input should be 'none' or 'kubernetes'",
         ),
         (spec(), "Bad.Name", "metadata.name must be a DNS-1035 label"),
+        (
+            spec(tls={"mode": "cert-manager"}),
+            None,
+            "spec.tls: tls.certManager.issuerRef.name is required when tls.mode is cert-manager",
+        ),
+        (
+            spec(tls={"mode": "cert-manager", "certManager": {"issuerRef": {"name": "ca", "kind": "Vault"}}}),
+            None,
+            "spec.tls.certManager.issuerRef.kind: Input should be 'Issuer' or 'ClusterIssuer'",
+        ),
     ],
 )
 def test_invalid_specs_name_the_field(raw: dict[str, Any], name: str | None, expected: str) -> None:
