@@ -7,6 +7,7 @@ the TokenRequest API; the Argo Server runs in client auth mode, so Kubernetes RB
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import json
 import sys
@@ -14,6 +15,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import mcp_types as types
 import pytest
 import pytest_asyncio
 from mcp import Client
@@ -31,7 +33,15 @@ from tests.e2e.mcp_support import (
     wait_restarted,
 )
 from tests.e2e.stack.fixture import E2EStack
-from tests.support.processes import REPO, ServerProcess, clean_env, payload, start_argo_mcp
+from tests.support.processes import (
+    REPO,
+    ServerProcess,
+    clean_env,
+    http_client,
+    payload,
+    start_argo_mcp,
+    text_of,
+)
 
 pytestmark = pytest.mark.local_only
 
@@ -367,13 +377,21 @@ async def test_output_and_input_artifacts(stack: E2EStack, mcp: ServerProcess) -
                             "artifacts": [{"name": "in", "path": "/tmp/in", "s3": {"key": input_key}}]
                         },
                         "outputs": {
-                            "artifacts": [{"name": "data", "path": "/tmp/data", "archive": {"none": {}}}],
-                            "parameters": [{"name": "sha256", "valueFrom": {"path": "/tmp/data.sha256"}}],
+                            "artifacts": [
+                                {"name": "data", "path": "/tmp/data", "archive": {"none": {}}},
+                                {"name": "small", "path": "/tmp/small", "archive": {"none": {}}},
+                            ],
+                            "parameters": [
+                                {"name": "sha256", "valueFrom": {"path": "/tmp/data.sha256"}},
+                                {"name": "small-sha256", "valueFrom": {"path": "/tmp/small.sha256"}},
+                            ],
                         },
                         # random bytes: only the pod knows them; it reports their sha256 as an output
                         "container": container(
                             f"head -c {size} /dev/urandom > /tmp/data && "
                             "sha256sum /tmp/data | cut -c1-64 | tr -d '\\n' > /tmp/data.sha256 && "
+                            "head -c 4096 /dev/urandom > /tmp/small && "
+                            "sha256sum /tmp/small | cut -c1-64 | tr -d '\\n' > /tmp/small.sha256 && "
                             "sha256sum /tmp/in"
                         ),
                     }
@@ -399,6 +417,30 @@ async def test_output_and_input_artifacts(stack: E2EStack, mcp: ServerProcess) -
         {"workflowName": name, "nodeId": node_id, "artifactName": "in", "destinationPath": f"{name}/in"},
     )
     assert inp["bytes"] == len(input_bytes) and inp["sha256"] == hashlib.sha256(input_bytes).hexdigest()
+
+    # Without destinationPath, artifacts up to --inline-artifact-kib (256 KiB) come back in the answer, so an agent
+    # over HTTP reads them without the server's disk: text as text, binary as a blob; larger ones are saved.
+    by_name = {"workflowName": name, "nodeId": node_id}
+    async with http_client(mcp.url) as client:
+        text = await client.call_tool("get_workflow_input_artifact", {**by_name, "artifactName": "in"})
+        blob = await client.call_tool("get_workflow_output_artifact", {**by_name, "artifactName": "small"})
+        large = await client.call_tool("get_workflow_output_artifact", {**by_name, "artifactName": "data"})
+    assert not text.is_error and text_of(text).encode() == input_bytes
+    assert payload(text)["sha256"] == hashlib.sha256(input_bytes).hexdigest()
+    small_sha = next(p["value"] for p in pod_node["outputs"]["parameters"] if p["name"] == "small-sha256")
+    assert not blob.is_error and payload(blob)["encoding"] == "base64"
+    block = blob.content[-1]  # after the text block with its metadata
+    assert isinstance(block, types.EmbeddedResource) and isinstance(
+        block.resource, types.BlobResourceContents
+    )
+    assert (
+        hashlib.sha256(base64.b64decode(block.resource.blob)).hexdigest()
+        == small_sha
+        == payload(blob)["sha256"]
+    )
+    saved = payload(large)
+    assert saved["bytes"] == size and saved["sha256"] == pod_sha and "--inline-artifact-kib" in saved["note"]
+    assert hashlib.sha256(Path(saved["path"]).read_bytes()).hexdigest() == pod_sha
 
 
 # ---- Argo Events ---------------------------------------------------------------------------------------------

@@ -7,42 +7,25 @@ what works instead."""
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import httpx2
 import mcp_types as types
 import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
-from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
+from tests.support.elicitation import User, elicitation_client
 from tests.support.fake_argo import FakeArgo
 from tests.support.processes import REPO, ServerProcess, clean_env, payload, start_argo_mcp, text_of
 from tests.unit.test_auth_and_tls import VERSION
 
 DELETE = "WorkflowService_DeleteWorkflow"
 ARGS = {"name": "hello-abc12", "namespace": "team-a"}
-
-
-class User:
-    """The client's user: answers each confirmation with `action` (and `confirm` in the form)."""
-
-    def __init__(
-        self, action: Literal["accept", "decline", "cancel"] = "accept", confirm: bool = True
-    ) -> None:
-        self.action, self.confirm = action, confirm
-        self.asked: list[types.ElicitRequestFormParams] = []
-
-    async def __call__(self, context: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
-        assert isinstance(params, types.ElicitRequestFormParams), params
-        self.asked.append(params)
-        content = {"confirm": self.confirm} if self.action == "accept" else None
-        return types.ElicitResult(action=self.action, content=content)
 
 
 @pytest.fixture
@@ -54,14 +37,6 @@ async def confirming(argo_url: str, tmp_path: Path) -> AsyncIterator[ServerProce
         yield server
     finally:
         await server.stop()
-
-
-@contextlib.asynccontextmanager
-async def http_client(url: str, user: User | None, mode: str = "auto") -> AsyncIterator[Client]:
-    async with httpx2.AsyncClient(timeout=httpx2.Timeout(30)) as http:
-        transport = streamable_http_client(url, http_client=http)
-        async with Client(transport, mode=mode, elicitation_callback=user) as client:
-            yield client
 
 
 def stdio_params(argo_url: str) -> StdioServerParameters:
@@ -79,7 +54,7 @@ async def test_a_confirmed_call_runs_once_over_stateless_http(
     argo.on(DELETE, {})
     argo.on("InfoService_GetVersion", VERSION)
     user = User()
-    async with http_client(confirming.url, user) as client:
+    async with elicitation_client(confirming.url, user) as client:
         assert client.protocol_version == "2026-07-28"
         result = await client.call_tool("delete_workflow", ARGS)
         assert not result.is_error, text_of(result)
@@ -105,7 +80,7 @@ async def test_a_confirmed_call_runs_once_over_stateless_http(
 async def test_a_declined_confirmation_sends_nothing_to_argo(
     argo: FakeArgo, confirming: ServerProcess, user: User, said: str
 ) -> None:
-    async with http_client(confirming.url, user) as client:
+    async with elicitation_client(confirming.url, user) as client:
         result = await client.call_tool("delete_workflow", ARGS)
     assert result.is_error
     assert said in text_of(result) and "nothing was sent to Argo" in text_of(result), text_of(result)
@@ -117,7 +92,7 @@ async def test_a_declined_confirmation_sends_nothing_to_argo(
 
 async def test_an_answer_for_other_arguments_is_not_taken(argo: FakeArgo, confirming: ServerProcess) -> None:
     """The retry's requestState is bound to the tool and arguments the user was shown."""
-    async with http_client(confirming.url, User()) as client:
+    async with elicitation_client(confirming.url, User()) as client:
         first = await client.session.call_tool("delete_workflow", ARGS, allow_input_required=True)
         assert isinstance(first, types.InputRequiredResult)
         assert first.input_requests is not None and list(first.input_requests) == ["confirm"]
@@ -135,7 +110,7 @@ async def test_an_answer_for_other_arguments_is_not_taken(argo: FakeArgo, confir
 async def test_a_client_without_elicitation_gets_32021_and_http_400(
     argo: FakeArgo, confirming: ServerProcess
 ) -> None:
-    async with http_client(confirming.url, None) as client:
+    async with elicitation_client(confirming.url, None) as client:
         with pytest.raises(MCPError) as raised:
             await client.call_tool("delete_workflow", ARGS)
     assert raised.value.error.code == -32021
@@ -167,7 +142,7 @@ async def test_a_handshake_client_over_stateless_http_is_told_what_works(
     argo: FakeArgo, confirming: ServerProcess
 ) -> None:
     user = User()
-    async with http_client(confirming.url, user, mode="legacy") as client:
+    async with elicitation_client(confirming.url, user, mode="legacy") as client:
         result = await client.call_tool("delete_workflow", ARGS)
     assert result.is_error
     assert "stdio" in text_of(result) and "2026-07-28" in text_of(result), text_of(result)
