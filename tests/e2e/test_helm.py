@@ -76,9 +76,9 @@ def _helm(
     return proc
 
 
-def _real_pod_values(stack: E2EStack) -> list[str]:
+def _real_pod_values(stack: E2EStack, *, argo_url: bool = True) -> list[str]:
     """Helm flags that run the chart's pods for real: the locally built image (never pulled), on the real node,
-    with Argo as pods reach it."""
+    with Argo as pods reach it (unless `argo_url` is false: the chart's default then)."""
     if not stack.argo_mcp_image:
         pytest.fail(
             "the stack built no argo-mcp image (images.PROVIDERS has no `argo-mcp` role)", pytrace=False
@@ -88,7 +88,7 @@ def _real_pod_values(stack: E2EStack) -> list[str]:
         "--set", f"image.repository={repository}", "--set", f"image.tag={tag}", "--set", "image.pullPolicy=Never",
         "--set-json", f"nodeSelector={json.dumps(N.NODE_SELECTOR)}",
         "--set-json", f"tolerations={json.dumps(N.TOLERATIONS)}",
-        "--set", f"argo.serverUrl={stack.pod_argo_url}",
+        *(["--set", f"argo.serverUrl={stack.pod_argo_url}"] if argo_url else []),
     ]  # fmt: skip
 
 
@@ -303,6 +303,85 @@ def test_helm_install_upgrade_uninstall(stack: E2EStack, mcp_namespace: str, tmp
 
     _helm(stack, mcp_namespace, "uninstall", release, "--wait")
     assert _leftovers(stack, [stack.namespace, mcp_namespace], release) == []  # pods included: nothing runs
+
+
+def _argo_helm_service(stack: E2EStack, name: str) -> None:
+    """A Service shaped like argo-helm's (`<release>-server`, port 2746, plain HTTP) in the workflows' namespace,
+    backed by the same endpoints as the stack's own Argo Service."""
+    relay = stack.kube.get(
+        f"/apis/discovery.k8s.io/v1/namespaces/{stack.namespace}/endpointslices/argo-server-relay"
+    )
+    stack.apply(
+        [
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": name, "namespace": stack.namespace},
+                "spec": {
+                    "ports": [
+                        {"name": "web", "port": N.ARGO_SERVICE_PORT, "targetPort": relay["ports"][0]["port"]}
+                    ]
+                },
+            },
+            {
+                "apiVersion": "discovery.k8s.io/v1",
+                "kind": "EndpointSlice",
+                "metadata": {
+                    "name": f"{name}-relay",
+                    "namespace": stack.namespace,
+                    "labels": {"kubernetes.io/service-name": name},
+                },
+                "addressType": "IPv4",
+                "ports": relay["ports"],
+                "endpoints": relay["endpoints"],
+            },
+        ]
+    )
+
+
+def test_chart_defaults_work_next_to_argo_helm(stack: E2EStack) -> None:
+    """Installed in the namespace where argo-helm's `argo-workflows` chart runs Argo and its workflows, with no
+    Argo URL and no namespaces set: the chart finds `argo-workflows-server` over plain HTTP, acts in the release
+    namespace, and an agent lists that namespace's workflows through the Service."""
+    if stack.pod_argo_url.startswith("https:"):
+        pytest.fail("argo-helm serves plain HTTP by default; run this stack without ARGO_MCP_E2E_ARGO_SECURE")
+    _argo_helm_service(stack, "argo-workflows-server")
+    release = stack.unique("amcp")
+    fullname = f"{release}-argo-mcp"
+    values = _real_pod_values(stack, argo_url=False)
+    try:
+        _helm(stack, stack.namespace, "install", release, str(CHART), *values, "--wait", "--timeout", "180s")
+        args = _get(stack, "deployment", fullname, "-n", stack.namespace)["spec"]["template"]["spec"][
+            "containers"
+        ][0]["args"]
+        assert f"http://argo-workflows-server.{stack.namespace}.svc:2746" in " ".join(args), args
+        marker = stack.submit_workflow(
+            {
+                "apiVersion": "argoproj.io/v1alpha1",
+                "kind": "Workflow",
+                "metadata": {"generateName": "next-to-argo-helm-"},
+                "spec": {
+                    "entrypoint": "main",
+                    "templates": [{"name": "main", "container": container("true")}],
+                },
+            }
+        )
+        through = mcp_through_service(
+            stack, stack.namespace, fullname, {"caller": stack.mint_token(stack.full_sa, audience="argo-mcp")}
+        )
+        answer = through["caller"]
+        assert isinstance(answer, dict) and answer["items"], answer
+        assert all(item.get("namespace", stack.namespace) == stack.namespace for item in answer["items"]), (
+            answer
+        )
+        assert stack.get_workflow(marker) is not None
+    finally:
+        _helm(stack, stack.namespace, "uninstall", release, "--wait", check=False)
+        stack.kubectl("-n", stack.namespace, "delete", "service", "argo-workflows-server", check=False)
+        stack.kubectl(
+            "-n", stack.namespace, "delete", "endpointslice", "argo-workflows-server-relay", check=False
+        )
+    assert _leftovers(stack, [stack.namespace], release) == []
 
 
 def test_operator_toggle_installs_and_keeps_the_crd(stack: E2EStack, mcp_namespace: str) -> None:
