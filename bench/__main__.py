@@ -39,6 +39,7 @@ import aiohttp
 from bench.standin import BIG_NAME, LIST_SIZE, NAMESPACE
 from bench.tokens import count_tokens
 from tests.support.processes import REPO, clean_env, free_port
+from tests.support.raw_mcp import rpc_answer
 
 PROTOCOL = "2025-11-25"
 HEADERS = {
@@ -79,17 +80,6 @@ async def wait_port(port: int, timeout: float = 30) -> None:
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
 
 
-def _sse_result(body: str) -> dict[str, Any]:
-    if body.lstrip().startswith("{"):
-        return dict(json.loads(body))
-    for line in body.splitlines():
-        if line.startswith("data:"):
-            message = json.loads(line[5:])
-            if "result" in message or "error" in message:
-                return dict(message)
-    raise RuntimeError(f"no JSON-RPC answer in {body[:200]!r}")
-
-
 class HttpMcp:
     """Raw streamable-HTTP JSON-RPC calls (stateless server: no session to set up)."""
 
@@ -103,7 +93,7 @@ class HttpMcp:
             body = await response.text()
             if response.status != 200:
                 raise RuntimeError(f"HTTP {response.status}: {body[:200]}")
-        answer = _sse_result(body)
+        answer = rpc_answer(body)
         if "error" in answer or answer["result"].get("isError"):
             raise RuntimeError(str(answer)[:300])
         return dict(answer["result"])

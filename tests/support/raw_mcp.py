@@ -20,6 +20,20 @@ HEADERS = {
 }
 
 
+def initialize_request(version: str) -> dict[str, Any]:
+    """An `initialize` JSON-RPC request at protocol `version`, from a client that declares nothing."""
+    return {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": version,
+            "capabilities": {},
+            "clientInfo": {"name": "t", "version": "1"},
+        },
+    }
+
+
 def rpc_answer(body: str) -> dict[str, Any]:
     """The JSON-RPC message of a plain JSON or SSE answer."""
     if body.lstrip().startswith("{"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -67,3 +68,20 @@ async def shared_server(argo_fake: tuple[FakeArgo, str], session_tmp: Path) -> A
     )
     yield server
     await server.stop()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def server_with(argo_url: str, tmp_path: Path) -> AsyncIterator[Any]:
+    """`await server_with(*flags)`: argo-mcp with these flags against the stand-in, stopped after the test."""
+    started: list[ServerProcess] = []
+
+    async def start(*flags: str) -> ServerProcess:
+        server = await start_argo_mcp(
+            tmp_path, "--argo-server-url", argo_url, "--argo-auth-mode", "none", *flags
+        )
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        await server.stop()

@@ -16,7 +16,6 @@ from typing import Any
 import httpx2
 import mcp_types as types
 import pytest
-import pytest_asyncio
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.shared.exceptions import MCPError
@@ -33,6 +32,7 @@ from tests.support.processes import (
     start_argo_mcp,
     text_of,
 )
+from tests.support.raw_mcp import initialize_request
 from tests.unit.test_access import FakeKubeAuth, k8s_server, kube  # noqa: F401 (fixtures)
 from tests.unit.test_template_tools import CLUSTER_TEMPLATE, CRON, TEMPLATE
 from tests.unit.test_transport import _Streams
@@ -70,22 +70,6 @@ def hinted(result: Any) -> bool:
 
 def ref(uri_template: str) -> types.ResourceTemplateReference:
     return types.ResourceTemplateReference(type="ref/resource", uri=uri_template)
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def server_with(argo_url: str, tmp_path: Path) -> AsyncIterator[Any]:
-    started: list[ServerProcess] = []
-
-    async def start(*flags: str) -> ServerProcess:
-        server = await start_argo_mcp(
-            tmp_path, "--argo-server-url", argo_url, "--argo-auth-mode", "none", *flags
-        )
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        await server.stop()
 
 
 # ---- listing ------------------------------------------------------------------------------------------------
@@ -257,19 +241,6 @@ async def test_argo_failing_is_an_internal_error(argo: FakeArgo, shared_server: 
 
 
 # ---- the protocol eras --------------------------------------------------------------------------------------
-def _initialize(version: str) -> dict[str, Any]:
-    return {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "initialize",
-        "params": {
-            "protocolVersion": version,
-            "capabilities": {},
-            "clientInfo": {"name": "t", "version": "1"},
-        },
-    }
-
-
 async def _post(http: httpx2.AsyncClient, url: str, version: str, method: str, **params: Any) -> Any:
     body = {"jsonrpc": "2.0", "id": 2, "method": method, "params": params}
     response = await http.post(url, json=body, headers={**ACCEPT, "MCP-Protocol-Version": version})
@@ -284,7 +255,7 @@ async def test_handshake_era_clients_get_no_caching_hints(
     argo.on("WorkflowService_ListWorkflows", listing(workflow("hello-1")))
     argo.on("WorkflowService_GetWorkflow", workflow("hello-1"))
     async with httpx2.AsyncClient() as http:
-        init = await http.post(shared_server.url, json=_initialize(version), headers=ACCEPT)
+        init = await http.post(shared_server.url, json=initialize_request(version), headers=ACCEPT)
         assert init.status_code == 200
         answers = {
             method: await _post(http, shared_server.url, version, method, **params)

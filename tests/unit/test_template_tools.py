@@ -5,15 +5,13 @@ scope switches (--read-only, --disable-destructive, --toolsets, --namespaces).""
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
 from tests.support.fake_argo import FakeArgo
-from tests.support.processes import ServerProcess, http_client, payload, start_argo_mcp, text_of
+from tests.support.processes import ServerProcess, http_client, payload, text_of
 from tests.unit.test_tools import Case, _program
 
 WF_API = "argoproj.io/v1alpha1"
@@ -589,22 +587,6 @@ async def test_get_full_returns_the_cleaned_object(argo: FakeArgo, shared_server
 
 
 # ---- scope switches -----------------------------------------------------------------------------------------
-@pytest_asyncio.fixture(loop_scope="session")
-async def server_with(argo_url: str, tmp_path: Path) -> AsyncIterator[Any]:
-    started: list[ServerProcess] = []
-
-    async def start(*flags: str) -> ServerProcess:
-        server = await start_argo_mcp(
-            tmp_path, "--argo-server-url", argo_url, "--argo-auth-mode", "none", *flags
-        )
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        await server.stop()
-
-
 async def _names(server: ServerProcess) -> set[str]:
     async with http_client(server.url) as client:
         return {tool.name for tool in (await client.list_tools()).tools}

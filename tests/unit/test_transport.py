@@ -27,22 +27,10 @@ from tests.support.processes import (
     payload,
     start_argo_mcp,
 )
+from tests.support.raw_mcp import initialize_request
 from tests.unit.test_auth_and_tls import VERSION
 
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
-
-
-def _initialize(version: str) -> dict[str, Any]:
-    return {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "initialize",
-        "params": {
-            "protocolVersion": version,
-            "capabilities": {},
-            "clientInfo": {"name": "t", "version": "1"},
-        },
-    }
 
 
 def _sse_json(response: httpx2.Response) -> dict[str, Any]:
@@ -84,7 +72,7 @@ def test_origin_rules() -> None:
 async def test_foreign_host_gets_421_and_browser_origin_gets_403(
     argo: FakeArgo, shared_server: ServerProcess
 ) -> None:
-    body = _initialize("2025-11-25")
+    body = initialize_request("2025-11-25")
     async with httpx2.AsyncClient() as http:
         foreign = await http.post(
             shared_server.url, json=body, headers={**ACCEPT, "Host": "evil.example.com"}
@@ -117,16 +105,18 @@ async def test_allowed_origin_flag(argo: FakeArgo, argo_url: str, tmp_path: Path
         async with httpx2.AsyncClient() as http:
             ok = await http.post(
                 server.url,
-                json=_initialize("2025-11-25"),
+                json=initialize_request("2025-11-25"),
                 headers={**ACCEPT, "Origin": "http://localhost:6274"},
             )
             assert ok.status_code == 200
             named = await http.post(
-                server.url, json=_initialize("2025-11-25"), headers={**ACCEPT, "Host": "mcp.example.com"}
+                server.url,
+                json=initialize_request("2025-11-25"),
+                headers={**ACCEPT, "Host": "mcp.example.com"},
             )
             assert named.status_code == 200
             other = await http.post(
-                server.url, json=_initialize("2025-11-25"), headers={**ACCEPT, "Host": "x.example.com"}
+                server.url, json=initialize_request("2025-11-25"), headers={**ACCEPT, "Host": "x.example.com"}
             )
             assert other.status_code == 421
     finally:
@@ -166,7 +156,7 @@ async def test_handshake_era_clients_are_answered(
     argo: FakeArgo, shared_server: ServerProcess, version: str
 ) -> None:
     async with httpx2.AsyncClient() as http:
-        response = await http.post(shared_server.url, json=_initialize(version), headers=ACCEPT)
+        response = await http.post(shared_server.url, json=initialize_request(version), headers=ACCEPT)
     assert response.status_code == 200
     result = _sse_json(response)["result"]
     assert result["protocolVersion"] == version
@@ -248,7 +238,7 @@ async def test_two_replicas_serve_one_client_without_affinity(
     replica_a = await start_argo_mcp(tmp_path, "--argo-server-url", argo_url, "--argo-auth-mode", "none")
     try:
         async with httpx2.AsyncClient() as http:
-            init = await http.post(replica_a.url, json=_initialize("2025-11-25"), headers=ACCEPT)
+            init = await http.post(replica_a.url, json=initialize_request("2025-11-25"), headers=ACCEPT)
             assert init.status_code == 200
             headers = {**ACCEPT, "MCP-Protocol-Version": "2025-11-25"}
             call = {
@@ -332,7 +322,7 @@ async def test_in_flight_call_finishes_on_sigterm(tmp_path: Path) -> None:
             "params": {"name": "get_argo_version", "arguments": {}},
         }
         async with httpx2.AsyncClient(timeout=30) as http:
-            await http.post(server.url, json=_initialize("2025-11-25"), headers=ACCEPT)
+            await http.post(server.url, json=initialize_request("2025-11-25"), headers=ACCEPT)
             pending = asyncio.create_task(
                 http.post(server.url, json=call, headers={**ACCEPT, "MCP-Protocol-Version": "2025-11-25"})
             )
