@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import os
 import signal
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.stack import build as B
+from tests.e2e.stack import images as I
 from tests.e2e.stack import local, procs
 from tests.e2e.stack import versions as V
 from tests.e2e.stack.fixture import E2EStack
@@ -103,7 +105,7 @@ def stack(request: pytest.FixtureRequest) -> Iterator[E2EStack]:
         if dead:
             pytest.fail(f"the running stack has dead processes: {dead}; see {info.logs_dir}", pytrace=False)
         _run_dir = Path(info.run_dir)
-        yield _to_fixture(info)
+        yield _to_fixture(info, argo_mcp_image=_this_trees_image(info))
         return
 
     ls = local.LocalStack(watch_pid=os.getpid())
@@ -137,7 +139,22 @@ class _nullcontext:
         return None
 
 
-def _to_fixture(info: local.StackInfo) -> E2EStack:
+def _this_trees_image(info: local.StackInfo) -> str:
+    """Reuse mode: the running stack holds the argo-mcp image of the tree that started it; the chart and operator
+    tests must run this tree's. Built if its content hash is new (cached), imported into the running node."""
+    ref = I.argo_mcp_image(I.default_context())
+    socket_path = str(info.node.get("containerd_socket", ""))
+    if socket_path and ref.ref != info.image("argo-mcp"):
+        subprocess.run(
+            ["ctr", "--address", socket_path, "-n", "k8s.io", "images", "import", str(ref.archive)],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    return ref.ref
+
+
+def _to_fixture(info: local.StackInfo, argo_mcp_image: str | None = None) -> E2EStack:
     return E2EStack(
         provider="local",
         kubeconfig=info.kubeconfig,
@@ -158,7 +175,7 @@ def _to_fixture(info: local.StackInfo) -> E2EStack:
         kubelet_version=str(info.node.get("kubelet_version", "")),
         workload_image=info.image("workload"),
         pod_argo_url=str(info.node.get("argo_url", "")),
-        argo_mcp_image=info.image("argo-mcp"),
+        argo_mcp_image=argo_mcp_image or info.image("argo-mcp"),
     )
 
 
