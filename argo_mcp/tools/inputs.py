@@ -187,7 +187,9 @@ def _check_field_selector(value: str) -> str:
 Namespace = Annotated[
     str,
     AfterValidator(_check_dns_label),
-    WithJsonSchema({"type": "string", "format": "dns-1123-label"}),
+    # No `format` on the wire: every tool takes a namespace, a model knows what one is, and the validator's
+    # message gives the rule to a call that breaks it (~6 tokens in each of ~55 schemas).
+    WithJsonSchema({"type": "string"}),
 ]
 ResourceName = Annotated[
     str,
@@ -254,9 +256,7 @@ MAX_PAGE_SIZE = 500
 # Kubernetes list options, forwarded as Argo's `listOptions.*` query parameters; paged by default. (A comment,
 # not a docstring: a cluster-scoped list takes this model as it is, and a docstring would be its description.)
 class ListOptions(ToolInput):
-    label_selector: LabelSelector | None = Field(
-        default=None, description="Label selector, e.g. 'workflows.argoproj.io/phase=Failed'."
-    )
+    label_selector: LabelSelector | None = None
     field_selector: FieldSelector | None = None
     limit: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
     continue_: str | None = Field(default=None, alias="continue")

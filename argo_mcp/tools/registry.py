@@ -144,11 +144,19 @@ class Tool(Generic[InputT]):
             destructive_hint=full.destructive_hint, open_world_hint=full.open_world_hint
         )
 
+    def wire_description(self) -> str:
+        """The reference's description, marked `[Mutating]` or `[Destructive]` when the tool changes something
+        (what a model sees of the kind: most clients pass it no annotations). A read-only tool, two in three,
+        is unmarked: the server's instructions say so once instead of ~3 tokens in each of ~40 tools."""
+        if self.kind is ToolKind.READ_ONLY:
+            return self.description
+        return f"{self.description} [{self.kind.value}]"
+
     def to_mcp(self) -> types.Tool:
         return types.Tool(
             name=self.name,
             title=self.title,
-            description=f"{self.description} [{self.kind.value}]",
+            description=self.wire_description(),
             input_schema=self.input_schema(),
             annotations=self.wire_annotations(),
         )

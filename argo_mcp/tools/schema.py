@@ -3,8 +3,9 @@
 Every `tools/list` is read by the model, so each schema byte is paid on every conversation. Pydantic spells an
 optional field as `anyOf: [{...}, {"type": "null"}]` with `"default": null` and a generated `title` ("Label
 Selector" for `labelSelector`); an argument that may be omitted needs none of that: it is simply not in
-`required`. Patterns, formats, enums, bounds and descriptions stay, because they are what lets a client or
-a model form a valid call.
+`required`. Nor does a keyword that only restates JSON Schema's own default: `"default": false` on a boolean
+(an omitted flag is off), `"additionalProperties": true` on an open object. Patterns, formats, enums, bounds and
+descriptions stay, because they are what lets a client or a model form a valid call.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ def lean_schema(node: Any) -> Any:
             # property names are data here, not schema keywords: keep every one, lean each schema
             lean[key] = {name: lean_schema(prop) for name, prop in value.items()}
         elif (key == "title" and isinstance(value, str)) or (key == "default" and value is None):
+            continue
+        elif key == "default" and value is False and node.get("type") == "boolean":
+            continue
+        elif key == "additionalProperties" and value is True:
             continue
         else:
             lean[key] = lean_schema(value)
