@@ -191,7 +191,10 @@ Namespace = Annotated[
     # message gives the rule to a call that breaks it (~6 tokens in each of ~55 schemas).
     WithJsonSchema({"type": "string"}),
 ]
-ResourceName = Annotated[
+# The name of an object that exists (copied from a list or an earlier answer): checked, no `format` on the wire
+# for the same reason. A name the caller makes up for a new object says its rule (NewResourceName).
+ResourceName = Annotated[str, AfterValidator(_check_dns_subdomain), WithJsonSchema({"type": "string"})]
+NewResourceName = Annotated[
     str,
     AfterValidator(_check_dns_subdomain),
     WithJsonSchema({"type": "string", "format": "dns-1123-subdomain"}),

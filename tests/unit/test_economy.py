@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import mcp_types as types
 import pytest
 
+from argo_mcp.cli import parse_settings
+from argo_mcp.settings import ToolGroup
 from argo_mcp.tools import ALL_TOOLS
-from argo_mcp.tools.registry import TextOutput, render_output
+from argo_mcp.tools.registry import TextOutput, exposed, render_output
 from argo_mcp.tools.schema import lean_schema
 from argo_mcp.tools.shaping import (
     WORKFLOW_DETAIL_FIELDS,
@@ -15,6 +19,7 @@ from argo_mcp.tools.shaping import (
     pod_name,
     workflow_detail,
 )
+from bench.tokens import count_tokens
 from tests.support.fake_argo import FakeArgo, Workflow
 from tests.support.processes import ServerProcess, http_client, payload, text_of
 
@@ -163,3 +168,22 @@ def test_lean_schema_keeps_what_forms_a_valid_call() -> None:
         },
         "required": ["title"],
     }
+
+
+# Issue 12's goal for what every conversation pays before its first call: tools/list with all toolsets (the
+# default `--toolsets`), counted as `python -m bench` counts it (cl100k_base over the JSON of the tools array).
+TOOLS_LIST_BUDGET = 8_000
+
+
+def test_tools_list_with_every_toolset_stays_within_its_token_budget() -> None:
+    settings = parse_settings(["--argo-server-url", "http://argo:2746", "--argo-auth-mode", "none"], env={})
+    assert settings.scope.toolsets == frozenset(ToolGroup), "the default is still every toolset"
+    chosen = exposed(ALL_TOOLS, settings)
+    assert len(chosen) == len(ALL_TOOLS)
+    listing = types.ListToolsResult(tools=[tool.to_mcp() for tool in chosen])
+    tools = listing.model_dump(by_alias=True, exclude_none=True, mode="json")["tools"]
+    tokens = count_tokens(json.dumps(tools, separators=(",", ":")))
+    assert tokens <= TOOLS_LIST_BUDGET, (
+        f"tools/list is {tokens} tokens for {len(tools)} tools, over the {TOOLS_LIST_BUDGET} budget: "
+        "shorten what is new, or leave out what restates a default"
+    )
