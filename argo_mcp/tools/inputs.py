@@ -1,11 +1,11 @@
 """Shared input models and field types for tool arguments.
 
 Arguments are camelCase on the wire (Argo's own spelling: labelSelector, podName, tailLines ...). Each field
-type carries a JSON-schema `format` naming its rule (`dns-1123-label`, `dns-1123-subdomain`, `uuid`, ...) so
-clients see it, and a validator whose message names the rule and gives an example, so an agent can fix its call
-from the error alone. Kubernetes names advertise only the format, not its regular expression and length: a
-model knows what a DNS-1123 name is, and those cost ~60 tokens in every tool that takes a name, on every
-conversation (the server still checks them).
+type has a validator whose message names the rule and gives an example, so an agent can fix its call from the
+error alone. The schema advertises a rule only where a model could not guess it: a JSON-schema `format`
+(`uuid`, `date-time`, `label-selector`, `dns-1123-subdomain` for a name the caller makes up), never the regular
+expression and length of a Kubernetes name; the namespace and the names of existing objects (copied from an
+earlier answer) carry none, ~6 tokens in each of ~55 schemas on every conversation (the server still checks them).
 """
 
 from __future__ import annotations
