@@ -46,10 +46,13 @@ INSTRUCTIONS = (
     "Tools to operate Argo Workflows: list, inspect, submit and manage workflows, archived workflows, "
     "artifacts, Argo Events EventSources and Sensors, and the WorkflowTemplates, ClusterWorkflowTemplates and "
     "CronWorkflows workflows are submitted from; diagnose_workflow explains a failure. "
-    "`namespace` defaults to the server's default namespace. "
-    "List tools answer 100 items a page (`limit`) and a `continue` token for the next. Log tools answer the "
+    "`namespace` (a Kubernetes namespace) defaults to the server's default namespace. "
+    "List tools answer 100 items a page (`limit`) and a `continue` token for the next; `labelSelector` is a "
+    "Kubernetes label selector (a workflow's phase is its label workflows.argoproj.io/phase, e.g. "
+    "'workflows.argoproj.io/phase=Failed'). Log tools answer the "
     "last 200 lines (`tailLines`, counted after `grep`), at most 64 KiB: narrow with sinceSeconds, grep or "
-    "podName. Tools marked destructive cannot be undone."
+    "podName. A description ending in [Mutating] changes objects, in [Destructive] cannot be undone; "
+    "the other tools only read."
 )
 
 

@@ -49,7 +49,7 @@ class ArtifactInput(NamespacedInput):
     workflow_uid: Uid | None = Field(
         default=None,
         description=(
-            "UID of an archived workflow (give this or workflowName); its namespace is looked up, and must be "
+            "UID of an archived workflow (give this or workflowName); its namespace must be "
             "one argo-mcp may act in."
         ),
     )

@@ -1,11 +1,11 @@
 """Shared input models and field types for tool arguments.
 
 Arguments are camelCase on the wire (Argo's own spelling: labelSelector, podName, tailLines ...). Each field
-type carries a JSON-schema `format` naming its rule (`dns-1123-label`, `dns-1123-subdomain`, `uuid`, ...) so
-clients see it, and a validator whose message names the rule and gives an example, so an agent can fix its call
-from the error alone. Kubernetes names advertise only the format, not its regular expression and length: a
-model knows what a DNS-1123 name is, and those cost ~60 tokens in every tool that takes a name, on every
-conversation (the server still checks them).
+type has a validator whose message names the rule and gives an example, so an agent can fix its call from the
+error alone. The schema advertises a rule only where a model could not guess it: a JSON-schema `format`
+(`uuid`, `date-time`, `label-selector`, `dns-1123-subdomain` for a name the caller makes up), never the regular
+expression and length of a Kubernetes name; the namespace and the names of existing objects (copied from an
+earlier answer) carry none, ~6 tokens in each of ~55 schemas on every conversation (the server still checks them).
 """
 
 from __future__ import annotations
@@ -187,9 +187,14 @@ def _check_field_selector(value: str) -> str:
 Namespace = Annotated[
     str,
     AfterValidator(_check_dns_label),
-    WithJsonSchema({"type": "string", "format": "dns-1123-label"}),
+    # No `format` on the wire: every tool takes a namespace, a model knows what one is, and the validator's
+    # message gives the rule to a call that breaks it (~6 tokens in each of ~55 schemas).
+    WithJsonSchema({"type": "string"}),
 ]
-ResourceName = Annotated[
+# The name of an object that exists (copied from a list or an earlier answer): checked, no `format` on the wire
+# for the same reason. A name the caller makes up for a new object says its rule (NewResourceName).
+ResourceName = Annotated[str, AfterValidator(_check_dns_subdomain), WithJsonSchema({"type": "string"})]
+NewResourceName = Annotated[
     str,
     AfterValidator(_check_dns_subdomain),
     WithJsonSchema({"type": "string", "format": "dns-1123-subdomain"}),
@@ -254,9 +259,7 @@ MAX_PAGE_SIZE = 500
 # Kubernetes list options, forwarded as Argo's `listOptions.*` query parameters; paged by default. (A comment,
 # not a docstring: a cluster-scoped list takes this model as it is, and a docstring would be its description.)
 class ListOptions(ToolInput):
-    label_selector: LabelSelector | None = Field(
-        default=None, description="Label selector, e.g. 'workflows.argoproj.io/phase=Failed'."
-    )
+    label_selector: LabelSelector | None = None
     field_selector: FieldSelector | None = None
     limit: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
     continue_: str | None = Field(default=None, alias="continue")

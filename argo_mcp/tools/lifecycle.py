@@ -16,7 +16,7 @@ from pydantic import Field, field_validator, model_validator
 
 from argo_mcp.argo.errors import ArgoBadRequest, ArgoConflict, ArgoNotFound, ArgoServerError
 from argo_mcp.settings import ToolGroup
-from argo_mcp.tools.inputs import NamedInput, NamespacedInput, ResourceName
+from argo_mcp.tools.inputs import NamedInput, NamespacedInput, NewResourceName, ResourceName
 from argo_mcp.tools.manifests import manifest_documents
 from argo_mcp.tools.paths import api
 from argo_mcp.tools.registry import Handler, Scope, Tool, ToolContext, ToolError, ToolKind, declarer
@@ -144,7 +144,7 @@ class SubmitInput(NamespacedInput):
     annotations: dict[str, str] | None = Field(
         default=None, description="Annotations to add to the new workflow."
     )
-    name: ResourceName | None = Field(default=None, description="Exact name for the new workflow.")
+    name: NewResourceName | None = Field(default=None, description="Exact name for the new workflow.")
     generate_name: str | None = Field(
         default=None,
         description="Name prefix; Argo appends a random suffix (default: the template's name + '-').",

@@ -41,13 +41,13 @@ def check_grep(pattern: str) -> str:
 
 
 class LogOptions(NamespacedInput):
-    container: str | None = Field(default=None, description="Container (default: main, the step's own).")
+    container: str | None = Field(default=None, description="Default: main (the step's own).")
     grep: str | None = Field(
         default=None,
-        description="Only lines matching this regular expression (RE2), applied before tailLines.",
+        description="Only lines matching this RE2 regex, applied before tailLines.",
     )
     tail_lines: int = Field(
-        default=DEFAULT_TAIL_LINES, ge=1, le=100_000, description="Answer the last N lines (after grep)."
+        default=DEFAULT_TAIL_LINES, ge=1, le=100_000, description="The last N lines (after grep)."
     )
     since_seconds: int | None = Field(default=None, ge=1, description="Only lines of the last N seconds.")
     since_time: datetime | None = Field(default=None, description="Only lines after this RFC 3339 time.")

@@ -3,8 +3,9 @@
 Every `tools/list` is read by the model, so each schema byte is paid on every conversation. Pydantic spells an
 optional field as `anyOf: [{...}, {"type": "null"}]` with `"default": null` and a generated `title` ("Label
 Selector" for `labelSelector`); an argument that may be omitted needs none of that: it is simply not in
-`required`. Patterns, formats, enums, bounds and descriptions stay, because they are what lets a client or
-a model form a valid call.
+`required`. Nor does a keyword that only restates JSON Schema's own default: `"default": false` on a boolean
+(an omitted flag is off), `"additionalProperties": true` on an open object. Patterns, formats, enums, bounds and
+descriptions stay, because they are what lets a client or a model form a valid call.
 """
 
 from __future__ import annotations
@@ -18,6 +19,16 @@ def _without_null(options: list[Any]) -> list[Any]:
     return [option for option in options if option != _NULL]
 
 
+def _says_nothing(key: str, value: Any, node: dict[str, Any]) -> bool:
+    """A generated title, a `null` default, or a keyword restating JSON Schema's own default."""
+    return (
+        (key == "title" and isinstance(value, str))
+        or (key == "default" and value is None)
+        or (key == "default" and value is False and node.get("type") == "boolean")
+        or (key == "additionalProperties" and value is True)
+    )
+
+
 def lean_schema(node: Any) -> Any:
     """A copy of a JSON schema without generated titles, `null` alternatives and `null` defaults."""
     if isinstance(node, list):
@@ -29,7 +40,7 @@ def lean_schema(node: Any) -> Any:
         if key == "properties" and isinstance(value, dict):
             # property names are data here, not schema keywords: keep every one, lean each schema
             lean[key] = {name: lean_schema(prop) for name, prop in value.items()}
-        elif (key == "title" and isinstance(value, str)) or (key == "default" and value is None):
+        elif _says_nothing(key, value, node):
             continue
         else:
             lean[key] = lean_schema(value)

@@ -101,7 +101,7 @@ CRON_WORKFLOW = TemplateKind(
 
 # Parameter help is short: the tool descriptions say what `full` does, and a manifest is a Kubernetes object
 # any model knows the shape of (its kind and apiVersion are filled in when left out).
-MANIFEST_HELP = "The object, or YAML text of one document (sent as written)."
+MANIFEST_HELP = "The object or one YAML document, sent as written."
 NAME_HELP = "Default: manifest.metadata.name."
 
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
+import mcp_types as types
 import pytest
 
+from argo_mcp.argo.client import _decode_object, has_long_digit_run
+from argo_mcp.cli import parse_settings
+from argo_mcp.settings import ToolGroup
 from argo_mcp.tools import ALL_TOOLS
-from argo_mcp.tools.registry import TextOutput, render_output
+from argo_mcp.tools.registry import TextOutput, exposed, render_output
 from argo_mcp.tools.schema import lean_schema
 from argo_mcp.tools.shaping import (
     WORKFLOW_DETAIL_FIELDS,
@@ -15,6 +21,7 @@ from argo_mcp.tools.shaping import (
     pod_name,
     workflow_detail,
 )
+from bench.tokens import count_tokens
 from tests.support.fake_argo import FakeArgo, Workflow
 from tests.support.processes import ServerProcess, http_client, payload, text_of
 
@@ -163,3 +170,44 @@ def test_lean_schema_keeps_what_forms_a_valid_call() -> None:
         },
         "required": ["title"],
     }
+
+
+# Issue 12's goal for what every conversation pays before its first call: tools/list with all toolsets (the
+# default `--toolsets`), counted as `python -m bench` counts it (cl100k_base over the JSON of the tools array).
+TOOLS_LIST_BUDGET = 8_000
+
+
+def test_tools_list_with_every_toolset_stays_within_its_token_budget() -> None:
+    settings = parse_settings(["--argo-server-url", "http://argo:2746", "--argo-auth-mode", "none"], env={})
+    assert settings.scope.toolsets == frozenset(ToolGroup), "the default is still every toolset"
+    chosen = exposed(ALL_TOOLS, settings)
+    assert len(chosen) == len(ALL_TOOLS)
+    listing = types.ListToolsResult(tools=[tool.to_mcp() for tool in chosen])
+    tools = listing.model_dump(by_alias=True, exclude_none=True, mode="json")["tools"]
+    tokens = count_tokens(json.dumps(tools, separators=(",", ":")))
+    assert tokens <= TOOLS_LIST_BUDGET, (
+        f"tools/list is {tokens} tokens for {len(tools)} tools, over the {TOOLS_LIST_BUDGET} budget: "
+        "shorten what is new, or leave out what restates a default"
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "long"),
+    [
+        (b'{"n":12345678901234567890}', True),  # 20 digits: beyond what orjson reads exactly
+        (b'{"n":1234567890123456789}', False),  # 19
+        (b'{"s":"x12345678901234567890y"}', True),  # a digit string too (only the parser changes)
+        (b'{"t":"2026-12-02T10:00:00Z","id":"1234567890","n":-9223372036854775808}', False),
+        (b"12345678901234567890", True),  # at both ends of the body
+        (("\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669\u0660" * 2).encode(), False),  # not ASCII
+    ],
+)
+def test_a_long_digit_run_is_found_as_the_regular_expression_found_it(body: bytes, long: bool) -> None:
+    assert has_long_digit_run(body) is long
+    assert (re.search(rb"\d{20}", body) is not None) is long
+
+
+def test_an_integer_beyond_64_bits_from_argo_stays_exact() -> None:
+    big = 123456789012345678901234567890
+    assert _decode_object(b'{"a":%d,"b":[1.5,"x"]}' % big, "get") == {"a": big, "b": [1.5, "x"]}
+    assert _decode_object(b'{"a":-%d}' % big, "get") == {"a": -big}

@@ -60,8 +60,9 @@ async def test_tools_list_has_annotations_and_schemas(argo: FakeArgo, shared_ser
     assert info.annotations.read_only_hint is True
     # read-only implies not destructive and idempotent (MCP spec), so those hints are not spent on the wire
     assert info.annotations.destructive_hint is None and info.annotations.idempotent_hint is None
-    assert info.annotations.open_world_hint is False
-    assert info.annotations.title is None and info.title, "the title is sent once, as the tool's title"
+    # nor the title and openWorldHint (see Tool.wire_annotations): only the hints a client acts on
+    assert info.annotations.open_world_hint is None
+    assert info.annotations.title is None and info.title is None
     deleting = tools["delete_workflow"].annotations
     assert deleting is not None and deleting.destructive_hint is True and deleting.read_only_hint is None
     suspending = tools["suspend_workflow"].annotations
