@@ -31,7 +31,10 @@ _run_dir: Path | None = None
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "local_only: needs the local provider (its S3 store, its real node)")
+    config.addinivalue_line(
+        "markers",
+        "local_only(reason): needs the local provider; `reason` says why (shown when skipped on kind)",
+    )
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -60,8 +63,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         # timeout must cover only the test function.
         if item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(300, func_only=True))
-        if PROVIDER == "kind" and kind_usable and item.get_closest_marker("local_only"):
-            item.add_marker(pytest.mark.skip(reason="needs the local provider (its S3 store, its real node)"))
+        marker = item.get_closest_marker("local_only")
+        if PROVIDER == "kind" and kind_usable and marker:
+            why = marker.kwargs.get("reason") or "(no reason given: give local_only a reason)"
+            item.add_marker(pytest.mark.skip(reason=f"LOCAL PROVIDER ONLY, cannot run on kind: {why}"))
 
 
 def _stop_on_signal(stack: local.LocalStack) -> None:

@@ -33,8 +33,6 @@ from tests.e2e.mcp_support import (
 from tests.e2e.stack.fixture import E2EStack
 from tests.support.processes import REPO, ServerProcess, clean_env, payload, start_argo_mcp
 
-pytestmark = pytest.mark.local_only
-
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def mcp(stack: E2EStack, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[ServerProcess]:
