@@ -166,10 +166,27 @@ def ensure_tools() -> tuple[Path, Path]:
 
 
 # -- manifests -------------------------------------------------------------------------------------------------
-def cluster_config(argo_port: int, s3_port: int) -> JSON:
+CAP_SYS_RESOURCE = 24
+# Kubelets since 1.35 refuse to start on a cgroup v1 host unless told (kind's kubeadm config does not): harmless on
+# cgroup v2. The node image's kubelet is newer than that.
+KUBELET_CGROUP_V1_PATCH = "kind: KubeletConfiguration\nfailCgroupV1: false\n"
+# Without CAP_SYS_RESOURCE (some sandboxed hosts), runc cannot lower oom_score_adj: containerd must not ask.
+CONTAINERD_OOM_PATCH = '[plugins."io.containerd.grpc.v1.cri"]\n  restrict_oom_score_adj = true\n'
+
+
+def has_capability(bit: int, status: Path = Path("/proc/self/status")) -> bool:
+    for line in status.read_text().splitlines():
+        if line.startswith("CapEff:"):
+            return bool(int(line.split()[1], 16) >> bit & 1)
+    return False
+
+
+def cluster_config(argo_port: int, s3_port: int, restrict_oom: bool = False) -> JSON:
     return {
         "kind": "Cluster",
         "apiVersion": "kind.x-k8s.io/v1alpha4",
+        "kubeadmConfigPatches": [KUBELET_CGROUP_V1_PATCH],
+        "containerdConfigPatches": [CONTAINERD_OOM_PATCH] if restrict_oom else [],
         "nodes": [
             {
                 "role": "control-plane",
@@ -331,9 +348,11 @@ class KindStack:
         say("building/finding the workload and argo-mcp images")
         images = I.ensure_images(providers={"workload": I.workload_image, "argo-mcp": I.argo_mcp_image})
         self.workdir.mkdir(parents=True, exist_ok=True)
-        argo_port, s3_port = procs.free_port(), procs.free_port()
+        ports: set[int] = set()
+        argo_port, s3_port = procs.free_port(ports), procs.free_port(ports)
         config = self.workdir / "kind-config.yaml"
-        config.write_text(yaml.safe_dump(cluster_config(argo_port, s3_port)))
+        restrict_oom = not has_capability(CAP_SYS_RESOURCE)
+        config.write_text(yaml.safe_dump(cluster_config(argo_port, s3_port, restrict_oom)))
         self.cluster = KindCluster(
             self.name,
             kubeconfig=self.workdir / "kubeconfig.yaml",
