@@ -21,7 +21,7 @@ from tests.e2e.stack import build as B
 from tests.e2e.stack import local, procs
 from tests.e2e.stack import versions as V
 from tests.e2e.stack.fixture import E2EStack
-from tests.e2e.stack.kind import KindUnavailable, check_docker, kind_stack
+from tests.e2e.stack.kind import KindStack, KindUnavailable, check_docker, kind_run_dir
 
 PROVIDER = os.environ.get("ARGO_MCP_E2E_PROVIDER", "local").strip().lower() or "local"
 E2E_DIR = Path(__file__).parent
@@ -69,7 +69,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=f"LOCAL PROVIDER ONLY, cannot run on kind: {why}"))
 
 
-def _stop_on_signal(stack: local.LocalStack) -> None:
+def _stop_on_signal(stack: local.LocalStack | KindStack) -> None:
     def handler(signum: int, frame: Any) -> None:
         stack.down()
         signal.signal(signum, signal.SIG_DFL)
@@ -87,12 +87,25 @@ def stack(request: pytest.FixtureRequest) -> Iterator[E2EStack]:
         pytest.fail(_stack_error, pytrace=False)
     capman = request.config.pluginmanager.getplugin("capturemanager")
     if PROVIDER == "kind":
+        ks = KindStack(kind_run_dir())
+        atexit.register(ks.down)
+        _stop_on_signal(ks)
         try:
-            with kind_stack(Path(request.config.rootpath) / ".e2e-kind") as st:
-                yield st
+            with capman.global_and_fixture_disabled() if capman else _nullcontext():
+                st = ks.up()
         except KindUnavailable as exc:
             _stack_error = f"e2e provider `kind` selected but unusable HERE: {exc}"
             pytest.fail(_stack_error, pytrace=False)
+        except Exception as exc:
+            _stack_error = (
+                f"e2e stack (kind provider) could not be built or started: {exc} (logs: {ks.workdir})"
+            )
+            pytest.fail(_stack_error, pytrace=False)
+        _run_dir = ks.workdir
+        try:
+            yield st
+        finally:
+            ks.down()
         return
     if PROVIDER != "local":
         pytest.fail(f"unknown ARGO_MCP_E2E_PROVIDER={PROVIDER!r} (local | kind)", pytrace=False)

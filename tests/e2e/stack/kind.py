@@ -342,6 +342,15 @@ class KindStack:
         )
 
     def up(self) -> E2EStack:
+        """Create and fill the cluster; on any failure its logs are exported and it is deleted, then re-raised."""
+        try:
+            return self._up()
+        except BaseException:
+            say(f"start FAILED; kind's logs go to {self.workdir / 'logs'}")
+            self.down(failed=True)
+            raise
+
+    def _up(self) -> E2EStack:
         check_docker()
         v = V.load()
         kind, self.kubectl_bin = ensure_tools()
@@ -473,13 +482,16 @@ def _create_bucket(client: Any) -> bool:
     return True
 
 
+def kind_run_dir() -> Path:
+    """Where one kind run keeps its config, kubeconfig and (on a failed start) kind's exported logs."""
+    return V.cache_root() / "e2e" / "kind-run" / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+
+
 @contextlib.contextmanager
-def kind_stack(workdir: Path) -> Iterator[E2EStack]:
-    ks = KindStack(workdir)
-    ok = False
+def kind_stack(workdir: Path | None = None) -> Iterator[E2EStack]:
+    """A kind stack for the duration of the block; the cluster is deleted however the block ends."""
+    ks = KindStack(workdir or kind_run_dir())
     try:
-        st = ks.up()
-        ok = True
-        yield st
+        yield ks.up()
     finally:
-        ks.down(failed=not ok)
+        ks.down()
