@@ -90,17 +90,20 @@ def stack(request: pytest.FixtureRequest) -> Iterator[E2EStack]:
         ks = KindStack(kind_run_dir())
         atexit.register(ks.down)
         _stop_on_signal(ks)
+        st: E2EStack | None = None
         try:
             with capman.global_and_fixture_disabled() if capman else _nullcontext():
                 st = ks.up()
         except KindUnavailable as exc:
             _stack_error = f"e2e provider `kind` selected but unusable HERE: {exc}"
-            pytest.fail(_stack_error, pytrace=False)
         except Exception as exc:
             _stack_error = (
                 f"e2e stack (kind provider) could not be built or started: {exc} (logs: {ks.workdir})"
             )
-            pytest.fail(_stack_error, pytrace=False)
+        if (
+            st is None
+        ):  # failed outside the except blocks: the report shows the reason, not a chained traceback
+            pytest.fail(_stack_error or "the kind stack did not start", pytrace=False)
         _run_dir = ks.workdir
         try:
             yield st
