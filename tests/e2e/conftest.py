@@ -23,7 +23,7 @@ from tests.e2e.stack import images as I
 from tests.e2e.stack import local, procs
 from tests.e2e.stack import versions as V
 from tests.e2e.stack.fixture import E2EStack
-from tests.e2e.stack.kind import KindUnavailable, check_docker, kind_stack
+from tests.e2e.stack.kind import KindStack, KindUnavailable, check_docker, kind_run_dir
 
 PROVIDER = os.environ.get("ARGO_MCP_E2E_PROVIDER", "local").strip().lower() or "local"
 E2E_DIR = Path(__file__).parent
@@ -33,7 +33,10 @@ _run_dir: Path | None = None
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "local_only: needs the local provider (its S3 store, its real node)")
+    config.addinivalue_line(
+        "markers",
+        "local_only(reason): needs the local provider; `reason` says why (shown when skipped on kind)",
+    )
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -62,11 +65,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         # timeout must cover only the test function.
         if item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(300, func_only=True))
-        if PROVIDER == "kind" and kind_usable and item.get_closest_marker("local_only"):
-            item.add_marker(pytest.mark.skip(reason="needs the local provider (its S3 store, its real node)"))
+        marker = item.get_closest_marker("local_only")
+        if PROVIDER == "kind" and kind_usable and marker:
+            why = marker.kwargs.get("reason") or "(no reason given: give local_only a reason)"
+            item.add_marker(pytest.mark.skip(reason=f"LOCAL PROVIDER ONLY, cannot run on kind: {why}"))
 
 
-def _stop_on_signal(stack: local.LocalStack) -> None:
+def _stop_on_signal(stack: local.LocalStack | KindStack) -> None:
     def handler(signum: int, frame: Any) -> None:
         stack.down()
         signal.signal(signum, signal.SIG_DFL)
@@ -84,12 +89,28 @@ def stack(request: pytest.FixtureRequest) -> Iterator[E2EStack]:
         pytest.fail(_stack_error, pytrace=False)
     capman = request.config.pluginmanager.getplugin("capturemanager")
     if PROVIDER == "kind":
+        ks = KindStack(kind_run_dir())
+        atexit.register(ks.down)
+        _stop_on_signal(ks)
+        st: E2EStack | None = None
         try:
-            with kind_stack(Path(request.config.rootpath) / ".e2e-kind") as st:
-                yield st
+            with capman.global_and_fixture_disabled() if capman else _nullcontext():
+                st = ks.up()
         except KindUnavailable as exc:
             _stack_error = f"e2e provider `kind` selected but unusable HERE: {exc}"
-            pytest.fail(_stack_error, pytrace=False)
+        except Exception as exc:
+            _stack_error = (
+                f"e2e stack (kind provider) could not be built or started: {exc} (logs: {ks.workdir})"
+            )
+        if (
+            st is None
+        ):  # failed outside the except blocks: the report shows the reason, not a chained traceback
+            pytest.fail(_stack_error or "the kind stack did not start", pytrace=False)
+        _run_dir = ks.workdir
+        try:
+            yield st
+        finally:
+            ks.down()
         return
     if PROVIDER != "local":
         pytest.fail(f"unknown ARGO_MCP_E2E_PROVIDER={PROVIDER!r} (local | kind)", pytrace=False)

@@ -13,7 +13,6 @@ from tests.e2e.mcp_support import simple_template
 from tests.e2e.stack.fixture import E2EStack
 from tests.support.processes import ServerProcess, http_client, payload, start_argo_mcp, text_of
 
-pytestmark = pytest.mark.local_only
 WF = "argoproj.io/v1alpha1"
 
 

@@ -43,8 +43,6 @@ from tests.support.processes import (
     text_of,
 )
 
-pytestmark = pytest.mark.local_only
-
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def mcp(stack: E2EStack, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[ServerProcess]:

@@ -24,7 +24,6 @@ from tests.e2e.stack import node as N
 from tests.e2e.stack.fixture import E2EStack
 from tests.support.processes import REPO, http_client, text_of
 
-pytestmark = pytest.mark.local_only
 CRD = REPO / "deploy" / "crds" / "argo-mcp.io_argomcpservers.yaml"
 BUNDLE = REPO / "deploy" / "kustomize" / "operator"
 OPERATOR_NS = "argo-mcp-system"  # the bundle's namespace

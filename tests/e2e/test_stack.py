@@ -13,8 +13,6 @@ import pytest
 from tests.e2e.stack.fixture import E2EStack
 from tests.e2e.workloads import container, echo
 
-pytestmark = pytest.mark.local_only
-
 REPORT_TEXT = "argo-mcp e2e report: 42 widgets\n"
 GREETING = "hello from e2e: a parameter with  two spaces"
 
@@ -239,6 +237,10 @@ async def _lines(resp: aiohttp.ClientResponse) -> Any:
             yield line
 
 
+@pytest.mark.local_only(
+    reason="the local node's kubelet is built from versions.toml [versions].kubernetes next to kwok's fake node;"
+    " kind's node runs its node image's own kubelet and has no kwok"
+)
 def test_the_real_node_runs_the_pinned_kubelet(stack: E2EStack) -> None:
     """`kubectl get nodes` shows the real kubelet (its version, containerd), Ready, next to kwok's fake node."""
     nodes = json.loads(stack.kubectl("get", "nodes", "-o", "json").stdout)["items"]

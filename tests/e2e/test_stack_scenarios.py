@@ -7,12 +7,9 @@ import json
 from typing import Any
 
 import aiohttp
-import pytest
 
 from tests.e2e.stack.fixture import E2EStack
 from tests.e2e.workloads import container, fail_once, flags_volume, numbered_lines
-
-pytestmark = pytest.mark.local_only
 
 WF = "argoproj.io/v1alpha1"
 

@@ -18,8 +18,6 @@ from tests.e2e.stack.images import workload_ref
 from tests.e2e.workloads import echo
 from tests.support.processes import ServerProcess
 
-pytestmark = pytest.mark.local_only
-
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def mcp(stack: E2EStack, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[ServerProcess]:

@@ -44,6 +44,8 @@ class E2EStack:
     # what pods use: the Argo server's in-cluster URL (a Service) and the argo-mcp image built from the Dockerfile
     pod_argo_url: str = ""
     argo_mcp_image: str = ""
+    # the kubectl the provider provides (kind: built into ~/.cache/argo-mcp/kind-<hash>/bin); "" = the stack's
+    kubectl_bin: str = ""
 
     def __post_init__(self) -> None:
         self.kube = Kube(self.kubeconfig)
@@ -61,7 +63,9 @@ class E2EStack:
 
     # -- kubectl ---------------------------------------------------------------------------------------------
     def kubectl_path(self) -> str:
-        """The kubectl built with the control plane (version-matched), else the one on PATH."""
+        """The provider's kubectl, else the one built with the control plane (version-matched), else PATH's."""
+        if self.kubectl_bin:
+            return self.kubectl_bin
         built = V.bin_dir() / "kubectl"
         exe = str(built) if built.is_file() else shutil.which("kubectl")
         if exe is None:
@@ -150,7 +154,7 @@ class E2EStack:
             wf = self.get_workflow(name, namespace)
             phase = (wf or {}).get("status", {}).get("phase")
             if wf and phase in want:
-                if not (settled and phase in DONE_PHASES and self.provider == "local"):
+                if not (settled and phase in DONE_PHASES):  # every provider archives (PostgreSQL)
                     return wf
                 labels = wf["metadata"].get("labels") or {}
                 if (

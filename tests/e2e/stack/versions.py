@@ -18,6 +18,8 @@ BUILD_RECIPE = "4"
 # The same for the real node's binaries (kubelet, kube-proxy, CoreDNS, argoexec): a separate cache key, so the
 # control plane's cache above is never invalidated by node changes.
 NODE_RECIPE = "1"
+# The same for the kind provider's kind and kubectl.
+KIND_RECIPE = "1"
 
 
 def cache_root() -> Path:
@@ -37,6 +39,10 @@ class Versions:
     kind_node_image: str
     argo_install_url: str
     coredns: str = ""
+    # the kind provider only (versions.toml [kind]); not part of any cache key above
+    kind: str = ""
+    kind_s3_image: str = ""
+    kind_postgres_image: str = ""
 
     @property
     def staging(self) -> str:
@@ -70,6 +76,9 @@ def load() -> Versions:
         kind_node_image=k.get("node_image", ""),
         argo_install_url=k.get("argo_install_url", "").format(argo_workflows=v["argo_workflows"]),
         coredns=data.get("node", {}).get("coredns", ""),
+        kind=k.get("kind", ""),
+        kind_s3_image=k.get("s3_image", ""),
+        kind_postgres_image=k.get("postgres_image", ""),
     )
 
 
@@ -116,6 +125,18 @@ def node_build_dir() -> Path:
 
 def node_bin_dir() -> Path:
     return node_build_dir() / "bin"
+
+
+def kind_versions_hash() -> str:
+    """The kind provider's tools (kind, kubectl): their own cache key, never the control plane's."""
+    v = load()
+    key = {"kind": v.kind, "kubectl": v.kubernetes, "go": go_version(), "recipe": KIND_RECIPE}
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def kind_bin_dir() -> Path:
+    """~/.cache/argo-mcp/kind-<hash>/bin: kind and kubectl for the kind provider."""
+    return cache_root() / f"kind-{kind_versions_hash()}" / "bin"
 
 
 def images_dir() -> Path:
