@@ -26,7 +26,9 @@ from tests.e2e.stack import versions as V
 from tests.e2e.stack.fixture import E2EStack
 from tests.support.processes import ServerProcess
 
-pytestmark = pytest.mark.local_only
+pytestmark = pytest.mark.local_only(
+    reason="reads Argo's examples from the argo-workflows Go module that the local build downloads"
+)
 
 ARGO_MODULE = "github.com/argoproj/argo-workflows/v3"
 

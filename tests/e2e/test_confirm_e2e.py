@@ -16,8 +16,6 @@ from tests.e2e.stack.fixture import E2EStack
 from tests.support.elicitation import User, elicitation_client
 from tests.support.processes import ServerProcess, text_of
 
-pytestmark = pytest.mark.local_only
-
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def confirming(
