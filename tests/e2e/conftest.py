@@ -159,6 +159,7 @@ def _to_fixture(info: local.StackInfo) -> E2EStack:
         workload_image=info.image("workload"),
         pod_argo_url=str(info.node.get("argo_url", "")),
         argo_mcp_image=info.image("argo-mcp"),
+        argo_events_image=info.image("argo-events"),
     )
 
 

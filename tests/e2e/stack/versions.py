@@ -18,6 +18,8 @@ BUILD_RECIPE = "4"
 # The same for the real node's binaries (kubelet, kube-proxy, CoreDNS, argoexec): a separate cache key, so the
 # control plane's cache above is never invalidated by node changes.
 NODE_RECIPE = "1"
+# The same for Argo Events' binaries (argo-events, nats-server): ~/.cache/argo-mcp/e2e/events-<hash>.
+EVENTS_RECIPE = "1"
 
 
 def cache_root() -> Path:
@@ -37,6 +39,7 @@ class Versions:
     kind_node_image: str
     argo_install_url: str
     coredns: str = ""
+    nats_server: str = ""
 
     @property
     def staging(self) -> str:
@@ -70,6 +73,7 @@ def load() -> Versions:
         kind_node_image=k.get("node_image", ""),
         argo_install_url=k.get("argo_install_url", "").format(argo_workflows=v["argo_workflows"]),
         coredns=data.get("node", {}).get("coredns", ""),
+        nats_server=data.get("events", {}).get("nats_server", ""),
     )
 
 
@@ -118,6 +122,26 @@ def node_bin_dir() -> Path:
     return node_build_dir() / "bin"
 
 
+def events_versions_hash() -> str:
+    v = load()
+    key = {
+        "argo-events": v.argo_events,
+        "nats-server": v.nats_server,
+        "go": go_version(),
+        "recipe": EVENTS_RECIPE,
+    }
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def events_build_dir() -> Path:
+    """Argo Events' binaries: ~/.cache/argo-mcp/e2e/events-<hash> (argo-events, nats-server)."""
+    return cache_root() / "e2e" / f"events-{events_versions_hash()}"
+
+
+def events_bin_dir() -> Path:
+    return events_build_dir() / "bin"
+
+
 def images_dir() -> Path:
     """Image archives (docker-save format), one file per content hash: <name>-<hash>.tar."""
     return cache_root() / "images"
@@ -157,3 +181,5 @@ BINARIES = (
 )
 
 NODE_BINARIES = ("kubelet", "kube-proxy", "coredns", "argoexec")
+
+EVENTS_BINARIES = ("argo-events", "nats-server")
