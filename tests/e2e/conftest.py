@@ -174,3 +174,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             f = logs / f"{name}.log"
             if f.exists():
                 report.sections.append((f"e2e {name}.log (last 40 lines)", procs.tail(f, 40)))
+        # Argo Events' controller and nats run as pods: their logs are the kubelet's (podLogsDir in the run dir)
+        for f in sorted(_run_dir.glob("node/kubelet/pod-logs/argo-events_*/*/*.log")):
+            report.sections.append(
+                (f"e2e pod log {f.parent.parent.name}/{f.parent.name} (last 40 lines)", procs.tail(f, 40))
+            )

@@ -87,14 +87,18 @@ def workflow_sensor(stack: E2EStack, name: str, source: str, label: str) -> dict
                 {
                     "template": {
                         "name": "run-workflow",
-                        "k8s": {"operation": "create", "source": {"resource": workflow}},
-                    },
-                    "parameters": [
-                        {
-                            "src": {"dependencyName": "dep", "dataKey": "body.message"},
-                            "dest": "spec.arguments.parameters.0.value",
-                        }
-                    ],
+                        "k8s": {
+                            "operation": "create",
+                            "source": {"resource": workflow},
+                            # applied to the resource: the event's JSON body.message -> the Workflow's parameter
+                            "parameters": [
+                                {
+                                    "src": {"dependencyName": "dep", "dataKey": "body.message"},
+                                    "dest": "spec.arguments.parameters.0.value",
+                                }
+                            ],
+                        },
+                    }
                 }
             ],
         },

@@ -7,11 +7,12 @@ CRDs aside, which `local.py` applies with the others):
   where this host needs it: the locally built image (never pulled), `ARGO_EVENTS_IMAGE` pointing at it and
   `IMAGE_PULL_POLICY=Never` (the controller gives both to every EventSource and Sensor Deployment it makes),
   the real node's selector and toleration;
-- namespace `argo-events`: `nats`, a nats-server with JetStream (Deployment + Service, user/password auth, store
-  on an emptyDir);
+- namespace `argo-events`: `nats`, a nats-server with JetStream (Deployment + Service, TLS with a per-stack CA,
+  user/password auth, store on an emptyDir): argo-events' JetStream client always speaks TLS
+  (pkg/eventbus/jetstream/base: `nats.Secure`), and with the CA given it verifies the server's name;
 - namespace `argo` (where the tests' EventSources and Sensors live): the EventBus `default` of kind
   `jetstreamExotic` pointing at `nats://nats.argo-events.svc:4222`, its access Secret (`auth.yaml` with the
-  user and password, what the event source and sensor pods mount), and the ServiceAccount SENSOR_SA whose Role
+  user and password, what the event source and sensor pods mount), the CA Secret it verifies nats with, and the ServiceAccount SENSOR_SA whose Role
   lets a Sensor's k8s trigger create Workflows.
 
 EventSources and Sensors must carry the node's selector and toleration in `spec.template` (`pod_template()`):
@@ -22,8 +23,15 @@ the node is tainted, as for every other pod. Everything runs as pods on the real
 from __future__ import annotations
 
 import copy
+import datetime
 import secrets
+from dataclasses import dataclass
 from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from . import node as N
 from . import versions as V
@@ -32,6 +40,7 @@ from .kube import JSON, Kube, load_yaml_docs
 EVENTS_NAMESPACE = "argo-events"
 EVENTBUS = "default"
 EVENTBUS_SECRET = "eventbus-default-auth"
+EVENTBUS_TLS_SECRET = "eventbus-default-tls"
 NATS = "nats"
 NATS_USER = "argo-events"
 NATS_URL = f"nats://{NATS}.{EVENTS_NAMESPACE}.svc:4222"
@@ -45,6 +54,67 @@ STREAM_CONFIG = (
 
 class EventsError(RuntimeError):
     pass
+
+
+@dataclass(frozen=True)
+class NatsTLS:
+    """PEM: a CA made for one stack, and nats' server certificate (its Service names) signed by it."""
+
+    ca: bytes
+    cert: bytes
+    key: bytes
+
+
+def nats_tls(days: int = 7) -> NatsTLS:
+    now = datetime.datetime.now(datetime.UTC)
+    start, end = now - datetime.timedelta(minutes=5), now + datetime.timedelta(days=days)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "argo-mcp-e2e nats CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
+                key_encipherment=False, data_encipherment=False, key_agreement=False,
+                encipher_only=False, decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )  # fmt: skip
+    key = ec.generate_private_key(ec.SECP256R1())
+    host = f"{NATS}.{EVENTS_NAMESPACE}.svc"
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName(host), x509.DNSName(f"{host}.cluster.local"), x509.DNSName(NATS)]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    return NatsTLS(
+        ca=ca.public_bytes(serialization.Encoding.PEM),
+        cert=cert.public_bytes(serialization.Encoding.PEM),
+        key=key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ),
+    )
 
 
 def pod_template() -> JSON:
@@ -81,8 +151,8 @@ def upstream_objects(events_image: str) -> list[JSON]:
     return objs
 
 
-def nats_objects(nats_image: str, password: str) -> list[JSON]:
-    """nats-server with JetStream as a Deployment + Service (the config, with the password, in a Secret)."""
+def nats_objects(nats_image: str, password: str, tls: NatsTLS) -> list[JSON]:
+    """nats-server with JetStream as a Deployment + Service (config, password, certificate: one Secret)."""
     labels = {"app": NATS}
     config = (
         "listen: 0.0.0.0:4222\n"
@@ -90,6 +160,7 @@ def nats_objects(nats_image: str, password: str) -> list[JSON]:
         "server_name: argo-mcp-e2e-nats\n"
         "jetstream {\n  store_dir: /data\n  max_memory_store: 64MB\n  max_file_store: 512MB\n}\n"
         f'authorization {{\n  user: "{NATS_USER}"\n  password: "{password}"\n}}\n'
+        "tls {\n  cert_file: /etc/nats/tls.crt\n  key_file: /etc/nats/tls.key\n}\n"
     )
     return [
         {
@@ -97,7 +168,7 @@ def nats_objects(nats_image: str, password: str) -> list[JSON]:
             "kind": "Secret",
             "type": "Opaque",
             "metadata": {"name": f"{NATS}-config", "namespace": EVENTS_NAMESPACE},
-            "stringData": {"nats.conf": config},
+            "stringData": {"nats.conf": config, "tls.crt": tls.cert.decode(), "tls.key": tls.key.decode()},
         },
         {
             "apiVersion": "apps/v1",
@@ -156,7 +227,7 @@ def nats_objects(nats_image: str, password: str) -> list[JSON]:
     ]
 
 
-def bus_objects(namespace: str, password: str) -> list[JSON]:
+def bus_objects(namespace: str, password: str, ca: bytes) -> list[JSON]:
     """The EventBus the namespace's EventSources and Sensors use, its Secret, and the Sensors' identity."""
     return [
         {
@@ -168,6 +239,13 @@ def bus_objects(namespace: str, password: str) -> list[JSON]:
             "stringData": {"auth.yaml": f"username: {NATS_USER}\npassword: {password}\n"},
         },
         {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "type": "Opaque",
+            "metadata": {"name": EVENTBUS_TLS_SECRET, "namespace": namespace},
+            "stringData": {"ca.crt": ca.decode()},
+        },
+        {
             "apiVersion": "argoproj.io/v1alpha1",
             "kind": "EventBus",
             "metadata": {"name": EVENTBUS, "namespace": namespace},
@@ -176,6 +254,8 @@ def bus_objects(namespace: str, password: str) -> list[JSON]:
                     "url": NATS_URL,
                     "accessSecret": {"name": EVENTBUS_SECRET, "key": "auth.yaml"},
                     "streamConfig": STREAM_CONFIG,
+                    # the pods verify nats' certificate against this CA (and its name, the URL's host)
+                    "tls": {"caCertSecret": {"name": EVENTBUS_TLS_SECRET, "key": "ca.crt"}},
                 }
             },
         },
@@ -214,15 +294,16 @@ def install(kube: Kube, images: dict[str, Any], namespace: str) -> None:
     except KeyError as exc:
         raise EventsError(f"the node has no {exc} image (images.py PROVIDERS)") from None
     password = secrets.token_hex(16)
+    tls = nats_tls()
     kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": EVENTS_NAMESPACE}})
     kube.wait_for(
         f"ServiceAccount {EVENTS_NAMESPACE}/default",
         lambda: kube.get_or_none(f"/api/v1/namespaces/{EVENTS_NAMESPACE}/serviceaccounts/default"),
         60,
     )
-    for obj in [*nats_objects(nats_image, password), *upstream_objects(events_image)]:
+    for obj in [*nats_objects(nats_image, password, tls), *upstream_objects(events_image)]:
         kube.apply(obj)
-    for obj in bus_objects(namespace, password):
+    for obj in bus_objects(namespace, password, tls.ca):
         kube.apply(obj)
 
 
