@@ -197,6 +197,7 @@ def _to_fixture(info: local.StackInfo, argo_mcp_image: str | None = None) -> E2E
         workload_image=info.image("workload"),
         pod_argo_url=str(info.node.get("argo_url", "")),
         argo_mcp_image=argo_mcp_image or info.image("argo-mcp"),
+        argo_events_image=info.image("argo-events"),
     )
 
 
@@ -211,3 +212,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             f = logs / f"{name}.log"
             if f.exists():
                 report.sections.append((f"e2e {name}.log (last 40 lines)", procs.tail(f, 40)))
+        # Argo Events' controller and nats run as pods: their logs are the kubelet's (podLogsDir in the run dir)
+        for f in sorted(_run_dir.glob("node/kubelet/pod-logs/argo-events_*/*/*.log")):
+            report.sections.append(
+                (f"e2e pod log {f.parent.parent.name}/{f.parent.name} (last 40 lines)", procs.tail(f, 40))
+            )

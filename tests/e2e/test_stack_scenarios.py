@@ -253,7 +253,10 @@ async def test_event_source_and_sensor_crud(stack: E2EStack) -> None:
     body = {
         "eventSource": {
             "metadata": {"name": es, "namespace": stack.namespace},
-            "spec": {"webhook": {"example": {"port": "12000", "endpoint": "/example", "method": "POST"}}},
+            "spec": {
+                "template": stack.events_pod_template(),
+                "webhook": {"example": {"port": "12000", "endpoint": "/example", "method": "POST"}},
+            },
         }
     }
     async with stack.http_session() as http:
@@ -276,6 +279,7 @@ async def test_event_source_and_sensor_crud(stack: E2EStack) -> None:
             "sensor": {
                 "metadata": {"name": sensor, "namespace": stack.namespace},
                 "spec": {
+                    "template": stack.events_pod_template(),
                     "dependencies": [{"name": "dep", "eventSourceName": es, "eventName": "example"}],
                     "triggers": [{"template": {"name": "log", "log": {}}}],
                 },
@@ -289,27 +293,6 @@ async def test_event_source_and_sensor_crud(stack: E2EStack) -> None:
             f"{stack.argo_url}/api/v1/sensors/{stack.namespace}/{sensor}", headers=_auth(token)
         ) as resp:
             assert resp.status == 200, await resp.text()
-
-
-async def test_event_source_logs_from_a_labelled_pod(stack: E2EStack) -> None:
-    token = stack.mint_token(stack.full_sa)
-    es = stack.unique("es-logs")
-    pod = stack.unique("es-pod")
-    line = json.dumps({"level": "info", "msg": "webhook event received", "eventSourceName": es})
-    await asyncio.to_thread(stack.create_pod_with_logs, pod, [line], labels={"eventsource-name": es})
-    async with (
-        stack.http_session(timeout=aiohttp.ClientTimeout(total=30)) as http,
-        http.get(
-            f"{stack.argo_url}/api/v1/stream/event-sources/{stack.namespace}/logs",
-            params={"name": es, "podLogOptions.container": "main"},
-            headers=_auth(token),
-        ) as resp,
-    ):
-        assert resp.status == 200, await resp.text()
-        first = await resp.content.readline()
-    entry = json.loads(first)["result"]
-    assert entry["eventSourceName"] == es
-    assert "webhook event received" in entry["msg"]
 
 
 async def test_input_artifact_from_s3(stack: E2EStack) -> None:

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from . import build as B
-from . import local, node_build, procs
+from . import events_build, local, node_build, procs
 from . import node as N
 from . import versions as V
 from .kube import Kube
@@ -28,6 +28,8 @@ argo-mcp e2e stack is up ({info.timings.get("total", 0):.0f}s)   run dir: {info.
   real node: {info.node.get("node_name", "?")} (kubelet {info.node.get("kubelet_version", "?")}); workflow pods run there
   WORKLOAD_IMAGE={env["WORKLOAD_IMAGE"]}   (busybox; use it in your workflows, it is never pulled)
   ARGO_MCP_IMAGE={env["ARGO_MCP_IMAGE"] or "(not built by this stack yet)"}
+  Argo Events: controller-manager and nats (JetStream) in namespace argo-events; EventBus `default` in {info.namespace}
+  ARGO_EVENTS_IMAGE={env["ARGO_EVENTS_IMAGE"]}   NATS_IMAGE={env["NATS_IMAGE"]}
   namespace: {info.namespace}; S3 (moto): http://{info.s3_endpoint} bucket {info.s3_bucket};"""
         f""" PostgreSQL archive: 127.0.0.1:{info.postgres_port}
   logs: {info.logs_dir}
@@ -49,15 +51,17 @@ Stop it:  python -m tests.e2e.stack down
 
 
 def cmd_build(steps: list[str]) -> int:
-    """The control plane's binaries (build.py), then the real node's (node_build.py), each in its own cache."""
+    """The control plane's binaries (build.py), then the real node's (node_build.py), then Argo Events'
+    (events_build.py), each in its own cache."""
     rc = B.main(steps)
     if rc != 0 or steps:
         return rc
-    try:
-        node_build.build()
-    except B.BuildError as exc:
-        print(f"e2e node build FAILED: {exc}", file=sys.stderr)
-        return 1
+    for what, build in (("node", node_build.build), ("Argo Events", events_build.build)):
+        try:
+            build()
+        except B.BuildError as exc:
+            print(f"e2e {what} build FAILED: {exc}", file=sys.stderr)
+            return 1
     return 0
 
 
@@ -106,6 +110,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"versions: {V.load().summary()}")
     print(f"binaries: {V.bin_dir()} ({'built' if B.is_built() else 'NOT built'})")
     print(f"node binaries: {V.node_bin_dir()} ({'built' if node_build.is_built() else 'NOT built'})")
+    print(
+        f"Argo Events binaries: {V.events_bin_dir()} ({'built' if events_build.is_built() else 'NOT built'})"
+    )
     cur = local.current_run()
     if not cur or not (cur / "state.json").exists():
         print("stack: none")
@@ -120,7 +127,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     if info.node:
         print(f"  real node {info.node.get('node_name')} (kubelet {info.node.get('kubelet_version')})")
         for role, img in (info.node.get("images") or {}).items():
-            print(f"  image {role:<10} {img['ref']}")
+            print(f"  image {role:<11} {img['ref']}")
     if (cur / "stopped").exists():
         left = N.leftovers()
         print(f"  host leftovers of a real node: {', '.join(left) if left else 'none'}")

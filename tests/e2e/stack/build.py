@@ -75,13 +75,13 @@ def _have(*names: str) -> bool:
     return all((V.bin_dir() / n).is_file() for n in names)
 
 
-def download(module: str, version: str, log: Path) -> Path:
+def download(module: str, version: str, log: Path, cwd: Path | None = None) -> Path:
     """`go mod download` one exact module version (the proxy lists no versions for some), return its dir."""
     d = V.module_dir(module, version)
     if not d.is_dir():
         _run(
             ["go", "mod", "download", f"{module}@{version}"],
-            V.build_dir(),
+            cwd or V.build_dir(),
             log,
             f"download {module}@{version}",
         )

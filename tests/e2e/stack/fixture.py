@@ -17,6 +17,7 @@ import aiohttp
 import boto3  # type: ignore[import-untyped]
 import yaml
 
+from . import events as EV
 from . import node as N
 from . import versions as V
 from .images import workload_ref
@@ -46,6 +47,10 @@ class E2EStack:
     argo_mcp_image: str = ""
     # the kubectl the provider provides (kind: built into ~/.cache/argo-mcp/kind-<hash>/bin); "" = the stack's
     kubectl_bin: str = ""
+    # Argo Events (events.py): the controller's image (also every EventSource/Sensor pod's), and the
+    # ServiceAccount whose Role lets a Sensor's k8s trigger create Workflows
+    argo_events_image: str = ""
+    sensor_service_account: str = EV.SENSOR_SA
 
     def __post_init__(self) -> None:
         self.kube = Kube(self.kubeconfig)
@@ -244,6 +249,40 @@ class E2EStack:
 
         result: JSON = self.kube.wait_for(f"pod {ns}/{name} {want}", reached, timeout)
         return result
+
+    def events_pod_template(self, service_account: str | None = None) -> JSON:
+        """`spec.template` of an EventSource or Sensor: its pod runs on the real node (as `service_account`)."""
+        template = EV.pod_template()
+        if service_account:
+            template["serviceAccountName"] = service_account
+        return template
+
+    def pods(self, selector: str, namespace: str | None = None) -> list[JSON]:
+        """The pods matching a label selector (e.g. "eventsource-name=x")."""
+        ns = namespace or self.namespace
+        answer = self.kube.get(f"/api/v1/namespaces/{ns}/pods", params={"labelSelector": selector})
+        return list(answer.get("items") or [])
+
+    def wait_pod_running(self, selector: str, namespace: str | None = None, timeout: float = 90) -> JSON:
+        """The first pod matching `selector` that is Running with every container ready."""
+
+        def running() -> JSON | None:
+            for pod in self.pods(selector, namespace):
+                status = pod.get("status", {})
+                ready = [c.get("ready") for c in status.get("containerStatuses") or []]
+                if status.get("phase") == "Running" and ready and all(ready):
+                    return pod
+            return None
+
+        result: JSON = self.kube.wait_for(f"a Running pod {selector}", running, timeout)
+        return result
+
+    def pod_log(self, name: str, container: str | None = None, namespace: str | None = None) -> str:
+        """A pod's log as the kubelet serves it (through the apiserver)."""
+        ns = namespace or self.namespace
+        params = {"container": container} if container else None
+        raw = self.kube.get(f"/api/v1/namespaces/{ns}/pods/{name}/log", raw=True, params=params)
+        return raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)
 
     def http_session(self, **kwargs: Any) -> aiohttp.ClientSession:
         """An aiohttp session for the Argo Server (certificate checks off when it serves self-signed TLS)."""

@@ -9,6 +9,8 @@ Roles (PROVIDERS; extend it with another role -> provider):
 - ``pause``: the pod sandbox, Kubernetes' own build/pause/linux/pause.c compiled with `gcc -static`;
 - ``workload``: busybox from Debian's busybox-static, under the stable name WORKLOAD_REPOSITORY:<version>;
 - ``argoexec``: Argo's executor, built from the pinned Argo module (node_build.py);
+- ``argo-events``: the argo-events binary (controller, eventsource, sensor) of the pinned module (events_build.py);
+- ``nats``: nats-server, the JetStream EventBus (events_build.py);
 - ``argo-mcp``: the project's own image, built from the repository's Dockerfile (project_image.py).
 No file of the build host (CA bundle, resolv.conf, passwd) is copied into any image.
 """
@@ -58,6 +60,7 @@ class ImageContext:
     node_bin: Path
     kubernetes_module: Path
     cache: Path
+    events_bin: Path | None = None  # Argo Events' binaries (events_build.py); None: V.events_bin_dir()
 
 
 ImageProvider = Callable[[ImageContext], ImageRef]
@@ -190,6 +193,41 @@ def argoexec_image(ctx: ImageContext) -> ImageRef:
     return cached_image(ctx, "argoexec", ref, [binary], make)
 
 
+def _events_binary(ctx: ImageContext, name: str) -> Path:
+    binary = (ctx.events_bin or V.events_bin_dir()) / name
+    if not binary.is_file():
+        raise ImageError(f"{binary} is missing: run `python -m tests.e2e.stack build`")
+    return binary
+
+
+def argo_events_image(ctx: ImageContext) -> ImageRef:
+    """Like upstream's (FROM scratch, /bin/argo-events as the entrypoint), without the argo CLI (only the
+    argoWorkflow trigger needs it; the e2e Sensors use the k8s trigger), zoneinfo and CA bundle."""
+    binary = _events_binary(ctx, "argo-events")
+    ref = f"{REPOSITORY}/argo-events:{V.load().argo_events}"
+
+    def make() -> tuple[oci.Layer, oci.ImageConfig]:
+        layer = oci.Layer().dir("bin").dir("etc").dir("tmp", 0o1777)
+        layer.file("bin/argo-events", source=binary, mode=0o755)
+        layer.file("etc/passwd", data=PASSWD.encode()).file("etc/group", data=GROUP.encode())
+        return layer, oci.ImageConfig(entrypoint=["/bin/argo-events"], env=["PATH=/bin"])
+
+    return cached_image(ctx, "argo-events", ref, [binary], make)
+
+
+def nats_image(ctx: ImageContext) -> ImageRef:
+    binary = _events_binary(ctx, "nats-server")
+    ref = f"{REPOSITORY}/nats-server:{V.load().nats_server}"
+
+    def make() -> tuple[oci.Layer, oci.ImageConfig]:
+        layer = oci.Layer().dir("bin").dir("etc").dir("data", 0o1777).dir("tmp", 0o1777)
+        layer.file("bin/nats-server", source=binary, mode=0o755)
+        layer.file("etc/passwd", data=PASSWD.encode()).file("etc/group", data=GROUP.encode())
+        return layer, oci.ImageConfig(entrypoint=["/bin/nats-server"], env=["PATH=/bin"], user="65534")
+
+    return cached_image(ctx, "nats", ref, [binary], make)
+
+
 def argo_mcp_image(ctx: ImageContext) -> ImageRef:
     """The argo-mcp image built from the repository's Dockerfile (project_image.py: a private dockerd, a local
     bookworm base, wheels from uv.lock installed offline); rebuilt only when the tree's hash changes."""
@@ -203,6 +241,8 @@ PROVIDERS: dict[str, ImageProvider] = {
     "pause": pause_image,
     "workload": workload_image,
     "argoexec": argoexec_image,
+    "argo-events": argo_events_image,
+    "nats": nats_image,
     "argo-mcp": argo_mcp_image,
 }
 
@@ -214,6 +254,7 @@ def default_context() -> ImageContext:
         node_bin=V.node_bin_dir(),
         kubernetes_module=V.module_dir("k8s.io/kubernetes", V.load().kubernetes),
         cache=cache,
+        events_bin=V.events_bin_dir(),
     )
 
 

@@ -5,7 +5,9 @@ kube-apiserver, kube-controller-manager, kube-scheduler, kwok managing only the 
 `default` ServiceAccount) -> the real node (node.py: containerd, CNI bridge, relays, kube-proxy, CoreDNS,
 kubelet; Ready) -> CRDs Established -> argo namespace, Secrets, ConfigMap (executor = the local argoexec image,
 workflow pods steered to the real node), upstream RBAC -> workflow-controller (:6060) -> argo server
-(/api/v1/version) -> the Argo relay for pods. `down()` stops everything and keeps the logs in the run dir.
+(/api/v1/version) -> the Argo relay for pods -> Argo Events (events.py: nats-server's JetStream and the upstream
+controller-manager as pods, the EventBus `default`; applied after the Argo config, waited for last).
+`down()` stops everything and keeps the logs in the run dir.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ import boto3  # type: ignore[import-untyped]  # moto[server] brings boto3
 import yaml
 
 from . import build as B
+from . import events as EV
+from . import events_build, node_build, procs
 from . import node as N
-from . import node_build, procs
 from . import versions as V
 from .kube import JSON, Kube, KubeError, kubeconfig_with_token, load_yaml_docs
 
@@ -107,6 +110,9 @@ class StackInfo:
             "WORKLOAD_IMAGE": self.image("workload"),
             # the argo-mcp image (built from the Dockerfile) once an image provider for it is registered
             "ARGO_MCP_IMAGE": self.image("argo-mcp"),
+            # Argo Events' controller/eventsource/sensor image and the EventBus's nats-server (events.py)
+            "ARGO_EVENTS_IMAGE": self.image("argo-events"),
+            "NATS_IMAGE": self.image("nats"),
         }
 
     def image(self, role: str) -> str:
@@ -151,6 +157,13 @@ class LocalStack:
                     " `python -m tests.e2e.stack build`"
                 )
             node_build.build()
+        if not events_build.is_built():
+            if not build_if_missing:
+                raise RuntimeError(
+                    f"Argo Events' binaries are not built in {V.events_bin_dir()}: run"
+                    " `python -m tests.e2e.stack build`"
+                )
+            events_build.build()
         self.run_dir.mkdir(parents=True, exist_ok=True)
         (self.run_dir / "logs").mkdir(exist_ok=True)
         _point_current(self.run_dir)
@@ -179,9 +192,11 @@ class LocalStack:
             self._step("node", self._start_node)
             self._step("crds", self._install_crds)
             self._step("argo-config", self._configure_argo)
+            self._step("argo-events", self._install_events)
             self._step("workflow-controller", self._start_controller)
             self._step("argo-server", self._start_server)
             self._step("argo-relay", self._start_argo_relay)
+            self._step("argo-events-ready", self._wait_events)
         except BaseException:
             say(f"start FAILED; logs are in {self.run_dir / 'logs'}")
             self.down()
@@ -507,6 +522,14 @@ class LocalStack:
         assert self.info is not None and self.node is not None
         self.node.start_argo_relay(self.info.argo_url, NAMESPACE)
         self.info.node = self.node.state.to_json()
+
+    # -- Argo Events ---------------------------------------------------------------------------------------
+    def _install_events(self) -> None:
+        assert self.info is not None
+        EV.install(self._kube(), self.info.node.get("images") or {}, NAMESPACE)
+
+    def _wait_events(self) -> None:
+        EV.wait_ready(self._kube(), NAMESPACE)
 
     # -- CRDs ------------------------------------------------------------------------------------------------
     def _install_crds(self) -> None:

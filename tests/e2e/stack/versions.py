@@ -20,6 +20,8 @@ BUILD_RECIPE = "4"
 NODE_RECIPE = "1"
 # The same for the kind provider's kind and kubectl.
 KIND_RECIPE = "1"
+# The same for Argo Events' binaries (argo-events, nats-server): ~/.cache/argo-mcp/e2e/events-<hash>.
+EVENTS_RECIPE = "1"
 
 
 def cache_root() -> Path:
@@ -43,6 +45,7 @@ class Versions:
     kind: str = ""
     kind_s3_image: str = ""
     kind_postgres_image: str = ""
+    nats_server: str = ""
 
     @property
     def staging(self) -> str:
@@ -79,6 +82,7 @@ def load() -> Versions:
         kind=k.get("kind", ""),
         kind_s3_image=k.get("s3_image", ""),
         kind_postgres_image=k.get("postgres_image", ""),
+        nats_server=data.get("events", {}).get("nats_server", ""),
     )
 
 
@@ -139,6 +143,26 @@ def kind_bin_dir() -> Path:
     return cache_root() / f"kind-{kind_versions_hash()}" / "bin"
 
 
+def events_versions_hash() -> str:
+    v = load()
+    key = {
+        "argo-events": v.argo_events,
+        "nats-server": v.nats_server,
+        "go": go_version(),
+        "recipe": EVENTS_RECIPE,
+    }
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def events_build_dir() -> Path:
+    """Argo Events' binaries: ~/.cache/argo-mcp/e2e/events-<hash> (argo-events, nats-server)."""
+    return cache_root() / "e2e" / f"events-{events_versions_hash()}"
+
+
+def events_bin_dir() -> Path:
+    return events_build_dir() / "bin"
+
+
 def images_dir() -> Path:
     """Image archives (docker-save format), one file per content hash: <name>-<hash>.tar."""
     return cache_root() / "images"
@@ -178,3 +202,5 @@ BINARIES = (
 )
 
 NODE_BINARIES = ("kubelet", "kube-proxy", "coredns", "argoexec")
+
+EVENTS_BINARIES = ("argo-events", "nats-server")
