@@ -11,6 +11,7 @@ from argo_mcp import runtime
 from argo_mcp.access.middleware import CachedVerifier, InboundAuth, TokenVerifier, metadata_routes
 from argo_mcp.argo.client import ArgoClient
 from argo_mcp.cli import is_loopback
+from argo_mcp.discovery import StdioStart
 from argo_mcp.logging import configure_logging, get_logger
 from argo_mcp.server import build_server
 from argo_mcp.settings import InboundAuthMode, Settings
@@ -37,7 +38,7 @@ def _access_layer(settings: Settings) -> tuple[TokenVerifier | None, Authorizer 
     return None, None, None
 
 
-async def run(settings: Settings) -> None:
+async def run(settings: Settings, stdio_start: StdioStart | None = None) -> None:
     # The port first: if it cannot be had, start-up fails with one line before anything else is logged.
     sock = None
     if not settings.stdio:
@@ -62,7 +63,7 @@ async def run(settings: Settings) -> None:
 
         server = build_server(settings, argo)
         runtime.settle()
-        await serve_stdio(server, argo)
+        await serve_stdio(server, argo, stdio_start)
         return
     from argo_mcp.transport.http import build_app, serve_http  # noqa: PLC0415 - loaded above already
 

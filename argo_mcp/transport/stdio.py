@@ -1,25 +1,169 @@
 """stdio transport: MCP on stdin/stdout; every diagnostic goes to stderr.
 
 The client normally ends the session by closing stdin; SIGTERM/SIGINT also end it cleanly (exit 0).
+
+The SDK's `stdio_server` does the JSON-RPC framing; this module hands it the streams: stdin continues where the
+discovery cache's fast path stopped (its replayed lines first), and stdout drops the server's answer to the
+replayed initialize and records the discovery answers for the next start (see `argo_mcp/discovery.py`). Like
+the SDK, it serves from private duplicates of fd 0 and 1 and points those at /dev/null and stderr while
+serving, so a stray print cannot corrupt the wire.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
+import io
+import json
+import os
 import signal
-from typing import Any
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, cast
 
+import anyio
 from mcp.server.lowlevel import Server
 from mcp.server.stdio import stdio_server
 
+from argo_mcp import discovery
 from argo_mcp.argo.client import ArgoClient
+from argo_mcp.logging import get_logger
+
+log = get_logger("argo_mcp.stdio")
+WATCHED_MESSAGES = 8  # the discovery requests come first; later lines are not inspected
 
 
-async def serve_stdio(server: Server[Any], argo: ArgoClient) -> None:
+class DiscoveryRecorder:
+    """Notes the ids of the first initialize and tools/list requests and keeps the server's answers to them."""
+
+    def __init__(self, start: discovery.StdioStart) -> None:
+        self.path = start.path if start.handover is None or not start.handover.answered else None
+        self.pending: dict[Any, str] = {}
+        self.version: str | None = None
+        self.answers: dict[str, str] = {}
+        self.seen = 0
+
+    @property
+    def watching(self) -> bool:
+        return self.path is not None and self.seen < WATCHED_MESSAGES
+
+    def incoming(self, line: str) -> None:
+        self.seen += 1
+        try:
+            message = json.loads(line)
+        except ValueError:
+            return
+        if not isinstance(message, dict) or "id" not in message:
+            return
+        params = message.get("params")
+        if message.get("method") == "initialize" and isinstance(params, dict):
+            version = params.get("protocolVersion")
+            if isinstance(version, str):
+                self.version = version
+                self.pending[message["id"]] = "initialize"
+        elif discovery._is_plain_tools_list(message):
+            self.pending[message["id"]] = "tools/list"
+
+    def outgoing(self, message: dict[str, Any]) -> None:
+        method = self.pending.pop(message.get("id"), None)
+        if method is None or "result" not in message:
+            return
+        # Compact and unescaped, as the SDK serialises (pydantic's model_dump_json).
+        self.answers[method] = json.dumps(message["result"], separators=(",", ":"), ensure_ascii=False)
+        if self.version and {"initialize", "tools/list"} <= set(self.answers) and self.path is not None:
+            path, version, answers = self.path, self.version, dict(self.answers)
+            self.path = None
+            asyncio.get_running_loop().run_in_executor(None, discovery.store, path, version, answers)
+
+
+class ReplayingStdin:
+    """The lines the fast path read but did not answer, then the rest of fd 0 (an async iterator of lines)."""
+
+    def __init__(self, fd: int, handover: discovery.Handover | None, recorder: DiscoveryRecorder) -> None:
+        self.handover = handover or discovery.Handover()
+        self.file = anyio.wrap_file(
+            io.TextIOWrapper(os.fdopen(fd, "rb", closefd=False), encoding="utf-8", errors="replace")
+        )
+        self.recorder = recorder
+
+    def __aiter__(self) -> AsyncIterator[str]:
+        return self._lines()
+
+    async def _lines(self) -> AsyncIterator[str]:
+        for raw in self.handover.replay:
+            line = raw.decode("utf-8", errors="replace") + "\n"
+            if self.recorder.watching:
+                self.recorder.incoming(line)
+            yield line
+        if self.handover.eof:
+            if self.handover.leftover.strip():
+                yield self.handover.leftover.decode("utf-8", errors="replace")
+            return
+        prefix = self.handover.leftover.decode("utf-8", errors="replace")
+        async for read in self.file:
+            line, prefix = prefix + read, ""
+            if self.recorder.watching:
+                self.recorder.incoming(line)
+            yield line
+        if prefix.strip():
+            yield prefix
+
+
+class FilteringStdout:
+    """fd 1's writer for the SDK: drops the answer to the replayed initialize and shows answers to the recorder."""
+
+    def __init__(self, fd: int, handover: discovery.Handover | None, recorder: DiscoveryRecorder) -> None:
+        self.file = anyio.wrap_file(io.TextIOWrapper(os.fdopen(fd, "wb", closefd=False), encoding="utf-8"))
+        self.drop_answer_to = handover.drop_answer_to if handover is not None else None
+        self.recorder = recorder
+
+    async def write(self, text: str) -> None:
+        if self.drop_answer_to is not None or self.recorder.pending:
+            message = json.loads(text)
+            if isinstance(message, dict):
+                if self.drop_answer_to is not None and message.get("id") == self.drop_answer_to:
+                    self.drop_answer_to = None
+                    return
+                self.recorder.outgoing(message)
+        await self.file.write(text)
+
+    async def flush(self) -> None:
+        await self.file.flush()
+
+
+@contextlib.contextmanager
+def claimed_stdio() -> Iterator[tuple[int, int]]:
+    """Private duplicates of fd 0 and 1 for the wire; fd 0 reads /dev/null and fd 1 goes to stderr meanwhile."""
+    wire_in = fcntl.fcntl(0, fcntl.F_DUPFD_CLOEXEC, 3)
+    wire_out = fcntl.fcntl(1, fcntl.F_DUPFD_CLOEXEC, 3)
+    null = os.open(os.devnull, os.O_RDONLY)
+    try:
+        os.dup2(null, 0)
+        os.dup2(2, 1)
+    finally:
+        os.close(null)
+    try:
+        yield wire_in, wire_out
+    finally:
+        os.dup2(wire_in, 0)
+        os.dup2(wire_out, 1)
+        # Not closed: a worker thread may still block reading wire_in; the process is ending anyway.
+
+
+async def serve_stdio(
+    server: Server[Any], argo: ArgoClient, start: discovery.StdioStart | None = None
+) -> None:
+    start = start or discovery.StdioStart(None)
+    if start.handover is not None and start.handover.answered:
+        log.info("discovery_answered_from_cache", methods=start.handover.answered, cache=str(start.path))
+
     async def serve() -> None:
-        async with stdio_server() as (read_stream, write_stream):
-            await server.run(read_stream, write_stream, server.create_initialization_options())
+        recorder = DiscoveryRecorder(start)
+        with claimed_stdio() as (wire_in, wire_out):
+            stdin = ReplayingStdin(wire_in, start.handover, recorder)
+            stdout = FilteringStdout(wire_out, start.handover, recorder)
+            async with stdio_server(cast(Any, stdin), cast(Any, stdout)) as (read_stream, write_stream):
+                await server.run(read_stream, write_stream, server.create_initialization_options())
 
     task = asyncio.create_task(serve())
     loop = asyncio.get_running_loop()

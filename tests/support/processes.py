@@ -29,7 +29,9 @@ def free_port() -> int:
 
 
 def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The parent's environment without any ARGO_* or in-cluster variables, plus `extra`."""
+    """The parent's environment without any ARGO_* or in-cluster variables, plus `extra`.
+
+    The stdio discovery cache is off unless `extra` turns it on: a test's server answers from its own code."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -37,6 +39,7 @@ def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     }
     env["PYTHONPATH"] = str(REPO)
     env["PYTHONUNBUFFERED"] = "1"
+    env["ARGO_MCP_DISCOVERY_CACHE"] = "off"
     env.update(extra or {})
     return env
 
