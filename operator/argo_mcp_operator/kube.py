@@ -5,6 +5,12 @@ arbitrary dict, so the operator speaks to the REST paths directly: server-side a
 ``application/apply-patch+yaml``, a field manager and ``force``), get, list by label, delete and a merge patch
 of the custom resource's status. ``KubeApi`` is the narrow interface the reconciler depends on, so tests can
 pass a recording fake.
+
+Why not kubernetes_asyncio's dynamic client, which can server-side apply too: it discovers every API group of
+the cluster before its first call (dozens of requests, repeated when a kind such as cert-manager's Certificate
+appears later) and keeps that discovery in a file under ``tempfile.gettempdir()``, one more thing on disk for a
+pod whose root filesystem is read-only (its /tmp is an emptyDir). The ten kinds the operator writes are known,
+so ``KINDS`` below is all the discovery it needs, and a missing add-on kind is one clear 404 (see ``apply``).
 """
 
 from __future__ import annotations
