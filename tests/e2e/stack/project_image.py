@@ -177,7 +177,11 @@ def _build_context(parent: Path) -> Iterator[Path]:
 
 
 def build_image(
-    engine: PrivateDockerd, ref: str, log: Callable[[str], None] = print, *, buildkit: bool = False
+    engine: PrivateDockerd,
+    ref: str,
+    log: Callable[[str], None] = python_base.progress,
+    *,
+    buildkit: bool = False,
 ) -> None:
     """Build `ref` from the Dockerfile in `engine` (base imported first), offline; legacy builder by default
     (this host's dockerd runs BuildKit too: no `# syntax=` line, the base is local, so nothing is pulled)."""
@@ -207,7 +211,7 @@ def build_image(
     )
 
 
-def check_buildkit_build(engine: PrivateDockerd, log: Callable[[str], None] = print) -> Path:
+def check_buildkit_build(engine: PrivateDockerd, log: Callable[[str], None] = python_base.progress) -> Path:
     """Build the current tree once more with BuildKit and run its `--help` (read-only root, uid 65532).
 
     The Dockerfile must build with both builders; this proves it for BuildKit. The result is cached like the
@@ -259,7 +263,9 @@ def _remove_older_archives(keep: Path) -> None:
 
 
 def ensure_argo_mcp_image(
-    rebuild: bool = False, engine: PrivateDockerd | None = None, log: Callable[[str], None] = print
+    rebuild: bool = False,
+    engine: PrivateDockerd | None = None,
+    log: Callable[[str], None] = python_base.progress,
 ) -> tuple[str, Path]:
     """(image reference, `docker save` archive) of the current tree, built only when its archive is missing.
 

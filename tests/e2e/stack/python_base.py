@@ -20,12 +20,19 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import versions as V
+
+
+def progress(message: str) -> None:
+    """Build progress goes to stderr: a stack owner's stdout is a protocol (the hygiene test reads its JSON)."""
+    print(message, file=sys.stderr, flush=True)
+
 
 REPOSITORY = "localhost/argo-mcp-base"
 SUITE = "bookworm"
@@ -141,7 +148,7 @@ def _run(args: Sequence[str], what: str, timeout: float) -> None:
         raise BaseImageError(f"{what} failed (exit {res.returncode}):\n{tail}")
 
 
-def build_rootfs_archive(out: Path, log: Callable[[str], None] = print) -> None:
+def build_rootfs_archive(out: Path, log: Callable[[str], None] = progress) -> None:
     """debootstrap the recipe into a scratch folder next to `out`, set it up, and write `out` atomically."""
     if shutil.which("debootstrap") is None:
         raise BaseImageError(
@@ -186,7 +193,7 @@ def build_rootfs_archive(out: Path, log: Callable[[str], None] = print) -> None:
         remove_tree(scratch)
 
 
-def ensure_rootfs_archive(rebuild: bool = False, log: Callable[[str], None] = print) -> Path:
+def ensure_rootfs_archive(rebuild: bool = False, log: Callable[[str], None] = progress) -> Path:
     """The cached base tarball for the current recipe; debootstrapped only when missing (or `rebuild`)."""
     out = rootfs_archive()
     if rebuild or not out.is_file():
@@ -197,7 +204,7 @@ def ensure_rootfs_archive(rebuild: bool = False, log: Callable[[str], None] = pr
     return out
 
 
-def import_base(docker: Docker, rebuild: bool = False, log: Callable[[str], None] = print) -> str:
+def import_base(docker: Docker, rebuild: bool = False, log: Callable[[str], None] = progress) -> str:
     """Make sure the dockerd behind `docker` has the base image; return its reference.
 
     `docker(*args)` runs the docker CLI against that daemon and returns the completed process.
