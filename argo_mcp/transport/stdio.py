@@ -14,20 +14,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
-import io
 import json
 import os
 import signal
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, cast
 
-import anyio
 from mcp.server.lowlevel import Server
 from mcp.server.stdio import stdio_server
 
 from argo_mcp import discovery
 from argo_mcp.argo.client import ArgoClient
 from argo_mcp.logging import get_logger
+from argo_mcp.transport import pipes
 
 log = get_logger("argo_mcp.stdio")
 WATCHED_MESSAGES = 8  # the discovery requests come first; later lines are not inspected
@@ -81,9 +80,7 @@ class ReplayingStdin:
 
     def __init__(self, fd: int, handover: discovery.Handover | None, recorder: DiscoveryRecorder) -> None:
         self.handover = handover or discovery.Handover()
-        self.file = anyio.wrap_file(
-            io.TextIOWrapper(os.fdopen(fd, "rb", closefd=False), encoding="utf-8", errors="replace")
-        )
+        self.fd = fd
         self.recorder = recorder
 
     def __aiter__(self) -> AsyncIterator[str]:
@@ -99,21 +96,25 @@ class ReplayingStdin:
             if self.handover.leftover.strip():
                 yield self.handover.leftover.decode("utf-8", errors="replace")
             return
-        prefix = self.handover.leftover.decode("utf-8", errors="replace")
-        async for read in self.file:
-            line, prefix = prefix + read, ""
+        prefix = self.handover.leftover
+        async for read in pipes.lines(self.fd):
+            line = (prefix + read).decode("utf-8", errors="replace")
+            prefix = b""
             if self.recorder.watching:
                 self.recorder.incoming(line)
             yield line
         if prefix.strip():
-            yield prefix
+            yield prefix.decode("utf-8", errors="replace")
 
 
 class FilteringStdout:
     """fd 1's writer for the SDK: drops the answer to the replayed initialize and shows answers to the recorder."""
 
-    def __init__(self, fd: int, handover: discovery.Handover | None, recorder: DiscoveryRecorder) -> None:
-        self.file = anyio.wrap_file(io.TextIOWrapper(os.fdopen(fd, "wb", closefd=False), encoding="utf-8"))
+    def __init__(
+        self, out: pipes.Output, handover: discovery.Handover | None, recorder: DiscoveryRecorder
+    ) -> None:
+        self.out = out
+        self.pending = b""
         self.drop_answer_to = handover.drop_answer_to if handover is not None else None
         self.recorder = recorder
 
@@ -125,10 +126,13 @@ class FilteringStdout:
                     self.drop_answer_to = None
                     return
                 self.recorder.outgoing(message)
-        await self.file.write(text)
+        self.pending += text.encode()
 
     async def flush(self) -> None:
-        await self.file.flush()
+        """The SDK flushes after each message: one write of it, with back-pressure."""
+        data, self.pending = self.pending, b""
+        if data:
+            await self.out.write(data)
 
 
 @contextlib.contextmanager
@@ -161,9 +165,13 @@ async def serve_stdio(
         recorder = DiscoveryRecorder(start)
         with claimed_stdio() as (wire_in, wire_out):
             stdin = ReplayingStdin(wire_in, start.handover, recorder)
-            stdout = FilteringStdout(wire_out, start.handover, recorder)
-            async with stdio_server(cast(Any, stdin), cast(Any, stdout)) as (read_stream, write_stream):
-                await server.run(read_stream, write_stream, server.create_initialization_options())
+            out = await pipes.Output(wire_out).open()
+            stdout = FilteringStdout(out, start.handover, recorder)
+            try:
+                async with stdio_server(cast(Any, stdin), cast(Any, stdout)) as (read_stream, write_stream):
+                    await server.run(read_stream, write_stream, server.create_initialization_options())
+            finally:
+                out.close()
 
     task = asyncio.create_task(serve())
     loop = asyncio.get_running_loop()
