@@ -10,6 +10,7 @@ earlier answer) carry none, ~6 tokens in each of ~55 schemas on every conversati
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from typing import Annotated, Any, Self
@@ -21,6 +22,9 @@ from argo_mcp.tools.paths import segment_problem
 
 DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
 DNS1123_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+OFF_LOOP_ARGUMENT_BYTES = 64 * 1024
+"""Arguments whose JSON is at least this big are validated in a worker thread (see parse_tool_arguments)."""
+
 UID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
@@ -240,7 +244,30 @@ class ToolInput(BaseModel):
     @classmethod
     def parse_arguments(cls, arguments: dict[str, Any] | None) -> Self:
         """Validate a tool call's arguments in strict JSON mode (the only way tool inputs are built)."""
-        return cls.model_validate_json(json.dumps(arguments or {}))
+        return cls.parse_json(json.dumps(arguments or {}))
+
+    @classmethod
+    def parse_json(cls, text: str) -> Self:
+        """Validate arguments given as JSON text, then `prepare` what the call will need."""
+        parsed = cls.model_validate_json(text)
+        parsed.prepare()
+        return parsed
+
+    def prepare(self) -> None:
+        """Work derived from the arguments that a call needs anyway (parsing a YAML manifest): done right after
+        validation, so that for big arguments it runs off the event loop with it (see `parse_tool_arguments`)."""
+
+    @classmethod
+    async def parse_tool_arguments(cls, arguments: dict[str, Any] | None) -> Self:
+        """`parse_arguments` for a call: in a worker thread when the arguments are big.
+
+        Validating a manifest of a few hundred KB (pure-Python YAML) takes a second of CPU; on the event loop
+        that would stall every other session and the health probes. Small arguments stay on the loop, where a
+        thread hop would cost more than the validation."""
+        text = json.dumps(arguments or {})
+        if len(text) < OFF_LOOP_ARGUMENT_BYTES:
+            return cls.parse_json(text)
+        return await asyncio.to_thread(cls.parse_json, text)
 
 
 # Parameters every tool shares carry no description when their name and format say it all: the server's

@@ -230,6 +230,9 @@ class LintInput(NamespacedInput):
         reads their metadata.namespace (the tool's scope) and the handler lints them."""
         return _documents(self.workflow)
 
+    def prepare(self) -> None:
+        self.manifests  # noqa: B018 - parsed where the arguments were validated (off the loop when big)
+
 
 def _documents(value: dict[str, Any] | str) -> list[dict[str, Any]]:
     return manifest_documents(value, what="Workflow objects")

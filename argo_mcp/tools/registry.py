@@ -358,7 +358,7 @@ async def run_tool(
     failure: BaseException | None = None
     try:
         try:
-            args = tool.input_model.parse_arguments(arguments)
+            args = await tool.input_model.parse_tool_arguments(arguments)
         except ValidationError as exc:
             outcome, failure = "invalid", exc
             return error_result(validation_message(tool.name, exc))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import (
@@ -169,9 +169,16 @@ class ManifestField(ToolInput):
             raise ValueError("metadata must be a mapping, e.g. {name: my-template}")
         return value
 
+    _document: dict[str, Any] | None = PrivateAttr(default=None)
+
     def document(self) -> dict[str, Any]:
-        """The manifest as a mapping (YAML text parsed; the argument itself is never modified)."""
-        return single_manifest(self.manifest, "manifest")
+        """The manifest as a mapping (YAML text parsed once per call; the argument itself is never modified)."""
+        if self._document is None:
+            self._document = single_manifest(self.manifest, "manifest")
+        return self._document
+
+    def prepare(self) -> None:
+        self.document()
 
     def metadata(self) -> dict[str, Any]:
         return dict(self.document().get("metadata") or {})
