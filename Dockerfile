@@ -31,15 +31,17 @@ ENV PIP_NO_CACHE_DIR=1 \
     PYTHONDONTWRITEBYTECODE=1
 
 WORKDIR /src
-# The context is what .dockerignore lets through: pyproject.toml, README.md, argo_mcp/, operator/ and, only
-# when an offline build puts it there, wheels/.
+# The context is what .dockerignore lets through: pyproject.toml, README.md, image-requirements.txt, argo_mcp/,
+# operator/ and, only when an offline build puts it there, wheels/.
 COPY . ./
 
-# Build the wheel, then install it with its runtime dependencies (and the operator's and tracing extras: tracing
-# stays off, and unimported, unless OTEL_* variables ask for it) into a prefix
-# that the final stage copies whole. The dependencies come as wheels; no compiler is installed in either stage.
-RUN pip wheel --no-deps --wheel-dir /wheels . \
- && pip install --prefix=/install "$(ls /wheels/argo_mcp-*.whl)[operator,otel]" \
+# Install the runtime dependencies exactly as uv.lock pins them (image-requirements.txt is generated from it,
+# hashes included: the operator's and tracing extras too; tracing stays off, and unimported, unless OTEL_*
+# variables ask for it), then argo-mcp's own wheel without resolving anything again, into a prefix that the
+# final stage copies whole. The dependencies come as wheels; no compiler is installed in either stage.
+RUN pip install --prefix=/install --require-hashes --only-binary=:all: -r image-requirements.txt \
+ && pip wheel --no-deps --wheel-dir /wheels . \
+ && pip install --prefix=/install --no-deps "$(ls /wheels/argo_mcp-*.whl)" \
  && groupadd --system --gid 65532 argo-mcp \
  && useradd --system --uid 65532 --gid 65532 --no-create-home --home-dir /nonexistent \
       --shell /usr/sbin/nologin argo-mcp

@@ -3,12 +3,12 @@
 `ensure_argo_mcp_image()` returns ``(ref, archive)``: the image reference ``localhost/argo-mcp:<version>-<hash12>``
 and a `docker save` archive of it, ``~/.cache/argo-mcp/images/argo-mcp-<hash>.tar``, that `docker load` and
 `ctr -n k8s.io images import` accept. The hash covers everything that decides the image: the Dockerfile,
-.dockerignore, pyproject.toml, README.md (package metadata), uv.lock, argo_mcp/ and operator/ as they are on
+.dockerignore, pyproject.toml, README.md (package metadata), image-requirements.txt, uv.lock, argo_mcp/ and operator/ as they are on
 disk, the base image's recipe (python_base.py) and this module's RECIPE. An unchanged tree is never rebuilt.
 
 How it builds (cold: the base once, then about a minute): a private dockerd (dockerd.py) gets the debootstrapped
 base (python_base.py) and runs the legacy builder (BuildKit would fetch a frontend from a registry) with
-`--network none`. The dependencies are the wheels uv.lock pins (`uv export`), downloaded ON THE HOST by pip
+`--network none`. The dependencies are the wheels uv.lock pins (image-requirements.txt), downloaded ON THE HOST by pip
 with the host's own trust settings into `wheels/` of a throw-away build context, plus the build backend
 (hatchling) for the project's own wheel; the Dockerfile's builder stage installs them offline
 (`PIP_NO_INDEX=1`, `PIP_FIND_LINKS=/src/wheels`). No certificate, index or proxy setting of the host reaches
@@ -40,8 +40,9 @@ from .dockerd import PrivateDockerd
 REPO = Path(__file__).resolve().parents[3]
 REPOSITORY = "localhost/argo-mcp"
 # Files and folders of the build context (what .dockerignore lets through, besides wheels/) and what else
-# decides the image (uv.lock: the pinned dependencies).
-CONTEXT_FILES = ("Dockerfile", ".dockerignore", "pyproject.toml", "README.md")
+# decides the image (uv.lock, which image-requirements.txt is generated from).
+REQUIREMENTS = "image-requirements.txt"
+CONTEXT_FILES = ("Dockerfile", ".dockerignore", "pyproject.toml", "README.md", REQUIREMENTS)
 CONTEXT_DIRS = ("argo_mcp", "operator")
 HASHED_FILES = (*CONTEXT_FILES, "uv.lock")
 SKIP_PARTS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
@@ -52,7 +53,7 @@ TARGET_PYTHON, TARGET_ABI, TARGET_GLIBC, TARGET_ARCH = "3.11", "cp311", (2, 36),
 # Bump when the way the image is built changes (build arguments, wheel selection), so the hash changes.
 RECIPE = json.dumps(
     {
-        "recipe": "1",
+        "recipe": "2",
         "build": BUILD_REQUIREMENTS,
         "target": [TARGET_PYTHON, TARGET_ABI, TARGET_GLIBC, TARGET_ARCH],
     },
@@ -105,13 +106,6 @@ def _run(args: list[str], what: str, timeout: float = 900, cwd: Path | None = No
     return res.stdout
 
 
-def _uv() -> str:
-    for candidate in (Path(sys.executable).parent / "uv", shutil.which("uv")):
-        if candidate and Path(candidate).is_file():
-            return str(candidate)
-    raise ImageBuildError("uv is missing: it exports uv.lock for pip (`./dev` installs it into .venv)")
-
-
 def _platform_args() -> list[str]:
     """--platform for every manylinux tag the target glibc runs (pip does not expand manylinux_2_x itself)."""
     major, minor = TARGET_GLIBC
@@ -122,20 +116,13 @@ def _platform_args() -> list[str]:
 
 
 def download_wheels(dest: Path) -> int:
-    """The locked runtime dependencies (with the operator and otel extras the Dockerfile installs) and the build backend, as wheels in `dest`.
+    """The image's locked runtime dependencies (image-requirements.txt, generated from uv.lock, with the operator
+    and otel extras) and the build backend, as wheels in `dest`.
 
-    Runs on the host with the host's pip settings; hashes from uv.lock are enforced (`--require-hashes`).
+    Runs on the host with the host's pip settings; the hashes are enforced (`--require-hashes`) here and again by
+    the Dockerfile's install.
     """
     dest.mkdir(parents=True, exist_ok=True)
-    requirements = dest.parent / "requirements.txt"
-    _run(
-        [
-            _uv(), "export", "--frozen", "--format", "requirements-txt", "--no-dev", "--extra", "operator", "--extra", "otel",
-            "--no-emit-project", "--no-header", "--output-file", str(requirements),
-        ],
-        "uv export of uv.lock",
-        cwd=REPO,
-    )  # fmt: skip
     target = [
         "--only-binary=:all:", "--python-version", TARGET_PYTHON,
         "--implementation", "cp", "--abi", TARGET_ABI, *_platform_args(),
@@ -150,9 +137,9 @@ def download_wheels(dest: Path) -> int:
         "--dest",
         str(dest),
     ]
+    requirements = REPO / REQUIREMENTS
     _run([*pip, *target, "--no-deps", "--require-hashes", "-r", str(requirements)], "pip download (runtime)")
     _run([*pip, *target, *BUILD_REQUIREMENTS], "pip download (build backend)")
-    requirements.unlink()
     return len(list(dest.glob("*.whl")))
 
 
