@@ -7,9 +7,10 @@ of the custom resource's status. ``KubeApi`` is the narrow interface the reconci
 pass a recording fake.
 
 Why not kubernetes_asyncio's dynamic client, which can server-side apply too: it discovers every API group of
-the cluster before its first call (dozens of requests, repeated when a kind such as cert-manager's Certificate
-appears later) and keeps that discovery in a file under ``tempfile.gettempdir()``, one more thing on disk for a
-pod whose root filesystem is read-only (its /tmp is an emptyDir). The ten kinds the operator writes are known,
+the cluster's API groups before its first call (a few requests up front, then one per API group version on
+first use, and again whenever a kind such as cert-manager's Certificate is missing from what it cached), and
+keeps that discovery in a file under ``tempfile.gettempdir()``, one more thing on disk for a pod whose root
+filesystem is read-only (its /tmp is an emptyDir). The ten kinds the operator writes are known,
 so ``KINDS`` below is all the discovery it needs, and a missing add-on kind is one clear 404 (see ``apply``).
 """
 

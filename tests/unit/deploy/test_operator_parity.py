@@ -86,7 +86,7 @@ SCENARIOS: dict[str, tuple[Obj, Obj]] = {
 }
 
 
-LONG_NAME = "argo-mcp-" + "x" * 44  # 53 characters, the longest fullnameOverride the chart accepts
+LONG_NAME = "argo-mcp-" + "x" * 44  # 53 characters: Helm's longest release name (fullnameOverride allows 52)
 LONG_NAMESPACE = "team-with-a-namespace-name-long-enough-to-truncate"
 
 
