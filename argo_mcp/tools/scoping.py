@@ -167,6 +167,10 @@ async def place(
 
 
 # ---- declarations -------------------------------------------------------------------------------------------
+MANIFEST_FIELDS = frozenset({"manifest", "workflow"})
+"""Input fields that carry a Kubernetes manifest (its metadata.namespace is a namespace of its own)."""
+
+
 def declaration_problems(
     name: str, scope: Scope | None, permission: Permission | None, fields: Iterable[str]
 ) -> list[str]:
@@ -185,6 +189,17 @@ def declaration_problems(
         problems.append(f"{name}: takes a namespace argument but its scope ({scope.kind.value}) ignores it")
     if scope.kind is ScopeKind.ARGUMENT and "namespace" not in fields:
         problems.append(f"{name}: scope argument needs a 'namespace' input field")
+    if scope.kind is ScopeKind.ARGUMENT:
+        # The default scope: a tool that also takes a manifest (whose metadata.namespace may name another
+        # namespace) or a UID (which Argo resolves in any namespace) must say how that namespace is known.
+        for field in sorted(fields & MANIFEST_FIELDS):
+            problems.append(
+                f"{name}: takes {field!r} but its scope is argument; declare Scope.manifest({field!r})"
+            )
+        for field in sorted(field for field in fields if field == "uid" or field.endswith("_uid")):
+            problems.append(
+                f"{name}: takes {field!r} but its scope is argument; declare Scope.resolved_by_uid"
+            )
     if scope.kind in (ScopeKind.MANIFEST, ScopeKind.RESOLVED_BY_UID) and scope.field is None:
         problems.append(f"{name}: scope {scope.kind.value} names no field")
     if scope.kind is ScopeKind.RESOLVED_BY_UID:
