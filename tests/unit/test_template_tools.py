@@ -4,7 +4,10 @@ scope switches (--read-only, --disable-destructive, --toolsets, --namespaces).""
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -658,14 +661,21 @@ async def test_template_tools_diagnosis_and_completions_over_stdio(
     from mcp import Client
     from mcp.client.stdio import StdioServerParameters, stdio_client
 
+    from tests.support.fake_argo import ndjson_log
     from tests.support.processes import REPO, clean_env
     from tests.unit.test_diagnosis import NAME, failed_workflow
+    from tests.unit.test_inline_artifacts import chunks
     from tests.unit.test_transport import _Streams
 
     argo.on("WorkflowTemplateService_ListWorkflowTemplates", {"metadata": {}, "items": [TEMPLATE]})
     argo.on("CronWorkflowService_SuspendCronWorkflow", CRON)
     argo.on("WorkflowService_GetWorkflow", failed_workflow())
     argo.on("WorkflowService_ListWorkflows", {"metadata": {}, "items": []})
+    argo.on("WorkflowService_PodLogs", stream=ndjson_log([("p", "fatal: exit 2")]))
+    blob = bytes(range(256)) * 8  # 2 KiB, not UTF-8: an embedded resource blob
+    argo.on(
+        "ArtifactService_GetArtifactFile", stream=chunks(blob, 700), content_type="application/octet-stream"
+    )
     params = StdioServerParameters(
         command=sys.executable,
         args=["-m", "argo_mcp", "--stdio", "--argo-server-url", argo_url, "--argo-auth-mode", "none"],
@@ -680,6 +690,11 @@ async def test_template_tools_diagnosis_and_completions_over_stdio(
             listed = await client.call_tool("list_workflow_templates", {})
             suspended = await client.call_tool("suspend_cron_workflow", {"name": "nightly"})
             node = await client.call_tool("get_workflow_node", {"name": NAME, "node": "lint"})
+            diagnosis = await client.call_tool("diagnose_workflow", {"name": NAME, "tailLines": 5})
+            artifact = await client.call_tool(
+                "get_workflow_output_artifact",
+                {"workflowName": "wf", "nodeId": "wf-1", "artifactName": "report"},
+            )
             completed = await client.complete(
                 types.PromptReference(type="ref/prompt", name="debug_failed_workflow"),
                 {"name": "namespace", "value": ""},
@@ -688,3 +703,14 @@ async def test_template_tools_diagnosis_and_completions_over_stdio(
     assert payload(suspended)["result"] == "cron workflow argo/nightly suspended"
     assert payload(node)["node"]["templateRef"] == {"name": "shared", "template": "lint"}
     assert completed.completion.values == ["argo"]
+    assert not diagnosis.is_error, text_of(diagnosis)
+    assert payload(diagnosis)["verdict"] == "lint (shared/lint) error: pod deleted"
+    assert {n["name"] for n in payload(diagnosis)["failedNodes"]} == {"lint", "build(1)"}
+    assert not artifact.is_error, text_of(artifact)
+    meta = json.loads(text_of(artifact))
+    assert meta["bytes"] == len(blob) and meta["sha256"] == hashlib.sha256(blob).hexdigest()
+    block = artifact.content[1]
+    assert isinstance(block, types.EmbeddedResource) and isinstance(
+        block.resource, types.BlobResourceContents
+    )
+    assert base64.b64decode(block.resource.blob) == blob
