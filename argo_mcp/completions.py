@@ -6,7 +6,8 @@ has no API that lists namespaces). Names complete from Argo through the list too
 (`list_workflows`, `list_workflow_templates`, `list_cluster_workflow_templates`, `list_cron_workflows`), so the
 namespace allow-list, the caller's RBAC and the exposure switches apply exactly as to a tool call. Workflows are
 narrowed by Argo (a name prefix), WorkflowTemplates by Argo's name pattern, the kinds Argo cannot narrow from one
-page of names. A suggestion that cannot be made (a refused namespace, Argo unreachable, a hidden tool) is an
+page of names. The `parameters` of `submit_from_template` complete from the named template's own parameters
+(read with `get_workflow_template`), one `name=default` pair at a time. A suggestion that cannot be made (a refused namespace, Argo unreachable, a hidden tool) is an
 empty list, never an error.
 """
 
@@ -32,6 +33,7 @@ from argo_mcp.resources import (
 )
 from argo_mcp.settings import Settings
 from argo_mcp.tools.registry import Authorizer, Tool, run_tool
+from argo_mcp.tools.shaping import REDACTED
 
 MAX_VALUES = 100  # the most values one completion may carry (MCP specification)
 PAGE = 500  # names read when Argo cannot narrow them by prefix (filtered here)
@@ -56,9 +58,13 @@ WORKFLOW_TEMPLATES = NameSource("list_workflow_templates", "pattern")
 CLUSTER_WORKFLOW_TEMPLATES = NameSource("list_cluster_workflow_templates", "none", namespaced=False)
 CRON_WORKFLOWS = NameSource("list_cron_workflows", "none")
 
-# (prompt, argument) -> where its names come from. No prompt takes a template or cron name yet; one that does
-# adds its line here, e.g. ("submit_from_template", "template"): WORKFLOW_TEMPLATES.
-PROMPT_NAMES = {("debug_failed_workflow", "name"): WORKFLOWS}
+# (prompt, argument) -> where its names come from.
+PROMPT_NAMES = {
+    ("debug_failed_workflow", "name"): WORKFLOWS,
+    ("submit_from_template", "template"): WORKFLOW_TEMPLATES,
+}
+# (prompt, argument) -> the argument naming the WorkflowTemplate whose parameters complete it ("a=1,b" -> "a=1,b=x").
+PROMPT_PARAMETERS = {("submit_from_template", "parameters"): "template"}
 # (resource template, argument) -> where its names come from.
 RESOURCE_NAMES = {
     (WORKFLOW.uri_template, "name"): WORKFLOWS,
@@ -121,6 +127,28 @@ def completion_handler(
         found = [str(item["name"]) for item in items if str(item.get("name", "")).startswith(prefix)]
         return found if source.narrow == "prefix" else sorted(found)
 
+    async def parameters(template: str, namespace: str | None, typed: str, caller: Any) -> list[str]:
+        """`typed` ("a=1,b") completed with the template's parameters not yet given, each with its default."""
+        tool = tools.get("get_workflow_template")
+        if tool is None or not template:
+            return []
+        arguments = {"name": template} | ({"namespace": namespace} if namespace else {})
+        result = await run_tool(
+            tool, arguments, argo=argo, settings=settings, caller=caller, authorize=authorize
+        )
+        if result.is_error or not result.content or result.content[0].type != "text":
+            return []
+        declared = (orjson.loads(result.content[0].text).get("arguments") or {}).get("parameters") or []
+        done, _, current = typed.rpartition(",")
+        given = {pair.partition("=")[0].strip() for pair in done.split(",") if pair}
+        lead = f"{done}," if done else ""
+        # A secret's default is shown redacted: offer its name with no value rather than "[redacted]".
+        return [
+            f"{lead}{param['name']}={'' if param.get('default') == REDACTED else param.get('default', '')}"
+            for param in declared
+            if param["name"] not in given and param["name"].startswith(current.partition("=")[0].strip())
+        ]
+
     async def on_completion(
         ctx: ServerRequestContext[Any, Any], params: types.CompleteRequestParams
     ) -> types.CompleteResult:
@@ -128,6 +156,17 @@ def completion_handler(
         if isinstance(ref, types.PromptReference):
             if argument.name == "namespace":
                 return _result(namespaces(argument.value))
+            template_argument = PROMPT_PARAMETERS.get((ref.name, argument.name))
+            if template_argument is not None:
+                given = (params.context.arguments if params.context else None) or {}
+                return _result(
+                    await parameters(
+                        given.get(template_argument, ""),
+                        given.get("namespace"),
+                        argument.value,
+                        caller_from_request(ctx.request),
+                    )
+                )
             source = PROMPT_NAMES.get((ref.name, argument.name))
         else:
             decl = _TEMPLATES.get(ref.uri)

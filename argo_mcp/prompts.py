@@ -66,6 +66,32 @@ PROMPTS = (
             "which look transient and which need a change."
         ),
     ),
+    PromptDecl(
+        name="submit_from_template",
+        title="Run a workflow template",
+        description="Submit a workflow from a WorkflowTemplate with chosen parameters and follow it to the end.",
+        arguments=(
+            ("template", "The WorkflowTemplate's name.", True),
+            ("namespace", "Its namespace (default: the server's default namespace).", False),
+            (
+                "parameters",
+                "Parameter values as name=value, separated by commas (optional; completion offers the "
+                "template's parameters with their defaults).",
+                False,
+            ),
+        ),
+        template=(
+            "Submit a workflow from the WorkflowTemplate '{template}' in namespace '{namespace}'"
+            "{parameters_clause}.\n"
+            "1. Call get_workflow_template (name={template}, namespace={namespace}) and check its entrypoint "
+            "and parameters: a parameter without a default needs a value; ask the user for a missing one "
+            "rather than guessing.\n"
+            "2. Call submit_workflow with resourceKind=WorkflowTemplate, resourceName={template}, "
+            "namespace={namespace} and the parameters as {{name: value}}.\n"
+            "3. Follow the new workflow with wait_for_workflow (or get_workflow) until it finishes. If it "
+            "fails, call diagnose_workflow and report the cause; otherwise report its outputs."
+        ),
+    ),
 )
 
 
@@ -106,9 +132,12 @@ def prompt_handlers(default_namespace: str) -> dict[str, Any]:
                 types.INVALID_PARAMS, f"prompt {prompt.name} needs the argument(s): {', '.join(missing)}"
             )
         since = given.get("since", "")
+        parameters = given.get("parameters", "")
         values = {
             "namespace": given.get("namespace") or default_namespace,
             "name": given.get("name", ""),
+            "template": given.get("template", ""),
+            "parameters_clause": f" with the parameters {parameters}" if parameters else " with its defaults",
             "since_clause": f" since {since}" if since else "",
             "since_arg": f" and createdAfter='{since}'" if since else "",
         }

@@ -156,7 +156,11 @@ async def test_graph_shows_steps_as_a_tree(argo: FakeArgo, shared_server: Server
 async def test_prompts(argo: FakeArgo, shared_server: ServerProcess) -> None:
     async with http_client(shared_server.url) as client:
         listing = await client.list_prompts()
-        assert {p.name for p in listing.prompts} == {"debug_failed_workflow", "summarize_recent_failures"}
+        assert {p.name for p in listing.prompts} == {
+            "debug_failed_workflow",
+            "summarize_recent_failures",
+            "submit_from_template",
+        }
         prompt = await client.get_prompt("debug_failed_workflow", {"name": "etl-x1"})
         text = prompt.messages[0].content.text  # type: ignore[union-attr]
         assert "'etl-x1' in namespace 'argo'" in text and "diagnose_workflow (name=etl-x1" in text

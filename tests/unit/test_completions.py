@@ -64,3 +64,46 @@ async def test_completions_stay_inside_the_namespace_allow_list(
     assert namespaces.completion.values == ["team-a", "team-b"]
     assert outside.completion.values == [] and unsafe.completion.values == []
     assert argo.requests == []
+
+
+RUN_TEMPLATE = types.PromptReference(type="ref/prompt", name="submit_from_template")
+ETL_TEMPLATE = {
+    "metadata": {"name": "etl", "namespace": "argo", "creationTimestamp": "2026-11-20T10:00:00Z"},
+    "spec": {
+        "entrypoint": "main",
+        "arguments": {
+            "parameters": [
+                {"name": "date", "value": "today"},
+                {"name": "dry-run", "value": "false"},
+                {"name": "api-token", "value": "s3cr3t"},
+                {"name": "region"},
+            ]
+        },
+        "templates": [{"name": "main", "container": {"image": "busybox"}}],
+    },
+}
+
+
+async def test_template_names_and_parameters_complete_for_submit_from_template(
+    argo: FakeArgo, shared_server: ServerProcess
+) -> None:
+    argo.on("WorkflowTemplateService_ListWorkflowTemplates", {"metadata": {}, "items": [ETL_TEMPLATE]})
+    argo.on("WorkflowTemplateService_GetWorkflowTemplate", ETL_TEMPLATE)
+    async with http_client(shared_server.url) as client:
+        names = await client.complete(RUN_TEMPLATE, {"name": "template", "value": "et"})
+        first = await client.complete(RUN_TEMPLATE, {"name": "parameters", "value": ""}, {"template": "etl"})
+        more = await client.complete(
+            RUN_TEMPLATE, {"name": "parameters", "value": "date=2026-12-01,d"}, {"template": "etl"}
+        )
+        no_template = await client.complete(RUN_TEMPLATE, {"name": "parameters", "value": ""})
+        prompt = await client.get_prompt("submit_from_template", {"template": "etl", "parameters": "date=x"})
+    assert names.completion.values == ["etl"]
+    assert first.completion.values == ["date=today", "dry-run=false", "api-token=", "region="]
+    assert more.completion.values == ["date=2026-12-01,dry-run=false"]
+    assert no_template.completion.values == []
+    assert (
+        argo.last("WorkflowTemplateService_GetWorkflowTemplate").path == "/api/v1/workflow-templates/argo/etl"
+    )
+    text = prompt.messages[0].content.text  # type: ignore[union-attr]
+    assert "WorkflowTemplate 'etl' in namespace 'argo' with the parameters date=x" in text
+    assert "resourceKind=WorkflowTemplate, resourceName=etl" in text and "{name: value}" in text
