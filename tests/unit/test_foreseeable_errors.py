@@ -194,3 +194,153 @@ async def test_a_full_disk_is_named_and_leaves_no_partial_file(
     assert "No space left on device" in message and "--artifact-dir" in message, message
     assert "the partial file was removed" in message
     assert list(tmp_path.iterdir()) == []
+
+
+# ---- an artifact directory argo-mcp cannot write --------------------------------------------------------------
+# Tests run as root, where a 0o500 directory is still writable, so a read-only filesystem (EROFS) or a directory
+# owned by someone else (EACCES) is simulated the way the full disk above is: the calls that create a file or a
+# folder under the artifact directory fail with that errno, everything else is the real os.
+
+ARTIFACT_OPERATIONS = {
+    "get_workflow_output_artifact": "ArtifactService_GetArtifactFile",
+    "get_workflow_input_artifact": "ArtifactService_GetInputArtifact",
+}
+UNWRITABLE = [
+    (errno.EROFS, "Read-only file system"),
+    (errno.EACCES, "Permission denied"),
+]
+
+
+def _inside(root: Path, path: Any) -> bool:
+    try:
+        return root in Path(os.fsdecode(path)).resolve().parents
+    except TypeError:  # a file descriptor, not a path
+        return False
+
+
+def _unwritable_dir(monkeypatch: pytest.MonkeyPatch, root: Path, error: int) -> list[str]:
+    """Make `root` refuse new files and folders with `error`; returns what was refused (so a test can tell that
+    the failure really came from the disk and not from somewhere else)."""
+    real_open, real_mkdir = os.open, os.mkdir
+    refused: list[str] = []
+
+    def fake_open(path: Any, flags: int, mode: int = 0o777, *, dir_fd: int | None = None) -> int:
+        if flags & os.O_CREAT and _inside(root, path):
+            refused.append(f"open {os.fsdecode(path)}")
+            raise OSError(error, os.strerror(error), os.fsdecode(path))
+        return real_open(path, flags, mode, dir_fd=dir_fd)
+
+    def fake_mkdir(path: Any, mode: int = 0o777, *, dir_fd: int | None = None) -> None:
+        if _inside(root, path) and not os.path.exists(path):  # an existing folder still says EEXIST
+            refused.append(f"mkdir {os.fsdecode(path)}")
+            raise OSError(error, os.strerror(error), os.fsdecode(path))
+        real_mkdir(path, mode, dir_fd=dir_fd)
+
+    monkeypatch.setattr(os, "open", fake_open)
+    monkeypatch.setattr(os, "mkdir", fake_mkdir)
+    return refused
+
+
+def _files_left(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if not p.is_dir())
+
+
+def _assert_clean_error(result: Any) -> str:
+    assert result.is_error
+    message = text_of(result)
+    assert UNEXPECTED not in message and "Traceback" not in message and 'File "' not in message, message
+    return message
+
+
+def _artifact_body(size: int) -> Callable[[], AsyncIterator[bytes]]:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(size // 65536):
+            yield b"z" * 65536
+
+    return chunks
+
+
+@pytest.mark.parametrize("tool", sorted(ARTIFACT_OPERATIONS))
+@pytest.mark.parametrize(("error", "reason"), UNWRITABLE, ids=["erofs", "eacces"])
+@pytest.mark.parametrize("destination", ["o.bin", "sub/dir/o.bin", None], ids=["file", "new-folder", "spill"])
+async def test_an_unwritable_artifact_dir_is_named_with_the_fix_and_leaves_nothing(
+    argo: FakeArgo,
+    client: ArgoClient,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tool: str,
+    error: int,
+    reason: str,
+    destination: str | None,
+) -> None:
+    """The temp file (or a folder on its way) cannot be created: the answer names the directory, the reason and
+    --artifact-dir; no file is left. Without destinationPath the artifact is larger than the inline limit, so it
+    is spilled to the default path under --artifact-dir, which fails the same way."""
+    argo.on(
+        ARTIFACT_OPERATIONS[tool], stream=_artifact_body(4 * 65536), content_type="application/octet-stream"
+    )
+    settings = Settings(
+        argo=ArgoSettings(server_url="http://unused", auth_mode=AuthMode.NONE),
+        artifact_dir=tmp_path,
+        inline_artifact_bytes=1024,
+    )
+    refused = _unwritable_dir(monkeypatch, tmp_path, error)
+    args = {**ARTIFACT, **({"destinationPath": destination} if destination else {})}
+    result = await run_tool(BY_NAME[tool], args, argo=client, settings=settings)
+    monkeypatch.undo()
+    message = _assert_clean_error(result)
+    assert refused, "the download never tried to write under the artifact directory"
+    assert "cannot write into" in message and reason in message, message
+    assert str(tmp_path) in message, message  # which directory
+    assert "--artifact-dir" in message and "writable directory" in message, message  # the fix
+    assert _files_left(tmp_path) == [], _files_left(tmp_path)
+
+
+@pytest.mark.parametrize("tool", sorted(ARTIFACT_OPERATIONS))
+@pytest.mark.parametrize(("error", "reason"), UNWRITABLE, ids=["erofs", "eacces"])
+async def test_a_disk_turning_read_only_mid_download_is_named_and_removes_the_partial_file(
+    argo: FakeArgo,
+    client: ArgoClient,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tool: str,
+    error: int,
+    reason: str,
+) -> None:
+    """The temp file was created, then the filesystem went read-only (remounted after an I/O error) or refused the
+    writes: the error names the file, the reason and the fix, and the partial file is gone."""
+    real_fdopen = os.fdopen
+    partial: list[int] = []
+
+    class Refusing:
+        def __init__(self, handle: Any) -> None:
+            self.handle, self.written = handle, 0
+            partial.append(handle.fileno())
+
+        def write(self, data: bytes) -> int:
+            self.written += len(data)
+            if self.written > 65536:  # the first 64 KiB are on disk when the writes start failing
+                raise OSError(error, os.strerror(error))
+            return int(self.handle.write(data))
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.handle, name)
+
+        def __enter__(self) -> Refusing:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.handle.close()
+
+    monkeypatch.setattr(os, "fdopen", lambda fd, mode: Refusing(real_fdopen(fd, mode)))
+    argo.on(
+        ARTIFACT_OPERATIONS[tool], stream=_artifact_body(4 * 65536), content_type="application/octet-stream"
+    )
+    result = await _call(client, tmp_path, tool, {**ARTIFACT, "destinationPath": "o.bin"})
+    monkeypatch.undo()
+    message = _assert_clean_error(result)
+    assert partial, "the temporary file was never opened"
+    assert f"writing {tmp_path / 'o.bin'} failed after " in message, message
+    assert reason in message and "the partial file was removed" in message, message
+    assert "--artifact-dir" in message and "writable directory" in message, message
+    assert _files_left(tmp_path) == [], _files_left(tmp_path)

@@ -10,7 +10,11 @@ plausibly and records every raw request path. `ARGO_MCP_FUZZ_PROFILE=soak` (in `
 from __future__ import annotations
 
 import asyncio
+import base64
+import contextlib
+import io
 import json
+import logging
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +22,15 @@ from typing import Any
 
 import jsonschema
 import pytest
+import structlog
 from hypothesis import given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
 from argo_mcp.argo.client import ArgoClient
-from argo_mcp.redaction import remember_secret
+from argo_mcp.logging import stdlib_formatter, structlog_processors
+from argo_mcp.redaction import remember_secret, request_secret
 from argo_mcp.settings import ArgoSettings, AuthMode, Settings
 from argo_mcp.tools import ALL_TOOLS
 from argo_mcp.tools.registry import Tool, run_tool
@@ -32,6 +39,9 @@ from tests.support.fuzz import NASTY, schema_inputs
 from tests.support.processes import text_of
 
 ARGO_TOKEN = "fuzz-planted-argo-token-5e0c71d2"
+# A caller's bearer token, as the HTTP transport's inbound auth holds it during a request (request_secret). Shaped
+# as a DNS label, so planted as a name, namespace or selector value it passes validation and reaches Argo.
+CALLER_TOKEN = "caller-bearer-token-9b41e6f07a"
 INTERNAL = ("failed unexpectedly", "Traceback")
 
 
@@ -53,6 +63,53 @@ class Rig:
             )
         paths = [seen.raw_path for seen in self.chaos.requests[before:]]
         return bool(result.is_error), text_of(result), paths, events
+
+    def call_as_caller(self, tool: Tool[Any], arguments: Any, mode: Mode) -> tuple[Any, list[str], list[str]]:
+        """(result, rendered log lines, raw paths Argo received) of one call made while CALLER_TOKEN is the
+        request's bearer token, against the stand-in in `mode`; the log lines are what argo-mcp would write to
+        stderr (its real processor chain, its stdlib formatter), not the events before redaction."""
+        before = len(self.chaos.requests)
+        self.chaos.mode = mode
+        try:
+            with rendered_logs() as lines, request_secret(CALLER_TOKEN):
+                result = self.loop.run_until_complete(
+                    run_tool(tool, arguments, argo=self.argo, settings=self.settings)
+                )
+        finally:
+            self.chaos.mode = Mode.OK
+        return result, lines, [seen.raw_path for seen in self.chaos.requests[before:]]
+
+
+STAND_IN_LOGGERS = ("aiohttp.access", "aiohttp.server", "aiohttp.web")
+
+
+@contextlib.contextmanager
+def rendered_logs() -> Iterator[list[str]]:
+    """The JSON lines argo-mcp's logging setup (configure_logging) would write to stderr, at debug level."""
+    buffer = io.StringIO()
+    previous = structlog.get_config()
+    structlog.configure(
+        processors=structlog_processors(),
+        wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG),
+        logger_factory=structlog.PrintLoggerFactory(file=buffer),
+        cache_logger_on_first_use=False,
+    )
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(stdlib_formatter())
+    # The stand-in's own aiohttp server logs (its access log quotes the request path) are not argo-mcp's.
+    handler.addFilter(lambda record: not record.name.startswith(STAND_IN_LOGGERS))
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    lines: list[str] = []
+    try:
+        yield lines
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+        structlog.configure(**previous)
+        lines.extend(buffer.getvalue().splitlines())
 
 
 @pytest.fixture(scope="module")
@@ -227,3 +284,85 @@ def test_what_the_fuzz_found_is_refused_as_the_callers_input(rig: Rig) -> None:
         assert is_error and text.startswith("Invalid arguments for get_workflow: "), text
         assert expected in text and "Argo" not in text.split(":", 1)[1], text
         assert not paths and not [e for e in events if e.get("log_level") == "error"]
+
+
+# ---- planted secrets: never in a log line, never in an answer --------------------------------------------------
+# The forms a caller's token takes in argument values: bare (a valid name, namespace, node id...), in a label
+# selector, and as a pasted header value (invalid for most fields, so it is echoed by the refusal).
+PLANTED_FORMS = [CALLER_TOKEN, f"app={CALLER_TOKEN}", f"Bearer {CALLER_TOKEN}"]
+# Fast failures only (no SLOW/ENDLESS/HUGE): NOT_FOUND, 5XX and MALFORMED answers echo argo-mcp's own
+# Authorization header (its Argo token) in their body, as a careless proxy would.
+SECRET_MODES = [Mode.OK, Mode.NOT_FOUND, Mode.ERROR_5XX, Mode.MALFORMED, Mode.RESET]
+# A leak of part of a token is a leak too: the random tails must not show up either.
+LEAKS = (ARGO_TOKEN, CALLER_TOKEN, ARGO_TOKEN[-8:], CALLER_TOKEN[-10:])
+
+
+def _accepts(schema: dict[str, Any], kind: str) -> bool:
+    types = [schema.get("type")] + [option.get("type") for option in schema.get("anyOf", [])]
+    return kind in types or any(isinstance(t, list) and kind in t for t in types)
+
+
+def _plant(tool: Tool[Any], data: st.DataObject) -> dict[str, Any]:
+    """Valid arguments with CALLER_TOKEN planted in some of the string fields (and inside object fields)."""
+    arguments = dict(data.draw(strategy(tool), label="valid"))
+    properties: dict[str, Any] = tool.input_schema()["properties"]
+    strings = sorted(name for name, schema in properties.items() if _accepts(schema, "string"))
+    objects = sorted(name for name, schema in properties.items() if _accepts(schema, "object"))
+    if not strings and not objects:  # a tool without arguments: the token as an unknown argument
+        arguments["token"] = data.draw(st.sampled_from(PLANTED_FORMS), label="form")
+        return arguments
+    for name in (
+        data.draw(st.lists(st.sampled_from(strings), unique=True), label="strings") if strings else []
+    ):
+        arguments[name] = data.draw(st.sampled_from(PLANTED_FORMS), label=name)
+    for name in (
+        data.draw(st.lists(st.sampled_from(objects), unique=True), label="objects") if objects else []
+    ):
+        value = arguments.get(name)
+        planted = {"planted": CALLER_TOKEN, "metadata": {"name": CALLER_TOKEN}}
+        arguments[name] = {**value, **planted} if isinstance(value, dict) else planted
+    if all(CALLER_TOKEN not in json.dumps(arguments.get(name), default=str) for name in [*strings, *objects]):
+        arguments[(strings or objects)[0]] = CALLER_TOKEN if strings else {"planted": CALLER_TOKEN}
+    return arguments
+
+
+def _answer_text(result: Any) -> str:
+    """Everything an answer carries: text blocks, embedded resources (decoded blobs too), structured content."""
+    parts = [result.model_dump_json()]
+    for block in result.content:
+        blob = getattr(getattr(block, "resource", None), "blob", None)
+        if isinstance(blob, str):
+            parts.append(base64.b64decode(blob).decode("utf-8", errors="replace"))
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("tool", TOOLS, ids=IDS)
+@hypothesis_settings(max_examples=max(3, hypothesis_settings().max_examples // 2))  # unit: 3, soak: 75
+@given(data=st.data())
+def test_planted_tokens_never_reach_a_rendered_log_line_or_an_answer(
+    rig: Rig, tool: Tool[Any], data: st.DataObject
+) -> None:
+    """argo-mcp's Argo token (sent to Argo, echoed back in Argo's error bodies) and the caller's bearer token
+    (planted in argument values while it is the request's token) appear in no log line argo-mcp would write and
+    in no answer: not in refusals that quote the input, not in Argo's errors, not in the tool_call/audit lines."""
+    arguments = _plant(tool, data)
+    mode = data.draw(st.sampled_from(SECRET_MODES), label="mode")
+    result, lines, paths = rig.call_as_caller(tool, arguments, mode)
+    shown = f"{tool.name}({_show(arguments)}) against {mode}"
+    answer = _answer_text(result)
+    events = [json.loads(line) for line in lines]
+    calls = [event for event in events if event.get("event") == "tool_call"]
+    assert len(calls) == 1 and calls[0]["tool"] == tool.name, f"{shown}: the log was not captured: {lines}"
+    # A successful answer from a working Argo may quote the caller's own input back (the workflow it asked for,
+    # named like the token): that is Argo's data for the caller who sent it, not a leak. Everything else may not.
+    echo_allowed = mode is Mode.OK and not result.is_error
+    for leak in (ARGO_TOKEN, ARGO_TOKEN[-8:]) if echo_allowed else LEAKS:
+        assert leak not in answer, f"{shown}: answer shows {leak!r}: {answer[:600]}"
+    for line in lines:
+        for leak in LEAKS:
+            assert leak not in line, f"{shown}: log line shows {leak!r}: {line[:600]}"
+    for marker in INTERNAL:
+        assert marker not in text_of(result), f"{shown} -> {text_of(result)[:600]}"
+    assert not [e for e in events if e.get("event") == "tool_failed_unexpectedly"], shown
+    for path in paths:
+        assert path_problem(path) is None, f"{shown}: {path_problem(path)}"
