@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -223,6 +224,41 @@ async def test_stop_and_terminate(stack: E2EStack, mcp: ServerProcess, tool: str
     assert handler and handler[0]["phase"] == "Succeeded", [(n["displayName"], n["phase"]) for n in nodes]
     logs = await call_text(mcp, "get_workflow_logs", {"name": name, "container": "main"})
     assert f"{EXIT_LINE} Failed" in logs, logs[-2000:]
+
+
+async def test_follow_reads_the_lines_a_running_step_prints_later(
+    stack: E2EStack, mcp: ServerProcess
+) -> None:
+    """follow=true keeps reading a running pod's log: the lines it prints after the call began are in the answer
+    (without follow, Argo answers at once with the lines so far)."""
+    name = stack.submit_workflow(
+        {
+            "apiVersion": WF,
+            "kind": "Workflow",
+            "metadata": {"generateName": "ticks-"},
+            "spec": {
+                "entrypoint": "steps",
+                "templates": [
+                    {"name": "steps", "steps": [[{"name": "talk", "template": "talk"}]]},
+                    {
+                        "name": "talk",
+                        "container": container("for i in 1 2 3 4 5 6 7 8; do echo tick $i; sleep 1; done"),
+                    },
+                ],
+            },
+        }
+    )
+    await asyncio.to_thread(stack.wait_for_node_phase, name, "talk", "Running", None, 60)
+    started = time.monotonic()
+    text = await call_text(
+        mcp,
+        "get_workflow_logs",
+        {"name": name, "container": "main", "follow": True, "timeLimitSeconds": 60},
+    )
+    waited = time.monotonic() - started
+    assert "tick 8" in text, text
+    assert waited >= 2, f"answered after {waited:.1f} s: it did not wait for lines still to come"
+    assert (await wait_phase(stack, name))["status"]["phase"] == "Succeeded"
 
 
 async def test_retry_a_failed_run_and_resubmit(stack: E2EStack, mcp: ServerProcess) -> None:
