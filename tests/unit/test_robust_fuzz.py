@@ -136,7 +136,10 @@ def check_answer(
 ) -> None:
     is_error, text, paths, events = outcome
     shown = _show(arguments)
-    sent = json.dumps(arguments, default=str)
+    try:
+        sent = json.dumps(arguments, default=str)
+    except (RecursionError, ValueError):  # nested past the JSON encoder's depth: the nasty-values case
+        sent = ""
     for marker in INTERNAL:
         # An answer may quote the caller's own input (an unknown argument hypothesis named "Traceback"); the
         # tool_failed_unexpectedly check below still catches an internal error then.
