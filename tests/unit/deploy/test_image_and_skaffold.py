@@ -96,13 +96,19 @@ def test_image_contract() -> None:
     # ... and the operator's: the chart runs the same image with command argo-mcp-operator, which needs kopf.
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
     assert any(req.startswith("kopf") for req in extras["operator"])
+    # The image installs uv.lock's export (image-requirements.txt, with the operator and otel extras), then the
+    # package itself without resolving again.
     installs = [args for word, args in builder if word == "RUN" and "pip install" in args]
-    assert installs and all(re.search(r"\[(\w+,)*operator(,\w+)*\]", args) for args in installs), (
-        "the image must install the package with its operator extra"
+    assert installs and "-r image-requirements.txt" in installs[0], (
+        "the image installs the locked requirements"
     )
-    assert all(re.search(r"\[(\w+,)*otel(,\w+)*\]", args) for args in installs), (
-        "the image must carry the tracing extra (off unless OTEL_* asks for it)"
+    requirements = (ROOT / "image-requirements.txt").read_text()
+    assert "--extra operator" in requirements and re.search(r"^kopf==", requirements, flags=re.MULTILINE), (
+        "the image must install the operator's extra (kopf)"
     )
+    assert "--extra otel" in requirements and re.search(
+        r"^opentelemetry-sdk==", requirements, flags=re.MULTILINE
+    ), "the image must carry the tracing extra (off unless OTEL_* asks for it)"
     # Every path the build copies from the context exists and is let through by .dockerignore; `COPY .`
     # copies exactly what .dockerignore lets through (its allow-list is checked below).
     ignore = (ROOT / ".dockerignore").read_text().split()
@@ -124,7 +130,14 @@ def test_dockerignore_keeps_secrets_and_caches_out() -> None:
     assert lines[0] == "*"
     allowed = [line[1:].rstrip("/") for line in lines if line.startswith("!")]
     # wheels/: absent in a checkout (.gitignore); an offline build puts the wheels it installs there.
-    assert sorted(allowed) == ["README.md", "argo_mcp", "operator", "pyproject.toml", "wheels"]
+    assert sorted(allowed) == [
+        "README.md",
+        "argo_mcp",
+        "image-requirements.txt",
+        "operator",
+        "pyproject.toml",
+        "wheels",
+    ]
     assert "/wheels/" in (ROOT / ".gitignore").read_text().splitlines()
 
 
