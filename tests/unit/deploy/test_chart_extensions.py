@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from argo_mcp import metrics
 
-from .bundle import Obj, by_kind, container_args, flag_value, helm_template, one, run, tool
-from .test_chart import _render_notes
+from .bundle import (
+    NON_BUILTIN_KINDS,
+    Obj,
+    by_kind,
+    container_args,
+    flag_value,
+    helm_template,
+    helm_template_proc,
+    kubeconform,
+    load_all,
+    one,
+    pod_specs,
+    psa_check,
+    run,
+    tool,
+)
+from .test_chart import _assert_restricted, _render_notes
 
 # Not in the chart's ci/: the e2e dry run applies every ci/ scenario to a cluster without the HTTPRoute and
 # PrometheusRule CRDs.
@@ -95,6 +112,64 @@ def test_extra_env_volumes_mounts_and_objects() -> None:
     configmaps = {o["metadata"]["name"]: o for o in by_kind(objs, "ConfigMap")}
     assert configmaps["argo-mcp-extra"]["data"] == {"namespace": "tools"}, "map entries go through tpl"
     assert "argo-mcp-extra-string" in configmaps, "string entries go through tpl"
+
+
+def test_pod_labels_and_topology_spread_constraints_reach_the_server_pod() -> None:
+    objs = helm_template(values_files=[EXPOSED], namespace="tools")
+    deploy = one(objs, "Deployment")
+    template = deploy["spec"]["template"]
+    labels = template["metadata"]["labels"]
+    assert labels["example.com/team"] == "agents"
+    assert labels["sidecar.istio.io/inject"] == "false", "a quoted string stays a string"
+    selector = deploy["spec"]["selector"]["matchLabels"]
+    assert selector.items() <= labels.items(), "extra labels keep the selector's"
+    assert "example.com/team" not in selector and "example.com/team" not in deploy["metadata"]["labels"]
+    assert template["spec"]["topologySpreadConstraints"] == [
+        {
+            "maxSkew": 1,
+            "topologyKey": "topology.kubernetes.io/zone",
+            "whenUnsatisfiable": "ScheduleAnyway",
+            "labelSelector": {"matchLabels": selector},
+        }
+    ]
+    # The Service still selects the pods by the selector labels only.
+    assert one(objs, "Service")["spec"]["selector"] == selector
+    plain = one(helm_template(), "Deployment")["spec"]["template"]
+    assert "topologySpreadConstraints" not in plain["spec"]
+    assert "example.com/team" not in plain["metadata"]["labels"]
+
+
+def test_exposed_values_render_schema_valid_objects() -> None:
+    """kubeconform (strict) on every object of exposed-values.yaml, as test_chart does for the ci/ scenarios."""
+    proc = helm_template_proc(values_files=[EXPOSED], namespace="tools")
+    assert proc.returncode == 0, proc.stderr
+    result = kubeconform(proc.stdout)
+    summary = json.loads(result.stdout)
+    bad = [r for r in summary["resources"] if r["status"] not in ("statusValid", "statusSkipped")]
+    assert result.returncode == 0 and not bad, json.dumps(bad or summary, indent=1)
+    kinds = [o["kind"] for o in load_all(proc.stdout)]
+    crd_backed = [k for k in kinds if k in NON_BUILTIN_KINDS]
+    assert sorted(crd_backed) == ["HTTPRoute", "PrometheusRule", "ServiceMonitor"]
+    # Every other object (Deployment with its topology spread, Ingress, extra ConfigMaps, ...) was validated.
+    assert summary["summary"] == {"valid": len(kinds) - 3, "invalid": 0, "errors": 0, "skipped": 3}
+
+
+def test_exposed_values_pods_meet_the_restricted_pod_security_standard() -> None:
+    proc = helm_template_proc(values_files=[EXPOSED], namespace="tools")
+    assert proc.returncode == 0, proc.stderr
+    code, results = psa_check(proc.stdout)
+    assert code == 0, json.dumps([r for r in results if not r["allowed"]], indent=1)
+    assert {r["object"].split("/")[0] for r in results} >= {"Deployment", "Pod"}
+    for name, spec in pod_specs(load_all(proc.stdout)):
+        _assert_restricted(name, spec)
+
+
+def test_kubeconform_checks_the_topology_spread_constraints() -> None:
+    """Guards the validation above: a misspelt constraint field fails the strict schema check."""
+    deploy = one(helm_template(values_files=[EXPOSED]), "Deployment")
+    deploy["spec"]["template"]["spec"]["topologySpreadConstraints"][0]["maxSkw"] = 1
+    result = kubeconform(yaml.safe_dump(deploy))
+    assert result.returncode != 0 and "maxSkw" in result.stdout, result.stdout
 
 
 def test_helm_test_pod_follows_the_servers_placement_unless_told_otherwise() -> None:
