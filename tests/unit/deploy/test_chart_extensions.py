@@ -214,6 +214,8 @@ def test_prometheus_rule_alerts_use_metrics_the_server_exports() -> None:
         assert 'namespace="tools", job="argo-mcp"' in alert["expr"], alert["expr"]
         for name in re.findall(r"\b(argo_mcp_[a-z_]+?)(?:_bucket|_total)?\{", alert["expr"]):
             assert name in exported, f"{alert['alert']} uses {name}, which argo-mcp does not export"
+    # Every code of a request that got no answer (argo/client.py `_failure_code`) means Argo is not reachable.
+    assert 'code=~"unreachable|timeout|tls"' in alerts["ArgoMCPArgoUnreachable"]["expr"]
     assert "> 0.1" in alerts["ArgoMCPToolErrorRate"]["expr"]
     assert "> 10" in alerts["ArgoMCPToolLatency"]["expr"]
     assert not by_kind(helm_template(), "PrometheusRule")
