@@ -152,6 +152,31 @@ async def test_impossible_destinations_are_refused_before_any_request(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plain-file"]
 
 
+class FailingWrites:
+    """A download's temporary file whose writes fail with `error` once the first 64 KiB are on disk (a disk
+    that fills up, or a filesystem remounted read-only mid-download); `opened` records its descriptor."""
+
+    def __init__(self, handle: Any, error: int, opened: list[int] | None = None) -> None:
+        self.handle, self.error, self.written = handle, error, 0
+        if opened is not None:
+            opened.append(handle.fileno())
+
+    def write(self, data: bytes) -> int:
+        self.written += len(data)
+        if self.written > 65536:
+            raise OSError(self.error, os.strerror(self.error))
+        return int(self.handle.write(data))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.handle, name)
+
+    def __enter__(self) -> FailingWrites:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.handle.close()
+
+
 async def test_a_full_disk_is_named_and_leaves_no_partial_file(
     argo: FakeArgo, client: ArgoClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -161,30 +186,8 @@ async def test_a_full_disk_is_named_and_leaves_no_partial_file(
 
     real_fdopen = os.fdopen
 
-    class FullDisk:
-        """The temporary file of a download on a disk that is full after the first 64 KiB."""
-
-        def __init__(self, handle: Any) -> None:
-            self.handle, self.written = handle, 0
-
-        def write(self, data: bytes) -> int:
-            self.written += len(data)
-            if self.written > 65536:
-                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-            return int(self.handle.write(data))
-
-        def __getattr__(self, name: str) -> Any:
-            return getattr(self.handle, name)
-
-        def __enter__(self) -> FullDisk:
-            return self
-
-        def __exit__(self, *exc: object) -> None:
-            self.handle.close()
-
-    monkeypatch.setattr(
-        os, "fdopen", lambda fd, mode: FullDisk(real_fdopen(fd, mode))
-    )  # only this test writes
+    # only this test writes: the disk is full after the first 64 KiB
+    monkeypatch.setattr(os, "fdopen", lambda fd, mode: FailingWrites(real_fdopen(fd, mode), errno.ENOSPC))
     argo.on("ArtifactService_GetArtifactFile", stream=body, content_type="application/octet-stream")
     result = await _call(
         client, tmp_path, "get_workflow_output_artifact", {**ARTIFACT, "destinationPath": "o.bin"}
@@ -312,27 +315,9 @@ async def test_a_disk_turning_read_only_mid_download_is_named_and_removes_the_pa
     real_fdopen = os.fdopen
     partial: list[int] = []
 
-    class Refusing:
-        def __init__(self, handle: Any) -> None:
-            self.handle, self.written = handle, 0
-            partial.append(handle.fileno())
-
-        def write(self, data: bytes) -> int:
-            self.written += len(data)
-            if self.written > 65536:  # the first 64 KiB are on disk when the writes start failing
-                raise OSError(error, os.strerror(error))
-            return int(self.handle.write(data))
-
-        def __getattr__(self, name: str) -> Any:
-            return getattr(self.handle, name)
-
-        def __enter__(self) -> Refusing:
-            return self
-
-        def __exit__(self, *exc: object) -> None:
-            self.handle.close()
-
-    monkeypatch.setattr(os, "fdopen", lambda fd, mode: Refusing(real_fdopen(fd, mode)))
+    monkeypatch.setattr(
+        os, "fdopen", lambda fd, mode: FailingWrites(real_fdopen(fd, mode), error, opened=partial)
+    )
     argo.on(
         ARTIFACT_OPERATIONS[tool], stream=_artifact_body(4 * 65536), content_type="application/octet-stream"
     )
