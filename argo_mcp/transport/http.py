@@ -36,6 +36,7 @@ from argo_mcp.transport.connections import ConnectionLimits, ensure_fd_headroom,
 from argo_mcp.transport.guard import HostOriginGuard
 from argo_mcp.transport.readiness import Readiness
 from argo_mcp.transport.response_mode import ResponseModeRouter
+from argo_mcp.transport.single_exchange import SingleExchange
 
 log = structlog.get_logger("argo_mcp.http")
 
@@ -76,10 +77,12 @@ def build_app(
     plain = StreamableHTTPSessionManager(
         app=server, stateless=True, json_response=True, security_settings=None
     )
+    single = SingleExchange(server)
     mcp_app: ASGIApp = ResponseModeRouter(
         StreamableHTTPASGIApp(plain),
         StreamableHTTPASGIApp(streaming),
         max_body=DEFAULT_MAX_REQUEST_BODY_SIZE,
+        single=single,
     )
     if wrap_mcp is not None:
         mcp_app = wrap_mcp(mcp_app)
@@ -91,7 +94,8 @@ def build_app(
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        async with streaming.run(), plain.run():
+        async with streaming.run(), plain.run(), server.lifespan(server) as state:
+            single.lifespan_state = state
             try:
                 yield
             finally:
