@@ -129,6 +129,9 @@ def build_server(
     chosen = exposed(tools, settings)
     by_name = {tool.name: tool for tool in chosen}
     listing = types.ListToolsResult(tools=[tool.to_mcp() for tool in chosen])
+    # A 2026-07-28 tools/call is checked against its tool's input schema (its Mcp-Param-* headers); without this
+    # lookup the SDK finds the schema by running the whole tools/list handler again for every call.
+    input_schemas = {tool.name: tool.input_schema for tool in listing.tools}
     inflight = InFlightLimit(settings.max_inflight_calls)
 
     async def on_list_tools(
@@ -192,6 +195,7 @@ def build_server(
         cache_hints={"tools/list": STATIC_LISTS, "prompts/list": STATIC_LISTS},
         on_list_tools=on_list_tools,
         on_call_tool=on_call_tool,
+        get_tool_input_schema=input_schemas.get,
         **prompt_handlers(settings.argo.default_namespace),
         on_completion=completion_handler(settings, argo, by_name, authorize),
         **resources,
