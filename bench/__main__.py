@@ -3,7 +3,8 @@
 Against the benchmark's stand-in (bench/standin.py: 500 realistic workflows of 10-50 nodes and one 50-node
 workflow, with Argo's `fields` filter applied as Argo applies it), it measures:
   floor        a direct HTTP GET of the 50-node workflow (aiohttp): p50/p99 and calls/s at 1/10/50 clients
-  argo-mcp     get_workflow over streamable HTTP and over stdio: p50/p99, added p50 over the floor, calls/s at
+  argo-mcp     get_workflow over streamable HTTP (handshake-era requests, and 2026-07-28 ones for p50, CPU per
+               call and 10-client calls/s) and over stdio: p50/p99, added p50 over the floor, calls/s at
                1/10/50 HTTP clients (and errors), cold start (spawn -> tools/list answered, stdio; with
                and without the discovery cache) and spawn -> the first get_workflow answered,
                the server's CPU time per call and per cold start (read from /proc: on a busy host, wall
@@ -81,16 +82,35 @@ async def wait_port(port: int, timeout: float = 30) -> None:
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
 
 
-class HttpMcp:
-    """Raw streamable-HTTP JSON-RPC calls (stateless server: no session to set up)."""
+MODERN = "2026-07-28"
 
-    def __init__(self, session: aiohttp.ClientSession, url: str) -> None:
-        self.session, self.url, self.next_id = session, url, 0
+
+class HttpMcp:
+    """Raw streamable-HTTP JSON-RPC calls (stateless server: no session to set up).
+
+    `modern` sends 2026-07-28 requests (the version in a header and in each request's `_meta`, the method and
+    tool name in headers) instead of handshake-era ones: the SDK answers the two eras by different paths."""
+
+    def __init__(self, session: aiohttp.ClientSession, url: str, *, modern: bool = False) -> None:
+        self.session, self.url, self.next_id, self.modern = session, url, 0, modern
+
+    def _envelope(self, method: str, params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        if not self.modern:
+            return params, HEADERS
+        meta = {
+            "io.modelcontextprotocol/protocolVersion": MODERN,
+            "io.modelcontextprotocol/clientCapabilities": {},
+        }
+        headers = {**HEADERS, "MCP-Protocol-Version": MODERN, "Mcp-Method": method}
+        if method == "tools/call":
+            headers["Mcp-Name"] = params["name"]
+        return {**params, "_meta": meta}, headers
 
     async def request(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         self.next_id += 1
+        params, headers = self._envelope(method, params)
         message = {"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params}
-        async with self.session.post(self.url, json=message, headers=HEADERS) as response:
+        async with self.session.post(self.url, json=message, headers=headers) as response:
             body = await response.text()
             if response.status != 200:
                 raise RuntimeError(f"HTTP {response.status}: {body[:200]}")
@@ -308,6 +328,20 @@ async def measure_server(
                 rate, errors = await throughput(call_http, clients, args.seconds)
                 values[f"http_calls_s_{clients}"] = round(rate)
                 values[f"http_errors_{clients}"] = errors
+
+            modern = HttpMcp(session, mcp.url, modern=True)
+
+            async def call_modern() -> None:
+                await modern.request("tools/call", GET_BIG)
+
+            cpu_before = cpu_ms(server.pid)
+            samples = await latencies(call_modern, args.calls, args.warmup)
+            values["modern_cpu_ms_per_call"] = round(
+                (cpu_ms(server.pid) - cpu_before) / (args.calls + args.warmup), 2
+            )
+            values["modern_p50_ms"] = round(statistics.median(samples), 2)
+            values["modern_added_p50_ms"] = round(values["modern_p50_ms"] - floor_p50, 2)
+            values["modern_calls_s_10"] = round((await throughput(call_modern, 10, args.seconds))[0])
             values["rss_after_calls_mib"] = rss_mib(server.pid)
     finally:
         server.terminate()
@@ -372,6 +406,10 @@ ROWS = [
     ("get_workflow added p50 ms (HTTP)", "http_added_p50_ms"),
     ("get_workflow p99 ms (HTTP)", "http_p99_ms"),
     ("server CPU ms per get_workflow (HTTP)", "http_cpu_ms_per_call"),
+    ("get_workflow p50 ms (HTTP, 2026-07-28)", "modern_p50_ms"),
+    ("get_workflow added p50 ms (HTTP, 2026-07-28)", "modern_added_p50_ms"),
+    ("server CPU ms per get_workflow (HTTP, 2026-07-28)", "modern_cpu_ms_per_call"),
+    ("calls/s, 10 clients (HTTP, 2026-07-28)", "modern_calls_s_10"),
     ("get_workflow p50 ms (stdio)", "stdio_p50_ms"),
     ("get_workflow added p50 ms (stdio)", "stdio_added_p50_ms"),
     ("get_workflow p99 ms (stdio)", "stdio_p99_ms"),
