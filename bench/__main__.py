@@ -3,7 +3,7 @@
 Against the benchmark's stand-in (bench/standin.py: 500 realistic workflows of 10-50 nodes and one 50-node
 workflow, with Argo's `fields` filter applied as Argo applies it), it measures:
   floor        a direct HTTP GET of the 50-node workflow (aiohttp): p50/p99 and calls/s at 1/10/50 clients
-  argo-mcp     get_workflow over streamable HTTP (handshake-era requests, and 2026-07-28 ones for p50, CPU per
+  argo-mcp     get_workflow over streamable HTTP (handshake-era requests, and 2026-07-28 ones for p50/p99, CPU per
                call and 10-client calls/s) and over stdio: p50/p99, added p50 over the floor, calls/s at
                1/10/50 HTTP clients (and errors), cold start (spawn -> tools/list answered, stdio; with
                and without the discovery cache) and spawn -> the first get_workflow answered,
@@ -196,6 +196,23 @@ async def latencies(call: Callable[[], Awaitable[Any]], count: int, warmup: int)
     return samples
 
 
+async def record_latency(
+    values: dict[str, Any],
+    prefix: str,
+    call: Callable[[], Awaitable[Any]],
+    pid: int,
+    floor_p50: float,
+    args: argparse.Namespace,
+) -> None:
+    """`{prefix}_p50_ms`, `_p99_ms`, `_added_p50_ms` (over the floor) and the server's CPU per call."""
+    cpu_before = cpu_ms(pid)
+    samples = await latencies(call, args.calls, args.warmup)
+    values[f"{prefix}_cpu_ms_per_call"] = round((cpu_ms(pid) - cpu_before) / (args.calls + args.warmup), 2)
+    values[f"{prefix}_p50_ms"] = round(statistics.median(samples), 2)
+    values[f"{prefix}_p99_ms"] = round(percentile(samples, 99), 2)
+    values[f"{prefix}_added_p50_ms"] = round(values[f"{prefix}_p50_ms"] - floor_p50, 2)
+
+
 async def throughput(call: Callable[[], Awaitable[Any]], clients: int, seconds: float) -> tuple[float, int]:
     """Calls per second with `clients` concurrent callers for `seconds`, and how many calls failed."""
     done = errors = 0
@@ -316,14 +333,7 @@ async def measure_server(
             async def call_http() -> None:
                 await mcp.request("tools/call", GET_BIG)
 
-            cpu_before = cpu_ms(server.pid)
-            samples = await latencies(call_http, args.calls, args.warmup)
-            values["http_cpu_ms_per_call"] = round(
-                (cpu_ms(server.pid) - cpu_before) / (args.calls + args.warmup), 2
-            )
-            values["http_p50_ms"] = round(statistics.median(samples), 2)
-            values["http_p99_ms"] = round(percentile(samples, 99), 2)
-            values["http_added_p50_ms"] = round(values["http_p50_ms"] - floor_p50, 2)
+            await record_latency(values, "http", call_http, server.pid, floor_p50, args)
             for clients in (1, 10, 50):
                 rate, errors = await throughput(call_http, clients, args.seconds)
                 values[f"http_calls_s_{clients}"] = round(rate)
@@ -334,13 +344,7 @@ async def measure_server(
             async def call_modern() -> None:
                 await modern.request("tools/call", GET_BIG)
 
-            cpu_before = cpu_ms(server.pid)
-            samples = await latencies(call_modern, args.calls, args.warmup)
-            values["modern_cpu_ms_per_call"] = round(
-                (cpu_ms(server.pid) - cpu_before) / (args.calls + args.warmup), 2
-            )
-            values["modern_p50_ms"] = round(statistics.median(samples), 2)
-            values["modern_added_p50_ms"] = round(values["modern_p50_ms"] - floor_p50, 2)
+            await record_latency(values, "modern", call_modern, server.pid, floor_p50, args)
             values["modern_calls_s_10"] = round((await throughput(call_modern, 10, args.seconds))[0])
             values["rss_after_calls_mib"] = rss_mib(server.pid)
     finally:
@@ -353,14 +357,7 @@ async def measure_server(
         async def call_stdio() -> None:
             await stdio.request("tools/call", GET_BIG)
 
-        cpu_before = cpu_ms(stdio.proc.pid)
-        samples = await latencies(call_stdio, args.calls, args.warmup)
-        values["stdio_cpu_ms_per_call"] = round(
-            (cpu_ms(stdio.proc.pid) - cpu_before) / (args.calls + args.warmup), 2
-        )
-        values["stdio_p50_ms"] = round(statistics.median(samples), 2)
-        values["stdio_p99_ms"] = round(percentile(samples, 99), 2)
-        values["stdio_added_p50_ms"] = round(values["stdio_p50_ms"] - floor_p50, 2)
+        await record_latency(values, "stdio", call_stdio, stdio.proc.pid, floor_p50, args)
     finally:
         await stdio.close()
     return figures
@@ -408,6 +405,7 @@ ROWS = [
     ("server CPU ms per get_workflow (HTTP)", "http_cpu_ms_per_call"),
     ("get_workflow p50 ms (HTTP, 2026-07-28)", "modern_p50_ms"),
     ("get_workflow added p50 ms (HTTP, 2026-07-28)", "modern_added_p50_ms"),
+    ("get_workflow p99 ms (HTTP, 2026-07-28)", "modern_p99_ms"),
     ("server CPU ms per get_workflow (HTTP, 2026-07-28)", "modern_cpu_ms_per_call"),
     ("calls/s, 10 clients (HTTP, 2026-07-28)", "modern_calls_s_10"),
     ("get_workflow p50 ms (stdio)", "stdio_p50_ms"),

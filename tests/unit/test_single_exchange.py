@@ -15,9 +15,10 @@ from argo_mcp.transport.response_mode import ResponseModeRouter
 from argo_mcp.transport.single_exchange import SingleExchange, plain_request
 from tests.support.fake_argo import FakeArgo
 from tests.support.processes import ServerProcess
+from tests.support.raw_mcp import rpc_answer
 from tests.unit.test_auth_and_tls import VERSION
+from tests.unit.test_transport import ACCEPT
 
-ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 HEADERS = [(b"accept", b"application/json, text/event-stream"), (b"content-type", b"application/json")]
 CALL = {
     "jsonrpc": "2.0",
@@ -133,15 +134,6 @@ async def test_the_router_sends_plain_requests_to_the_fast_path_and_the_rest_to_
     assert await _route(CALL, [*HEADERS, (b"mcp-protocol-version", b"2026-07-28")]) == (0, 1, 0)
 
 
-def _message(response: httpx2.Response) -> dict[str, Any]:
-    if response.headers["content-type"].startswith("application/json"):
-        return response.json()  # type: ignore[no-any-return]
-    for line in response.text.splitlines():
-        if line.startswith("data:") and line[5:].strip():
-            return json.loads(line[5:])  # type: ignore[no-any-return]
-    raise AssertionError(f"no JSON-RPC message in {response.text!r}")
-
-
 REQUESTS: list[tuple[str, dict[str, Any]]] = [
     ("tools/list", {}),
     ("ping", {}),
@@ -178,7 +170,7 @@ async def test_the_fast_path_answers_what_the_sdk_answers(
     assert fast.status_code == sdk.status_code == 200, (fast.text, sdk.text)
     assert fast.headers["content-type"] == "application/json"
     assert int(fast.headers["content-length"]) == len(fast.content)
-    assert _message(fast) == _message(sdk)
+    assert rpc_answer(fast.text) == rpc_answer(sdk.text)
 
 
 async def test_a_malformed_request_still_gets_the_sdks_answer(shared_server: ServerProcess) -> None:
