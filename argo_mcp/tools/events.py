@@ -13,6 +13,7 @@ from pydantic import Field
 
 from argo_mcp.argo.streams import format_events_log
 from argo_mcp.settings import ToolGroup
+from argo_mcp.tools.conflicts import replace_object
 from argo_mcp.tools.inputs import ListOptionsInput, NamedInput, NamespacedInput, ResourceName
 from argo_mcp.tools.logs import LogOptions, drain
 from argo_mcp.tools.paths import api
@@ -160,21 +161,25 @@ def events_tools(
 
     async def update_object(ctx: ToolContext, args: UpdateInput) -> dict[str, Any]:
         manifest = _checked_manifest(kind, args.manifest, ctx.namespace, args.name)
-        if not manifest["metadata"].get("resourceVersion"):
-            # Kubernetes updates need the current resourceVersion; read it so the agent's spec replaces the
-            # live one (a concurrent change between the read and the write still yields a 409).
+
+        async def live_version() -> str | None:
             current = await ctx.argo.request(
                 "GET",
                 api(kind.plural, ctx.namespace, args.name),
                 what=f"get {kind.words} {ctx.namespace}/{args.name}",
             )
-            manifest["metadata"]["resourceVersion"] = current.get("metadata", {}).get("resourceVersion")
-        answer = await ctx.argo.request(
-            "PUT",
-            api(kind.plural, ctx.namespace, args.name),
-            body={"namespace": ctx.namespace, "name": args.name, kind.body_key: manifest},
-            what=f"update {kind.words} {ctx.namespace}/{args.name}",
-        )
+            return (current.get("metadata") or {}).get("resourceVersion")
+
+        async def put(body: dict[str, Any]) -> dict[str, Any]:
+            answer: dict[str, Any] = await ctx.argo.request(
+                "PUT",
+                api(kind.plural, ctx.namespace, args.name),
+                body={"namespace": ctx.namespace, "name": args.name, kind.body_key: body},
+                what=f"update {kind.words} {ctx.namespace}/{args.name}",
+            )
+            return answer
+
+        answer = await replace_object(manifest, live_version, put)
         return {"result": f"{kind.words} {ctx.namespace}/{args.name} updated", kind.body_key: clean(answer)}
 
     async def delete_object(ctx: ToolContext, args: DeleteEventsInput) -> dict[str, Any]:

@@ -7,15 +7,15 @@ input model only declares the extra fields its Argo request body takes (see `act
 
 from __future__ import annotations
 
-import asyncio
 import json
 from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from argo_mcp.argo.errors import ArgoBadRequest, ArgoConflict, ArgoNotFound, ArgoServerError
+from argo_mcp.argo.errors import ArgoBadRequest, ArgoNotFound, ArgoServerError
 from argo_mcp.settings import ToolGroup
+from argo_mcp.tools.conflicts import retry_on_conflict
 from argo_mcp.tools.inputs import NamedInput, NamespacedInput, NewResourceName, ResourceName
 from argo_mcp.tools.manifests import manifest_documents
 from argo_mcp.tools.paths import api
@@ -104,26 +104,19 @@ class StopInput(WorkflowAction):
     message: str | None = Field(default=None, description="Why it was stopped (recorded on the workflow).")
 
 
-CONFLICT_RETRY_DELAYS = (0.5, 1.0, 2.0)
-
-
 def workflow_action(action: str, past: str) -> Handler[Any]:
     async def handler(ctx: ToolContext, args: WorkflowAction) -> dict[str, Any]:
-        # Just after a workflow finishes the controller is still writing it (archiving labels), and Argo
-        # answers an action with 409. A conflicting update changed nothing, so trying again is safe.
-        for delay in (*CONFLICT_RETRY_DELAYS, None):
-            try:
-                answer = await ctx.argo.request(
-                    "PUT",
-                    api("workflows", ctx.namespace, args.name, action),
-                    body=args.action_body(ctx.namespace),
-                    what=f"{action} workflow {ctx.namespace}/{args.name}",
-                )
-                break
-            except ArgoConflict:
-                if delay is None:
-                    raise
-                await asyncio.sleep(delay)
+        async def send() -> dict[str, Any]:
+            answer: dict[str, Any] = await ctx.argo.request(
+                "PUT",
+                api("workflows", ctx.namespace, args.name, action),
+                body=args.action_body(ctx.namespace),
+                what=f"{action} workflow {ctx.namespace}/{args.name}",
+            )
+            return answer
+
+        # A conflict just after the workflow finished is the controller's (conflicts.py): sent again.
+        answer = await retry_on_conflict(send)
         return {"result": f"workflow {ctx.namespace}/{args.name} {past}", **brief(answer, ctx.namespace)}
 
     return handler

@@ -5,7 +5,7 @@ create, update, delete, lint; CronWorkflows add suspend and resume) and differ i
 that carries the object, how they are summarised, and whether they live in a namespace. `TemplateKind` holds
 those differences and `template_tools` builds the tools of one kind from it, the way `events.py` does for the
 Argo Events kinds. Create, update and lint take a manifest (an object or YAML text) whose kind is checked;
-update replaces the spec, reading the live resourceVersion when the manifest has none.
+update replaces the spec, reading the live resourceVersion when the manifest has none (conflicts.py).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any, Literal, Self
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from argo_mcp.settings import ToolGroup
+from argo_mcp.tools.conflicts import replace_object
 from argo_mcp.tools.inputs import (
     ListOptions,
     ListOptionsInput,
@@ -316,17 +317,21 @@ def template_tools(kind: TemplateKind) -> list[Tool[Any]]:
         if not name:
             raise ToolError("give name, or manifest.metadata.name: which object to update")
         manifest = _checked(kind, args, namespace_of(ctx), name=str(name), need_name=True)
-        if not manifest["metadata"].get("resourceVersion"):
-            # Kubernetes updates need the current resourceVersion; read it so the given spec replaces the
-            # live one (a concurrent change between the read and the write still yields a 409).
+
+        async def live_version() -> str | None:
             current = await read(ctx, manifest["metadata"]["name"])
-            manifest["metadata"]["resourceVersion"] = (current.get("metadata") or {}).get("resourceVersion")
-        answer = await ctx.argo.request(
-            "PUT",
-            path(ctx, manifest["metadata"]["name"]),
-            body=body(ctx, manifest),
-            what=f"update {kind.words} {where(ctx, name)}",
-        )
+            return (current.get("metadata") or {}).get("resourceVersion")
+
+        async def put(replacement: dict[str, Any]) -> dict[str, Any]:
+            answer: dict[str, Any] = await ctx.argo.request(
+                "PUT",
+                path(ctx, replacement["metadata"]["name"]),
+                body=body(ctx, replacement),
+                what=f"update {kind.words} {where(ctx, name)}",
+            )
+            return answer
+
+        answer = await replace_object(manifest, live_version, put)
         return {"result": f"{kind.words} {where(ctx, name)} updated", **saved(answer)}
 
     async def delete_object(ctx: ToolContext, args: DeleteInput | ClusterDeleteInput) -> dict[str, Any]:
