@@ -13,7 +13,7 @@ from .chart_readme import END, START, render_readme, rows
 def test_chart_readme_values_table_is_current() -> None:
     readme = (CHART / "README.md").read_text()
     values = (CHART / "values.yaml").read_text()
-    assert readme == render_readme(readme, values), "stale: python -m tests.unit.deploy.chart_readme"
+    assert readme == render_readme(readme, values), "stale: python -m tests.deploy.chart_readme"
 
 
 def test_every_top_level_value_is_in_the_table() -> None:

@@ -23,7 +23,7 @@ from .bundle import (
 )
 from .test_chart import _assert_restricted
 
-REGENERATE = "deploy/kustomize/base is stale: python tests/unit/deploy/bundle.py regen-kustomize-base"
+REGENERATE = "deploy/kustomize/base is stale: python tests/deploy/bundle.py regen-kustomize-base"
 
 
 def _diff(helm: dict[str, dict[str, object]], kustomize: dict[str, dict[str, object]]) -> str:

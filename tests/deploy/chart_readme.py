@@ -1,6 +1,6 @@
 """Generate the values table of the chart README from values.yaml (helm-docs style ``# --`` comments).
 
-    python -m tests.unit.deploy.chart_readme        # rewrite deploy/helm/argo-mcp/README.md in place
+    python -m tests.deploy.chart_readme        # rewrite deploy/helm/argo-mcp/README.md in place
 
 Each key with a ``# -- description`` comment above it (continued on the following ``#`` lines) becomes a row:
 its dotted path, its type, its default as JSON and the description. test_chart_readme.py fails when the README
@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 CHART = Path(__file__).resolve().parents[3] / "deploy" / "helm" / "argo-mcp"
-START = "<!-- values:start (python -m tests.unit.deploy.chart_readme) -->"
+START = "<!-- values:start (python -m tests.deploy.chart_readme) -->"
 END = "<!-- values:end -->"
 _KEY = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z0-9_.-]+):(?P<rest>.*)$")
 

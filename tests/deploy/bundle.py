@@ -208,7 +208,7 @@ BASE_FILES = {
 BASE_VALUES: Obj = {"tls": {"mode": "secretRef", "secretName": "argo-mcp-tls"}}
 BASE_HEADER = (
     "# Generated from the Helm chart's defaults (release argo-mcp, tls.mode=secretRef argo-mcp-tls) by\n"
-    "# `python tests/unit/deploy/bundle.py regen-kustomize-base`; test_kustomize.py checks that it matches.\n"
+    "# `python tests/deploy/bundle.py regen-kustomize-base`; test_kustomize.py checks that it matches.\n"
 )
 
 
@@ -229,5 +229,5 @@ if __name__ == "__main__":
     import sys
 
     if sys.argv[1:] != ["regen-kustomize-base"]:
-        sys.exit("usage: python tests/unit/deploy/bundle.py regen-kustomize-base")
+        sys.exit("usage: python tests/deploy/bundle.py regen-kustomize-base")
     regenerate_kustomize_base()
