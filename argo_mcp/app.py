@@ -13,9 +13,9 @@ from argo_mcp.argo.client import ArgoClient
 from argo_mcp.cli import is_loopback
 from argo_mcp.discovery import StdioStart
 from argo_mcp.logging import configure_logging, get_logger
+from argo_mcp.policy import Authorizer
 from argo_mcp.server import build_server
 from argo_mcp.settings import InboundAuthMode, Settings
-from argo_mcp.tools.registry import Authorizer
 
 
 def _access_layer(settings: Settings) -> tuple[TokenVerifier | None, Authorizer | None, Any]:

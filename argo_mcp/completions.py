@@ -3,8 +3,9 @@ as the user types.
 
 `namespace` completes from the namespaces argo-mcp may act in (--namespaces, else the default namespace: Argo
 has no API that lists namespaces). Names complete from Argo through the list tools themselves
-(`list_workflows`, `list_workflow_templates`, `list_cluster_workflow_templates`, `list_cron_workflows`), so the
-namespace allow-list, the caller's RBAC and the exposure switches apply exactly as to a tool call. Workflows are
+(`list_workflows`, `list_workflow_templates`, `list_cluster_workflow_templates`, `list_cron_workflows`), sent
+down the call pipeline, so the namespace allow-list, the caller's RBAC, the in-flight limit and the exposure
+switches apply exactly as to a tool call. Workflows are
 narrowed by Argo (a name prefix), WorkflowTemplates by Argo's name pattern, the kinds Argo cannot narrow from one
 page of names. The `parameters` of `submit_from_template` complete from the named template's own parameters
 (read with `get_workflow_template`), one `name=default` pair at a time. A suggestion that cannot be made (a refused namespace, Argo unreachable, a hidden tool) is an
@@ -18,11 +19,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import mcp_types as types
-import orjson
 from mcp.server.context import ServerRequestContext
 
-from argo_mcp.access.caller import caller_from_request
-from argo_mcp.argo.client import ArgoClient
+from argo_mcp.calls import Answer, Call, CallPipeline
+from argo_mcp.calls.requests import caller_of, peer_of
 from argo_mcp.resources import (
     CLUSTER_WORKFLOW_TEMPLATE,
     CRON_WORKFLOW,
@@ -32,7 +32,7 @@ from argo_mcp.resources import (
     WORKFLOW_TEMPLATE,
 )
 from argo_mcp.settings import Settings
-from argo_mcp.tools.registry import Authorizer, Tool, run_tool
+from argo_mcp.tools.registry import Tool
 from argo_mcp.tools.shaping import REDACTED
 
 MAX_VALUES = 100  # the most values one completion may carry (MCP specification)
@@ -98,10 +98,7 @@ def _arguments(source: NameSource, namespace: str | None, prefix: str) -> dict[s
 
 
 def completion_handler(
-    settings: Settings,
-    argo: ArgoClient,
-    tools: Mapping[str, Tool[Any]],
-    authorize: Authorizer | None = None,
+    settings: Settings, pipeline: CallPipeline, tools: Mapping[str, Tool[Any]]
 ) -> CompletionHandler:
     """`on_completion` for the low-level server; `tools` are the exposed tools by name."""
 
@@ -109,36 +106,36 @@ def completion_handler(
         candidates = settings.scope.namespaces or (settings.argo.default_namespace,)
         return sorted(ns for ns in candidates if ns.startswith(prefix))
 
-    async def names(source: NameSource, namespace: str | None, prefix: str, caller: Any) -> list[str]:
-        tool = tools.get(source.tool)
-        if tool is None or _SELECTOR_UNSAFE & set(prefix):
+    async def answer(
+        ctx: ServerRequestContext[Any, Any], tool_name: str, arguments: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """The tool's JSON answer through the pipeline, or None when it is hidden, refused or failed."""
+        tool = tools.get(tool_name)
+        if tool is None:
+            return None
+        call = Call(tool, arguments, road="completion/complete", caller=caller_of(ctx), peer=peer_of(ctx))
+        outcome = await pipeline.run(call)
+        return outcome.data if isinstance(outcome, Answer) and isinstance(outcome.data, dict) else None
+
+    async def names(
+        ctx: ServerRequestContext[Any, Any], source: NameSource, namespace: str | None, prefix: str
+    ) -> list[str]:
+        if _SELECTOR_UNSAFE & set(prefix):
             return []
-        result = await run_tool(
-            tool,
-            _arguments(source, namespace, prefix),
-            argo=argo,
-            settings=settings,
-            caller=caller,
-            authorize=authorize,
-        )
-        if result.is_error or not result.content or result.content[0].type != "text":
-            return []
-        items = orjson.loads(result.content[0].text).get("items") or []
+        listed = await answer(ctx, source.tool, _arguments(source, namespace, prefix))
+        items = (listed or {}).get("items") or []
         found = [str(item["name"]) for item in items if str(item.get("name", "")).startswith(prefix)]
         return found if source.narrow == "prefix" else sorted(found)
 
-    async def parameters(template: str, namespace: str | None, typed: str, caller: Any) -> list[str]:
+    async def parameters(
+        ctx: ServerRequestContext[Any, Any], template: str, namespace: str | None, typed: str
+    ) -> list[str]:
         """`typed` ("a=1,b") completed with the template's parameters not yet given, each with its default."""
-        tool = tools.get("get_workflow_template")
-        if tool is None or not template:
+        if not template:
             return []
         arguments = {"name": template} | ({"namespace": namespace} if namespace else {})
-        result = await run_tool(
-            tool, arguments, argo=argo, settings=settings, caller=caller, authorize=authorize
-        )
-        if result.is_error or not result.content or result.content[0].type != "text":
-            return []
-        declared = (orjson.loads(result.content[0].text).get("arguments") or {}).get("parameters") or []
+        read = await answer(ctx, "get_workflow_template", arguments)
+        declared = ((read or {}).get("arguments") or {}).get("parameters") or []
         done, _, current = typed.rpartition(",")
         given = {pair.partition("=")[0].strip() for pair in done.split(",") if pair}
         lead = f"{done}," if done else ""
@@ -161,10 +158,7 @@ def completion_handler(
                 given = (params.context.arguments if params.context else None) or {}
                 return _result(
                     await parameters(
-                        given.get(template_argument, ""),
-                        given.get("namespace"),
-                        argument.value,
-                        caller_from_request(ctx.request),
+                        ctx, given.get(template_argument, ""), given.get("namespace"), argument.value
                     )
                 )
             source = PROMPT_NAMES.get((ref.name, argument.name))
@@ -178,9 +172,6 @@ def completion_handler(
         if source is None:
             return _result([])
         context = (params.context.arguments if params.context else None) or {}
-        found = await names(
-            source, context.get("namespace"), argument.value, caller_from_request(ctx.request)
-        )
-        return _result(found)
+        return _result(await names(ctx, source, context.get("namespace"), argument.value))
 
     return on_completion

@@ -1,7 +1,8 @@
-"""The neutral vocabulary of access decisions, shared by the tools (which declare it) and access/ (which enforces
-parts of it): what a tool exercises (`Permission`), how its namespace is known (`Scope`), and `ToolError`.
+"""The neutral vocabulary of access decisions, shared by the tools (which declare it), the call pipeline (which
+enforces it) and access/ (which decides it): what a tool exercises (`Permission`), how its namespace is known
+(`Scope`), who calls (`Caller`), the per-call decision (`Authorizer`), and `ToolError`.
 
-It lives outside both packages so neither has to import the other's internals.
+It lives outside those packages so none has to import another's internals.
 """
 
 from __future__ import annotations
@@ -9,7 +10,14 @@ from __future__ import annotations
 import enum
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
+
+
+class Caller(Protocol):
+    """Who made a call, as far as access decisions need to know: the inbound identity (access/caller.py)."""
+
+    @property
+    def username(self) -> str: ...
 
 
 class ToolError(Exception):
@@ -84,3 +92,8 @@ class Scope:
     def namespaced(self) -> bool:
         """Whether the tool acts in a namespace (so the allow-list and a namespaced access review apply)."""
         return self.kind in (ScopeKind.ARGUMENT, ScopeKind.MANIFEST, ScopeKind.RESOLVED_BY_UID)
+
+
+Authorizer = Callable[[Permission, str, Caller | None], Awaitable[None]]
+"""(permission, namespace, caller) -> None, or raise ToolError: the per-call access decision (access/authorize.py).
+The namespace is "" for a cluster-wide check; the pipeline adds to a refusal what Argo has already seen."""

@@ -1,9 +1,10 @@
 """MCP resources: workflows, their logs and the templates as `argo://` URIs, read through the tools themselves.
 
 Each resource template is a declaration naming the read-only tool that answers it (`get_workflow`,
-`get_workflow_logs`, `get_workflow_template`, ...). A read parses the URI into that tool's arguments and runs the
-tool with `run_tool`, so the `--namespaces` allow-list, the caller's SubjectAccessReview, the answer cap, the
-metrics and the logs are the tool's own, and no Argo call is written twice. A template is offered only while
+`get_workflow_logs`, `get_workflow_template`, ...). A read parses the URI into that tool's arguments and sends
+the call down the call pipeline (argo_mcp/calls/), so the `--namespaces` allow-list, the caller's
+SubjectAccessReview, the in-flight limit, the answer cap, the metrics and the logs are the tool's own, and no
+Argo call is written twice. A template is offered only while
 its tool is exposed (`--toolsets`). `resources/list` names the recent workflows of the namespaces argo-mcp may
 act in (asked of `list_workflows`, per namespace, the same way).
 
@@ -27,16 +28,15 @@ from typing import Any
 from urllib.parse import unquote
 
 import mcp_types as types
-import orjson
 import structlog
 from mcp.server.context import ServerRequestContext
 from mcp.shared.exceptions import MCPError
 
-from argo_mcp.access.caller import caller_from_request
-from argo_mcp.argo.client import ArgoClient
 from argo_mcp.argo.errors import ArgoNotFound
+from argo_mcp.calls import Answer, Call, CallPipeline, Refusal
+from argo_mcp.calls.requests import caller_of, peer_of
 from argo_mcp.settings import Settings
-from argo_mcp.tools.registry import Authorizer, Tool, run_tool
+from argo_mcp.tools.registry import Tool
 
 log = structlog.get_logger("argo_mcp.resources")
 
@@ -60,8 +60,8 @@ TEXT = "text/plain"
 _VARIABLE = re.compile(r"\{(\w+)\}")
 
 
-def _workflow_ttl(text: str) -> int:
-    phase = orjson.loads(text).get("phase") if text.startswith("{") else None
+def _workflow_ttl(data: Any) -> int:
+    phase = data.get("phase") if isinstance(data, dict) else None
     return TTL_COMPLETED_MS if phase in COMPLETED else TTL_RUNNING_MS
 
 
@@ -75,7 +75,8 @@ class ResourceTemplateDecl:
     description: str
     tool: str
     mime_type: str
-    ttl: Callable[[str], int]
+    ttl: Callable[[Any], int]
+    """How long a client may keep the content, from the tool's answer (a finished workflow changes rarely)."""
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -131,7 +132,7 @@ WORKFLOW_LOGS = ResourceTemplateDecl(
     "The last 200 lines (at most 64 KiB) of the main containers of a workflow's pods, as get_workflow_logs answers.",
     "get_workflow_logs",
     TEXT,
-    lambda _text: TTL_RUNNING_MS,
+    lambda _data: TTL_RUNNING_MS,
 )
 WORKFLOW_TEMPLATE = ResourceTemplateDecl(
     "argo://workflow-templates/{namespace}/{name}",
@@ -140,7 +141,7 @@ WORKFLOW_TEMPLATE = ResourceTemplateDecl(
     "A WorkflowTemplate's summary (entrypoint, arguments with defaults, templates by name and type).",
     "get_workflow_template",
     JSON,
-    lambda _text: TTL_TEMPLATE_MS,
+    lambda _data: TTL_TEMPLATE_MS,
 )
 CLUSTER_WORKFLOW_TEMPLATE = ResourceTemplateDecl(
     "argo://cluster-workflow-templates/{name}",
@@ -149,7 +150,7 @@ CLUSTER_WORKFLOW_TEMPLATE = ResourceTemplateDecl(
     "A ClusterWorkflowTemplate's summary (entrypoint, arguments with defaults, templates by name and type).",
     "get_cluster_workflow_template",
     JSON,
-    lambda _text: TTL_TEMPLATE_MS,
+    lambda _data: TTL_TEMPLATE_MS,
 )
 CRON_WORKFLOW = ResourceTemplateDecl(
     "argo://cron-workflows/{namespace}/{name}",
@@ -158,7 +159,7 @@ CRON_WORKFLOW = ResourceTemplateDecl(
     "A CronWorkflow's summary (schedules, policy, status and the workflow it runs).",
     "get_cron_workflow",
     JSON,
-    lambda _text: TTL_TEMPLATE_MS,
+    lambda _data: TTL_TEMPLATE_MS,
 )
 RESOURCE_TEMPLATES = (WORKFLOW, WORKFLOW_LOGS, WORKFLOW_TEMPLATE, CLUSTER_WORKFLOW_TEMPLATE, CRON_WORKFLOW)
 
@@ -202,29 +203,13 @@ def resolve(
     raise _bad_uri(uri, f"Unknown resource URI {uri!r}: argo-mcp serves {_forms(templates)}")
 
 
-class _Outcome:
-    """What run_tool reports at the end of a call (outcome and exception)."""
-
-    def __init__(self) -> None:
-        self.outcome = "ok"
-        self.failure: BaseException | None = None
-
-    def __call__(self, outcome: str, failure: BaseException | None) -> None:
-        self.outcome, self.failure = outcome, failure
-
-
-def _text(result: types.CallToolResult) -> str:
-    block = result.content[0] if result.content else None
-    return block.text if isinstance(block, types.TextContent) else ""
-
-
-def _read_error(
-    uri: str, decl: ResourceTemplateDecl, result: types.CallToolResult, seen: _Outcome
-) -> MCPError:
-    message = _text(result) or f"{decl.tool} failed"
-    if seen.outcome == "invalid":
+def _read_error(uri: str, decl: ResourceTemplateDecl, refusal: Refusal) -> MCPError:
+    message = refusal.message or f"{decl.tool} failed"
+    if refusal.outcome == "busy":
+        return MCPError(types.INTERNAL_ERROR, message)
+    if refusal.outcome == "invalid":
         return _bad_uri(uri, f"Bad resource URI {uri!r} (expected {decl.uri_template}): {message}")
-    if seen.outcome == "refused" or isinstance(seen.failure, ArgoNotFound):
+    if refusal.outcome == "refused" or isinstance(refusal.failure, ArgoNotFound):
         return _bad_uri(uri, f"Cannot read {uri!r}: {message}")
     return MCPError(types.INTERNAL_ERROR, f"Cannot read {uri!r}: {message}", {"uri": uri})
 
@@ -252,10 +237,7 @@ def _workflow_resource(namespace: str, item: dict[str, Any]) -> types.Resource:
 
 
 def resource_handlers(
-    settings: Settings,
-    argo: ArgoClient,
-    tools: Mapping[str, Tool[Any]],
-    authorize: Authorizer | None = None,
+    settings: Settings, pipeline: CallPipeline, tools: Mapping[str, Tool[Any]]
 ) -> dict[str, Any]:
     """`on_list_resources`, `on_list_resource_templates` and `on_read_resource` for the low-level server;
     `tools` are the exposed tools by name."""
@@ -272,20 +254,15 @@ def resource_handlers(
         return template_list
 
     async def list_namespace(
-        tool: Tool[Any], namespace: str, caller: Any, slots: asyncio.Semaphore
+        call: Call, namespace: str, slots: asyncio.Semaphore
     ) -> list[tuple[str, dict[str, Any]]]:
         async with slots:
-            result = await run_tool(
-                tool,
-                {"namespace": namespace, "limit": RECENT_WORKFLOWS},
-                argo=argo,
-                settings=settings,
-                caller=caller,
-                authorize=authorize,
-            )
-        if result.is_error:
-            return []  # refused for this caller, or Argo failed: the tool call's log line says which
-        items = orjson.loads(_text(result)).get("items") or []
+            outcome = await pipeline.run(call)
+        if isinstance(outcome, Refusal) and outcome.outcome == "busy":
+            raise MCPError(types.INTERNAL_ERROR, outcome.message)
+        if not isinstance(outcome, Answer) or not isinstance(outcome.data, dict):
+            return []  # refused for this caller, or Argo failed: the call's log line says which
+        items = outcome.data.get("items") or []
         # Only what is in the namespace asked about (and so passed its allow-list and RBAC check).
         return [
             (namespace, item)
@@ -299,10 +276,21 @@ def resource_handlers(
         lister = tools.get("list_workflows")
         resources: list[types.Resource] = []
         if lister is not None and WORKFLOW in templates:
-            caller = caller_from_request(ctx.request)
+            caller, peer = caller_of(ctx), peer_of(ctx)
             namespaces = settings.scope.namespaces or (settings.argo.default_namespace,)
-            slots = asyncio.Semaphore(LIST_CONCURRENCY)
-            found = await asyncio.gather(*(list_namespace(lister, ns, caller, slots) for ns in namespaces))
+            # Each namespace is one call, admitted like any other: never more at once than the limit allows.
+            slots = asyncio.Semaphore(max(1, min(LIST_CONCURRENCY, pipeline.admission.limit)))
+            calls = {
+                ns: Call(
+                    lister,
+                    {"namespace": ns, "limit": RECENT_WORKFLOWS},
+                    road="resources/list",
+                    caller=caller,
+                    peer=peer,
+                )
+                for ns in namespaces
+            }
+            found = await asyncio.gather(*(list_namespace(call, ns, slots) for ns, call in calls.items()))
             resources = [_workflow_resource(ns, item) for ns, item in _recent([i for f in found for i in f])]
         return types.ListResourcesResult(resources=resources, ttl_ms=TTL_LIST_MS, cache_scope="private")
 
@@ -311,22 +299,17 @@ def resource_handlers(
     ) -> types.ReadResourceResult:
         uri = str(params.uri)
         decl, arguments = resolve(uri, templates)
-        seen = _Outcome()
-        result = await run_tool(
-            tools[decl.tool],
-            arguments,
-            argo=argo,
-            settings=settings,
-            caller=caller_from_request(ctx.request),
-            authorize=authorize,
-            on_outcome=seen,
+        call = Call(
+            tools[decl.tool], arguments, road="resources/read", caller=caller_of(ctx), peer=peer_of(ctx)
         )
-        if result.is_error:
-            raise _read_error(uri, decl, result, seen)
-        text = _text(result)
+        outcome = await pipeline.run(call)
+        if not isinstance(outcome, Answer):
+            assert isinstance(outcome, Refusal), "resources are read-only: nothing is confirmed"
+            raise _read_error(uri, decl, outcome)
+        text = outcome.text
         return types.ReadResourceResult(
             contents=[types.TextResourceContents(uri=uri, mime_type=decl.mime_type, text=text)],
-            ttl_ms=decl.ttl(text),
+            ttl_ms=decl.ttl(outcome.data),
             cache_scope="private",
         )
 

@@ -1,7 +1,9 @@
-"""Builds the MCP server from the tool registry.
+"""Builds the MCP server: the exposed tools and thin adapters from each MCP method to the call pipeline.
 
 The exposure decision (toolsets, read-only, destructive switches) is made once here, from the settings, so a
-hidden tool is absent from `tools/list` and cannot be called, rather than listed and refused.
+hidden tool is absent from `tools/list` and cannot be called, rather than listed and refused. `tools/call`,
+`resources/*` and `completion/complete` each turn a request into a `Call` for the one pipeline (calls/), which
+parses, places, authorizes, confirms, admits, runs, shapes and records; nothing is checked or counted here.
 """
 
 from __future__ import annotations
@@ -14,29 +16,21 @@ import structlog
 from mcp.server.caching import CacheHint
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
-from mcp.shared.exceptions import MCPError
 
 from argo_mcp import __version__, telemetry
-from argo_mcp.access.caller import caller_from_request
 from argo_mcp.argo.client import ArgoClient
+from argo_mcp.calls import Call, CallPipeline, Confirmer, error_result
+from argo_mcp.calls.confirm import Proceed, confirm
+from argo_mcp.calls.requests import caller_of, peer_of
 from argo_mcp.completions import completion_handler
-from argo_mcp.confirmation import Proceed, confirm
+from argo_mcp.policy import Authorizer
 from argo_mcp.prompts import prompt_handlers
 from argo_mcp.resources import resource_handlers
 from argo_mcp.settings import Settings
 from argo_mcp.tools import ALL_TOOLS
-from argo_mcp.tools.registry import (
-    Authorizer,
-    ProgressFn,
-    Tool,
-    ToolKind,
-    error_result,
-    exposed,
-    run_tool,
-)
+from argo_mcp.tools.registry import ProgressFn, Tool, exposed
 
 log = structlog.get_logger("argo_mcp.server")
-audit_log = structlog.get_logger("argo_mcp.audit")
 
 # tools/list and prompts/list depend on the server's flags alone (the same for every caller) and change only
 # when it restarts: 2026-07-28 clients (and shared caches) may keep them for five minutes.
@@ -76,46 +70,16 @@ def _progress_reporter(ctx: ServerRequestContext[Any, Any]) -> ProgressFn:
     return report
 
 
-class InFlightLimit:
-    """At most `limit` tool calls run at once; one more is refused at once rather than queued behind slow
-    calls (a queue would hold its connection open and time out anyway). Single event loop: a counter is enough."""
+def _confirmer(ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams) -> Confirmer:
+    """The pipeline's confirm stage for one `tools/call`: the question goes to this request's client."""
 
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.running = 0
+    async def ask(
+        tool: Tool[Any], parsed: Any, namespace: str
+    ) -> types.CallToolResult | types.InputRequiredResult | None:
+        answer = await confirm(ctx, tool, params, parsed, namespace)
+        return None if isinstance(answer, Proceed) else answer
 
-    def busy_result(self, tool: str) -> types.CallToolResult:
-        return error_result(
-            f"argo-mcp is busy: {self.limit} tool calls are already running (--max-inflight-calls), so {tool} "
-            "was not started and nothing was sent to Argo; retry in a few seconds"
-        )
-
-    def guard(self, method: str, handler: Any) -> Any:
-        """`handler` (a resources/* handler that asks Argo) under the same limit as tool calls."""
-
-        async def guarded(ctx: ServerRequestContext[Any, Any], params: Any) -> Any:
-            if self.running >= self.limit:
-                log.warning("request_refused_busy", method=method, limit=self.limit)
-                raise MCPError(
-                    types.INTERNAL_ERROR,
-                    f"argo-mcp is busy: {self.limit} calls are already running (--max-inflight-calls), so "
-                    f"{method} was not started and nothing was sent to Argo; retry in a few seconds",
-                )
-            self.running += 1
-            try:
-                return await handler(ctx, params)
-            finally:
-                self.running -= 1
-
-        return guarded
-
-
-def _valid(tool: Tool[Any], params: types.CallToolRequestParams) -> bool:
-    try:
-        tool.input_model.parse_arguments(params.arguments)
-    except ValueError:
-        return False
-    return True
+    return ask
 
 
 def build_server(
@@ -132,7 +96,7 @@ def build_server(
     # A 2026-07-28 tools/call is checked against its tool's input schema (its Mcp-Param-* headers); without this
     # lookup the SDK finds the schema by running the whole tools/list handler again for every call.
     input_schemas = {tool.name: tool.input_schema for tool in listing.tools}
-    inflight = InFlightLimit(settings.max_inflight_calls)
+    pipeline = CallPipeline(settings, argo, authorize=authorize)
 
     async def on_list_tools(
         _ctx: ServerRequestContext[Any, Any], _params: types.PaginatedRequestParams | None
@@ -151,42 +115,17 @@ def build_server(
                 else "does not exist"
             )
             return error_result(f"Tool {params.name!r} {reason}; call tools/list for the available tools")
-        if settings.confirm_destructive and tool.kind is ToolKind.DESTRUCTIVE and _valid(tool, params):
-            # Before the in-flight count: the user may take a while to answer. Invalid arguments are not asked
-            # about; run_tool reports them.
-            outcome = await confirm(ctx, tool, params, settings.argo.default_namespace)
-            if not isinstance(outcome, Proceed):
-                if isinstance(outcome, types.CallToolResult):
-                    # The audit trail has the destructive calls that did not happen too, and why.
-                    audit_log.info(
-                        "audit",
-                        caller=getattr(caller_from_request(ctx.request), "username", None) or "anonymous",
-                        tool=tool.name,
-                        kind=tool.kind.value,
-                        name=(params.arguments or {}).get("name") or (params.arguments or {}).get("uid"),
-                        outcome="not-confirmed",
-                    )
-                return outcome
-        if inflight.running >= inflight.limit:
-            log.warning("tool_call_refused_busy", tool=tool.name, limit=inflight.limit)
-            return inflight.busy_result(tool.name)
-        inflight.running += 1
-        try:
-            return await run_tool(
-                tool,
-                params.arguments,
-                argo=argo,
-                settings=settings,
-                progress=_progress_reporter(ctx),
-                caller=caller_from_request(ctx.request),
-                authorize=authorize,
-            )
-        finally:
-            inflight.running -= 1
+        call = Call(
+            tool,
+            params.arguments,
+            caller=caller_of(ctx),
+            peer=peer_of(ctx),
+            progress=_progress_reporter(ctx),
+        )
+        outcome = await pipeline.run(call, _confirmer(ctx, params))
+        return outcome.result
 
-    resources = resource_handlers(settings, argo, by_name, authorize)
-    for handler, method in (("on_list_resources", "resources/list"), ("on_read_resource", "resources/read")):
-        resources[handler] = inflight.guard(method, resources[handler])
+    resources = resource_handlers(settings, pipeline, by_name)
     server: Server[Any] = Server(
         "argo-mcp",
         version=__version__,
@@ -197,7 +136,7 @@ def build_server(
         on_call_tool=on_call_tool,
         get_tool_input_schema=input_schemas.get,
         **prompt_handlers(settings.argo.default_namespace),
-        on_completion=completion_handler(settings, argo, by_name, authorize),
+        on_completion=completion_handler(settings, pipeline, by_name),
         **resources,
         **(extra_handlers or {}),
     )
@@ -205,5 +144,8 @@ def build_server(
     # context in `_meta`. Kept when tracing is on (telemetry.py); otherwise argo-mcp's own logs and metrics per
     # call are enough, so skip the per-message span work.
     if not telemetry.enabled():
-        server.middleware = [m for m in server.middleware if type(m).__name__ != "OpenTelemetryMiddleware"]
+        # By type: the SDK offers no option for it, and a class-name comparison would keep a renamed one.
+        from mcp.server._otel import OpenTelemetryMiddleware  # noqa: PLC0415
+
+        server.middleware = [m for m in server.middleware if not isinstance(m, OpenTelemetryMiddleware)]
     return server

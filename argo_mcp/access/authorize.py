@@ -7,18 +7,14 @@ its lookup revealed). A refusal is a tool error naming the missing permission. (
 
 from __future__ import annotations
 
-from typing import Any
-
 from argo_mcp.access.caller import Caller
 from argo_mcp.access.kubernetes import KubernetesAccess
-from argo_mcp.tools.registry import Authorizer, Tool, ToolError
+from argo_mcp.policy import Authorizer, Permission, ToolError
+from argo_mcp.policy import Caller as AnyCaller
 
 
 def rbac_authorizer(access: KubernetesAccess) -> Authorizer:
-    async def authorize(tool: Tool[Any], namespace: str, caller: Any) -> None:
-        permission = tool.permission
-        if permission is None:
-            return
+    async def authorize(permission: Permission, namespace: str, caller: AnyCaller | None) -> None:
         if not isinstance(caller, Caller):
             raise ToolError("refused: this call carries no authenticated caller, so it cannot be authorized")
         allowed, reason = await access.allowed(caller, permission, namespace)
@@ -31,7 +27,7 @@ def rbac_authorizer(access: KubernetesAccess) -> Authorizer:
                 if namespace
                 else f"a ClusterRole granting '{permission.verb}' on '{permission.resource}'"
             )
-            # The registry appends what Argo has seen so far (nothing, or only a lookup by UID).
+            # The pipeline appends what Argo has seen so far (nothing, or only a lookup by UID).
             raise ToolError(
                 f"Refused by Kubernetes RBAC: {caller.username} may not {permission.describe()} {where}{detail}. "
                 f"Ask a cluster admin for {grant}, bound to that identity."

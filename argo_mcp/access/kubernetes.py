@@ -12,7 +12,7 @@ import os
 from typing import Any
 
 from argo_mcp.access.caller import Caller, InvalidToken
-from argo_mcp.tools.registry import Permission
+from argo_mcp.policy import Permission
 
 
 class KubernetesAccess:

@@ -10,10 +10,11 @@ import mcp_types as types
 import pytest
 
 from argo_mcp.argo.client import _decode_object, has_long_digit_run
+from argo_mcp.calls.render import render_output
 from argo_mcp.cli import parse_settings
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools import ALL_TOOLS
-from argo_mcp.tools.registry import TextOutput, exposed, render_output
+from argo_mcp.tools.registry import TextOutput, exposed
 from argo_mcp.tools.schema import lean_schema
 from argo_mcp.tools.shaping import (
     WORKFLOW_DETAIL_FIELDS,

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from argo_mcp.argo.client import ArgoClient
+from argo_mcp.calls import run_tool
 from argo_mcp.settings import ArgoSettings, AuthMode, Settings
 from argo_mcp.tools import ALL_TOOLS
-from argo_mcp.tools.registry import run_tool
 from tests.support.fake_argo import FakeArgo
 from tests.support.processes import payload, text_of
 

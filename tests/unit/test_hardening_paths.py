@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 
 from argo_mcp.argo.client import ArgoClient
+from argo_mcp.calls import run_tool
 from argo_mcp.policy import ToolError
 from argo_mcp.settings import ArgoSettings, AuthMode, Settings
 from argo_mcp.tools import ALL_TOOLS
 from argo_mcp.tools.paths import api, raw
-from argo_mcp.tools.registry import run_tool
 from tests.support.processes import text_of
 
 BY_NAME = {tool.name: tool for tool in ALL_TOOLS}

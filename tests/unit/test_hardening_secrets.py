@@ -12,10 +12,10 @@ import pytest
 
 from argo_mcp.argo.auth import FileToken, StaticToken, TokenUnavailableError
 from argo_mcp.argo.errors import error_from_response
+from argo_mcp.calls import error_result
 from argo_mcp.logging import stdlib_formatter, structlog_processors
 from argo_mcp.redaction import remember_secret, request_secret, scrub
 from argo_mcp.settings import AuthMode
-from argo_mcp.tools.registry import error_result
 from tests.support.processes import text_of
 
 ARGO_TOKEN = "argo-mcp-own-secret-token-3c1d9f"

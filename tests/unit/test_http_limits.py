@@ -154,7 +154,7 @@ async def test_calls_beyond_the_in_flight_limit_are_refused_before_argo(
         await server.stop()
     assert not done.is_error, text_of(done)
     assert refused.is_error
-    assert "argo-mcp is busy: 1 tool calls are already running (--max-inflight-calls)" in text_of(refused)
+    assert "argo-mcp is busy: 1 calls are already running (--max-inflight-calls)" in text_of(refused)
     assert len(argo.calls("InfoService_GetVersion")) == 1
 
 

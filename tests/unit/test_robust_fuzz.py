@@ -29,11 +29,12 @@ from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
 from argo_mcp.argo.client import ArgoClient
+from argo_mcp.calls import run_tool
 from argo_mcp.logging import stdlib_formatter, structlog_processors
 from argo_mcp.redaction import remember_secret, request_secret
 from argo_mcp.settings import ArgoSettings, AuthMode, Settings
 from argo_mcp.tools import ALL_TOOLS
-from argo_mcp.tools.registry import Tool, run_tool
+from argo_mcp.tools.registry import Tool
 from tests.support.chaos_argo import ChaosArgo, Mode, path_problem
 from tests.support.fuzz import NASTY, schema_inputs
 from tests.support.processes import text_of

@@ -15,11 +15,12 @@ from structlog.testing import capture_logs
 from argo_mcp.access.authorize import rbac_authorizer
 from argo_mcp.access.caller import Caller
 from argo_mcp.argo.client import ArgoClient
+from argo_mcp.calls import run_tool
 from argo_mcp.policy import Permission, Scope, ScopeKind
 from argo_mcp.settings import ArgoSettings, AuthMode, ScopeSettings, Settings, ToolGroup
 from argo_mcp.tools import ALL_TOOLS
 from argo_mcp.tools.inputs import NamedInput, NoInput
-from argo_mcp.tools.registry import Tool, ToolContext, ToolKind, check_declarations, run_tool
+from argo_mcp.tools.registry import Tool, ToolContext, ToolKind, check_declarations
 from tests.support.fake_argo import FakeArgo
 from tests.support.processes import payload, text_of
 

@@ -1,5 +1,8 @@
 """--confirm-destructive: the client's user confirms a destructive call before anything is sent to Argo.
 
+The pipeline asks only once the call's arguments parsed and its namespace passed the allow-list and the caller's
+check, so a call that would be refused is never put to the user.
+
 The question is asked through elicitation, in whichever form the connection's protocol has:
 
 - 2026-07-28 (`server/discover` clients, the HTTP default): the call first answers an `input_required` result
@@ -30,8 +33,10 @@ from mcp.shared.exceptions import MCPError
 from mcp_types.version import is_version_at_least
 from pydantic import BaseModel
 
+from argo_mcp.calls.audit import audit_target
+from argo_mcp.calls.render import error_result
 from argo_mcp.policy import ScopeKind
-from argo_mcp.tools.registry import Tool, audit_target, error_result
+from argo_mcp.tools.registry import Tool
 
 INPUT_KEY = "confirm"
 _STATE_PREFIX = "argo-mcp/confirm/v1:"
@@ -58,30 +63,24 @@ class Proceed:
 Outcome = Proceed | types.CallToolResult | types.InputRequiredResult
 
 
-def question(tool: Tool[Any], arguments: Mapping[str, Any] | None, default_namespace: str) -> str:
-    """What the user is asked: the tool, what it acts on and where, and the exact arguments."""
-    args = dict(arguments or {})
-    parsed = tool.input_model.parse_arguments(args)  # the caller checked they are valid
+def question(tool: Tool[Any], arguments: Mapping[str, Any] | None, parsed: Any, namespace: str) -> str:
+    """What the user is asked: the tool, what it acts on and where (the namespace the call was placed in, which
+    has passed the allow-list and the caller's check), and the exact arguments."""
     target = audit_target(parsed)
-    shown = orjson.dumps(args, option=orjson.OPT_SORT_KEYS, default=str).decode()
+    shown = orjson.dumps(dict(arguments or {}), option=orjson.OPT_SORT_KEYS, default=str).decode()
     if len(shown) > _ARGUMENTS_SHOWN:
         shown = shown[:_ARGUMENTS_SHOWN] + "…"
     subject = f" on {target}" if target else ""
     return (
-        f"Confirm {tool.name} ({tool.title}){subject}{_where(tool, parsed, default_namespace)}? It is "
+        f"Confirm {tool.name} ({tool.title}){subject}{_where(tool, namespace)}? It is "
         f"destructive and cannot be undone. Arguments: {shown}"
     )
 
 
-def _where(tool: Tool[Any], parsed: Any, default_namespace: str) -> str:
-    scope = tool.scope
-    if scope.kind is ScopeKind.CLUSTER:
+def _where(tool: Tool[Any], namespace: str) -> str:
+    if tool.scope.kind is ScopeKind.CLUSTER:
         return " (cluster-wide)"
-    if scope.kind is ScopeKind.RESOLVED_BY_UID and scope.field and getattr(parsed, scope.field, None):
-        return " (in the namespace its UID resolves to)"
-    if not scope.namespaced:
-        return ""
-    return f" in namespace {getattr(parsed, 'namespace', None) or default_namespace}"
+    return f" in namespace {namespace}" if tool.scope.namespaced and namespace else ""
 
 
 def state_for(tool: Tool[Any], arguments: Mapping[str, Any] | None) -> str:
@@ -134,9 +133,11 @@ async def confirm(
     ctx: ServerRequestContext[Any, Any],
     tool: Tool[Any],
     params: types.CallToolRequestParams,
-    default_namespace: str,
+    parsed: Any,
+    namespace: str,
 ) -> Outcome:
-    """Ask (or read the answer to) the confirmation of one destructive call."""
+    """Ask (or read the answer to) the confirmation of one destructive call whose arguments parsed and which
+    passed placement and the caller's check (a call that would be refused is never put to the user)."""
     session = ctx.session
     modern = is_version_at_least(ctx.protocol_version, "2026-07-28")
     if not modern and not session.can_send_request:
@@ -149,7 +150,7 @@ async def confirm(
         )
     if not _declares_form_elicitation(session.client_capabilities):
         raise missing_capability()
-    message = question(tool, params.arguments, default_namespace)
+    message = question(tool, params.arguments, parsed, namespace)
     if modern:
         state = state_for(tool, params.arguments)
         responses = params.input_responses or {}
