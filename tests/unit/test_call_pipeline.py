@@ -113,7 +113,7 @@ async def test_a_confirmed_call_parses_its_arguments_once(
 ) -> None:
     tool = BY_NAME["delete_workflow"]
     parses: list[str] = []
-    original = tool.input_model.parse_json.__func__  # type: ignore[attr-defined]
+    original = tool.input_model.parse_json.__func__
 
     def counting(cls: Any, text: str) -> Any:
         parses.append(text)
