@@ -29,6 +29,7 @@ from argo_mcp.argo.errors import ArgoError
 from argo_mcp.argo.streams import DestinationError
 from argo_mcp.calls import audit
 from argo_mcp.calls.admission import Admission, Busy
+from argo_mcp.calls.hangup import CallerLeft, unless_hung_up
 from argo_mcp.calls.render import (
     answer_size,
     error_result,
@@ -198,7 +199,7 @@ class CallPipeline:
             call.admission_key, tool.name if call.road == "tools/call" else call.road
         )
         try:
-            data = await tool.handler(ctx, args)
+            data = await unless_hung_up(tool.handler(ctx, args))
         finally:
             ticket.release()
         return self._shape(tool, data, state)
@@ -280,6 +281,11 @@ class CallPipeline:
         """What a failure in any stage becomes: a message that says what to do, and the outcome to record."""
         tool, request_id = call.tool, state.request_id
         bound = log.bind(request_id=request_id, tool=tool.name, caller=call.caller_name)
+        if isinstance(exc, CallerLeft):
+            # Not an error of anyone's: the record says the caller left; what was sent to Argo stays done.
+            return self._note(
+                state, Refusal("cancelled", f"the client went away before {tool.name} finished")
+            )
         if isinstance(exc, InvalidArguments):
             return self._note(state, Refusal("invalid", str(exc), exc.__cause__ or exc))
         if isinstance(exc, Busy):

@@ -34,6 +34,7 @@ from argo_mcp.metrics import metrics_endpoint
 from argo_mcp.settings import HttpSettings, Settings
 from argo_mcp.transport.connections import ConnectionLimits, ensure_fd_headroom, guarded_protocol
 from argo_mcp.transport.guard import HostOriginGuard
+from argo_mcp.transport.hangup import HangUpWatch
 from argo_mcp.transport.readiness import Readiness
 from argo_mcp.transport.response_mode import ResponseModeRouter
 from argo_mcp.transport.single_exchange import SingleExchange
@@ -78,11 +79,13 @@ def build_app(
         app=server, stateless=True, json_response=True, security_settings=None
     )
     single = SingleExchange(server)
-    mcp_app: ASGIApp = ResponseModeRouter(
-        StreamableHTTPASGIApp(plain),
-        StreamableHTTPASGIApp(streaming),
-        max_body=DEFAULT_MAX_REQUEST_BODY_SIZE,
-        single=single,
+    mcp_app: ASGIApp = HangUpWatch(
+        ResponseModeRouter(
+            StreamableHTTPASGIApp(plain),
+            StreamableHTTPASGIApp(streaming),
+            max_body=DEFAULT_MAX_REQUEST_BODY_SIZE,
+            single=single,
+        )
     )
     if wrap_mcp is not None:
         mcp_app = wrap_mcp(mcp_app)
