@@ -19,7 +19,7 @@ from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import ListOptionsInput, NamespacedInput, ToolInput, Uid
 from argo_mcp.tools.lifecycle import NODE_SELECTOR_HELP, ParameterValue, parameters_as_argo
 from argo_mcp.tools.paths import api
-from argo_mcp.tools.registry import Handler, Scope, Tool, ToolContext, ToolError, ToolKind, declarer
+from argo_mcp.tools.registry import Handler, Permission, Scope, Tool, ToolContext, ToolError, ToolKind
 from argo_mcp.tools.shaping import brief, clean, shape_list, workflow_summary
 
 
@@ -173,75 +173,82 @@ def archived_action(action: str, past: str) -> Handler[Any]:
     return handler
 
 
-_tool = declarer(ToolGroup.ARCHIVE)
-
-
 TOOLS: list[Tool[Any]] = [
-    _tool(
-        "list_archived_workflows",
-        "List archived workflows",
-        "List archived (persisted) workflows with namespace, selector, started-at, and pagination filters.",
-        ToolKind.READ_ONLY,
-        ListArchivedInput,
-        list_archived,
-        "list",
+    Tool(
+        name="list_archived_workflows",
+        title="List archived workflows",
+        description="List archived (persisted) workflows with namespace, selector, started-at, and pagination filters.",
+        group=ToolGroup.ARCHIVE,
+        kind=ToolKind.READ_ONLY,
+        input_model=ListArchivedInput,
+        handler=list_archived,
+        scope=Scope.argument(),
+        permission=Permission("list", "workflows"),
     ),
-    _tool(
-        "get_archived_workflow",
-        "Get an archived workflow",
-        "Fetch a single archived workflow by UID.",
-        ToolKind.READ_ONLY,
-        UidInput,
-        get_archived,
-        "list",
+    Tool(
+        name="get_archived_workflow",
+        title="Get an archived workflow",
+        description="Fetch a single archived workflow by UID.",
+        group=ToolGroup.ARCHIVE,
+        kind=ToolKind.READ_ONLY,
+        input_model=UidInput,
+        handler=get_archived,
         scope=BY_UID,
+        permission=Permission("list", "workflows"),
     ),
-    _tool(
-        "list_archived_workflow_label_keys",
-        "Archived label keys",
-        "List all label keys present on archived workflows.",
-        ToolKind.READ_ONLY,
-        NamespacedInput,
-        list_label_keys,
-        "list",
+    Tool(
+        name="list_archived_workflow_label_keys",
+        title="Archived label keys",
+        description="List all label keys present on archived workflows.",
+        group=ToolGroup.ARCHIVE,
+        kind=ToolKind.READ_ONLY,
+        input_model=NamespacedInput,
+        handler=list_label_keys,
+        scope=Scope.argument(),
+        permission=Permission("list", "workflows"),
     ),
-    _tool(
-        "list_archived_workflow_label_values",
-        "Archived label values",
-        "List all values for a given label key across archived workflows.",
-        ToolKind.READ_ONLY,
-        LabelValuesInput,
-        list_label_values,
-        "list",
+    Tool(
+        name="list_archived_workflow_label_values",
+        title="Archived label values",
+        description="List all values for a given label key across archived workflows.",
+        group=ToolGroup.ARCHIVE,
+        kind=ToolKind.READ_ONLY,
+        input_model=LabelValuesInput,
+        handler=list_label_values,
+        scope=Scope.argument(),
+        permission=Permission("list", "workflows"),
     ),
-    _tool(
-        "delete_archived_workflow",
-        "Delete an archived workflow",
-        "Delete an archived workflow record by UID; the original live workflow is not affected.",
-        ToolKind.DESTRUCTIVE,
-        UidInput,
-        delete_archived,
-        "delete",
+    Tool(
+        name="delete_archived_workflow",
+        title="Delete an archived workflow",
+        description="Delete an archived workflow record by UID; the original live workflow is not affected.",
+        group=ToolGroup.ARCHIVE,
+        kind=ToolKind.DESTRUCTIVE,
+        input_model=UidInput,
+        handler=delete_archived,
         scope=BY_UID,
+        permission=Permission("delete", "workflows"),
     ),
-    _tool(
-        "retry_archived_workflow",
-        "Retry an archived workflow",
-        "Retry an archived workflow by UID; pods for failed/errored nodes are deleted and re-created.",
-        ToolKind.DESTRUCTIVE,
-        RetryArchivedInput,
-        archived_action("retry", "retried"),
-        "update",
+    Tool(
+        name="retry_archived_workflow",
+        title="Retry an archived workflow",
+        description="Retry an archived workflow by UID; pods for failed/errored nodes are deleted and re-created.",
+        group=ToolGroup.ARCHIVE,
+        kind=ToolKind.DESTRUCTIVE,
+        input_model=RetryArchivedInput,
+        handler=archived_action("retry", "retried"),
         scope=BY_UID,
+        permission=Permission("update", "workflows"),
     ),
-    _tool(
-        "resubmit_archived_workflow",
-        "Resubmit an archived workflow",
-        "Resubmit an archived workflow by UID as a fresh workflow; the archive record is untouched.",
-        ToolKind.MUTATING,
-        ResubmitArchivedInput,
-        archived_action("resubmit", "resubmitted as"),
-        "create",
+    Tool(
+        name="resubmit_archived_workflow",
+        title="Resubmit an archived workflow",
+        description="Resubmit an archived workflow by UID as a fresh workflow; the archive record is untouched.",
+        group=ToolGroup.ARCHIVE,
+        kind=ToolKind.MUTATING,
+        input_model=ResubmitArchivedInput,
+        handler=archived_action("resubmit", "resubmitted as"),
         scope=BY_UID,
+        permission=Permission("create", "workflows"),
     ),
 ]

@@ -299,6 +299,10 @@ class ListOptions(ToolInput):
             "listOptions.continue": self.continue_,
         }
 
+    def extra_query(self) -> dict[str, Any]:
+        """Query parameters of this list beyond Kubernetes' list options (a kind's own filters)."""
+        return {}
+
 
 # List options of a namespaced list (the namespace first in the schema, then the options). Input models carry
 # comments rather than docstrings: a docstring would become the schema's description in every tools/list.

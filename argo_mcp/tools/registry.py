@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
 import mcp_types as types
 import orjson
@@ -166,55 +166,6 @@ class Tool(Generic[InputT]):
             input_schema=self.input_schema(),
             annotations=self.wire_annotations(),
         )
-
-
-class ToolDeclarer(Protocol):
-    def __call__(
-        self,
-        name: str,
-        title: str,
-        description: str,
-        kind: ToolKind,
-        model: type[Any],
-        handler: Handler[Any],
-        verb: str,
-        *,
-        idempotent: bool = False,
-        scope: Scope | None = None,
-    ) -> Tool[Any]: ...
-
-
-def declarer(group: ToolGroup, resource: str = "workflows") -> ToolDeclarer:
-    """Positional declarations for a module whose tools all act on one Argo resource: `verb` is the
-    Kubernetes verb the tool exercises on it (what a SubjectAccessReview checks); the scope defaults to the
-    `namespace` argument."""
-
-    def declare(
-        name: str,
-        title: str,
-        description: str,
-        kind: ToolKind,
-        model: type[Any],
-        handler: Handler[Any],
-        verb: str,
-        *,
-        idempotent: bool = False,
-        scope: Scope | None = None,
-    ) -> Tool[Any]:
-        return Tool(
-            name=name,
-            title=title,
-            description=description,
-            group=group,
-            kind=kind,
-            input_model=model,
-            handler=handler,
-            scope=scope or Scope.argument(),
-            idempotent=idempotent,
-            permission=Permission(verb, resource),
-        )
-
-    return declare
 
 
 def _shown(value: Any) -> str:
