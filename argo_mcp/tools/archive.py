@@ -17,7 +17,7 @@ from argo_mcp.argo.errors import ArgoNotFound
 from argo_mcp.policy import Resolver
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import ListOptionsInput, NamespacedInput, ToolInput, Uid
-from argo_mcp.tools.lifecycle import NODE_SELECTOR_HELP, ParameterValue, parameters_as_argo
+from argo_mcp.tools.lifecycle import NODE_SELECTOR_HELP, PARAMETERS_HELP, ParameterValue, parameters_as_argo
 from argo_mcp.tools.paths import api
 from argo_mcp.tools.registry import Handler, Permission, Scope, Tool, ToolContext, ToolError, ToolKind
 from argo_mcp.tools.shaping import brief, clean, shape_list, workflow_summary
@@ -25,15 +25,9 @@ from argo_mcp.tools.shaping import brief, clean, shape_list, workflow_summary
 
 class ListArchivedInput(ListOptionsInput):
     name_prefix: str | None = Field(default=None, description="Only workflows whose name starts with this.")
-    started_after: datetime | None = Field(
-        default=None, description="Only runs started after this RFC 3339 time."
-    )
-    started_before: datetime | None = Field(
-        default=None, description="Only runs started before this RFC 3339 time."
-    )
-    full: bool = Field(
-        default=False, description="Return whole archived Workflow objects instead of summaries."
-    )
+    started_after: datetime | None = Field(default=None, description="Only runs started after this.")
+    started_before: datetime | None = Field(default=None, description="Only runs started before this.")
+    full: bool = Field(default=False, description="Whole objects.")
 
 
 def _archived_field_selector(args: ListArchivedInput) -> str | None:
@@ -61,7 +55,7 @@ async def list_archived(ctx: ToolContext, args: ListArchivedInput) -> dict[str, 
 
 
 class UidInput(ToolInput):
-    uid: Uid = Field(description="metadata.uid (list_archived_workflows shows it).")
+    uid: Uid = Field(description="The workflow's metadata.uid.")
 
 
 def archived_by_uid(field: str, *, hint: str | None = None) -> Resolver:
@@ -109,7 +103,7 @@ async def list_label_keys(ctx: ToolContext, _args: NamespacedInput) -> dict[str,
 
 
 class LabelValuesInput(NamespacedInput):
-    key: str = Field(description="The label key, e.g. 'workflows.argoproj.io/workflow-template'.")
+    key: str = Field(description="A label key.")
 
 
 async def list_label_values(ctx: ToolContext, args: LabelValuesInput) -> dict[str, Any]:
@@ -134,17 +128,17 @@ async def delete_archived(ctx: ToolContext, args: UidInput) -> dict[str, Any]:
 
 class RetryArchivedInput(UidInput):
     restart_successful: bool | None = Field(
-        default=None, description="Also re-run successful nodes that match."
+        default=None, description="Also re-run successful nodes matching nodeFieldSelector."
     )
     node_field_selector: str | None = Field(
         default=None, description=f"With restartSuccessful. {NODE_SELECTOR_HELP}"
     )
-    parameters: dict[str, ParameterValue] | None = Field(default=None, description="Parameter overrides.")
+    parameters: dict[str, ParameterValue] | None = Field(default=None, description=PARAMETERS_HELP)
 
 
 class ResubmitArchivedInput(UidInput):
-    memoized: bool | None = Field(default=None, description="Re-use the original run's successful steps.")
-    parameters: dict[str, ParameterValue] | None = Field(default=None, description="Parameter overrides.")
+    memoized: bool | None = Field(default=None, description="Reuse the run's successful steps.")
+    parameters: dict[str, ParameterValue] | None = Field(default=None, description=PARAMETERS_HELP)
 
 
 def archived_action(action: str, past: str) -> Handler[Any]:

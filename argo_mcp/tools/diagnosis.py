@@ -55,7 +55,7 @@ class NodeInput(NamedInput):
     node: str = Field(
         min_length=1,
         max_length=512,
-        description="Node id (a key of status.nodes) or display name, e.g. 'build' or 'main(0)'.",
+        description="Node id or display name, e.g. 'build'.",
     )
 
 
@@ -336,8 +336,8 @@ TOOLS: list[Tool[Any]] = [
         name="diagnose_workflow",
         title="Diagnose a workflow",
         description=(
-            "Why a workflow failed (at most 4,000 tokens): failed nodes with template, message, exit code, "
-            "duration, retries, inputs and each failing pod's main log tail."
+            "Why a workflow failed, in at most 4,000 tokens: failed nodes with template, message, exit code, "
+            "duration, retries, inputs and their pod's log tail."
         ),
         group=ToolGroup.WORKFLOWS,
         kind=ToolKind.READ_ONLY,

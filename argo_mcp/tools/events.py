@@ -6,24 +6,20 @@ The two kinds differ only in their REST path, the body key that carries the obje
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field
 
 from argo_mcp.settings import ToolGroup
-from argo_mcp.tools.inputs import ListOptionsInput, NamedInput, NamespacedInput, ResourceName
-from argo_mcp.tools.kinds import ArgoKind, DeleteOptions, KindInputs, kind_tools, whole_object
-from argo_mcp.tools.logs import LogOptions
+from argo_mcp.tools.inputs import NamedInput, NamespacedInput, ResourceName
+from argo_mcp.tools.kinds import ArgoKind, DeleteInput, KindInputs, ListKindInput, kind_tools, whole_object
+from argo_mcp.tools.logs import LOG_ANSWER, LogOptions
 from argo_mcp.tools.registry import Tool
 from argo_mcp.tools.shaping import clean, events_summary
 
 
-class ListEventsInput(ListOptionsInput):
-    full: bool = Field(default=False, description="Return whole objects instead of the compact summary.")
-
-
 class ObjectInput(NamespacedInput):
-    manifest: dict[str, Any] = Field(description="The object: {apiVersion, kind, metadata: {name}, spec}.")
+    manifest: dict[str, Any] = Field(description="{metadata: {name}, spec}")
 
     def document(self) -> dict[str, Any]:
         return self.manifest
@@ -35,16 +31,7 @@ class ObjectInput(NamespacedInput):
 
 
 class UpdateInput(ObjectInput):
-    name: ResourceName = Field(
-        description="Name of the object to update (must match manifest.metadata.name)."
-    )
-
-
-class DeleteEventsInput(DeleteOptions, NamedInput):
-    grace_period_seconds: int | None = Field(default=None, ge=0, description="Grace period for the deletion.")
-    propagation_policy: Literal["Foreground", "Background", "Orphan"] | None = Field(
-        default=None, description="How dependents are deleted."
-    )
+    name: ResourceName = Field(description="Must match manifest.metadata.name.")
 
 
 class EventSourceLogsInput(LogOptions):
@@ -77,11 +64,11 @@ EVENT_SOURCE = ArgoKind(
     saved=whole_object("eventSource"),
     update_body_has_name=True,
     inputs=KindInputs(
-        list=ListEventsInput,
+        list=ListKindInput,
         get=NamedInput,
         create=ObjectInput,
         update=UpdateInput,
-        delete=DeleteEventsInput,
+        delete=DeleteInput,
         logs=EventSourceLogsInput,
     ),
     log_filters={"name": "name", "event_source_type": "eventSourceType", "event_name": "eventName"},
@@ -91,7 +78,7 @@ EVENT_SOURCE = ArgoKind(
         "create": "Create a new Argo Events EventSource in a namespace.",
         "update": "Update an existing Argo Events EventSource; the request replaces the spec.",
         "delete": "Delete an Argo Events EventSource by name; downstream consumers stop receiving events.",
-        "logs": "Drain Argo Events EventSource logs into a single text payload (bounded at ~64KB).",
+        "logs": f"Argo Events EventSource logs as one text: {LOG_ANSWER}.",
     },
 )
 SENSOR = ArgoKind(
@@ -108,11 +95,11 @@ SENSOR = ArgoKind(
     saved=whole_object("sensor"),
     update_body_has_name=True,
     inputs=KindInputs(
-        list=ListEventsInput,
+        list=ListKindInput,
         get=NamedInput,
         create=ObjectInput,
         update=UpdateInput,
-        delete=DeleteEventsInput,
+        delete=DeleteInput,
         logs=SensorLogsInput,
     ),
     log_filters={"name": "name", "trigger_name": "triggerName"},
@@ -122,7 +109,7 @@ SENSOR = ArgoKind(
         "create": "Create an Argo Events Sensor.",
         "update": "Update an existing Argo Events Sensor by name.",
         "delete": "Delete an Argo Events Sensor by name; in-flight triggers tied to it are removed.",
-        "logs": "Drain Argo Events Sensor logs into a single text payload (bounded; truncation marker on overflow).",
+        "logs": f"Argo Events Sensor logs as one text: {LOG_ANSWER}.",
     },
 )
 

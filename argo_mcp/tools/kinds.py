@@ -44,29 +44,35 @@ Summary = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 # ---- the inputs every kind shares ---------------------------------------------------------------------------
+LIST_FULL_HELP = "Whole objects."
+GET_FULL_HELP = "The whole object."
+
+
 class ListKindInput(ListOptionsInput):
-    full: bool = False
+    full: bool = Field(default=False, description=LIST_FULL_HELP)
 
 
 class ClusterListInput(ListOptions):
-    full: bool = False
+    full: bool = Field(default=False, description=LIST_FULL_HELP)
 
 
 class GetInput(NamedInput):
-    full: bool = False
+    full: bool = Field(default=False, description=GET_FULL_HELP)
 
 
 class ClusterNamedInput(ToolInput):
-    name: ResourceName
+    name: ResourceName = Field(description="Name.")
 
 
 class ClusterGetInput(ClusterNamedInput):
-    full: bool = False
+    full: bool = Field(default=False, description=GET_FULL_HELP)
 
 
 class DeleteOptions(ToolInput):
-    grace_period_seconds: int | None = Field(default=None, ge=0)
-    propagation_policy: Literal["Foreground", "Background", "Orphan"] | None = None
+    grace_period_seconds: int | None = Field(default=None, ge=0, description="Seconds before deletion.")
+    propagation_policy: Literal["Foreground", "Background", "Orphan"] | None = Field(
+        default=None, description="How dependents are deleted."
+    )
 
     def delete_options(self) -> dict[str, Any]:
         return {

@@ -24,10 +24,10 @@ from argo_mcp.tools.shaping import brief, clean
 
 ParameterValue = str | int | float | bool
 LINT_FINDING_CODES = frozenset({2, 3})  # gRPC Unknown, InvalidArgument
-NODE_SELECTOR_HELP = (
-    "Node field selector, e.g. 'displayName=approve' (displayName, templateName, phase, id, name, "
-    "inputs.parameters.<name>.value)."
-)
+NODE_SELECTOR_HELP = "e.g. 'displayName=approve'."
+
+
+PARAMETERS_HELP = "{name: value} overrides."
 
 
 def parameters_as_argo(parameters: dict[str, ParameterValue] | None) -> list[str] | None:
@@ -49,27 +49,23 @@ class WorkflowAction(NamedInput):
 
 class ResumeInput(WorkflowAction):
     node_field_selector: str | None = Field(
-        default=None, description=f"Resume only matching suspend nodes. {NODE_SELECTOR_HELP}"
+        default=None, description=f"Only these suspend nodes, {NODE_SELECTOR_HELP}"
     )
 
 
 class ResubmitInput(WorkflowAction):
-    memoized: bool | None = Field(
-        default=None, description="Re-use the original run's successful steps (memoized)."
-    )
-    parameters: dict[str, ParameterValue] | None = Field(
-        default=None, description="Override workflow parameters for the new run: {name: value}."
-    )
+    memoized: bool | None = Field(default=None, description="Reuse the run's successful steps.")
+    parameters: dict[str, ParameterValue] | None = Field(default=None, description=PARAMETERS_HELP)
 
 
 class SetInput(WorkflowAction):
-    node_field_selector: str = Field(description=f"Which nodes to change. {NODE_SELECTOR_HELP}")
+    node_field_selector: str = Field(description=f"Nodes to change, {NODE_SELECTOR_HELP}")
     phase: Literal["Succeeded", "Failed", "Error"] | None = Field(
         default=None, description="New phase of the nodes."
     )
     message: str | None = Field(default=None, description="New message of the nodes.")
     output_parameters: dict[str, ParameterValue] | None = Field(
-        default=None, description="Output parameters to set on the nodes: {name: value}."
+        default=None, description="Output parameters: {name: value}."
     )
 
     @model_validator(mode="after")
@@ -90,18 +86,16 @@ class RetryInput(WorkflowAction):
         default=None, description="Also re-run successful nodes matching nodeFieldSelector."
     )
     node_field_selector: str | None = Field(
-        default=None, description=f"With restartSuccessful. {NODE_SELECTOR_HELP}"
+        default=None, description=f"With restartSuccessful, {NODE_SELECTOR_HELP}"
     )
-    parameters: dict[str, ParameterValue] | None = Field(
-        default=None, description="Override workflow parameters for the retry: {name: value}."
-    )
+    parameters: dict[str, ParameterValue] | None = Field(default=None, description=PARAMETERS_HELP)
 
 
 class StopInput(WorkflowAction):
     node_field_selector: str | None = Field(
-        default=None, description=f"Stop only matching nodes. {NODE_SELECTOR_HELP}"
+        default=None, description=f"Only these nodes, {NODE_SELECTOR_HELP}"
     )
-    message: str | None = Field(default=None, description="Why it was stopped (recorded on the workflow).")
+    message: str | None = Field(default=None, description="Why (recorded on the workflow).")
 
 
 def workflow_action(action: str, past: str) -> Handler[Any]:
@@ -125,35 +119,25 @@ def workflow_action(action: str, past: str) -> Handler[Any]:
 # ---- submit -------------------------------------------------------------------------------------------------
 class SubmitInput(NamespacedInput):
     resource_kind: Literal["WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow"] = Field(
-        default="WorkflowTemplate", description="Kind of the template to submit from."
+        default="WorkflowTemplate", description="The template's kind."
     )
-    resource_name: ResourceName = Field(
-        description="Name of the WorkflowTemplate, ClusterWorkflowTemplate or CronWorkflow."
-    )
+    resource_name: ResourceName = Field(description="The template's name.")
     parameters: dict[str, ParameterValue] | None = Field(
-        default=None, description="Workflow parameters: {name: value}."
+        default=None, description="Parameters: {name: value}."
     )
-    labels: dict[str, str] | None = Field(default=None, description="Labels to add to the new workflow.")
-    annotations: dict[str, str] | None = Field(
-        default=None, description="Annotations to add to the new workflow."
-    )
-    name: NewResourceName | None = Field(default=None, description="Exact name for the new workflow.")
+    labels: dict[str, str] | None = Field(default=None, description="Labels of the new workflow.")
+    annotations: dict[str, str] | None = Field(default=None, description="Its annotations.")
+    name: NewResourceName | None = Field(default=None, description="Its exact name.")
     generate_name: str | None = Field(
         default=None,
-        description="Name prefix; Argo appends a random suffix (default: the template's name + '-').",
+        description="Name prefix (default: the template's name + '-').",
     )
     entry_point: str | None = Field(
-        default=None, description="Template to start from instead of spec.entrypoint."
+        default=None, description="Template to start at (default: spec.entrypoint)."
     )
-    service_account: str | None = Field(
-        default=None, description="ServiceAccount to run the workflow's pods as."
-    )
-    priority: int | None = Field(
-        default=None, description="Workflow priority (higher runs first under parallelism limits)."
-    )
-    server_dry_run: bool | None = Field(
-        default=None, description="Validate on the server without creating anything."
-    )
+    service_account: str | None = Field(default=None, description="ServiceAccount of its pods.")
+    priority: int | None = Field(default=None, description="Higher runs first under parallelism limits.")
+    server_dry_run: bool | None = Field(default=None, description="Validate only; create nothing.")
 
     @field_validator("labels", "annotations")
     @classmethod
@@ -205,10 +189,7 @@ async def submit_workflow(ctx: ToolContext, args: SubmitInput) -> dict[str, Any]
 # ---- lint ---------------------------------------------------------------------------------------------------
 class LintInput(NamespacedInput):
     workflow: dict[str, Any] | str = Field(
-        description=(
-            "The Workflow manifest to lint: a JSON object, or the YAML/JSON text of one or more (several YAML "
-            "documents separated by '---' are linted one by one)."
-        )
+        description="A Workflow object or YAML/JSON text; '---' documents are linted one by one."
     )
 
     @field_validator("workflow")
@@ -292,11 +273,11 @@ async def lint_workflow(ctx: ToolContext, args: LintInput) -> dict[str, Any]:
 
 # ---- delete -------------------------------------------------------------------------------------------------
 class DeleteInput(NamedInput):
-    grace_period_seconds: int | None = Field(default=None, ge=0, description="Grace period for the deletion.")
+    grace_period_seconds: int | None = Field(default=None, ge=0, description="Seconds before deletion.")
     propagation_policy: Literal["Foreground", "Background", "Orphan"] | None = Field(
         default=None, description="How dependents (pods) are deleted."
     )
-    force: bool | None = Field(default=None, description="Force the deletion even if finalizers are pending.")
+    force: bool | None = Field(default=None, description="Even if finalizers are pending.")
 
 
 async def delete_workflow(ctx: ToolContext, args: DeleteInput) -> dict[str, Any]:

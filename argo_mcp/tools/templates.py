@@ -36,9 +36,9 @@ from argo_mcp.tools.template_shaping import (
     template_summary,
 )
 
-# Parameter help is short: the tool descriptions say what `full` does, and a manifest is a Kubernetes object
-# any model knows the shape of (its kind and apiVersion are filled in when left out).
-MANIFEST_HELP = "The object or one YAML document, sent as written."
+# Parameter help is short (every word is paid in each tools/list): a manifest is a Kubernetes object any model
+# knows the shape of (its kind and apiVersion are filled in when left out).
+MANIFEST_HELP = "Object or YAML text."
 NAME_HELP = "Default: manifest.metadata.name."
 
 
@@ -152,13 +152,10 @@ WORKFLOW_TEMPLATE = ArgoKind(
         lint=ManifestInput,
     ),
     descriptions={
-        "list": "List WorkflowTemplates in a namespace: name, entrypoint, parameters (full=true for whole objects).",
-        "get": (
-            "Get one WorkflowTemplate by name, summarised: entrypoint, arguments with defaults, templates by name "
-            "and type (full=true for the object)."
-        ),
+        "list": "List WorkflowTemplates in a namespace: name, entrypoint, parameters.",
+        "get": "Get a WorkflowTemplate: entrypoint, arguments with defaults, templates by name and type.",
         "create": "Create a WorkflowTemplate from a manifest.",
-        "update": "Update an existing WorkflowTemplate; the manifest's spec replaces the live one.",
+        "update": "Update a WorkflowTemplate: the manifest replaces it.",
         "delete": "Delete a WorkflowTemplate by name; workflows can no longer be submitted from it.",
         "lint": "Lint a WorkflowTemplate manifest server-side without creating it.",
     },
@@ -185,16 +182,10 @@ CLUSTER_WORKFLOW_TEMPLATE = ArgoKind(
         lint=ClusterManifestInput,
     ),
     descriptions={
-        "list": (
-            "List ClusterWorkflowTemplates cluster-wide: name, entrypoint, parameters (full=true for whole "
-            "objects)."
-        ),
-        "get": (
-            "Get one ClusterWorkflowTemplate by name, summarised: entrypoint, arguments with defaults, templates "
-            "by name and type (full=true for the object)."
-        ),
+        "list": "List ClusterWorkflowTemplates: name, entrypoint, parameters.",
+        "get": "Get a ClusterWorkflowTemplate: entrypoint, arguments with defaults, templates by name and type.",
         "create": "Create a ClusterWorkflowTemplate from a manifest.",
-        "update": "Update an existing ClusterWorkflowTemplate; the manifest's spec replaces the live one.",
+        "update": "Update a ClusterWorkflowTemplate: the manifest replaces it.",
         "delete": "Delete a ClusterWorkflowTemplate by name; workflows can no longer be submitted from it.",
         "lint": "Lint a ClusterWorkflowTemplate manifest server-side without creating it.",
     },
@@ -221,19 +212,13 @@ CRON_WORKFLOW = ArgoKind(
         lint=ManifestInput,
     ),
     descriptions={
-        "list": (
-            "List CronWorkflows in a namespace: schedules, suspended, last run, outcome counts (full=true for "
-            "whole objects)."
-        ),
-        "get": (
-            "Get one CronWorkflow by name, summarised: schedules, policy, status and the workflow it runs "
-            "(full=true for the object)."
-        ),
+        "list": "List CronWorkflows in a namespace: schedules, suspended, last run, outcome counts.",
+        "get": "Get a CronWorkflow: schedules, policy, status and the workflow it runs.",
         "create": "Create a CronWorkflow from a manifest.",
-        "update": "Update an existing CronWorkflow; the manifest's spec replaces the live one.",
+        "update": "Update a CronWorkflow: the manifest replaces it.",
         "delete": "Delete a CronWorkflow by name; its schedule stops and it submits no more workflows.",
         "lint": "Lint a CronWorkflow manifest server-side without creating it.",
-        "suspend": "Suspend a CronWorkflow: it schedules no new workflows until resumed (running ones continue).",
+        "suspend": "Suspend a CronWorkflow: no new runs until resumed; running ones continue.",
         "resume": "Resume a suspended CronWorkflow: it schedules workflows again.",
     },
     actions=(("suspend", "suspended"), ("resume", "resumed")),

@@ -30,8 +30,8 @@ GRAPH_CAP_BYTES = 64 * 1024
 
 
 class WaitInput(NamedInput):
-    timeout_seconds: float = Field(default=300, gt=0, le=3600, description="Give up waiting after this long.")
-    poll_seconds: float = Field(default=3, ge=0.2, le=60, description="How often to check the workflow.")
+    timeout_seconds: float = Field(default=300, gt=0, le=3600, description="Give up after N seconds.")
+    poll_seconds: float = Field(default=3, ge=0.2, le=60, description="Seconds between checks.")
 
 
 def _progress_fraction(progress: str | None) -> tuple[float, float | None]:
@@ -205,8 +205,8 @@ TOOLS: list[Tool[Any]] = [
         name="wait_for_workflow",
         title="Wait for a workflow",
         description=(
-            "Wait (bounded by timeoutSeconds) until a workflow finishes, sending progress notifications; "
-            "returns its final phase, progress and message."
+            "Wait until a workflow finishes (at most timeoutSeconds), with progress notifications; returns its "
+            "final phase, progress and message."
         ),
         group=ToolGroup.WORKFLOWS,
         kind=ToolKind.READ_ONLY,
@@ -218,10 +218,7 @@ TOOLS: list[Tool[Any]] = [
     Tool(
         name="get_workflow_graph",
         title="Workflow node graph",
-        description=(
-            "Show a workflow's steps/DAG as a tree of nodes with phase, duration and message, to see where it "
-            "is or what failed."
-        ),
+        description=("A workflow's steps or DAG as a text tree: each node's phase, duration and message."),
         group=ToolGroup.WORKFLOWS,
         kind=ToolKind.READ_ONLY,
         input_model=NamedInput,
