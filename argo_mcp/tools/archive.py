@@ -14,26 +14,20 @@ from typing import Any
 from pydantic import Field
 
 from argo_mcp.argo.errors import ArgoNotFound
-from argo_mcp.policy import Resolver
+from argo_mcp.policy import Permission, Resolver, Scope, ToolError
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import ListOptionsInput, NamespacedInput, ToolInput, Uid
-from argo_mcp.tools.lifecycle import NODE_SELECTOR_HELP, ParameterValue, parameters_as_argo
+from argo_mcp.tools.lifecycle import NODE_SELECTOR_HELP, PARAMETERS_HELP, ParameterValue, parameters_as_argo
 from argo_mcp.tools.paths import api
-from argo_mcp.tools.registry import Handler, Scope, Tool, ToolContext, ToolError, ToolKind, declarer
+from argo_mcp.tools.registry import Handler, Tool, ToolContext, ToolKind
 from argo_mcp.tools.shaping import brief, clean, shape_list, workflow_summary
 
 
 class ListArchivedInput(ListOptionsInput):
     name_prefix: str | None = Field(default=None, description="Only workflows whose name starts with this.")
-    started_after: datetime | None = Field(
-        default=None, description="Only runs started after this RFC 3339 time."
-    )
-    started_before: datetime | None = Field(
-        default=None, description="Only runs started before this RFC 3339 time."
-    )
-    full: bool = Field(
-        default=False, description="Return whole archived Workflow objects instead of summaries."
-    )
+    started_after: datetime | None = Field(default=None, description="Only runs started after this.")
+    started_before: datetime | None = Field(default=None, description="Only runs started before this.")
+    full: bool = Field(default=False, description="Whole objects.")
 
 
 def _archived_field_selector(args: ListArchivedInput) -> str | None:
@@ -61,7 +55,7 @@ async def list_archived(ctx: ToolContext, args: ListArchivedInput) -> dict[str, 
 
 
 class UidInput(ToolInput):
-    uid: Uid = Field(description="metadata.uid (list_archived_workflows shows it).")
+    uid: Uid = Field(description="The workflow's metadata.uid.")
 
 
 def archived_by_uid(field: str, *, hint: str | None = None) -> Resolver:
@@ -109,7 +103,7 @@ async def list_label_keys(ctx: ToolContext, _args: NamespacedInput) -> dict[str,
 
 
 class LabelValuesInput(NamespacedInput):
-    key: str = Field(description="The label key, e.g. 'workflows.argoproj.io/workflow-template'.")
+    key: str = Field(description="A label key.")
 
 
 async def list_label_values(ctx: ToolContext, args: LabelValuesInput) -> dict[str, Any]:
@@ -134,17 +128,17 @@ async def delete_archived(ctx: ToolContext, args: UidInput) -> dict[str, Any]:
 
 class RetryArchivedInput(UidInput):
     restart_successful: bool | None = Field(
-        default=None, description="Also re-run successful nodes that match."
+        default=None, description="Also re-run successful nodes matching nodeFieldSelector."
     )
     node_field_selector: str | None = Field(
         default=None, description=f"With restartSuccessful. {NODE_SELECTOR_HELP}"
     )
-    parameters: dict[str, ParameterValue] | None = Field(default=None, description="Parameter overrides.")
+    parameters: dict[str, ParameterValue] | None = Field(default=None, description=PARAMETERS_HELP)
 
 
 class ResubmitArchivedInput(UidInput):
-    memoized: bool | None = Field(default=None, description="Re-use the original run's successful steps.")
-    parameters: dict[str, ParameterValue] | None = Field(default=None, description="Parameter overrides.")
+    memoized: bool | None = Field(default=None, description="Reuse the run's successful steps.")
+    parameters: dict[str, ParameterValue] | None = Field(default=None, description=PARAMETERS_HELP)
 
 
 def archived_action(action: str, past: str) -> Handler[Any]:
@@ -173,75 +167,82 @@ def archived_action(action: str, past: str) -> Handler[Any]:
     return handler
 
 
-_tool = declarer(ToolGroup.ARCHIVE)
-
-
 TOOLS: list[Tool[Any]] = [
-    _tool(
-        "list_archived_workflows",
-        "List archived workflows",
-        "List archived (persisted) workflows with namespace, selector, started-at, and pagination filters.",
-        ToolKind.READ_ONLY,
-        ListArchivedInput,
-        list_archived,
-        "list",
+    Tool(
+        name="list_archived_workflows",
+        title="List archived workflows",
+        description="List archived (persisted) workflows with namespace, selector, started-at, and pagination filters.",
+        group=ToolGroup.ARCHIVE,
+        kind=ToolKind.READ_ONLY,
+        input_model=ListArchivedInput,
+        handler=list_archived,
+        scope=Scope.argument(),
+        permission=Permission("list", "workflows"),
     ),
-    _tool(
-        "get_archived_workflow",
-        "Get an archived workflow",
-        "Fetch a single archived workflow by UID.",
-        ToolKind.READ_ONLY,
-        UidInput,
-        get_archived,
-        "list",
+    Tool(
+        name="get_archived_workflow",
+        title="Get an archived workflow",
+        description="Fetch a single archived workflow by UID.",
+        group=ToolGroup.ARCHIVE,
+        kind=ToolKind.READ_ONLY,
+        input_model=UidInput,
+        handler=get_archived,
         scope=BY_UID,
+        permission=Permission("list", "workflows"),
     ),
-    _tool(
-        "list_archived_workflow_label_keys",
-        "Archived label keys",
-        "List all label keys present on archived workflows.",
-        ToolKind.READ_ONLY,
-        NamespacedInput,
-        list_label_keys,
-        "list",
+    Tool(
+        name="list_archived_workflow_label_keys",
+        title="Archived label keys",
+        description="List all label keys present on archived workflows.",
+        group=ToolGroup.ARCHIVE,
+        kind=ToolKind.READ_ONLY,
+        input_model=NamespacedInput,
+        handler=list_label_keys,
+        scope=Scope.argument(),
+        permission=Permission("list", "workflows"),
     ),
-    _tool(
-        "list_archived_workflow_label_values",
-        "Archived label values",
-        "List all values for a given label key across archived workflows.",
-        ToolKind.READ_ONLY,
-        LabelValuesInput,
-        list_label_values,
-        "list",
+    Tool(
+        name="list_archived_workflow_label_values",
+        title="Archived label values",
+        description="List all values for a given label key across archived workflows.",
+        group=ToolGroup.ARCHIVE,
+        kind=ToolKind.READ_ONLY,
+        input_model=LabelValuesInput,
+        handler=list_label_values,
+        scope=Scope.argument(),
+        permission=Permission("list", "workflows"),
     ),
-    _tool(
-        "delete_archived_workflow",
-        "Delete an archived workflow",
-        "Delete an archived workflow record by UID; the original live workflow is not affected.",
-        ToolKind.DESTRUCTIVE,
-        UidInput,
-        delete_archived,
-        "delete",
+    Tool(
+        name="delete_archived_workflow",
+        title="Delete an archived workflow",
+        description="Delete an archived workflow record by UID; the original live workflow is not affected.",
+        group=ToolGroup.ARCHIVE,
+        kind=ToolKind.DESTRUCTIVE,
+        input_model=UidInput,
+        handler=delete_archived,
         scope=BY_UID,
+        permission=Permission("delete", "workflows"),
     ),
-    _tool(
-        "retry_archived_workflow",
-        "Retry an archived workflow",
-        "Retry an archived workflow by UID; pods for failed/errored nodes are deleted and re-created.",
-        ToolKind.DESTRUCTIVE,
-        RetryArchivedInput,
-        archived_action("retry", "retried"),
-        "update",
+    Tool(
+        name="retry_archived_workflow",
+        title="Retry an archived workflow",
+        description="Retry an archived workflow by UID; pods for failed/errored nodes are deleted and re-created.",
+        group=ToolGroup.ARCHIVE,
+        kind=ToolKind.DESTRUCTIVE,
+        input_model=RetryArchivedInput,
+        handler=archived_action("retry", "retried"),
         scope=BY_UID,
+        permission=Permission("update", "workflows"),
     ),
-    _tool(
-        "resubmit_archived_workflow",
-        "Resubmit an archived workflow",
-        "Resubmit an archived workflow by UID as a fresh workflow; the archive record is untouched.",
-        ToolKind.MUTATING,
-        ResubmitArchivedInput,
-        archived_action("resubmit", "resubmitted as"),
-        "create",
+    Tool(
+        name="resubmit_archived_workflow",
+        title="Resubmit an archived workflow",
+        description="Resubmit an archived workflow by UID as a fresh workflow; the archive record is untouched.",
+        group=ToolGroup.ARCHIVE,
+        kind=ToolKind.MUTATING,
+        input_model=ResubmitArchivedInput,
+        handler=archived_action("resubmit", "resubmitted as"),
         scope=BY_UID,
+        permission=Permission("create", "workflows"),
     ),
 ]

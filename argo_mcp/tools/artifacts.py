@@ -26,43 +26,27 @@ import mcp_types as types
 from pydantic import Field, model_validator
 
 from argo_mcp.argo.streams import download_to_file, read_or_save, resolve_destination
+from argo_mcp.policy import Permission, Scope
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.archive import archived_by_uid
 from argo_mcp.tools.inputs import NamespacedInput, PathSegment, ResourceName, Uid
 from argo_mcp.tools.paths import raw
-from argo_mcp.tools.registry import (
-    ContentOutput,
-    Output,
-    Permission,
-    Scope,
-    TextOutput,
-    Tool,
-    ToolContext,
-    ToolKind,
-)
+from argo_mcp.tools.registry import ContentOutput, Output, TextOutput, Tool, ToolContext, ToolKind
 
 
 class ArtifactInput(NamespacedInput):
-    workflow_name: ResourceName | None = Field(
-        default=None, description="Name of a live workflow (give this or workflowUid)."
-    )
+    workflow_name: ResourceName | None = Field(default=None, description="A live workflow (or workflowUid).")
     workflow_uid: Uid | None = Field(
         default=None,
-        description=(
-            "UID of an archived workflow (give this or workflowName); its namespace must be "
-            "one argo-mcp may act in."
-        ),
+        description="An archived workflow's UID (or workflowName).",
     )
-    node_id: PathSegment = Field(description="Node id (a status.nodes key; get_workflow lists them).")
-    artifact_name: PathSegment = Field(description="The artifact's name as declared in the template.")
+    node_id: PathSegment = Field(description="Node id (a status.nodes key).")
+    artifact_name: PathSegment = Field(description="As the template names it.")
     destination_path: str | None = Field(
         default=None,
-        description=(
-            "File to write under --artifact-dir (a relative path is resolved there); omit it to get a small "
-            "artifact in the answer."
-        ),
+        description="Save to this file (under the server's artifact directory).",
     )
-    overwrite: bool = Field(default=False, description="Replace the destination file if it already exists.")
+    overwrite: bool = Field(default=False, description="Replace an existing file.")
 
     @property
     def target(self) -> str:
@@ -189,7 +173,10 @@ TOOLS: list[Tool[Any]] = [
     Tool(
         name="get_workflow_output_artifact",
         title="Download an output artifact",
-        description="Stream a workflow output artifact to a local file; returns { path, bytes, sha256 }.",
+        description=(
+            "Get a workflow output artifact: small ones inline, larger ones saved to a file on the server; with "
+            "bytes and sha256."
+        ),
         group=ToolGroup.ARTIFACTS,
         kind=ToolKind.READ_ONLY,
         input_model=ArtifactInput,
@@ -200,7 +187,10 @@ TOOLS: list[Tool[Any]] = [
     Tool(
         name="get_workflow_input_artifact",
         title="Download an input artifact",
-        description="Stream a workflow input artifact to a local file; returns { path, bytes, sha256 }.",
+        description=(
+            "Get a workflow input artifact: small ones inline, larger ones saved to a file on the server; with "
+            "bytes and sha256."
+        ),
         group=ToolGroup.ARTIFACTS,
         kind=ToolKind.READ_ONLY,
         input_model=ArtifactInput,

@@ -17,11 +17,12 @@ from pydantic import Field
 
 from argo_mcp.argo.errors import ArgoError
 from argo_mcp.argo.streams import LOG_CAP_BYTES, drain_log_stream, format_pod_log
+from argo_mcp.policy import POD_LOGS, Permission, Scope, ToolError
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.budget import json_tokens, tail_within
 from argo_mcp.tools.inputs import NamedInput
 from argo_mcp.tools.paths import api
-from argo_mcp.tools.registry import POD_LOGS, Permission, Scope, Tool, ToolContext, ToolError, ToolKind
+from argo_mcp.tools.registry import Tool, ToolContext, ToolKind
 from argo_mcp.tools.shaping import (
     POD_NAME_FORMAT,
     clean,
@@ -55,7 +56,7 @@ class NodeInput(NamedInput):
     node: str = Field(
         min_length=1,
         max_length=512,
-        description="Node id (a key of status.nodes) or display name, e.g. 'build' or 'main(0)'.",
+        description="Node id or display name, e.g. 'build'.",
     )
 
 
@@ -336,8 +337,8 @@ TOOLS: list[Tool[Any]] = [
         name="diagnose_workflow",
         title="Diagnose a workflow",
         description=(
-            "Why a workflow failed (at most 4,000 tokens): failed nodes with template, message, exit code, "
-            "duration, retries, inputs and each failing pod's main log tail."
+            "Why a workflow failed, in at most 4,000 tokens: failed nodes with template, message, exit code, "
+            "duration, retries, inputs and their pod's log tail."
         ),
         group=ToolGroup.WORKFLOWS,
         kind=ToolKind.READ_ONLY,

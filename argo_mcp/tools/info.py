@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from argo_mcp.policy import Scope
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import NoInput
-from argo_mcp.tools.registry import Handler, Scope, Tool, ToolContext, ToolKind
+from argo_mcp.tools.registry import Handler, Tool, ToolContext, ToolKind
 
 
 def _fetch(path: str) -> Handler[NoInput]:
@@ -17,36 +18,38 @@ def _fetch(path: str) -> Handler[NoInput]:
     return handler
 
 
-def _info_tool(name: str, title: str, description: str, path: str) -> Tool[NoInput]:
-    return Tool(
-        name=name,
-        title=title,
-        description=description,
+# Argo's own server info: no Kubernetes resource, no namespace (Scope.none, no permission).
+TOOLS: list[Tool[Any]] = [
+    Tool(
+        name="get_argo_info",
+        title="Argo server info",
+        description=(
+            "Return the Argo Workflows server-level info (executor image, default executor, links, navColor, etc.)."
+        ),
         group=ToolGroup.INFO,
         kind=ToolKind.READ_ONLY,
         input_model=NoInput,
-        handler=_fetch(path),
-        scope=Scope.none(),  # Argo's own server info: no Kubernetes resource, no namespace
-    )
-
-
-TOOLS: list[Tool[Any]] = [
-    _info_tool(
-        "get_argo_info",
-        "Argo server info",
-        "Return the Argo Workflows server-level info (executor image, default executor, links, navColor, etc.).",
-        "/api/v1/info",
+        handler=_fetch("/api/v1/info"),
+        scope=Scope.none(),
     ),
-    _info_tool(
-        "get_argo_version",
-        "Argo server version",
-        "Return the Argo Workflows server version (semantic version, git commit, build date, Go version).",
-        "/api/v1/version",
+    Tool(
+        name="get_argo_version",
+        title="Argo server version",
+        description="Return the Argo Workflows server version (semantic version, git commit, build date, Go version).",
+        group=ToolGroup.INFO,
+        kind=ToolKind.READ_ONLY,
+        input_model=NoInput,
+        handler=_fetch("/api/v1/version"),
+        scope=Scope.none(),
     ),
-    _info_tool(
-        "get_user_info",
-        "Current Argo identity",
-        "Return the authenticated user identity as seen by the Argo server (issuer, subject, groups, email).",
-        "/api/v1/userinfo",
+    Tool(
+        name="get_user_info",
+        title="Current Argo identity",
+        description="Return the authenticated user identity as seen by the Argo server (issuer, subject, groups, email).",
+        group=ToolGroup.INFO,
+        kind=ToolKind.READ_ONLY,
+        input_model=NoInput,
+        handler=_fetch("/api/v1/userinfo"),
+        scope=Scope.none(),
     ),
 ]

@@ -270,11 +270,11 @@ class ToolInput(BaseModel):
         return await asyncio.to_thread(cls.parse_json, text)
 
 
-# Parameters every tool shares carry no description when their name and format say it all: the server's
-# instructions say once that `namespace` defaults to the server's namespace and how `limit`/`continue` page,
-# instead of ~8 tokens in each of 60 schemas on every conversation.
+# Parameters every tool shares carry the shortest true description: the server's instructions say once what
+# `namespace` is and how `limit`/`continue` page; each description is paid in each of ~60 schemas on every
+# conversation.
 class NamespacedInput(ToolInput):
-    namespace: Namespace | None = None
+    namespace: Namespace | None = Field(default=None, description="Kubernetes namespace.")
 
 
 # A page an agent can reason about: 100 workflow summaries are ~9k tokens (cl100k), where a namespace's whole
@@ -286,10 +286,10 @@ MAX_PAGE_SIZE = 500
 # Kubernetes list options, forwarded as Argo's `listOptions.*` query parameters; paged by default. (A comment,
 # not a docstring: a cluster-scoped list takes this model as it is, and a docstring would be its description.)
 class ListOptions(ToolInput):
-    label_selector: LabelSelector | None = None
-    field_selector: FieldSelector | None = None
-    limit: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
-    continue_: str | None = Field(default=None, alias="continue")
+    label_selector: LabelSelector | None = Field(default=None, description="Kubernetes label selector.")
+    field_selector: FieldSelector | None = Field(default=None, description="Kubernetes field selector.")
+    limit: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="Page size.")
+    continue_: str | None = Field(default=None, alias="continue", description="Next page token.")
 
     def list_options(self) -> dict[str, Any]:
         return {
@@ -299,6 +299,10 @@ class ListOptions(ToolInput):
             "listOptions.continue": self.continue_,
         }
 
+    def extra_query(self) -> dict[str, Any]:
+        """Query parameters of this list beyond Kubernetes' list options (a kind's own filters)."""
+        return {}
+
 
 # List options of a namespaced list (the namespace first in the schema, then the options). Input models carry
 # comments rather than docstrings: a docstring would become the schema's description in every tools/list.
@@ -307,7 +311,7 @@ class ListOptionsInput(ListOptions, NamespacedInput):
 
 
 class NamedInput(NamespacedInput):
-    name: ResourceName
+    name: ResourceName = Field(description="Name.")
 
 
 class NoInput(ToolInput):

@@ -14,20 +14,21 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from argo_mcp.argo.errors import ArgoBadRequest, ArgoNotFound, ArgoServerError
+from argo_mcp.policy import Permission, Scope, ToolError
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.conflicts import retry_on_conflict
 from argo_mcp.tools.inputs import NamedInput, NamespacedInput, NewResourceName, ResourceName
 from argo_mcp.tools.manifests import manifest_documents
 from argo_mcp.tools.paths import api
-from argo_mcp.tools.registry import Handler, Scope, Tool, ToolContext, ToolError, ToolKind, declarer
+from argo_mcp.tools.registry import Handler, Tool, ToolContext, ToolKind
 from argo_mcp.tools.shaping import brief, clean
 
 ParameterValue = str | int | float | bool
 LINT_FINDING_CODES = frozenset({2, 3})  # gRPC Unknown, InvalidArgument
-NODE_SELECTOR_HELP = (
-    "Node field selector, e.g. 'displayName=approve' (displayName, templateName, phase, id, name, "
-    "inputs.parameters.<name>.value)."
-)
+NODE_SELECTOR_HELP = "e.g. 'displayName=approve'."
+
+
+PARAMETERS_HELP = "{name: value} overrides."
 
 
 def parameters_as_argo(parameters: dict[str, ParameterValue] | None) -> list[str] | None:
@@ -49,27 +50,23 @@ class WorkflowAction(NamedInput):
 
 class ResumeInput(WorkflowAction):
     node_field_selector: str | None = Field(
-        default=None, description=f"Resume only matching suspend nodes. {NODE_SELECTOR_HELP}"
+        default=None, description=f"Only these suspend nodes, {NODE_SELECTOR_HELP}"
     )
 
 
 class ResubmitInput(WorkflowAction):
-    memoized: bool | None = Field(
-        default=None, description="Re-use the original run's successful steps (memoized)."
-    )
-    parameters: dict[str, ParameterValue] | None = Field(
-        default=None, description="Override workflow parameters for the new run: {name: value}."
-    )
+    memoized: bool | None = Field(default=None, description="Reuse the run's successful steps.")
+    parameters: dict[str, ParameterValue] | None = Field(default=None, description=PARAMETERS_HELP)
 
 
 class SetInput(WorkflowAction):
-    node_field_selector: str = Field(description=f"Which nodes to change. {NODE_SELECTOR_HELP}")
+    node_field_selector: str = Field(description=f"Nodes to change, {NODE_SELECTOR_HELP}")
     phase: Literal["Succeeded", "Failed", "Error"] | None = Field(
         default=None, description="New phase of the nodes."
     )
     message: str | None = Field(default=None, description="New message of the nodes.")
     output_parameters: dict[str, ParameterValue] | None = Field(
-        default=None, description="Output parameters to set on the nodes: {name: value}."
+        default=None, description="Output parameters: {name: value}."
     )
 
     @model_validator(mode="after")
@@ -90,18 +87,16 @@ class RetryInput(WorkflowAction):
         default=None, description="Also re-run successful nodes matching nodeFieldSelector."
     )
     node_field_selector: str | None = Field(
-        default=None, description=f"With restartSuccessful. {NODE_SELECTOR_HELP}"
+        default=None, description=f"With restartSuccessful, {NODE_SELECTOR_HELP}"
     )
-    parameters: dict[str, ParameterValue] | None = Field(
-        default=None, description="Override workflow parameters for the retry: {name: value}."
-    )
+    parameters: dict[str, ParameterValue] | None = Field(default=None, description=PARAMETERS_HELP)
 
 
 class StopInput(WorkflowAction):
     node_field_selector: str | None = Field(
-        default=None, description=f"Stop only matching nodes. {NODE_SELECTOR_HELP}"
+        default=None, description=f"Only these nodes, {NODE_SELECTOR_HELP}"
     )
-    message: str | None = Field(default=None, description="Why it was stopped (recorded on the workflow).")
+    message: str | None = Field(default=None, description="Why (recorded on the workflow).")
 
 
 def workflow_action(action: str, past: str) -> Handler[Any]:
@@ -125,35 +120,25 @@ def workflow_action(action: str, past: str) -> Handler[Any]:
 # ---- submit -------------------------------------------------------------------------------------------------
 class SubmitInput(NamespacedInput):
     resource_kind: Literal["WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow"] = Field(
-        default="WorkflowTemplate", description="Kind of the template to submit from."
+        default="WorkflowTemplate", description="The template's kind."
     )
-    resource_name: ResourceName = Field(
-        description="Name of the WorkflowTemplate, ClusterWorkflowTemplate or CronWorkflow."
-    )
+    resource_name: ResourceName = Field(description="The template's name.")
     parameters: dict[str, ParameterValue] | None = Field(
-        default=None, description="Workflow parameters: {name: value}."
+        default=None, description="Parameters: {name: value}."
     )
-    labels: dict[str, str] | None = Field(default=None, description="Labels to add to the new workflow.")
-    annotations: dict[str, str] | None = Field(
-        default=None, description="Annotations to add to the new workflow."
-    )
-    name: NewResourceName | None = Field(default=None, description="Exact name for the new workflow.")
+    labels: dict[str, str] | None = Field(default=None, description="Labels of the new workflow.")
+    annotations: dict[str, str] | None = Field(default=None, description="Its annotations.")
+    name: NewResourceName | None = Field(default=None, description="Its exact name.")
     generate_name: str | None = Field(
         default=None,
-        description="Name prefix; Argo appends a random suffix (default: the template's name + '-').",
+        description="Name prefix (default: the template's name + '-').",
     )
     entry_point: str | None = Field(
-        default=None, description="Template to start from instead of spec.entrypoint."
+        default=None, description="Template to start at (default: spec.entrypoint)."
     )
-    service_account: str | None = Field(
-        default=None, description="ServiceAccount to run the workflow's pods as."
-    )
-    priority: int | None = Field(
-        default=None, description="Workflow priority (higher runs first under parallelism limits)."
-    )
-    server_dry_run: bool | None = Field(
-        default=None, description="Validate on the server without creating anything."
-    )
+    service_account: str | None = Field(default=None, description="ServiceAccount of its pods.")
+    priority: int | None = Field(default=None, description="Higher runs first under parallelism limits.")
+    server_dry_run: bool | None = Field(default=None, description="Validate only; create nothing.")
 
     @field_validator("labels", "annotations")
     @classmethod
@@ -205,10 +190,7 @@ async def submit_workflow(ctx: ToolContext, args: SubmitInput) -> dict[str, Any]
 # ---- lint ---------------------------------------------------------------------------------------------------
 class LintInput(NamespacedInput):
     workflow: dict[str, Any] | str = Field(
-        description=(
-            "The Workflow manifest to lint: a JSON object, or the YAML/JSON text of one or more (several YAML "
-            "documents separated by '---' are linted one by one)."
-        )
+        description="A Workflow object or YAML/JSON text; '---' documents are linted one by one."
     )
 
     @field_validator("workflow")
@@ -292,11 +274,11 @@ async def lint_workflow(ctx: ToolContext, args: LintInput) -> dict[str, Any]:
 
 # ---- delete -------------------------------------------------------------------------------------------------
 class DeleteInput(NamedInput):
-    grace_period_seconds: int | None = Field(default=None, ge=0, description="Grace period for the deletion.")
+    grace_period_seconds: int | None = Field(default=None, ge=0, description="Seconds before deletion.")
     propagation_policy: Literal["Foreground", "Background", "Orphan"] | None = Field(
         default=None, description="How dependents (pods) are deleted."
     )
-    force: bool | None = Field(default=None, description="Force the deletion even if finalizers are pending.")
+    force: bool | None = Field(default=None, description="Even if finalizers are pending.")
 
 
 async def delete_workflow(ctx: ToolContext, args: DeleteInput) -> dict[str, Any]:
@@ -317,104 +299,120 @@ async def delete_workflow(ctx: ToolContext, args: DeleteInput) -> dict[str, Any]
     }
 
 
-_tool = declarer(ToolGroup.WORKFLOWS)
-
-
 TOOLS: list[Tool[Any]] = [
-    _tool(
-        "submit_workflow",
-        "Submit a workflow",
-        "Submit a workflow from a referenced template (WorkflowTemplate, ClusterWorkflowTemplate, CronWorkflow).",
-        ToolKind.MUTATING,
-        SubmitInput,
-        submit_workflow,
-        "create",
+    Tool(
+        name="submit_workflow",
+        title="Submit a workflow",
+        description="Submit a workflow from a referenced template (WorkflowTemplate, ClusterWorkflowTemplate, CronWorkflow).",
+        group=ToolGroup.WORKFLOWS,
+        kind=ToolKind.MUTATING,
+        input_model=SubmitInput,
+        handler=submit_workflow,
+        scope=Scope.argument(),
+        permission=Permission("create", "workflows"),
     ),
-    _tool(
-        "lint_workflow",
-        "Lint a workflow",
-        "Lint a workflow manifest server-side without creating it.",
-        ToolKind.READ_ONLY,
-        LintInput,
-        lint_workflow,
-        "list",
+    Tool(
+        name="lint_workflow",
+        title="Lint a workflow",
+        description="Lint a workflow manifest server-side without creating it.",
+        group=ToolGroup.WORKFLOWS,
+        kind=ToolKind.READ_ONLY,
+        input_model=LintInput,
+        handler=lint_workflow,
         scope=Scope.manifest("manifests"),
+        permission=Permission("list", "workflows"),
     ),
-    _tool(
-        "suspend_workflow",
-        "Suspend a workflow",
-        "Suspend a running workflow at the next step boundary (reversible via resume_workflow).",
-        ToolKind.MUTATING,
-        WorkflowAction,
-        workflow_action("suspend", "suspended"),
-        "update",
+    Tool(
+        name="suspend_workflow",
+        title="Suspend a workflow",
+        description="Suspend a running workflow at the next step boundary (reversible via resume_workflow).",
+        group=ToolGroup.WORKFLOWS,
+        kind=ToolKind.MUTATING,
+        input_model=WorkflowAction,
+        handler=workflow_action("suspend", "suspended"),
+        scope=Scope.argument(),
         idempotent=True,
+        permission=Permission("update", "workflows"),
     ),
-    _tool(
-        "resume_workflow",
-        "Resume a workflow",
-        "Resume a previously suspended workflow.",
-        ToolKind.MUTATING,
-        ResumeInput,
-        workflow_action("resume", "resumed"),
-        "update",
+    Tool(
+        name="resume_workflow",
+        title="Resume a workflow",
+        description="Resume a previously suspended workflow.",
+        group=ToolGroup.WORKFLOWS,
+        kind=ToolKind.MUTATING,
+        input_model=ResumeInput,
+        handler=workflow_action("resume", "resumed"),
+        scope=Scope.argument(),
         idempotent=True,
+        permission=Permission("update", "workflows"),
     ),
-    _tool(
-        "resubmit_workflow",
-        "Resubmit a workflow",
-        "Resubmit a workflow as a new run; the original workflow is left untouched.",
-        ToolKind.MUTATING,
-        ResubmitInput,
-        workflow_action("resubmit", "resubmitted as a new workflow"),
-        "create",
+    Tool(
+        name="resubmit_workflow",
+        title="Resubmit a workflow",
+        description="Resubmit a workflow as a new run; the original workflow is left untouched.",
+        group=ToolGroup.WORKFLOWS,
+        kind=ToolKind.MUTATING,
+        input_model=ResubmitInput,
+        handler=workflow_action("resubmit", "resubmitted as a new workflow"),
+        scope=Scope.argument(),
+        permission=Permission("create", "workflows"),
     ),
-    _tool(
-        "set_workflow",
-        "Set node fields",
-        "Set node-level fields on a workflow: phase, message, or output parameters.",
-        ToolKind.MUTATING,
-        SetInput,
-        workflow_action("set", "updated"),
-        "update",
+    Tool(
+        name="set_workflow",
+        title="Set node fields",
+        description="Set node-level fields on a workflow: phase, message, or output parameters.",
+        group=ToolGroup.WORKFLOWS,
+        kind=ToolKind.MUTATING,
+        input_model=SetInput,
+        handler=workflow_action("set", "updated"),
+        scope=Scope.argument(),
         idempotent=True,
+        permission=Permission("update", "workflows"),
     ),
-    _tool(
-        "retry_workflow",
-        "Retry a workflow",
-        "Retry a failed or errored workflow; failed pods are deleted and the run restarts. Irreversible.",
-        ToolKind.DESTRUCTIVE,
-        RetryInput,
-        workflow_action("retry", "retried"),
-        "update",
+    Tool(
+        name="retry_workflow",
+        title="Retry a workflow",
+        description="Retry a failed or errored workflow; failed pods are deleted and the run restarts. Irreversible.",
+        group=ToolGroup.WORKFLOWS,
+        kind=ToolKind.DESTRUCTIVE,
+        input_model=RetryInput,
+        handler=workflow_action("retry", "retried"),
+        scope=Scope.argument(),
+        permission=Permission("update", "workflows"),
     ),
-    _tool(
-        "stop_workflow",
-        "Stop a workflow",
-        "Gracefully stop a running workflow via the exit handler, leaving it in a terminal state.",
-        ToolKind.DESTRUCTIVE,
-        StopInput,
-        workflow_action("stop", "stopped"),
-        "update",
+    Tool(
+        name="stop_workflow",
+        title="Stop a workflow",
+        description="Gracefully stop a running workflow via the exit handler, leaving it in a terminal state.",
+        group=ToolGroup.WORKFLOWS,
+        kind=ToolKind.DESTRUCTIVE,
+        input_model=StopInput,
+        handler=workflow_action("stop", "stopped"),
+        scope=Scope.argument(),
         idempotent=True,
+        permission=Permission("update", "workflows"),
     ),
-    _tool(
-        "terminate_workflow",
-        "Terminate a workflow",
-        "Hard-kill a workflow; every pod is deleted immediately without running exit handlers.",
-        ToolKind.DESTRUCTIVE,
-        WorkflowAction,
-        workflow_action("terminate", "terminated"),
-        "update",
+    Tool(
+        name="terminate_workflow",
+        title="Terminate a workflow",
+        description="Hard-kill a workflow; every pod is deleted immediately without running exit handlers.",
+        group=ToolGroup.WORKFLOWS,
+        kind=ToolKind.DESTRUCTIVE,
+        input_model=WorkflowAction,
+        handler=workflow_action("terminate", "terminated"),
+        scope=Scope.argument(),
         idempotent=True,
+        permission=Permission("update", "workflows"),
     ),
-    _tool(
-        "delete_workflow",
-        "Delete a workflow",
-        "Permanently delete a workflow resource from the cluster; history and outputs are lost.",
-        ToolKind.DESTRUCTIVE,
-        DeleteInput,
-        delete_workflow,
-        "delete",
+    Tool(
+        name="delete_workflow",
+        title="Delete a workflow",
+        description="Permanently delete a workflow resource from the cluster; history and outputs are lost.",
+        group=ToolGroup.WORKFLOWS,
+        kind=ToolKind.DESTRUCTIVE,
+        input_model=DeleteInput,
+        handler=delete_workflow,
+        scope=Scope.argument(),
+        permission=Permission("delete", "workflows"),
     ),
 ]

@@ -20,6 +20,9 @@ from argo_mcp.tools.inputs import NamespacedInput
 from argo_mcp.tools.registry import TextOutput, ToolContext
 from argo_mcp.tools.shaping import redact_text
 
+LOG_ANSWER = f"the last {DEFAULT_TAIL_LINES} lines, at most {LOG_CAP_BYTES // 1024} KiB"
+"""What a log tool answers by default, as its description says it."""
+
 # Python's `re` accepts these, Go's RE2 (what Argo compiles grep with) does not.
 _NOT_RE2 = re.compile(r"\(\?(?:=|!|<=|<!|P=|>)|\\[1-9]|\(\?\(")
 
@@ -41,19 +44,16 @@ def check_grep(pattern: str) -> str:
 
 
 class LogOptions(NamespacedInput):
-    container: str | None = Field(default=None, description="Default: main (the step's own).")
-    grep: str | None = Field(
-        default=None,
-        description="Only lines matching this RE2 regex, applied before tailLines.",
-    )
+    container: str | None = Field(default=None, description="Container name.")
+    grep: str | None = Field(default=None, description="RE2 regex lines must match.")
     tail_lines: int = Field(
-        default=DEFAULT_TAIL_LINES, ge=1, le=100_000, description="The last N lines (after grep)."
+        default=DEFAULT_TAIL_LINES, ge=1, le=100_000, description="Last N lines, after grep."
     )
-    since_seconds: int | None = Field(default=None, ge=1, description="Only lines of the last N seconds.")
-    since_time: datetime | None = Field(default=None, description="Only lines after this RFC 3339 time.")
-    timestamps: bool = Field(default=False, description="Prefix each line with its timestamp.")
-    previous: bool = Field(default=False, description="The previous (crashed) container's logs.")
-    follow: bool = Field(default=False, description="Keep reading a running step until timeLimitSeconds.")
+    since_seconds: int | None = Field(default=None, ge=1, description="Only the last N seconds.")
+    since_time: datetime | None = Field(default=None, description="Only after this time.")
+    timestamps: bool = Field(default=False, description="Prefix lines with timestamps.")
+    previous: bool = Field(default=False, description="Previous container's.")
+    follow: bool = Field(default=False, description="Stream until timeLimitSeconds.")
     time_limit_seconds: float = Field(default=30, gt=0, le=120, description="Stop reading after N seconds.")
 
     @field_validator("grep")

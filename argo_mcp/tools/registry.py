@@ -11,15 +11,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
 import mcp_types as types
 
 from argo_mcp.argo.client import ArgoClient
-from argo_mcp.policy import POD_LOGS as POD_LOGS  # noqa: PLC0414  (re-exports: one definition for tools/ and access/)
-from argo_mcp.policy import Permission as Permission  # noqa: PLC0414
-from argo_mcp.policy import Scope as Scope  # noqa: PLC0414
-from argo_mcp.policy import ToolError as ToolError  # noqa: PLC0414
+from argo_mcp.policy import Permission, Scope
 from argo_mcp.settings import Settings, ToolGroup
 from argo_mcp.tools.inputs import ToolInput
 from argo_mcp.tools.schema import lean_schema
@@ -149,55 +146,6 @@ class Tool(Generic[InputT]):
             input_schema=self.input_schema(),
             annotations=self.wire_annotations(),
         )
-
-
-class ToolDeclarer(Protocol):
-    def __call__(
-        self,
-        name: str,
-        title: str,
-        description: str,
-        kind: ToolKind,
-        model: type[Any],
-        handler: Handler[Any],
-        verb: str,
-        *,
-        idempotent: bool = False,
-        scope: Scope | None = None,
-    ) -> Tool[Any]: ...
-
-
-def declarer(group: ToolGroup, resource: str = "workflows") -> ToolDeclarer:
-    """Positional declarations for a module whose tools all act on one Argo resource: `verb` is the
-    Kubernetes verb the tool exercises on it (what a SubjectAccessReview checks); the scope defaults to the
-    `namespace` argument."""
-
-    def declare(
-        name: str,
-        title: str,
-        description: str,
-        kind: ToolKind,
-        model: type[Any],
-        handler: Handler[Any],
-        verb: str,
-        *,
-        idempotent: bool = False,
-        scope: Scope | None = None,
-    ) -> Tool[Any]:
-        return Tool(
-            name=name,
-            title=title,
-            description=description,
-            group=group,
-            kind=kind,
-            input_model=model,
-            handler=handler,
-            scope=scope or Scope.argument(),
-            idempotent=idempotent,
-            permission=Permission(verb, resource),
-        )
-
-    return declare
 
 
 def exposed(tools: Iterable[Tool[Any]], settings: Settings) -> list[Tool[Any]]:

@@ -15,10 +15,11 @@ from typing import Any
 
 from pydantic import Field
 
+from argo_mcp.policy import Permission, Scope
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import NamedInput
 from argo_mcp.tools.paths import api
-from argo_mcp.tools.registry import Permission, Scope, TextOutput, Tool, ToolContext, ToolKind
+from argo_mcp.tools.registry import TextOutput, Tool, ToolContext, ToolKind
 from argo_mcp.tools.shaping import POD_NAME_FORMAT, pod_name, redact_text, workflow_summary
 
 FINISHED = frozenset({"Succeeded", "Failed", "Error"})
@@ -30,8 +31,8 @@ GRAPH_CAP_BYTES = 64 * 1024
 
 
 class WaitInput(NamedInput):
-    timeout_seconds: float = Field(default=300, gt=0, le=3600, description="Give up waiting after this long.")
-    poll_seconds: float = Field(default=3, ge=0.2, le=60, description="How often to check the workflow.")
+    timeout_seconds: float = Field(default=300, gt=0, le=3600, description="Give up after N seconds.")
+    poll_seconds: float = Field(default=3, ge=0.2, le=60, description="Seconds between checks.")
 
 
 def _progress_fraction(progress: str | None) -> tuple[float, float | None]:
@@ -205,8 +206,8 @@ TOOLS: list[Tool[Any]] = [
         name="wait_for_workflow",
         title="Wait for a workflow",
         description=(
-            "Wait (bounded by timeoutSeconds) until a workflow finishes, sending progress notifications; "
-            "returns its final phase, progress and message."
+            "Wait until a workflow finishes (at most timeoutSeconds), with progress notifications; returns its "
+            "final phase, progress and message."
         ),
         group=ToolGroup.WORKFLOWS,
         kind=ToolKind.READ_ONLY,
@@ -218,10 +219,7 @@ TOOLS: list[Tool[Any]] = [
     Tool(
         name="get_workflow_graph",
         title="Workflow node graph",
-        description=(
-            "Show a workflow's steps/DAG as a tree of nodes with phase, duration and message, to see where it "
-            "is or what failed."
-        ),
+        description=("A workflow's steps or DAG as a text tree: each node's phase, duration and message."),
         group=ToolGroup.WORKFLOWS,
         kind=ToolKind.READ_ONLY,
         input_model=NamedInput,

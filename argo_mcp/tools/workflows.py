@@ -8,11 +8,12 @@ from typing import Any, Literal
 from pydantic import Field
 
 from argo_mcp.argo.streams import format_pod_log, format_workflow_log
+from argo_mcp.policy import POD_LOGS, Permission, Scope
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import LabelSelector, ListOptionsInput, NamedInput, PathSegment
-from argo_mcp.tools.logs import LogOptions, drain
+from argo_mcp.tools.logs import LOG_ANSWER, LogOptions, drain
 from argo_mcp.tools.paths import api
-from argo_mcp.tools.registry import POD_LOGS, Permission, Scope, TextOutput, Tool, ToolContext, ToolKind
+from argo_mcp.tools.registry import TextOutput, Tool, ToolContext, ToolKind
 from argo_mcp.tools.shaping import (
     WORKFLOW_DETAIL_FIELDS,
     WORKFLOW_LIST_FIELDS,
@@ -26,21 +27,17 @@ from argo_mcp.tools.shaping import (
 class ListWorkflowsInput(ListOptionsInput):
     name_filter: Literal["Exact", "Contains", "Prefix"] | None = Field(
         default=None,
-        description="How a 'metadata.name=...' fieldSelector matches names: Exact (default), Contains or Prefix.",
+        description="How fieldSelector 'metadata.name=x' matches (default Exact).",
     )
-    created_after: datetime | None = Field(
-        default=None, description="Only workflows created after this RFC 3339 time."
-    )
-    finished_before: datetime | None = Field(
-        default=None, description="Only workflows finished before this RFC 3339 time."
-    )
+    created_after: datetime | None = Field(default=None, description="Only those created after this.")
+    finished_before: datetime | None = Field(default=None, description="Only those finished before this.")
     fields: str | None = Field(
         default=None,
-        description="With full=true: Argo's field filter, e.g. 'items.metadata.name,items.status.phase'.",
+        description="With full: field filter, e.g. 'items.metadata.name'.",
     )
     full: bool = Field(
         default=False,
-        description="Return whole Workflow objects instead of the compact summary (name, phase, times, progress).",
+        description="Whole objects.",
     )
 
 
@@ -64,11 +61,11 @@ async def list_workflows(ctx: ToolContext, args: ListWorkflowsInput) -> dict[str
 class GetWorkflowInput(NamedInput):
     full: bool = Field(
         default=False,
-        description="Return the whole Workflow object instead of the summary (phase, progress, params, outputs, failed/running nodes with pods).",
+        description="The whole object.",
     )
     fields: str | None = Field(
         default=None,
-        description="Return the raw object trimmed by Argo's field filter, e.g. 'metadata,status.nodes' or '-spec'.",
+        description="Argo's field filter, e.g. 'metadata,status.nodes' or '-spec'.",
     )
 
 
@@ -83,17 +80,15 @@ async def get_workflow(ctx: ToolContext, args: GetWorkflowInput) -> dict[str, An
     return clean(answer) if raw else workflow_detail(answer)
 
 
-class WorkflowLogsInput(NamedInput, LogOptions):
-    pod_name: str | None = Field(
-        default=None, description="Only this pod of the workflow (default: all pods)."
-    )
-    selector: LabelSelector | None = Field(
-        default=None, description="Only pods matching this label selector."
-    )
-
-
 # Argo's workflow containers are init, wait and main; the step's own output is main's (as `argo logs` shows).
 DEFAULT_CONTAINER = "main"
+CONTAINER_HELP = "Default: main."
+
+
+class WorkflowLogsInput(NamedInput, LogOptions):
+    container: str | None = Field(default=None, description=CONTAINER_HELP)
+    pod_name: str | None = Field(default=None, description="Only this pod (default: all).")
+    selector: LabelSelector | None = Field(default=None, description="Only pods with these labels.")
 
 
 async def get_workflow_logs(ctx: ToolContext, args: WorkflowLogsInput) -> TextOutput:
@@ -116,9 +111,8 @@ async def get_workflow_logs(ctx: ToolContext, args: WorkflowLogsInput) -> TextOu
 
 
 class PodLogsInput(NamedInput, LogOptions):
-    pod_name: PathSegment = Field(
-        description="The pod's name (a workflow node's pod, see status.nodes in get_workflow)."
-    )
+    container: str | None = Field(default=None, description=CONTAINER_HELP)
+    pod_name: PathSegment = Field(description="A node's pod, as get_workflow names it.")
 
 
 async def get_pod_logs(ctx: ToolContext, args: PodLogsInput) -> TextOutput:
@@ -149,7 +143,10 @@ TOOLS: list[Tool[Any]] = [
     Tool(
         name="get_workflow",
         title="Get a workflow",
-        description="Fetch a single workflow by name (full Workflow resource: spec + status).",
+        description=(
+            "Fetch a single workflow by name: a summary with its failed and running nodes and their pods; full "
+            "or fields for the resource."
+        ),
         group=ToolGroup.WORKFLOWS,
         kind=ToolKind.READ_ONLY,
         input_model=GetWorkflowInput,
@@ -160,9 +157,7 @@ TOOLS: list[Tool[Any]] = [
     Tool(
         name="get_workflow_logs",
         title="Workflow logs",
-        description=(
-            "Stream-drain workflow logs across one or all pods into a single text payload (capped at ~64KB)."
-        ),
+        description=f"Workflow logs (one or all pods) as one text: {LOG_ANSWER}.",
         group=ToolGroup.WORKFLOWS,
         kind=ToolKind.READ_ONLY,
         input_model=WorkflowLogsInput,
@@ -173,7 +168,7 @@ TOOLS: list[Tool[Any]] = [
     Tool(
         name="get_pod_logs",
         title="Pod logs",
-        description="Stream-drain logs for a single pod inside a workflow into one text payload (capped at ~64KB).",
+        description=f"Logs of one pod of a workflow as one text: {LOG_ANSWER}.",
         group=ToolGroup.WORKFLOWS,
         kind=ToolKind.READ_ONLY,
         input_model=PodLogsInput,

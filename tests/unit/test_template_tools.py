@@ -8,11 +8,16 @@ import base64
 import copy
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from argo_mcp.policy import ScopeKind, ToolError
+from argo_mcp.tools.events import EVENT_SOURCE, SENSOR
+from argo_mcp.tools.kinds import ArgoKind, checked_manifest, kind_tools
+from argo_mcp.tools.templates import CLUSTER_WORKFLOW_TEMPLATE, CRON_WORKFLOW, WORKFLOW_TEMPLATE
 from tests.support.fake_argo import FakeArgo
 from tests.support.processes import ServerProcess, http_client, payload, text_of
 from tests.unit.test_tools import Case, _program
@@ -714,3 +719,51 @@ async def test_template_tools_diagnosis_and_completions_over_stdio(
         block.resource, types.BlobResourceContents
     )
     assert base64.b64decode(block.resource.blob) == blob
+
+
+KINDS = (WORKFLOW_TEMPLATE, CLUSTER_WORKFLOW_TEMPLATE, CRON_WORKFLOW, EVENT_SOURCE, SENSOR)
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.kind)
+def test_one_descriptor_declares_a_kinds_tools(kind: ArgoKind) -> None:
+    tools = {tool.name: tool for tool in kind_tools(kind)}
+    extra = {f"lint_{kind.singular}"} if kind.inputs.lint else {f"get_{kind.singular}_logs"}
+    extra |= {f"{verb}_{kind.singular}" for verb, _ in kind.actions}
+    crud = {f"list_{kind.singular}s"} | {
+        f"{v}_{kind.singular}" for v in ("get", "create", "update", "delete")
+    }
+    assert set(tools) == crud | extra
+    for tool in tools.values():
+        assert tool.group is kind.group, tool.name
+        assert tool.description, tool.name
+        if tool.permission is not None and tool.permission.resource != "pods":
+            assert tool.permission.resource == kind.resource, tool.name
+        changes_manifest = tool.name.startswith(("create_", "update_", "lint_"))
+        if kind.cluster:
+            assert tool.scope.kind is ScopeKind.CLUSTER, tool.name
+            assert "namespace" not in tool.input_model.model_fields, tool.name
+        else:
+            assert tool.scope.kind is (ScopeKind.MANIFEST if changes_manifest else ScopeKind.ARGUMENT), (
+                tool.name
+            )
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.kind)
+def test_every_kind_checks_and_completes_a_manifest_the_same_way(kind: ArgoKind) -> None:
+    namespace = None if kind.cluster else "team-a"
+    with pytest.raises(ToolError, match=re.escape(f"manifest.spec is required: the {kind.kind}'s spec")):
+        checked_manifest(kind, {"metadata": {"name": "x"}}, namespace, name=None, need_name=True)
+    with pytest.raises(ToolError, match=f"this tool takes kind {kind.kind}"):
+        checked_manifest(kind, {"kind": "Pod", "spec": {}}, namespace, name=None, need_name=False)
+    with pytest.raises(ToolError, match=re.escape("metadata.name is required")):
+        checked_manifest(kind, {"spec": {}}, namespace, name=None, need_name=True)
+    sent = checked_manifest(
+        kind, {"metadata": {"labels": {"a": "b"}}, "spec": {"x": 1}}, namespace, name="y", need_name=True
+    )
+    assert sent["apiVersion"] == "argoproj.io/v1alpha1" and sent["kind"] == kind.kind
+    assert sent["metadata"] == {
+        "labels": {"a": "b"},
+        "name": "y",
+        **({"namespace": namespace} if namespace else {}),
+    }
+    assert sent["spec"] == {"x": 1}
