@@ -12,13 +12,17 @@ real calls timed out. This protocol (uvicorn's h11 one, plus three rules) keeps 
 - body timeout: its body must then be complete within `body_timeout` seconds (a body trickled byte by byte
   would hold the connection and its request task forever, the same attack one step later);
 - connection limit: at `max_connections`, a new connection evicts the connection idle the longest (a client
-  reconnects cheaply); only when every connection is busy with a request is the new one answered 503.
+  reconnects cheaply); when none is idle, the oldest connection still sending its request body, of the peer
+  that holds the most connections (more than the newcomer's peer holds), so a peer trickling bodies cannot
+  lock other peers out; only when every connection is running a request, or the newcomer's own peer is the one
+  holding the most, is the new one answered 503.
 """
 
 from __future__ import annotations
 
 import asyncio
 import resource
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,6 +82,7 @@ def guarded_protocol(limits: ConnectionLimits) -> type[H11Protocol]:
             self.header_deadline: asyncio.TimerHandle | None = None
             self.body_deadline: asyncio.TimerHandle | None = None
             self.idle_since = 0.0
+            self.sending_since = 0.0
 
         # ---- connection limit ----------------------------------------------------------------------------
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -92,17 +97,32 @@ def guarded_protocol(limits: ConnectionLimits) -> type[H11Protocol]:
         def _is_idle(self) -> bool:
             return (self.cycle is None or self.cycle.response_complete) and self.conn.their_state is h11.IDLE
 
+        def _peer(self) -> str:
+            return str(self.client[0]) if self.client else ""
+
         def _evict_one(self) -> bool:
-            """Close the connection idle the longest (not this one); False when all are busy."""
-            idle = [
+            """Close the connection idle the longest (not this one), else a body-trickling connection of the
+            peer holding the most; False when none may go."""
+            others = [c for c in self.connections if isinstance(c, GuardedProtocol) and c is not self]
+            idle = [c for c in others if c._is_idle()]
+            if idle:
+                min(idle, key=lambda c: c.idle_since).close_now()
+                return True
+            held = Counter(c._peer() for c in others)
+            mine = held[self._peer()]
+            sending = [
                 c
-                for c in self.connections
-                if isinstance(c, GuardedProtocol) and c is not self and c._is_idle()
+                for c in others
+                if c.conn.their_state is h11.SEND_BODY
+                and c._peer() != self._peer()
+                and held[c._peer()] > mine
             ]
-            if not idle:
+            if not sending:
                 log.warning("http_connections_exhausted", limit=limits.max_connections)
                 return False
-            min(idle, key=lambda c: c.idle_since).close_now()
+            victim = min(sending, key=lambda c: (-held[c._peer()], c.sending_since))
+            log.warning("http_connection_evicted", reason="body still arriving", peer=victim._peer())
+            victim.close_now()
             return True
 
         def close_now(self) -> None:
@@ -136,6 +156,7 @@ def guarded_protocol(limits: ConnectionLimits) -> type[H11Protocol]:
             if state is not h11.IDLE:
                 self._disarm_header_deadline()
             if state is h11.SEND_BODY and self.body_deadline is None:
+                self.sending_since = self.loop.time()
                 self.body_deadline = self.loop.call_later(limits.body_timeout, self._body_too_slow)
             elif state is not h11.SEND_BODY and self.body_deadline is not None:
                 self.body_deadline.cancel()

@@ -197,3 +197,43 @@ def test_the_open_files_limit_is_raised_to_fit_the_connection_limit() -> None:
         assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] == min(1000 + FD_HEADROOM, hard)
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+async def test_a_peer_trickling_bodies_cannot_lock_other_peers_out(
+    argo: FakeArgo, argo_url: str, tmp_path: Path
+) -> None:
+    """Another loopback address (127.0.0.2) fills --max-connections with bodies that never finish and reopens
+    each one it loses; a client from 127.0.0.1 still gets every answer, as the trickler's connections are the
+    ones closed to make room."""
+    argo.on("InfoService_GetVersion", VERSION)
+    server = await _start(tmp_path, argo_url, "--max-connections", "4", "--http-body-timeout", "60")
+    held: list[Conn] = []
+    stop = asyncio.Event()
+
+    async def trickle() -> None:
+        while not stop.is_set():
+            held[:] = [conn for conn in held if not conn[0].at_eof()]
+            while len(held) < 4 and not stop.is_set():
+                conn = await asyncio.open_connection("127.0.0.1", server.port, local_addr=("127.0.0.2", 0))
+                conn[1].write(SLOW_BODY)
+                await conn[1].drain()
+                held.append(conn)
+            await asyncio.sleep(0.05)
+
+    attacker = asyncio.create_task(trickle())
+    try:
+        await asyncio.sleep(0.5)
+        answered = 0
+        for _ in range(10):
+            with contextlib.suppress(Exception):
+                answered += await _version_call_seconds(server) < 10
+        assert answered == 10, f"{answered} of 10 calls were answered while another peer trickled bodies"
+    finally:
+        stop.set()
+        attacker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await attacker
+        _close_all(held)
+        await server.stop()
+    records = [r for r in server.logs() if r.get("event") == "http_connection_evicted"]
+    assert records and all(r["peer"] == "127.0.0.2" for r in records), records
