@@ -7,7 +7,6 @@ and one line on stderr that names the flag or variable to fix; no traceback is e
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import os
 import re
 import sys
@@ -27,6 +26,7 @@ from argo_mcp.settings import (
     MIB,
     ArgoSettings,
     AuthMode,
+    ConfigError,
     HttpSettings,
     InboundAuthMode,
     InboundAuthSettings,
@@ -39,10 +39,6 @@ from argo_mcp.settings import (
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
-
-
-class ConfigError(Exception):
-    """Bad configuration; the message is shown to the operator as is."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -573,15 +569,6 @@ def parse_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | N
         confirm_destructive=_pick_bool(args.confirm_destructive, environ, "ARGO_MCP_CONFIRM_DESTRUCTIVE"),
         log_level=level,
     )
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def fail(message: str) -> NoReturn:
