@@ -89,9 +89,8 @@ class Number:
                 raise ValueError
         except ValueError:
             what = self.what or ("a whole number" if self.whole else "a number")
-            raise ConfigError(
-                f"invalid {label} {raw!r}: expected {what} between {self.low:g} and {self.high:g}"
-            ) from None
+            low, high = (str(int(b)) if self.whole else f"{b:g}" for b in (self.low, self.high))
+            raise ConfigError(f"invalid {label} {raw!r}: expected {what} between {low} and {high}") from None
         return value * self.unit
 
     def show(self, default: Any) -> str:
@@ -645,8 +644,17 @@ def nest(values: Mapping[str, Any]) -> dict[str, Any]:
     return nested
 
 
+# In the README, flags, URLs and ARGO_* of the plain help text become code spans, so that Markdown shows them
+# as typed (the `*` of `--tls-*` or `https://*.example.com:*` is not emphasis, `<port>` is not an HTML tag).
+CODE_IN_HELP = re.compile(r"(?<![\w`])(--[a-z][\w/*-]*\w?\*?|[a-z]+://[^\s,;)]+|ARGO_\*|/mcp\b)")
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
+
+
+def _markdown(help_text: str) -> str:
+    return CODE_IN_HELP.sub(lambda match: f"`{match.group(1)}`", help_text)
 
 
 def flag_table() -> str:
@@ -658,6 +666,6 @@ def flag_table() -> str:
         default = option.default_text()
         if default and option.shown is None and not option.required and not isinstance(option.kind, Switch):
             default = f"`{default}`"
-        description = option.help + "." + (f" {option.more}" if option.more else "")
+        description = _markdown(option.help) + "." + (f" {option.more}" if option.more else "")
         lines.append(f"| {flag} | {variable} | {_cell(default)} | {_cell(description)} |")
     return "\n".join(lines) + "\n"
