@@ -201,9 +201,12 @@ class CommaList:
 
 @dataclass(frozen=True)
 class Option:
-    """One setting. `field` is its dotted place in `Settings` ("http.idle_timeout"); None when only code reads
-    it (the cross-field checks, or the discovery cache before `Settings` exists). `shown` replaces the default
-    derived from `Settings` in the help and README ("loopback only"); `more` is README-only detail."""
+    """One setting, written in `OPTIONS` as (flag, variable, field, kind, help, group, keywords...).
+
+    `flag` None: environment only. `field` is the dotted place in `Settings` ("http.idle_timeout"); None when
+    only code reads it (the discovery cache, read before `Settings` exists). `shown` replaces the default
+    derived from `Settings` in `--help` and the README ("loopback only"); `more` is README-only detail.
+    """
 
     flag: str | None
     env: str | None
@@ -646,7 +649,7 @@ def nest(values: Mapping[str, Any]) -> dict[str, Any]:
 
 # In the README, flags, URLs and ARGO_* of the plain help text become code spans, so that Markdown shows them
 # as typed (the `*` of `--tls-*` or `https://*.example.com:*` is not emphasis, `<port>` is not an HTML tag).
-CODE_IN_HELP = re.compile(r"(?<![\w`])(--[a-z][\w/*-]*\w?\*?|[a-z]+://[^\s,;)]+|ARGO_\*|/mcp\b)")
+CODE_IN_HELP = re.compile(r"(?<![\w`])(--[a-z][\w/*-]*|[a-z]+://[^\s,;)]+|ARGO_\*|/mcp\b)")
 
 
 def _cell(text: str) -> str:

@@ -1,7 +1,8 @@
 """The whole configuration of one argo-mcp process, validated once at start-up.
 
-Every other module receives a `Settings` instead of reading flags or environment variables itself, so the
-rules for precedence and defaults live in exactly one place (`cli.py`).
+Every other module receives a `Settings` instead of reading flags or environment variables itself. The
+defaults live here, in the models; each setting's flag, variable, bounds and help live once in
+`config_table.py`, which reads these defaults for `--help` and the README; `cli.py` adds the cross-field checks.
 """
 
 from __future__ import annotations
