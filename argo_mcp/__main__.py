@@ -15,7 +15,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         from argo_mcp import discovery  # noqa: PLC0415
 
         start = discovery.fast_start(args)
-    from argo_mcp.cli import ConfigError, fail, parse_settings  # noqa: PLC0415 - after the fast path: loads pydantic
+    from argo_mcp.cli import fail, parse_settings  # noqa: PLC0415 - after the fast path: loads pydantic
+    from argo_mcp.settings import ConfigError  # noqa: PLC0415
 
     try:
         settings = parse_settings(args)

@@ -10,12 +10,11 @@ from starlette.types import ASGIApp
 from argo_mcp import runtime
 from argo_mcp.access.middleware import CachedVerifier, InboundAuth, TokenVerifier, metadata_routes
 from argo_mcp.argo.client import ArgoClient
-from argo_mcp.cli import is_loopback
 from argo_mcp.discovery import StdioStart
 from argo_mcp.logging import configure_logging, get_logger
 from argo_mcp.policy import Authorizer
 from argo_mcp.server import build_server
-from argo_mcp.settings import InboundAuthMode, Settings
+from argo_mcp.settings import InboundAuthMode, Settings, is_loopback
 
 
 def _access_layer(settings: Settings) -> tuple[TokenVerifier | None, Authorizer | None, Any]:

@@ -204,7 +204,8 @@ def _request(line: bytes) -> dict[str, Any] | None:
     return message if isinstance(message, dict) else None
 
 
-def _is_plain_tools_list(message: dict[str, Any]) -> bool:
+def is_plain_tools_list(message: dict[str, Any]) -> bool:
+    """A tools/list whose answer is the same for every client (no cursor): the one answer worth caching."""
     params = message.get("params")
     return (
         message.get("method") == "tools/list"
@@ -246,7 +247,7 @@ def fast_start(argv: list[str]) -> StdioStart:
         if message is not None and message.get("method") == "notifications/initialized":
             handover.replay.append(line)
             continue
-        if message is not None and _is_plain_tools_list(message):
+        if message is not None and is_plain_tools_list(message):
             _answer(message["id"], cached["tools/list"])
             handover.answered.append("tools/list")
             break

@@ -1,9 +1,13 @@
-"""The README's tool reference, generated from the registry so it cannot drift (`python -m argo_mcp.docs`)."""
+"""The README's generated tables, so they cannot drift: the tool reference from the registry, the command-line
+table from the settings table. `python -m argo_mcp.docs` rewrites both between their markers; the unit tests
+only compare and name this command."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from argo_mcp.config_table import flag_table
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools import ALL_TOOLS
 from argo_mcp.tools.registry import Tool, ToolKind
@@ -68,5 +72,37 @@ def tool_reference() -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+COMMAND = "python -m argo_mcp.docs"
+README = Path(__file__).resolve().parents[1] / "README.md"
+# Each generated section: its start marker, its end marker, and what goes between them.
+SECTIONS_IN_README = (
+    (f"<!-- tools:start ({COMMAND}) -->\n", "<!-- tools:end -->", tool_reference),
+    (f"<!-- flags:start ({COMMAND}) -->\n", "<!-- flags:end -->", flag_table),
+)
+
+
+def embedded(readme: str, start: str, end: str) -> str:
+    """The text between two markers; a clear error when a marker is gone (the README was edited by hand)."""
+    if start not in readme or end not in readme:
+        raise ValueError(f"README.md lost its generated-section markers {start.strip()} ... {end}")
+    return readme.split(start, 1)[1].split(end, 1)[0]
+
+
+def regenerate(readme: str) -> str:
+    """The README with every generated section replaced by what the code says today."""
+    for start, end, generate in SECTIONS_IN_README:
+        old = embedded(readme, start, end)
+        readme = readme.replace(start + old + end, start + generate() + "\n" + end, 1)
+    return readme
+
+
+def main() -> None:
+    text = README.read_text()
+    new = regenerate(text)
+    if new != text:
+        README.write_text(new)
+    print(f"{README.name}: {'rewritten' if new != text else 'up to date'}")
+
+
 if __name__ == "__main__":
-    print(tool_reference(), end="")
+    main()

@@ -1,16 +1,37 @@
 """The whole configuration of one argo-mcp process, validated once at start-up.
 
-Every other module receives a `Settings` instead of reading flags or environment variables itself, so the
-rules for precedence and defaults live in exactly one place (`cli.py`).
+Every other module receives a `Settings` instead of reading flags or environment variables itself. The
+defaults live here, in the models; each setting's flag, variable, bounds and help live once in
+`config_table.py`, which reads these defaults for `--help` and the README; `cli.py` adds the cross-field checks.
 """
 
 from __future__ import annotations
 
 import enum
+import ipaddress
 import os
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
+
+
+class ConfigError(Exception):
+    """Bad configuration; the message is shown to the operator as is.
+
+    It lives here, beside the settings it is about, so that the transports (a port already taken) and the
+    command line raise the same error without one importing the other.
+    """
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a bind address only accepts local connections (then an unauthenticated endpoint is tolerable)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
 
 DEFAULT_SERVICE_ACCOUNT_TOKEN = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
 

@@ -29,9 +29,8 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
 from argo_mcp.argo.client import ArgoClient
-from argo_mcp.cli import ConfigError
 from argo_mcp.metrics import metrics_endpoint
-from argo_mcp.settings import HttpSettings, Settings
+from argo_mcp.settings import ConfigError, HttpSettings, Settings
 from argo_mcp.transport.connections import ConnectionLimits, ensure_fd_headroom, guarded_protocol
 from argo_mcp.transport.guard import HostOriginGuard
 from argo_mcp.transport.hangup import HangUpWatch

@@ -60,7 +60,7 @@ class DiscoveryRecorder:
             if isinstance(version, str):
                 self.version = version
                 self.pending[message["id"]] = "initialize"
-        elif discovery._is_plain_tools_list(message):
+        elif discovery.is_plain_tools_list(message):
             self.pending[message["id"]] = "tools/list"
 
     def outgoing(self, message: dict[str, Any]) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from argo_mcp.cli import ConfigError, parse_settings
-from argo_mcp.settings import AuthMode, ToolGroup
+from argo_mcp.cli import parse_settings
+from argo_mcp.settings import AuthMode, ConfigError, ToolGroup
 from tests.support.processes import REPO, clean_env
 
 
