@@ -374,7 +374,25 @@ OPTIONS: tuple[Option, ...] = (
         "ARGO_MCP_MAX_INFLIGHT_CALLS",
         "max_inflight_calls",
         Number(1, 100_000, whole=True),
-        "Tool calls running at once; a call beyond it is refused with a retry hint before anything is sent to Argo",
+        "Short calls reaching Argo at once (tool calls, resource reads, completions); one more is refused with a "
+        "retry hint before anything is sent to Argo, and while callers wait each gets its share",
+        TRANSPORT,
+    ),
+    Option(
+        "--max-long-calls",
+        "ARGO_MCP_MAX_LONG_CALLS",
+        "max_long_calls",
+        Number(1, 100_000, whole=True),
+        "Long calls running at once (wait_for_workflow, log tools with follow, artifact downloads): a budget of "
+        "their own, so waits never take the slots short calls need",
+        TRANSPORT,
+    ),
+    Option(
+        "--max-long-calls-per-caller",
+        "ARGO_MCP_MAX_LONG_CALLS_PER_CALLER",
+        "max_long_calls_per_caller",
+        Number(1, 100_000, whole=True),
+        "Long calls one caller (its inbound identity, or its address with --auth-inbound none) may run at once",
         TRANSPORT,
     ),
     Option(

@@ -184,6 +184,10 @@ class Settings(BaseModel):
     artifact_dir: Path = DEFAULT_ARTIFACT_DIR
     max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES
     max_inflight_calls: int = 64
+    max_long_calls: int = 16
+    """Long calls (waits, log follows, artifact downloads) running at once: a budget of their own."""
+    max_long_calls_per_caller: int = 4
+    """Long calls one caller may run at once (the inbound identity, or the client's address without one)."""
     inline_artifact_bytes: int = DEFAULT_INLINE_ARTIFACT_BYTES
     """Artifacts up to this size come back in the answer when no destinationPath is given (0: never)."""
     confirm_destructive: bool = False

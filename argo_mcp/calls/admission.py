@@ -1,18 +1,29 @@
-"""Admission: how many calls may reach Argo at once, counted in one place for every road (tool calls, resource
+"""Admission: how many calls may reach Argo at once, decided in one place for every road (tool calls, resource
 reads and lists, completions, the UID lookups that place a call).
 
-A call over the limit is refused at once rather than queued behind slow calls (a queue would hold its
-connection open and time out anyway), with a message that names the limit and says when to retry. Calls are
-counted per caller as well (the inbound identity; the peer address when callers are anonymous), so the counts
-a fairness rule needs are already kept. Single event loop: plain counters are enough.
+Two budgets, so that long work can never starve short calls: short calls (`--max-inflight-calls`) and long ones
+(`--max-long-calls`: waits, log follows, artifact downloads, which hold their slot for minutes). Each budget is
+fair per caller (the inbound identity; the peer address when callers are anonymous): while other callers wait,
+that is, were refused in the last few seconds and are retrying, no caller is admitted beyond its share, the
+budget divided among the callers using or waiting for it; a long call is also capped per caller
+(`--max-long-calls-per-caller`), since a slot it takes may not come back for an hour.
+
+A call that is not admitted is refused at once rather than queued behind slow calls (a queue would hold its
+connection open and time out anyway), with a message that names the limit and says when to retry. Single
+event loop: plain counters are enough.
 """
 
 from __future__ import annotations
 
+import math
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
 from argo_mcp.policy import ToolError
+
+WAITING_SECONDS = 10.0
+"""How long a refused caller counts as waiting (clients retry within a few seconds)."""
 
 
 class Busy(ToolError):
@@ -20,30 +31,88 @@ class Busy(ToolError):
 
 
 @dataclass
-class Admission:
-    """The in-flight budget (`--max-inflight-calls`) shared by every road into Argo."""
+class Budget:
+    """One pool of slots: its limit, who holds how many, and who was refused lately."""
 
     limit: int
+    flag: str
+    kind: str
+    per_caller: int | None = None
     running: int = 0
     by_caller: Counter[str] = field(default_factory=Counter)
+    waiting: dict[str, float] = field(default_factory=dict)
 
-    def enter(self, caller: str, what: str) -> Ticket:
-        """A slot for one call of `caller`, or `Busy` naming `what` was not started."""
+    def share(self, caller: str, now: float) -> int:
+        """The most slots `caller` may hold now: the budget divided among the callers holding slots or waiting
+        for one (itself included), and the per-caller cap where there is one."""
+        for name, since in list(self.waiting.items()):
+            if now - since > WAITING_SECONDS:
+                del self.waiting[name]
+        callers = set(self.by_caller) | set(self.waiting) | {caller}
+        fair = math.ceil(self.limit / len(callers))
+        return fair if self.per_caller is None else min(fair, self.per_caller)
+
+    def refusal(self, caller: str, what: str, now: float) -> Busy | None:
+        """Why `caller` may not take a slot now, or None."""
+        held = self.by_caller[caller]
         if self.running >= self.limit:
-            raise Busy(
-                f"argo-mcp is busy: {self.limit} calls are already running (--max-inflight-calls), so {what} "
-                "was not started and nothing was sent to Argo; retry in a few seconds"
+            message = (
+                f"argo-mcp is busy: {self.limit} {self.kind} are already running ({self.flag}), so {what} was not "
+                "started and nothing was sent to Argo; retry in a few seconds"
             )
-        self.running += 1
-        self.by_caller[caller] += 1
-        return Ticket(self, caller)
+        elif held >= (share := self.share(caller, now)):
+            message = (
+                f"argo-mcp is busy for this caller: it already runs {held} {self.kind}, its share of the "
+                f"{self.limit} ({self.flag}) while other callers wait for theirs, so {what} was not started and "
+                f"nothing was sent to Argo; retry when one of its calls has finished (share now: {share})"
+            )
+        else:
+            return None
+        self.waiting[caller] = now
+        return Busy(message)
+
+
+@dataclass
+class Admission:
+    """The budgets shared by every road into Argo."""
+
+    short: Budget
+    long: Budget
+
+    @classmethod
+    def of(cls, limit: int, long_limit: int = 16, long_per_caller: int = 4) -> Admission:
+        return cls(
+            Budget(limit, "--max-inflight-calls", "calls"),
+            Budget(
+                long_limit, "--max-long-calls", "long calls (waits, log follows, downloads)", long_per_caller
+            ),
+        )
+
+    @property
+    def limit(self) -> int:
+        return self.short.limit
+
+    @property
+    def running(self) -> int:
+        return self.short.running + self.long.running
+
+    def enter(self, caller: str, what: str, *, long: bool = False) -> Ticket:
+        """A slot for one call of `caller`, or `Busy` saying which limit refused `what`."""
+        budget = self.long if long else self.short
+        refused = budget.refusal(caller, what, time.monotonic())
+        if refused is not None:
+            raise refused
+        budget.waiting.pop(caller, None)
+        budget.running += 1
+        budget.by_caller[caller] += 1
+        return Ticket(budget, caller)
 
 
 @dataclass
 class Ticket:
     """One admitted call; `release` gives the slot back, once."""
 
-    admission: Admission
+    budget: Budget
     caller: str
     released: bool = False
 
@@ -51,7 +120,7 @@ class Ticket:
         if self.released:
             return
         self.released = True
-        self.admission.running -= 1
-        self.admission.by_caller[self.caller] -= 1
-        if self.admission.by_caller[self.caller] <= 0:
-            del self.admission.by_caller[self.caller]
+        self.budget.running -= 1
+        self.budget.by_caller[self.caller] -= 1
+        if self.budget.by_caller[self.caller] <= 0:
+            del self.budget.by_caller[self.caller]

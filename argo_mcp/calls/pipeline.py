@@ -146,7 +146,9 @@ class CallPipeline:
         self.settings = settings
         self.argo = argo
         self.authorize = authorize
-        self.admission = admission or Admission(settings.max_inflight_calls)
+        self.admission = admission or Admission.of(
+            settings.max_inflight_calls, settings.max_long_calls, settings.max_long_calls_per_caller
+        )
 
     async def run(self, call: Call, confirm: Confirmer | None = None) -> Outcome:
         """Every stage for one call; always an outcome, never an exception for the client (but the MCP errors a
@@ -195,9 +197,8 @@ class CallPipeline:
             if answer is not None:
                 state.outcome = "not-confirmed"
                 return Refusal("not-confirmed", first_text(answer))
-        ticket = self.admission.enter(
-            call.admission_key, tool.name if call.road == "tools/call" else call.road
-        )
+        what = tool.name if call.road == "tools/call" else call.road
+        ticket = self.admission.enter(call.admission_key, what, long=tool.is_long(args))
         try:
             data = await unless_hung_up(tool.handler(ctx, args))
         finally:

@@ -183,6 +183,7 @@ TOOLS: list[Tool[Any]] = [
         handler=get_output_artifact,
         scope=ARTIFACT_SCOPE,
         permission=Permission("get", "workflows"),
+        long=True,
     ),
     Tool(
         name="get_workflow_input_artifact",
@@ -197,5 +198,6 @@ TOOLS: list[Tool[Any]] = [
         handler=get_input_artifact,
         scope=ARTIFACT_SCOPE,
         permission=Permission("get", "workflows"),
+        long=True,
     ),
 ]

@@ -98,6 +98,12 @@ class Tool(Generic[InputT]):
     """How the call's namespace is known; the registry confines and authorizes it from this (see scoping.py)."""
     idempotent: bool = False
     permission: Permission | None = None
+    long: bool = False
+    """Holds its slot for minutes (a wait, a download): admitted from the long-call budget, so it never takes a
+    slot short calls need. A log tool called with `follow` is long too."""
+
+    def is_long(self, args: Any) -> bool:
+        return self.long or getattr(args, "follow", False) is True
 
     def annotations(self) -> types.ToolAnnotations:
         return types.ToolAnnotations(

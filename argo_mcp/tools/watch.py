@@ -215,6 +215,7 @@ TOOLS: list[Tool[Any]] = [
         handler=wait_for_workflow,
         scope=Scope.argument(),
         permission=Permission("get", "workflows"),
+        long=True,
     ),
     Tool(
         name="get_workflow_graph",

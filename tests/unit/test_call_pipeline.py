@@ -21,12 +21,12 @@ from structlog.testing import capture_logs
 
 from argo_mcp.argo.client import ArgoClient
 from argo_mcp.calls import Answer, Call, CallPipeline, InputNeeded, Refusal
-from argo_mcp.calls.admission import Admission
+from argo_mcp.calls.admission import Admission, Busy
 from argo_mcp.policy import Caller, Permission, ToolError
 from argo_mcp.settings import ArgoSettings, AuthMode, ScopeSettings, Settings
 from argo_mcp.tools import ALL_TOOLS
 from tests.support.elicitation import User, elicitation_client
-from tests.support.fake_argo import FakeArgo, Workflow
+from tests.support.fake_argo import FakeArgo, Workflow, ndjson_log
 from tests.support.processes import ServerProcess, http_client, start_argo_mcp, text_of
 
 BY_NAME = {tool.name: tool for tool in ALL_TOOLS}
@@ -171,7 +171,7 @@ async def test_admission_counts_every_road_and_the_uid_lookup(
 ) -> None:
     """With the one slot taken, no road gets a request to Argo: not a tool call, not a resource read, not a
     completion's list, not even the lookup that places a call addressed by UID."""
-    admission = Admission(1)
+    admission = Admission.of(1)
     pipeline = CallPipeline(_settings(tmp_path), argo_client, admission=admission)
     held = admission.enter("someone-else", "a long call")
     calls = [
@@ -185,7 +185,7 @@ async def test_admission_counts_every_road_and_the_uid_lookup(
     assert "resources/read was not started" in outcomes[1].message  # type: ignore[union-attr]
     assert argo.requests == []
     held.release()
-    assert admission.running == 0 and not admission.by_caller
+    assert admission.running == 0 and not admission.short.by_caller
     argo.on("WorkflowService_GetWorkflow", Workflow("wf").json())
     assert isinstance(await pipeline.run(calls[0]), Answer)
     assert admission.running == 0, "a finished call gives its slot back"
@@ -256,3 +256,50 @@ async def test_a_destructive_call_outside_the_allow_list_is_refused_before_the_u
     assert refused.is_error and "outside the namespaces argo-mcp may act in" in text_of(refused)
     assert user.asked == [], "a call that will be refused is not put to the user"
     assert argo.requests == []
+
+
+# ---- fair admission -------------------------------------------------------------------------------------------
+def test_a_caller_beyond_its_share_is_refused_while_another_waits() -> None:
+    admission = Admission.of(4)
+    held = [admission.enter("alice", "a call") for _ in range(4)]  # alone, alice may use the whole budget
+    with pytest.raises(Busy, match=r"4 calls are already running \(--max-inflight-calls\)"):
+        admission.enter("bob", "get_workflow")  # bob now waits
+    held.pop().release()
+    with pytest.raises(Busy, match="its share of the 4") as refused:
+        admission.enter("alice", "get_workflow")  # 3 held, share 2 while bob waits
+    assert "retry when one of its calls has finished" in str(refused.value)
+    admission.enter("bob", "get_workflow")
+    assert admission.short.by_caller == {"alice": 3, "bob": 1}
+
+
+def test_long_calls_have_their_own_budget_and_a_cap_per_caller() -> None:
+    admission = Admission.of(2, long_limit=8, long_per_caller=4)
+    for _ in range(4):
+        admission.enter("alice", "wait_for_workflow", long=True)
+    with pytest.raises(Busy, match=r"long calls .*--max-long-calls"):
+        admission.enter("alice", "wait_for_workflow", long=True)
+    for _ in range(4):
+        admission.enter("bob", "wait_for_workflow", long=True)
+    with pytest.raises(Busy, match=r"8 long calls \(waits, log follows, downloads\) are already running"):
+        admission.enter("carol", "wait_for_workflow", long=True)
+    # Every long slot is taken, yet short calls are admitted: waits never starve them.
+    admission.enter("carol", "get_workflow")
+    admission.enter("alice", "get_workflow")
+    assert admission.short.running == 2 and admission.long.running == 8
+
+
+async def test_waits_and_follows_are_admitted_as_long_calls(
+    argo: FakeArgo, argo_client: ArgoClient, tmp_path: Path
+) -> None:
+    admission = Admission.of(1, long_limit=1, long_per_caller=1)
+    pipeline = CallPipeline(_settings(tmp_path), argo_client, admission=admission)
+    blocker = admission.enter("someone-else", "a short call")  # the short budget is full
+    argo.on("WorkflowService_GetWorkflow", Workflow("done", phase="Succeeded").json())
+    argo.on("WorkflowService_WorkflowLogs", stream=ndjson_log([("done-1", "hello")]))
+    waited = await pipeline.run(Call(BY_NAME["wait_for_workflow"], {"name": "done"}))
+    assert isinstance(waited, Answer), waited
+    follow = await pipeline.run(Call(BY_NAME["get_workflow_logs"], {"name": "done", "follow": True}))
+    assert isinstance(follow, Answer), follow
+    plain = await pipeline.run(Call(BY_NAME["get_workflow_logs"], {"name": "done"}))
+    assert isinstance(plain, Refusal) and plain.outcome == "busy"
+    blocker.release()

@@ -105,6 +105,8 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "--http-body-timeout": ("4", 4.0),
     "--max-connections": ("7", 7),
     "--max-inflight-calls": ("3", 3),
+    "--max-long-calls": ("5", 5),
+    "--max-long-calls-per-caller": ("2", 2),
     "--argo-server-url": ("https://argo.example/", "https://argo.example"),
     "--argo-auth-mode": ("none", AuthMode.NONE),
     "--argo-default-namespace": ("team-a", "team-a"),
