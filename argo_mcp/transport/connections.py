@@ -24,7 +24,7 @@ import asyncio
 import resource
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import h11
 import structlog
@@ -72,6 +72,37 @@ def ensure_fd_headroom(max_connections: int) -> None:
         )
 
 
+class _Guarded(Protocol):
+    """What the eviction rule reads of a connection."""
+
+    idle_since: float
+    sending_since: float
+    conn: h11.Connection
+
+    def _is_idle(self) -> bool: ...
+
+    def _peer(self) -> str: ...
+
+
+G = TypeVar("G", bound=_Guarded)
+
+
+def _victim(newcomer: G, others: list[G]) -> G | None:
+    """The connection to close for `newcomer`: the one idle the longest; else the oldest one still sending its
+    body, of the peer holding the most connections (more than the newcomer's peer); else none."""
+    idle = [c for c in others if c._is_idle()]
+    if idle:
+        return min(idle, key=lambda c: c.idle_since)
+    held = Counter(c._peer() for c in others)
+    mine = newcomer._peer()
+    sending = [
+        c
+        for c in others
+        if c.conn.their_state is h11.SEND_BODY and c._peer() != mine and held[c._peer()] > held[mine]
+    ]
+    return min(sending, key=lambda c: (-held[c._peer()], c.sending_since)) if sending else None
+
+
 def guarded_protocol(limits: ConnectionLimits) -> type[H11Protocol]:
     """uvicorn's h11 protocol with `limits` applied (uvicorn's `Config(http=...)` takes the class)."""
 
@@ -104,24 +135,12 @@ def guarded_protocol(limits: ConnectionLimits) -> type[H11Protocol]:
             """Close the connection idle the longest (not this one), else a body-trickling connection of the
             peer holding the most; False when none may go."""
             others = [c for c in self.connections if isinstance(c, GuardedProtocol) and c is not self]
-            idle = [c for c in others if c._is_idle()]
-            if idle:
-                min(idle, key=lambda c: c.idle_since).close_now()
-                return True
-            held = Counter(c._peer() for c in others)
-            mine = held[self._peer()]
-            sending = [
-                c
-                for c in others
-                if c.conn.their_state is h11.SEND_BODY
-                and c._peer() != self._peer()
-                and held[c._peer()] > mine
-            ]
-            if not sending:
+            victim = _victim(self, others)
+            if victim is None:
                 log.warning("http_connections_exhausted", limit=limits.max_connections)
                 return False
-            victim = min(sending, key=lambda c: (-held[c._peer()], c.sending_since))
-            log.warning("http_connection_evicted", reason="body still arriving", peer=victim._peer())
+            if not victim._is_idle():
+                log.warning("http_connection_evicted", reason="body still arriving", peer=victim._peer())
             victim.close_now()
             return True
 
