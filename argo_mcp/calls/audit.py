@@ -48,6 +48,7 @@ def _acted_on(data: Any) -> dict[str, str]:
 def record(
     *,
     tool: Tool[Any],
+    kind: ToolKind,
     road: str,
     request_id: str,
     caller: str | None,
@@ -74,13 +75,13 @@ def record(
         duration_ms=round(seconds * 1000, 1),
         **({"error": error[:500]} if error else {}),
     )
-    if tool.kind is not ToolKind.READ_ONLY:
+    if kind is not ToolKind.READ_ONLY:
         audit_log.info(
             "audit",
             request_id=request_id,
             caller=caller or "anonymous",
             tool=tool.name,
-            kind=tool.kind.value,
+            kind=kind.value,
             namespace=namespace or None,
             name=audit_target(args),
             outcome=outcome,

@@ -29,6 +29,8 @@ from argo_mcp.argo.errors import ArgoError
 from argo_mcp.argo.streams import DestinationError
 from argo_mcp.calls import audit
 from argo_mcp.calls.admission import Admission, Busy
+from argo_mcp.calls.composition import destructive_steps, template_refs
+from argo_mcp.calls.composition import refusal as composition_refusal
 from argo_mcp.calls.hangup import CallerLeft, unless_hung_up
 from argo_mcp.calls.render import (
     answer_size,
@@ -130,6 +132,7 @@ class _Progress:
     failure: BaseException | None = None
     data: Any = None
     recorded: bool = True
+    kind: ToolKind | None = None
 
 
 class CallPipeline:
@@ -170,6 +173,7 @@ class CallPipeline:
             if state.recorded:
                 audit.record(
                     tool=call.tool,
+                    kind=state.kind or call.tool.kind,
                     road=call.road,
                     request_id=state.request_id,
                     caller=call.caller_name,
@@ -185,11 +189,13 @@ class CallPipeline:
     async def _stages(self, call: Call, confirm: Confirmer | None, state: _Progress) -> Outcome:
         tool = call.tool
         args = state.args = await self._parse(call)
+        state.kind = self._kind(tool, args)
         ctx = self._context(call, state)
         placement = await self._place(call, args, ctx)
         state.namespace = ctx.namespace = placement.namespace
         ctx.resolved = placement.resolved
-        if confirm is not None and self._asks(tool):
+        await self._review_reads(call, args, ctx.namespace)
+        if confirm is not None and self._asks(state.kind):
             answer = await confirm(tool, args, ctx.namespace)
             if isinstance(answer, types.InputRequiredResult):
                 state.recorded = False  # asked, not run: the retry with the user's answer is the call
@@ -205,8 +211,20 @@ class CallPipeline:
             ticket.release()
         return self._shape(tool, data, state)
 
-    def _asks(self, tool: Tool[Any]) -> bool:
-        return self.settings.confirm_destructive and tool.kind is ToolKind.DESTRUCTIVE
+    def _asks(self, kind: ToolKind) -> bool:
+        return self.settings.confirm_destructive and kind is ToolKind.DESTRUCTIVE
+
+    def _kind(self, tool: Tool[Any], args: Any) -> ToolKind:
+        """The call's kind: the tool's, or destructive when the manifest it carries deletes or replaces objects
+        (composition.py); refused here, before Argo sees anything, when the server refuses destructive calls."""
+        if tool.kind is not ToolKind.MUTATING or tool.scope.kind is not ScopeKind.MANIFEST:
+            return tool.kind
+        steps = destructive_steps(args, tool.scope.field)
+        if not steps:
+            return tool.kind
+        if self.settings.scope.disable_destructive:
+            raise ToolError(composition_refusal(tool.name, steps))
+        return ToolKind.DESTRUCTIVE
 
     async def _parse(self, call: Call) -> Any:
         """The arguments, validated once; every later stage reads the parsed model."""
@@ -268,6 +286,28 @@ class CallPipeline:
         finally:
             if ticket is not None:
                 ticket.release()
+
+    async def _review_reads(self, call: Call, args: Any, namespace: str) -> None:
+        """The caller's review for what the call makes Argo read on the way (the template a submit names, the
+        templates a manifest refers to), so argo-mcp never reads for a caller what the caller may not read."""
+        if self.authorize is None:
+            return
+        tool = call.tool
+        reads = list(tool.reads(args)) if tool.reads is not None else []
+        if tool.scope.kind is ScopeKind.MANIFEST:
+            for _name, cluster in sorted(template_refs(args, tool.scope.field)):
+                resource = "clusterworkflowtemplates" if cluster else "workflowtemplates"
+                reads.append((Permission("get", resource), cluster))
+        for permission, cluster in dict.fromkeys(reads):
+            try:
+                await self._authorize(call, permission, "" if cluster else namespace)
+            except ToolError as exc:
+                sent = (
+                    "Only the lookup by UID was sent to Argo."
+                    if tool.scope.kind is ScopeKind.RESOLVED_BY_UID
+                    else "Nothing was sent to Argo."
+                )
+                raise ToolError(f"{exc} ({tool.name} makes Argo read it with your identity.) {sent}") from None
 
     def _shape(self, tool: Tool[Any], data: Output, state: _Progress) -> Outcome:
         result = render_output(data)

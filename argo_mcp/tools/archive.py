@@ -167,6 +167,11 @@ def archived_action(action: str, past: str) -> Handler[Any]:
     return handler
 
 
+def reads_the_archived_workflow(_args: Any) -> list[tuple[Permission, bool]]:
+    """A retry or resubmit of an archived workflow reads the archived workflow it starts from."""
+    return [(Permission("get", "workflows"), False)]
+
+
 TOOLS: list[Tool[Any]] = [
     Tool(
         name="list_archived_workflows",
@@ -225,6 +230,7 @@ TOOLS: list[Tool[Any]] = [
     ),
     Tool(
         name="retry_archived_workflow",
+        reads=reads_the_archived_workflow,
         title="Retry an archived workflow",
         description="Retry an archived workflow by UID; pods for failed/errored nodes are deleted and re-created.",
         group=ToolGroup.ARCHIVE,
@@ -236,6 +242,7 @@ TOOLS: list[Tool[Any]] = [
     ),
     Tool(
         name="resubmit_archived_workflow",
+        reads=reads_the_archived_workflow,
         title="Resubmit an archived workflow",
         description="Resubmit an archived workflow by UID as a fresh workflow; the archive record is untouched.",
         group=ToolGroup.ARCHIVE,

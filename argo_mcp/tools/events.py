@@ -14,7 +14,7 @@ from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import NamedInput, NamespacedInput, ResourceName
 from argo_mcp.tools.kinds import ArgoKind, DeleteInput, KindInputs, ListKindInput, kind_tools, whole_object
 from argo_mcp.tools.logs import LOG_ANSWER, LogOptions
-from argo_mcp.tools.registry import Tool
+from argo_mcp.tools.registry import Tool, ToolKind
 from argo_mcp.tools.shaping import clean, events_summary
 
 
@@ -51,6 +51,7 @@ def _detail(answer: dict[str, Any]) -> dict[str, Any]:
 
 
 EVENT_SOURCE = ArgoKind(
+    update_kind=ToolKind.MUTATING,  # the reference's kind for its update tools
     kind="EventSource",
     plural="event-sources",
     resource="eventsources",
@@ -82,6 +83,7 @@ EVENT_SOURCE = ArgoKind(
     },
 )
 SENSOR = ArgoKind(
+    update_kind=ToolKind.MUTATING,  # the reference's kind for its update tools
     kind="Sensor",
     plural="sensors",
     resource="sensors",

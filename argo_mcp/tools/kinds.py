@@ -123,6 +123,9 @@ class ArgoKind:
     update_body_has_name: bool = False  # Argo Events' update requests also carry the name in the body
     log_filters: Mapping[str, str] = field(default_factory=dict)  # logs input field -> query parameter
     actions: tuple[tuple[str, str], ...] = ()  # extra PUT actions on one object: (verb, past participle)
+    update_kind: ToolKind = ToolKind.DESTRUCTIVE
+    """An update replaces the whole object, which is not additive: destructive in MCP's sense of
+    `destructiveHint`, except where the reference declares the update Mutating (EventSource, Sensor)."""
 
     def scope(self, *, manifest: bool = False) -> Scope:
         """Cluster-scoped kinds have no namespace; a namespaced manifest may name its own (metadata.namespace)."""
@@ -355,7 +358,7 @@ def crud_tools(kind: ArgoKind) -> list[Tool[Any]]:
             title=f"Update a {noun}",
             description=said["update"],
             group=kind.group,
-            kind=ToolKind.MUTATING,
+            kind=kind.update_kind,
             input_model=kind.inputs.update,
             handler=calls.update_object,
             scope=kind.scope(manifest=True),

@@ -299,9 +299,27 @@ async def delete_workflow(ctx: ToolContext, args: DeleteInput) -> dict[str, Any]
     }
 
 
+SUBMITTED_FROM = {
+    "WorkflowTemplate": Permission("get", "workflowtemplates"),
+    "ClusterWorkflowTemplate": Permission("get", "clusterworkflowtemplates"),
+    "CronWorkflow": Permission("get", "cronworkflows"),
+}
+
+
+def submitted_from(args: SubmitInput) -> list[tuple[Permission, bool]]:
+    """Argo's own submit reads the template (or CronWorkflow) with the caller's identity: so does argo-mcp's."""
+    return [(SUBMITTED_FROM[args.resource_kind], args.resource_kind == "ClusterWorkflowTemplate")]
+
+
+def reads_the_workflow(_args: Any) -> list[tuple[Permission, bool]]:
+    """A resubmit reads the workflow it copies."""
+    return [(Permission("get", "workflows"), False)]
+
+
 TOOLS: list[Tool[Any]] = [
     Tool(
         name="submit_workflow",
+        reads=submitted_from,
         title="Submit a workflow",
         description="Submit a workflow from a referenced template (WorkflowTemplate, ClusterWorkflowTemplate, CronWorkflow).",
         group=ToolGroup.WORKFLOWS,
@@ -348,6 +366,7 @@ TOOLS: list[Tool[Any]] = [
     ),
     Tool(
         name="resubmit_workflow",
+        reads=reads_the_workflow,
         title="Resubmit a workflow",
         description="Resubmit a workflow as a new run; the original workflow is left untouched.",
         group=ToolGroup.WORKFLOWS,

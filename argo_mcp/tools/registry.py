@@ -24,6 +24,8 @@ from argo_mcp.tools.scoping import declaration_problems
 
 InputT = TypeVar("InputT", bound=ToolInput)
 
+ReadsFn = Callable[[Any], Iterable[tuple[Permission, bool]]]
+
 
 class ToolKind(enum.StrEnum):
     """The reference's three kinds; decides annotations and what --read-only/--disable-destructive hide."""
@@ -98,6 +100,9 @@ class Tool(Generic[InputT]):
     """How the call's namespace is known; the registry confines and authorizes it from this (see scoping.py)."""
     idempotent: bool = False
     permission: Permission | None = None
+    reads: ReadsFn | None = None
+    """What else the call makes Argo read with the caller's identity on the way to acting (submit reads the
+    template it names): (permission, cluster-wide) pairs reviewed for the caller besides `permission`."""
     long: bool = False
     """Holds its slot for minutes (a wait, a download): admitted from the long-call budget, so it never takes a
     slot short calls need. A log tool called with `follow` is long too."""

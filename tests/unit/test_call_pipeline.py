@@ -303,3 +303,126 @@ async def test_waits_and_follows_are_admitted_as_long_calls(
     plain = await pipeline.run(Call(BY_NAME["get_workflow_logs"], {"name": "done"}))
     assert isinstance(plain, Refusal) and plain.outcome == "busy"
     blocker.release()
+
+
+# ---- what a call reads on the way, and what a manifest is made of (issue 27, points 2 and 4) -------------------
+class Granting:
+    """An authorizer that grants everything but `refused` ((verb resource, namespace) pairs) and records."""
+
+    def __init__(self, *refused: tuple[str, str]) -> None:
+        self.refused = set(refused)
+        self.asked: list[tuple[str, str]] = []
+
+    async def __call__(self, permission: Permission, namespace: str, caller: Caller | None) -> None:
+        asked = (f"{permission.verb} {permission.resource}", namespace)
+        self.asked.append(asked)
+        if asked in self.refused:
+            raise ToolError(f"Refused by Kubernetes RBAC: may not {asked[0]} in {namespace!r}.")
+
+
+@pytest.mark.parametrize(
+    ("kind", "read"),
+    [
+        ("ClusterWorkflowTemplate", ("get clusterworkflowtemplates", "")),
+        ("WorkflowTemplate", ("get workflowtemplates", "team-a")),
+        ("CronWorkflow", ("get cronworkflows", "team-a")),
+    ],
+)
+async def test_submit_reviews_the_read_of_what_it_submits_from(
+    argo: FakeArgo, argo_client: ArgoClient, tmp_path: Path, kind: str, read: tuple[str, str]
+) -> None:
+    authorize = Granting(read)
+    pipeline = CallPipeline(_settings(tmp_path), argo_client, authorize=authorize)
+    outcome = await pipeline.run(
+        Call(BY_NAME["submit_workflow"], {"resourceKind": kind, "resourceName": "shared"})
+    )
+    assert isinstance(outcome, Refusal) and outcome.outcome == "refused", outcome
+    assert f"may not {read[0]}" in outcome.message and "Nothing was sent to Argo" in outcome.message
+    assert authorize.asked == [("create workflows", "team-a"), read]
+    assert argo.requests == []
+
+
+async def test_a_manifest_naming_a_template_reviews_its_read(
+    argo: FakeArgo, argo_client: ArgoClient, tmp_path: Path
+) -> None:
+    authorize = Granting(("get clusterworkflowtemplates", ""))
+    pipeline = CallPipeline(_settings(tmp_path), argo_client, authorize=authorize)
+    cron = {
+        "metadata": {"name": "nightly"},
+        "spec": {
+            "schedules": ["0 1 * * *"],
+            "workflowSpec": {"workflowTemplateRef": {"name": "shared", "clusterScope": True}},
+        },
+    }
+    outcome = await pipeline.run(Call(BY_NAME["create_cron_workflow"], {"manifest": cron}))
+    assert isinstance(outcome, Refusal) and "may not get clusterworkflowtemplates" in outcome.message
+    assert ("get clusterworkflowtemplates", "") in authorize.asked
+    assert argo.requests == []
+
+
+DELETING_TEMPLATE = {
+    "metadata": {"name": "cleanup"},
+    "spec": {
+        "entrypoint": "main",
+        "templates": [
+            {"name": "main", "steps": [[{"name": "wipe", "template": "wipe"}]]},
+            {"name": "wipe", "resource": {"action": "delete", "manifest": "kind: ConfigMap\n"}},
+        ],
+    },
+}
+
+
+async def test_a_manifest_that_deletes_objects_is_refused_under_disable_destructive(
+    argo: FakeArgo, argo_client: ArgoClient, tmp_path: Path
+) -> None:
+    settings = Settings(
+        argo=ArgoSettings(server_url="http://unused", auth_mode=AuthMode.NONE, default_namespace="team-a"),
+        scope=ScopeSettings(disable_destructive=True),
+        artifact_dir=tmp_path,
+    )
+    outcome = await CallPipeline(settings, argo_client).run(
+        Call(BY_NAME["create_workflow_template"], {"manifest": DELETING_TEMPLATE})
+    )
+    assert isinstance(outcome, Refusal) and outcome.outcome == "refused", outcome
+    assert "'wipe' (delete)" in outcome.message and "--disable-destructive" in outcome.message
+    assert argo.requests == []
+
+
+async def test_a_manifest_that_deletes_objects_is_confirmed_and_audited_as_destructive(
+    argo: FakeArgo, argo_client: ArgoClient, tmp_path: Path
+) -> None:
+    argo.on(
+        "WorkflowTemplateService_CreateWorkflowTemplate",
+        {**DELETING_TEMPLATE, "metadata": {"name": "cleanup", "namespace": "team-a"}},
+    )
+    confirmer = Asked()
+    pipeline = CallPipeline(_settings(tmp_path, confirm=True), argo_client)
+    with capture_logs() as logs:
+        outcome = await pipeline.run(
+            Call(BY_NAME["create_workflow_template"], {"manifest": DELETING_TEMPLATE}), confirmer
+        )
+        harmless = {
+            **DELETING_TEMPLATE,
+            "spec": {
+                "entrypoint": "main",
+                "templates": [{"name": "main", "container": {"image": "busybox"}}],
+            },
+        }
+        await pipeline.run(Call(BY_NAME["create_workflow_template"], {"manifest": harmless}), confirmer)
+    assert isinstance(outcome, Answer), outcome
+    assert confirmer.asked == [("create_workflow_template", "team-a")], (
+        "only the deleting manifest is asked about"
+    )
+    kinds = [entry["kind"] for entry in logs if entry["event"] == "audit"]
+    assert kinds == ["Destructive", "Mutating"]
+
+
+def test_an_update_that_replaces_an_object_is_destructive_beyond_the_reference() -> None:
+    kinds = {name: BY_NAME[name].kind.value for name in BY_NAME if name.startswith("update_")}
+    assert kinds == {
+        "update_event_source": "Mutating",  # the reference's own annotation
+        "update_sensor": "Mutating",
+        "update_workflow_template": "Destructive",
+        "update_cluster_workflow_template": "Destructive",
+        "update_cron_workflow": "Destructive",
+    }
