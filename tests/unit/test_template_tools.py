@@ -455,13 +455,14 @@ def test_declarations_annotations_permissions_and_scope() -> None:
         verb = name.split("_", 1)[0]
         expected_kind = {
             "delete": "Destructive",
+            "update": "Destructive",  # an update replaces the object: not additive (MCP's destructiveHint)
             "list": "Read-only",
             "get": "Read-only",
             "lint": "Read-only",
         }
         assert tool.kind.value == expected_kind.get(verb, "Mutating"), name
         assert tool.annotations().read_only_hint is (tool.kind.value == "Read-only")
-        assert tool.annotations().destructive_hint is (verb == "delete")
+        assert tool.annotations().destructive_hint is (verb in ("delete", "update"))
         assert tool.permission is not None and tool.scope is not None, name
         resource = (
             "clusterworkflowtemplates"
@@ -610,7 +611,7 @@ OURS = {case.tool for case in CASES}
             ["--read-only"],
             {n for n in OURS if n.startswith(("list_", "get_", "lint_"))},
         ),
-        (["--disable-destructive"], {n for n in OURS if not n.startswith("delete_")}),
+        (["--disable-destructive"], {n for n in OURS if not n.startswith(("delete_", "update_"))}),
         (["--toolsets", "templates"], {n for n in OURS if "cron" not in n}),
         (["--toolsets", "cron,info"], {n for n in OURS if "cron" in n}),
     ],
