@@ -76,6 +76,15 @@ async def run(settings: Settings, stdio_start: StdioStart | None = None) -> None
                 "in a shared cluster"
             ),
         )
+    if settings.confirm_destructive and settings.task_key_file is None:
+        log.warning(
+            "task_key_per_process",
+            message=(
+                "confirmations are sealed with a key of this process: behind several replicas, or across a "
+                "restart, a client's answer is not recognised and the question is asked again; give every replica "
+                "the same --task-key-file (the chart and the operator create one)"
+            ),
+        )
     wrap = None
     routes: list[BaseRoute] = []
     if verifier is not None:

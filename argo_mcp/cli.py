@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from argo_mcp import __version__, config_table
+from argo_mcp.sealing import Sealer
 from argo_mcp.settings import (
     DEFAULT_SERVICE_ACCOUNT_TOKEN,
     AuthMode,
@@ -115,6 +116,8 @@ def parse_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | N
     _check_tls(values)
     _check_argo(values, environ)
     _check_inbound(values, environ)
+    if values.get("task_key_file") is not None:
+        Sealer.from_file(values["task_key_file"])  # readable and long enough, or one line and exit 2
     return Settings.model_validate(config_table.nest(values))
 
 

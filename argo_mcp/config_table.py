@@ -486,6 +486,17 @@ OPTIONS: tuple[Option, ...] = (
         SCOPE,
     ),
     Option(
+        "--task-key-file",
+        "ARGO_MCP_TASK_KEY_FILE",
+        "task_key_file",
+        File(),
+        "File of at least 32 random bytes that every replica shares: it seals the state argo-mcp hands to clients "
+        "(a confirmation's requestState), so any replica recognises it; without it each process has its own key",
+        SCOPE,
+        more="The chart and the operator create it as a Secret. Create one by hand with "
+        "`head -c 48 /dev/urandom | base64 > FILE`.",
+    ),
+    Option(
         "--confirm-destructive",
         "ARGO_MCP_CONFIRM_DESTRUCTIVE",
         "confirm_destructive",

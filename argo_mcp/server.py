@@ -26,6 +26,7 @@ from argo_mcp.completions import completion_handler
 from argo_mcp.policy import Authorizer
 from argo_mcp.prompts import prompt_handlers
 from argo_mcp.resources import resource_handlers
+from argo_mcp.sealing import Sealer
 from argo_mcp.settings import Settings
 from argo_mcp.tools import ALL_TOOLS
 from argo_mcp.tools.registry import ProgressFn, Tool, exposed
@@ -70,13 +71,15 @@ def _progress_reporter(ctx: ServerRequestContext[Any, Any]) -> ProgressFn:
     return report
 
 
-def _confirmer(ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams) -> Confirmer:
+def _confirmer(
+    ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams, sealer: Sealer
+) -> Confirmer:
     """The pipeline's confirm stage for one `tools/call`: the question goes to this request's client."""
 
     async def ask(
         tool: Tool[Any], parsed: Any, namespace: str
     ) -> types.CallToolResult | types.InputRequiredResult | None:
-        answer = await confirm(ctx, tool, params, parsed, namespace)
+        answer = await confirm(ctx, tool, params, parsed, namespace, sealer)
         return None if isinstance(answer, Proceed) else answer
 
     return ask
@@ -97,6 +100,7 @@ def build_server(
     # lookup the SDK finds the schema by running the whole tools/list handler again for every call.
     input_schemas = {tool.name: tool.input_schema for tool in listing.tools}
     pipeline = CallPipeline(settings, argo, authorize=authorize)
+    sealer = Sealer.from_file(settings.task_key_file)
 
     async def on_list_tools(
         _ctx: ServerRequestContext[Any, Any], _params: types.PaginatedRequestParams | None
@@ -122,7 +126,7 @@ def build_server(
             peer=peer_of(ctx),
             progress=_progress_reporter(ctx),
         )
-        outcome = await pipeline.run(call, _confirmer(ctx, params))
+        outcome = await pipeline.run(call, _confirmer(ctx, params, sealer))
         return outcome.result
 
     resources = resource_handlers(settings, pipeline, by_name)

@@ -8,8 +8,9 @@ The question is asked through elicitation, in whichever form the connection's pr
 - 2026-07-28 (`server/discover` clients, the HTTP default): the call first answers an `input_required` result
   carrying one `elicitation/create` form; the client asks its user and retries the same call with the answer in
   `inputResponses`. This needs no session and no back-channel, so it works on stateless HTTP behind any
-  replica. `requestState` is a digest of the tool and its arguments, recomputed on the retry: an answer given
-  for other arguments asks again (the state carries nothing secret, so there is nothing to seal).
+  replica. `requestState` is sealed (sealing.py: an HMAC with the key every replica shares, `--task-key-file`)
+  over the tool, its arguments and the caller, and expires after five minutes: an answer given for other
+  arguments, by another caller, forged by a client that was never asked, or replayed later asks again.
 - 2025-11-25 and older (handshake clients): a standalone `elicitation/create` request mid-call. That needs a
   channel from server to client: stdio has one; stateless HTTP has none (the client's reply would land on
   another request, and the handshake's capabilities are not kept either), so there the call is refused,
@@ -21,7 +22,6 @@ on streamable HTTP), and a declined or cancelled confirmation is a tool error; n
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,11 +35,15 @@ from pydantic import BaseModel
 
 from argo_mcp.calls.audit import audit_target
 from argo_mcp.calls.render import error_result
+from argo_mcp.calls.requests import caller_of
 from argo_mcp.policy import ScopeKind
+from argo_mcp.sealing import Sealer
 from argo_mcp.tools.registry import Tool
 
 INPUT_KEY = "confirm"
-_STATE_PREFIX = "argo-mcp/confirm/v1:"
+_STATE_PREFIX = "argo-mcp/confirm/v2:"
+CONFIRM_SECONDS = 300
+"""How long a question's answer may take: a user answers within minutes; a recorded answer expires."""
 _ARGUMENTS_SHOWN = 600
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -83,11 +87,26 @@ def _where(tool: Tool[Any], namespace: str) -> str:
     return f" in namespace {namespace}" if tool.scope.namespaced and namespace else ""
 
 
-def state_for(tool: Tool[Any], arguments: Mapping[str, Any] | None) -> str:
-    canonical = orjson.dumps(
-        {"tool": tool.name, "arguments": dict(arguments or {})}, option=orjson.OPT_SORT_KEYS, default=str
+def _subject(tool: Tool[Any], arguments: Mapping[str, Any] | None, caller: str) -> bytes:
+    """What a confirmation stands for: this tool, these exact arguments, this caller."""
+    return orjson.dumps(
+        {"tool": tool.name, "arguments": dict(arguments or {}), "caller": caller},
+        option=orjson.OPT_SORT_KEYS,
+        default=str,
     )
-    return _STATE_PREFIX + hashlib.sha256(canonical).hexdigest()
+
+
+def state_for(sealer: Sealer, tool: Tool[Any], arguments: Mapping[str, Any] | None, caller: str) -> str:
+    """The sealed `requestState` of a question: only argo-mcp (any replica sharing the key) can make one, and it
+    expires after CONFIRM_SECONDS, so a confirmation is one the server asked for, recently, of this caller."""
+    return _STATE_PREFIX + sealer.seal("confirm", _subject(tool, arguments, caller), CONFIRM_SECONDS)
+
+
+def _answered(sealer: Sealer, tool: Tool[Any], params: types.CallToolRequestParams, caller: str) -> bool:
+    state = params.request_state or ""
+    return state.startswith(_STATE_PREFIX) and sealer.opens(
+        "confirm", _subject(tool, params.arguments, caller), state.removeprefix(_STATE_PREFIX)
+    )
 
 
 def missing_capability() -> MCPError:
@@ -135,6 +154,7 @@ async def confirm(
     params: types.CallToolRequestParams,
     parsed: Any,
     namespace: str,
+    sealer: Sealer,
 ) -> Outcome:
     """Ask (or read the answer to) the confirmation of one destructive call whose arguments parsed and which
     passed placement and the caller's check (a call that would be refused is never put to the user)."""
@@ -152,11 +172,12 @@ async def confirm(
         raise missing_capability()
     message = question(tool, params.arguments, parsed, namespace)
     if modern:
-        state = state_for(tool, params.arguments)
+        caller = getattr(caller_of(ctx), "username", "")
         responses = params.input_responses or {}
-        if params.request_state == state and INPUT_KEY in responses:
+        if INPUT_KEY in responses and _answered(sealer, tool, params, caller):
             action, confirmed = _answer(responses[INPUT_KEY])
             return Proceed() if confirmed else declined(tool, action)
+        state = state_for(sealer, tool, params.arguments, caller)
         ask = types.ElicitRequest(
             params=types.ElicitRequestFormParams(message=message, requested_schema=SCHEMA)
         )

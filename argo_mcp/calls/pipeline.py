@@ -307,7 +307,9 @@ class CallPipeline:
                     if tool.scope.kind is ScopeKind.RESOLVED_BY_UID
                     else "Nothing was sent to Argo."
                 )
-                raise ToolError(f"{exc} ({tool.name} makes Argo read it with your identity.) {sent}") from None
+                raise ToolError(
+                    f"{exc} ({tool.name} makes Argo read it with your identity.) {sent}"
+                ) from None
 
     def _shape(self, tool: Tool[Any], data: Output, state: _Progress) -> Outcome:
         result = render_output(data)

@@ -125,7 +125,12 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "--log-level": ("DEBUG", LogLevel.DEBUG),
 }
 VALUED = [o for o in OPTIONS if o.flag and o.env and o.field and not isinstance(o.kind, Switch)]
-PATHS = {"--argo-token-file", "--argo-ca-file", "--artifact-dir"}  # checked with real files below
+PATHS = {
+    "--argo-token-file",
+    "--argo-ca-file",
+    "--artifact-dir",
+    "--task-key-file",
+}  # checked with real files below
 
 
 def test_every_valued_option_has_a_sample() -> None:
