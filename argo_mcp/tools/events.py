@@ -28,7 +28,7 @@ from argo_mcp.tools.registry import (
     ToolError,
     ToolKind,
 )
-from argo_mcp.tools.shaping import clean, events_summary, shape_list
+from argo_mcp.tools.shaping import ListShape, clean, events_summary
 
 
 @dataclass(frozen=True)
@@ -132,13 +132,15 @@ def events_tools(
     """The six tools of one Argo Events kind; `log_filters` maps input fields to the logs query parameters."""
 
     async def list_objects(ctx: ToolContext, args: ListEventsInput) -> dict[str, Any]:
+        shape = ListShape(events_summary, full=args.full, cap=ctx.settings.max_answer_bytes)
         answer = await ctx.argo.request(
             "GET",
             api(kind.plural, ctx.namespace),
             query=args.list_options(),
             what=f"list {kind.words}s in namespace {ctx.namespace}",
+            check_body=shape.check_body,
         )
-        return shape_list(answer, events_summary, full=args.full)
+        return shape.shape(answer)
 
     async def get_object(ctx: ToolContext, args: NamedInput) -> dict[str, Any]:
         answer = await ctx.argo.request(

@@ -32,7 +32,7 @@ from argo_mcp.tools.lifecycle import lint_request
 from argo_mcp.tools.manifests import single_manifest
 from argo_mcp.tools.paths import api
 from argo_mcp.tools.registry import Handler, Permission, Scope, Tool, ToolContext, ToolError, ToolKind
-from argo_mcp.tools.shaping import clean, shape_list
+from argo_mcp.tools.shaping import ListShape, clean
 from argo_mcp.tools.template_shaping import (
     cron_detail,
     cron_summary,
@@ -286,13 +286,15 @@ def template_tools(kind: TemplateKind) -> list[Tool[Any]]:
         return None if kind.cluster else ctx.namespace
 
     async def list_objects(ctx: ToolContext, args: ListTemplatesInput | ClusterListInput) -> dict[str, Any]:
+        shape = ListShape(kind.summary, full=args.full, cap=ctx.settings.max_answer_bytes)
         answer = await ctx.argo.request(
             "GET",
             path(ctx),
             query={**args.list_options(), **args.extra_query()},
             what=f"list {kind.words}s" + ("" if kind.cluster else f" in namespace {ctx.namespace}"),
+            check_body=shape.check_body,
         )
-        return shape_list(answer, kind.summary, full=args.full)
+        return shape.shape(answer)
 
     async def read(ctx: ToolContext, name: str) -> dict[str, Any]:
         answer: dict[str, Any] = await ctx.argo.request(
