@@ -250,8 +250,8 @@ def shape_list(
 ) -> dict[str, Any]:
     """A list answer: summaries (or cleaned full items), the `continue` token, and how many came back.
 
-    Summaries state the namespace once: `namespace` (the request's) or, when not given, the one every item
-    shares; an item carries its own only when it differs. Full items are Argo's objects, unchanged but for
+    Summaries state the namespace once (when there are any): `namespace` (the request's) or, when not given,
+    the one every item shares; an item carries its own only when it differs. Full items are Argo's objects, unchanged but for
     `clean`. With `cap` (--max-answer-mib in bytes) the answer is measured item by item and refused with
     AnswerTooLarge at the first item past the cap, before its JSON text is built."""
     items = _list(_map(answer).get("items"))
@@ -264,7 +264,7 @@ def shape_list(
         budget.add(shaped_item)
         shaped_items.append(shaped_item)
     shaped: dict[str, Any] = {}
-    if not full:
+    if shaped_items and not full:
         shared = namespace or _shared_namespace(shaped_items)
         if shared:
             shaped["namespace"] = shared
