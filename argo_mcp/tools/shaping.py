@@ -175,7 +175,7 @@ def workflow_item(wf: dict[str, Any], *, uid: bool = False) -> dict[str, Any]:
     if not uid:
         summary.pop("uid", None)
     started, finished = _time(summary.get("startedAt")), _time(summary.pop("finishedAt", None))
-    if started and finished:
+    if started and finished and (started.tzinfo is None) == (finished.tzinfo is None):
         summary["duration"] = duration_text((finished - started).total_seconds())
     elif finished:
         summary["finishedAt"] = _map(_map(wf).get("status")).get("finishedAt")
@@ -251,8 +251,8 @@ def shape_list(
     """A list answer: summaries (or cleaned full items), the `continue` token, and how many came back.
 
     Summaries state the namespace once (when there are any): `namespace` (the request's) or, when not given,
-    the one every item shares; an item carries its own only when it differs. Full items are Argo's objects, unchanged but for
-    `clean`. With `cap` (--max-answer-mib in bytes) the answer is measured item by item and refused with
+    the one every item shares; an item carries its own only when it differs. Full items are Argo's objects,
+    unchanged but for `clean`. With `cap` (--max-answer-mib in bytes) the answer is measured item by item and refused with
     AnswerTooLarge at the first item past the cap, before its JSON text is built."""
     items = _list(_map(answer).get("items"))
     metadata = _map(_map(answer).get("metadata"))
@@ -310,7 +310,7 @@ def _shared_namespace(items: list[dict[str, Any]]) -> str | None:
     return shared if isinstance(shared, str) and shared else None
 
 
-# What list_workflows asks Argo for (its `fields` filter): only what `workflow_summary` reads, so Argo neither
+# What list_workflows asks Argo for (its `fields` filter): only what `workflow_item` shows, so Argo neither
 # serialises nor sends status.nodes and spec for every item (a 500-workflow page: megabytes -> well under 1 MB).
 # `metadata` keeps the list's own continue token and remainingItemCount.
 WORKFLOW_LIST_FIELDS = ",".join(
@@ -318,7 +318,6 @@ WORKFLOW_LIST_FIELDS = ",".join(
         "metadata",
         "items.metadata.name",
         "items.metadata.namespace",
-        "items.metadata.uid",
         "items.metadata.labels",
         "items.spec.workflowTemplateRef",
         "items.status.phase",

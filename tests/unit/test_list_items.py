@@ -74,6 +74,8 @@ def test_a_running_workflow_has_no_duration_and_unreadable_times_pass_through() 
     assert "duration" not in running and "finishedAt" not in running and running["progress"] == "1/4"
     odd = workflow_item(workflow("Error", startedAt="yesterday", finishedAt="2026-12-10T17:45:56Z"))
     assert odd["finishedAt"] == "2026-12-10T17:45:56Z" and "duration" not in odd
+    naive = workflow_item(workflow("Error", finishedAt="2026-12-10T17:45:56"))  # no zone: not comparable
+    assert naive["finishedAt"] == "2026-12-10T17:45:56" and "duration" not in naive
 
 
 def test_archived_items_keep_the_uid_the_archive_tools_take() -> None:
