@@ -37,6 +37,7 @@ from argo_mcp.calls import Answer, Call, CallPipeline, Refusal
 from argo_mcp.calls.requests import caller_of, peer_of
 from argo_mcp.settings import Settings
 from argo_mcp.tools.registry import Tool
+from argo_mcp.tools.shaping import finished_at
 
 log = structlog.get_logger("argo_mcp.resources")
 
@@ -224,7 +225,7 @@ def _recent(items: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str
 def _workflow_resource(namespace: str, item: dict[str, Any]) -> types.Resource:
     name = str(item["name"])
     phase = item.get("phase") or "Pending"
-    when = item.get("finishedAt") or item.get("startedAt")
+    when = finished_at(item) or item.get("startedAt")
     return types.Resource(
         uri=WORKFLOW.uri(namespace=namespace, name=name),
         name=name,

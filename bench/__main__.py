@@ -15,6 +15,9 @@ workflow, with Argo's `fields` filter applied as Argo applies it), it measures:
                holding 500 (its first page and `continue` token), a submit answer, and tools/list (the JSON of
                its tools array, what a client puts in the model's context)
   bytes        what that default list makes Argo send (the floor's figure is the whole list, unfiltered)
+  lists        on a fresh server: cl100k tokens per item of list_workflows limit=500 (the list's tokens over
+               500), and RSS before, at peak (VmHWM) and after a `full: true` list of the 500 workflows, which
+               the 4 MiB answer cap refuses (`--only lists` measures just these)
 The clients are raw JSON-RPC (no SDK client), so the figures are the server's, not a client library's.
 `--compare DIR` runs the same figures for another checkout (e.g. `git archive <rev> argo_mcp | tar -x -C DIR`)
 in the same run, for before/after. Figures are reported, never asserted: this is not a test.
@@ -273,6 +276,62 @@ async def cold_start(
     return statistics.median(samples), statistics.median(cpu), statistics.median(first_call)
 
 
+async def start_http_server(root: Path, argo_url: str, log: Path) -> tuple[asyncio.subprocess.Process, str]:
+    """argo-mcp from `root` over streamable HTTP on a free port, ready; and its MCP URL."""
+    port = free_port()
+    server = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "argo_mcp",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--argo-server-url",
+        argo_url,
+        "--argo-auth-mode",
+        "none",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=log.open("wb"),
+        env=clean_env({"PYTHONPATH": str(root)}),
+        cwd=root,
+    )
+    await wait_port(port)
+    return server, f"http://127.0.0.1:{port}/mcp"
+
+
+async def measure_lists(label: str, root: Path, argo_url: str) -> Figures:
+    """List item tokens, and the memory a refused `full: true` list of 500 workflows costs, on a fresh server
+    (VmHWM is a high-water mark: nothing bigger may run before it)."""
+    figures = Figures(label)
+    values = figures.values
+    tmp = Path(tempfile.mkdtemp(prefix="argo-mcp-bench-"))
+    server, url = await start_http_server(root, argo_url, tmp / "server.log")
+    try:
+        async with aiohttp.ClientSession() as session:
+            mcp = HttpMcp(session, url)
+            whole = {"name": "list_workflows", "arguments": {"limit": LIST_SIZE}}
+            await mcp.request("tools/call", whole)  # warm: imports and the first Argo connection
+            values["list_item_tokens"] = round(
+                result_tokens(await mcp.request("tools/call", whole)) / LIST_SIZE, 1
+            )
+            await asyncio.sleep(0.5)
+            values["full_list_rss_before_mib"] = rss_mib(server.pid)
+            full = {"name": "list_workflows", "arguments": {"limit": LIST_SIZE, "full": True}}
+            try:
+                await mcp.request("tools/call", full)
+                values["full_list_refused"] = False
+            except RuntimeError as exc:
+                values["full_list_refused"] = "--max-answer-mib" in str(exc)
+            values["full_list_rss_peak_mib"] = rss_mib(server.pid, "VmHWM")
+            await asyncio.sleep(1.0)
+            values["full_list_rss_after_mib"] = rss_mib(server.pid)
+    finally:
+        server.terminate()
+        await server.wait()
+    return figures
+
+
 async def measure_server(
     label: str, root: Path, argo_url: str, floor_p50: float, args: argparse.Namespace
 ) -> Figures:
@@ -287,32 +346,14 @@ async def measure_server(
     values["cold_start_cached_ms"], values["cold_start_cached_cpu_ms"] = round(wall, 1), round(cpu)
     values["first_call_cached_ms"] = round(first, 1)
 
-    port = free_port()
     tmp = Path(tempfile.mkdtemp(prefix="argo-mcp-bench-"))
-    server = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "argo_mcp",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--argo-server-url",
-        argo_url,
-        "--argo-auth-mode",
-        "none",
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=(tmp / "server.log").open("wb"),
-        env=clean_env({"PYTHONPATH": str(root)}),
-        cwd=root,
-    )
+    server, url = await start_http_server(root, argo_url, tmp / "server.log")
     try:
-        await wait_port(port)
         await asyncio.sleep(1.0)
         values["idle_rss_mib"] = rss_mib(server.pid)
         connector = aiohttp.TCPConnector(limit=100)
         async with aiohttp.ClientSession(connector=connector) as session:
-            mcp = HttpMcp(session, f"http://127.0.0.1:{port}/mcp")
+            mcp = HttpMcp(session, url)
             tools = (await mcp.request("tools/list", {}))["tools"]
             values["tools"] = len(tools)
             values["tools_list_tokens"] = count_tokens(json.dumps(tools, separators=(",", ":")))
@@ -328,6 +369,7 @@ async def measure_server(
             values["list_500_argo_mb"] = round(await argo_bytes(session, argo_url) / 1e6, 2)
             whole = {"name": "list_workflows", "arguments": {"limit": LIST_SIZE}}
             values["list_all_500_tokens"] = result_tokens(await mcp.request("tools/call", whole))
+            values["list_item_tokens"] = round(values["list_all_500_tokens"] / LIST_SIZE, 1)
             values["peak_rss_mib"] = rss_mib(server.pid, "VmHWM")
 
             async def call_http() -> None:
@@ -369,8 +411,11 @@ async def run(args: argparse.Namespace) -> list[Figures]:
         sys.executable, "-m", "bench.standin", str(port), env=clean_env(), cwd=REPO
     )
     argo_url = f"http://127.0.0.1:{port}"
+    servers = [("argo-mcp", REPO), *((f"compare: {root.name}", root) for root in args.compare)]
     try:
         await wait_port(port)
+        if args.only == "lists":
+            return [await measure_lists(label, root, argo_url) for label, root in servers]
         floor = Figures("floor (direct GET)")
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as session:
 
@@ -390,8 +435,10 @@ async def run(args: argparse.Namespace) -> list[Figures]:
                 await response.read()
             floor.values["list_500_argo_mb"] = round(await argo_bytes(session, argo_url) / 1e6, 2)
         results = [floor]
-        for label, root in [("argo-mcp", REPO), *((f"compare: {root.name}", root) for root in args.compare)]:
-            results.append(await measure_server(label, root, argo_url, floor.values["http_p50_ms"], args))
+        for label, root in servers:
+            figures = await measure_server(label, root, argo_url, floor.values["http_p50_ms"], args)
+            figures.values |= (await measure_lists(label, root, argo_url)).values
+            results.append(figures)
         return results
     finally:
         standin.terminate()
@@ -428,6 +475,11 @@ ROWS = [
     ("tokens: get_workflow (50 nodes)", "get_workflow_tokens"),
     ("tokens: default list_workflows (500 exist)", "list_500_tokens"),
     ("tokens: list_workflows limit=500", "list_all_500_tokens"),
+    ("list item tokens (list_workflows, 500 items)", "list_item_tokens"),
+    ("full list of 500 refused by the answer cap", "full_list_refused"),
+    ("RSS before a full list of 500 MiB", "full_list_rss_before_mib"),
+    ("peak RSS during it MiB (VmHWM)", "full_list_rss_peak_mib"),
+    ("RSS 1 s after it MiB", "full_list_rss_after_mib"),
     ("tokens: submit answer", "submit_tokens"),
     ("tokens: tools/list", "tools_list_tokens"),
     ("tools", "tools"),
@@ -439,9 +491,10 @@ def table(results: list[Figures]) -> str:
     floor = results[0].values
     lines = ["| figure | " + " | ".join(r.label for r in results) + " |", "|---" * (len(results) + 1) + "|"]
     for title, key in ROWS:
-        cells = [str(r.values.get(key, "")) for r in results]
-        lines.append(f"| {title} | " + " | ".join(cells) + " |")
-    for r in results[1:]:
+        if any(key in r.values for r in results):
+            cells = [str(r.values.get(key, "")) for r in results]
+            lines.append(f"| {title} | " + " | ".join(cells) + " |")
+    for r in results[1:] if "http_calls_s_10" in floor else []:
         ratio = r.values["http_calls_s_10"] / max(floor["http_calls_s_10"], 1)
         lines.append(f"| {r.label}: calls/s at 10 clients vs floor | | {ratio:.0%} |")
     return "\n".join(lines)
@@ -462,6 +515,12 @@ def main() -> None:
         help="another checkout to measure too",
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    parser.add_argument(
+        "--only",
+        choices=["all", "lists"],
+        default="all",
+        help="lists: only the list figures (item tokens, memory of a refused full list), in seconds",
+    )
     args = parser.parse_args()
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     results = asyncio.run(run(args))

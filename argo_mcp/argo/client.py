@@ -13,7 +13,7 @@ import asyncio
 import json
 import ssl
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 QueryValue = str | int | bool | None | Sequence[str]
 Query = Mapping[str, QueryValue]
+BodyCheck = Callable[[bytes | bytearray], None]
+"""Looks at an answer's raw body before it is decoded, and may refuse it by raising (a tool's answer cap)."""
 
 RETRYABLE_STATUSES = frozenset({502, 503, 504})
 READ_CHUNK = 64 * 1024
@@ -80,10 +82,11 @@ def _failure_code(error: ArgoError, code: str) -> str:
     return code
 
 
-async def _read_capped(response: aiohttp.ClientResponse, cap: int) -> bytes | None:
+async def _read_capped(response: aiohttp.ClientResponse, cap: int) -> bytearray | None:
     """The body, read chunk by chunk, or None as soon as it is known to exceed `cap` bytes (a Content-Length
     over the cap stops before reading anything); the connection is then closed, so the rest is never read.
-    Memory stays bounded by the cap, whatever Argo (or a proxy in front of it) sends."""
+    Memory stays bounded by the cap, whatever Argo (or a proxy in front of it) sends; the buffer is returned
+    as is (a copy to `bytes` would hold a large answer twice)."""
     if response.content_length is not None and response.content_length > cap:
         response.close()
         return None
@@ -93,7 +96,7 @@ async def _read_capped(response: aiohttp.ClientResponse, cap: int) -> bytes | No
         if len(body) > cap:
             response.close()
             return None
-    return bytes(body)
+    return body
 
 
 _JSON_KINDS = {
@@ -114,11 +117,11 @@ _DIGITS_AS_ZEROS = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x2E for byte in rang
 _TWENTY_DIGITS = b"0" * 20
 
 
-def has_long_digit_run(raw: bytes) -> bool:
+def has_long_digit_run(raw: bytes | bytearray) -> bool:
     return _TWENTY_DIGITS in raw.translate(_DIGITS_AS_ZEROS)
 
 
-def _decode_object(raw: bytes, what: str) -> dict[str, Any]:
+def _decode_object(raw: bytes | bytearray, what: str) -> dict[str, Any]:
     """Argo's gRPC gateway answers every operation with a JSON object ({} for an empty body); anything else
     (an array, a bare string, nesting deeper than the parser's recursion limit) is a clear protocol error,
     never an internal failure further on."""
@@ -137,7 +140,7 @@ def _decode_object(raw: bytes, what: str) -> dict[str, Any]:
     return value
 
 
-def _decode_slowly(raw: bytes, what: str) -> Any:
+def _decode_slowly(raw: bytes | bytearray, what: str) -> Any:
     """The standard library's reading of what orjson refused, with the errors an agent can act on."""
     try:
         return json.loads(raw)
@@ -148,6 +151,18 @@ def _decode_slowly(raw: bytes, what: str) -> Any:
     except ValueError:
         snippet = raw[:120].decode("utf-8", errors="replace")
         raise ArgoProtocolError(f"{what}: expected JSON, got {snippet!r}") from None
+
+
+def _refusal(check_body: BodyCheck, raw: bytes | bytearray) -> Exception | None:
+    """What `check_body` raised, without its traceback: the traceback's frames hold the body (and whatever the
+    check made of it), and a refusal kept by a reference cycle (the caller's frame holds the exception) would
+    keep them until the next full collection, tens of MiB per refused call on a server whose collector runs
+    rarely (runtime.py)."""
+    try:
+        check_body(raw)
+    except Exception as exc:
+        return exc.with_traceback(None)
+    return None
 
 
 async def _read_head(response: aiohttp.ClientResponse, size: int) -> bytes:
@@ -222,13 +237,17 @@ class ArgoClient:
         query: Query | None = None,
         body: Any = None,
         what: str | None = None,
+        check_body: BodyCheck | None = None,
     ) -> Any:
-        """Send one request and return the decoded JSON answer ({} for an empty body)."""
+        """Send one request and return the decoded JSON answer ({} for an empty body); `check_body` sees the
+        raw body first and may refuse it before it is decoded (what it raises is raised here)."""
         label = what or f"{method} {path}"
         attempts = len(RETRY_DELAYS) + 1 if method == "GET" else 1
         for attempt in range(attempts):
             try:
-                return await self._request_once(method, path, query=query, body=body, what=label)
+                return await self._request_once(
+                    method, path, query=query, body=body, what=label, check_body=check_body
+                )
             except ArgoError as exc:
                 retryable = isinstance(exc, ArgoUnavailable) or exc.status in RETRYABLE_STATUSES
                 if not retryable or attempt == attempts - 1:
@@ -237,7 +256,14 @@ class ArgoClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _request_once(
-        self, method: str, path: str, *, query: Query | None, body: Any, what: str
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Query | None,
+        body: Any,
+        what: str,
+        check_body: BodyCheck | None,
     ) -> Any:
         import aiohttp  # noqa: PLC0415 - see _get_session
 
@@ -272,6 +298,9 @@ class ArgoClient:
             finally:
                 record_argo_request(operation, code, time.perf_counter() - started)
                 span.finish(code)
+        if check_body is not None and (refusal := _refusal(check_body, raw)) is not None:
+            del raw
+            raise refusal
         return _decode_object(raw, what)
 
     @asynccontextmanager

@@ -43,6 +43,7 @@ from argo_mcp.calls.render import (
 from argo_mcp.policy import Authorizer, Caller, Permission, ScopeKind, ToolError
 from argo_mcp.redaction import scrub
 from argo_mcp.settings import Settings
+from argo_mcp.tools.budget import AnswerTooLarge
 from argo_mcp.tools.registry import Output, ProgressFn, Tool, ToolContext, ToolKind
 from argo_mcp.tools.scoping import place
 
@@ -331,6 +332,10 @@ class CallPipeline:
             )
         if isinstance(exc, InvalidArguments):
             return self._note(state, Refusal("invalid", str(exc), exc.__cause__ or exc))
+        if isinstance(exc, AnswerTooLarge):
+            # Found out while the answer was shaped, before its JSON existed: said the way the final cap says it.
+            message = too_large_message(tool, exc.size, exc.cap).replace(" would be ", " would be about ", 1)
+            return self._note(state, Refusal("refused", f"{message} About {exc.fits} items fit."))
         if isinstance(exc, Busy):
             log.warning("call_refused_busy", tool=tool.name, road=call.road, limit=self.admission.limit)
             return self._note(state, Refusal("busy", str(exc), exc))

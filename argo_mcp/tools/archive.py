@@ -20,7 +20,7 @@ from argo_mcp.tools.inputs import ListOptionsInput, NamespacedInput, ToolInput, 
 from argo_mcp.tools.lifecycle import NODE_SELECTOR_HELP, PARAMETERS_HELP, ParameterValue, parameters_as_argo
 from argo_mcp.tools.paths import api
 from argo_mcp.tools.registry import Handler, Tool, ToolContext, ToolKind
-from argo_mcp.tools.shaping import brief, clean, shape_list, workflow_summary
+from argo_mcp.tools.shaping import ListShape, archived_item, brief, clean
 
 
 class ListArchivedInput(ListOptionsInput):
@@ -40,6 +40,9 @@ def _archived_field_selector(args: ListArchivedInput) -> str | None:
 
 
 async def list_archived(ctx: ToolContext, args: ListArchivedInput) -> dict[str, Any]:
+    shape = ListShape(
+        archived_item, full=args.full, cap=ctx.settings.max_answer_bytes, namespace=ctx.namespace or None
+    )
     answer = await ctx.argo.request(
         "GET",
         api("archived-workflows"),
@@ -50,8 +53,9 @@ async def list_archived(ctx: ToolContext, args: ListArchivedInput) -> dict[str, 
             "namePrefix": args.name_prefix,
         },
         what=f"list archived workflows in namespace {ctx.namespace}",
+        check_body=shape.check_body,
     )
-    return shape_list(answer, workflow_summary, full=args.full)
+    return shape.shape(answer)
 
 
 class UidInput(ToolInput):

@@ -28,7 +28,7 @@ from argo_mcp.tools.lifecycle import lint_request
 from argo_mcp.tools.logs import LogOptions, drain
 from argo_mcp.tools.paths import api
 from argo_mcp.tools.registry import Handler, TextOutput, Tool, ToolContext, ToolKind
-from argo_mcp.tools.shaping import clean, shape_list
+from argo_mcp.tools.shaping import ListShape, clean
 
 API_VERSION = "argoproj.io/v1alpha1"
 Summary = Callable[[dict[str, Any]], dict[str, Any]]
@@ -202,13 +202,15 @@ class KindCalls:
 
     async def list_objects(self, ctx: ToolContext, args: ListKindInput | ClusterListInput) -> dict[str, Any]:
         within = "" if self.kind.cluster else f" in namespace {ctx.namespace}"
+        shape = ListShape(self.kind.summary, full=args.full, cap=ctx.settings.max_answer_bytes)
         answer = await ctx.argo.request(
             "GET",
             self.path(ctx),
             query={**args.list_options(), **args.extra_query()},
             what=f"list {self.kind.words}s{within}",
+            check_body=shape.check_body,
         )
-        return shape_list(answer, self.kind.summary, full=args.full)
+        return shape.shape(answer)
 
     async def get_object(self, ctx: ToolContext, args: NamedInput | ClusterNamedInput) -> dict[str, Any]:
         answer = await self.read(ctx, args.name)

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from argo_mcp.tools.budget import AnswerTooLarge, ItemBudget, check_list_body
 
 REDACTED = "[redacted]"
 _SECRET_NAME = re.compile(
@@ -113,6 +117,85 @@ def workflow_summary(wf: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in summary.items() if v is not None}
 
 
+_ITEM_MESSAGE_CHARS = 160  # a list item's message: the reason at a glance; get_workflow has it whole
+_ITEM_KEYS = (
+    *("name", "namespace", "uid", "phase", "startedAt", "duration", "finishedAt", "progress", "message"),
+    "template",
+)
+
+
+def _time(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+_UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+
+
+def duration_text(seconds: float) -> str:
+    """A duration as people write it, exact to the second and without zero units: 42s, 5m56s, 2h3s, 3d4h."""
+    rest = max(0, round(seconds))
+    parts = []
+    for unit, size in _UNITS:
+        count, rest = divmod(rest, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts) or "0s"
+
+
+def finished_at(item: dict[str, Any]) -> str | None:
+    """When a listed workflow finished, from its startedAt and duration (or its finishedAt when the list kept
+    it), as RFC 3339 UTC; None while it runs or when unreadable."""
+    if isinstance(item.get("finishedAt"), str):
+        return str(item["finishedAt"])
+    started, duration = _time(item.get("startedAt")), item.get("duration")
+    match = _DURATION.fullmatch(duration) if isinstance(duration, str) and duration else None
+    if started is None or match is None:
+        return None
+    seconds = sum(int(count or 0) * size for count, (_, size) in zip(match.groups(), _UNITS, strict=True))
+    finished = started + timedelta(seconds=seconds)
+    return (finished.astimezone(UTC) if finished.tzinfo else finished).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def short_text(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def workflow_item(wf: dict[str, Any], *, uid: bool = False) -> dict[str, Any]:
+    """A list_workflows item: what an agent needs to pick its next call, at ~45 tokens instead of ~90.
+
+    name, phase, startedAt, and instead of finishedAt the `duration` (finishedAt when either time is unreadable);
+    `progress` unless the workflow succeeded with every node done; `message` (cut to 160 characters) unless it
+    succeeded; `template` when it came from one. The uid only where it addresses the workflow (the archive);
+    the namespace is stated once by shape_list. get_workflow has the rest."""
+    summary = workflow_summary(wf)
+    if not uid:
+        summary.pop("uid", None)
+    started, finished = _time(summary.get("startedAt")), _time(summary.pop("finishedAt", None))
+    if started and finished and (started.tzinfo is None) == (finished.tzinfo is None):
+        summary["duration"] = duration_text((finished - started).total_seconds())
+    elif finished:
+        summary["finishedAt"] = _map(_map(wf).get("status")).get("finishedAt")
+    progress = summary.get("progress")
+    if summary["phase"] == "Succeeded" and isinstance(progress, str):
+        done, _, total = progress.partition("/")
+        if done == total:
+            del summary["progress"]
+    if summary["phase"] == "Succeeded":
+        summary.pop("message", None)
+    elif "message" in summary:
+        summary["message"] = short_text(summary["message"], _ITEM_MESSAGE_CHARS)
+    return {key: summary[key] for key in _ITEM_KEYS if key in summary}
+
+
+def archived_item(wf: dict[str, Any]) -> dict[str, Any]:
+    """A list_archived_workflows item: a workflow_item with its uid, which the archive tools take."""
+    return workflow_item(wf, uid=True)
+
+
 def brief(wf: dict[str, Any], namespace: str) -> dict[str, Any]:
     """What a submit or an action answers: the workflow's name, namespace, uid and phase, nothing else.
 
@@ -129,7 +212,8 @@ def brief(wf: dict[str, Any], namespace: str) -> dict[str, Any]:
 
 
 def events_summary(obj: dict[str, Any]) -> dict[str, Any]:
-    """EventSources and Sensors: name, kinds of sources/triggers, and readiness from status conditions."""
+    """EventSources and Sensors: name, kinds of sources/triggers, and readiness from status conditions (no
+    creation time: it does not help choose the next call; full=true has it)."""
     obj = _map(obj)
     metadata = _map(obj.get("metadata"))
     spec = _map(obj.get("spec"))
@@ -142,7 +226,6 @@ def events_summary(obj: dict[str, Any]) -> dict[str, Any]:
     summary: dict[str, Any] = {
         "name": metadata.get("name"),
         "namespace": metadata.get("namespace"),
-        "createdAt": metadata.get("creationTimestamp"),
         "ready": not not_ready if conditions else None,
     }
     if triggers:
@@ -158,16 +241,37 @@ def events_summary(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def shape_list(
-    answer: dict[str, Any], summarize: Callable[[dict[str, Any]], dict[str, Any]], *, full: bool
+    answer: dict[str, Any],
+    summarize: Callable[[dict[str, Any]], dict[str, Any]],
+    *,
+    full: bool,
+    namespace: str | None = None,
+    cap: int | None = None,
 ) -> dict[str, Any]:
-    """A list answer: summaries (or cleaned full items), the `continue` token, and how many came back."""
+    """A list answer: summaries (or cleaned full items), the `continue` token, and how many came back.
+
+    Summaries state the namespace once (when there are any): `namespace` (the request's) or, when not given,
+    the one every item shares; an item carries its own only when it differs. Full items are Argo's objects,
+    unchanged but for `clean`. With `cap` (--max-answer-mib in bytes) the answer is measured item by item and refused with
+    AnswerTooLarge at the first item past the cap, before its JSON text is built."""
     items = _list(_map(answer).get("items"))
     metadata = _map(_map(answer).get("metadata"))
     token = metadata.get("continue") or None
-    shaped: dict[str, Any] = {
-        "items": [clean(item) for item in items] if full else [summarize(item) for item in items],
-        "count": len(items),
-    }
+    budget = ItemBudget(cap, len(items))
+    shaped_items = []
+    for item in items:
+        shaped_item = clean(item) if full else summarize(item)
+        budget.add(shaped_item)
+        shaped_items.append(shaped_item)
+    shaped: dict[str, Any] = {}
+    if shaped_items and not full:
+        shared = namespace or _shared_namespace(shaped_items)
+        if shared:
+            shaped["namespace"] = shared
+            for shaped_item in shaped_items:
+                if shaped_item.get("namespace") == shared:
+                    del shaped_item["namespace"]
+    shaped |= {"items": shaped_items, "count": len(items)}
     if token:
         shaped["continue"] = token
         remaining = metadata.get("remainingItemCount")
@@ -176,7 +280,37 @@ def shape_list(
     return shaped
 
 
-# What list_workflows asks Argo for (its `fields` filter): only what `workflow_summary` reads, so Argo neither
+@dataclass(frozen=True)
+class ListShape:
+    """How a list tool shapes Argo's answer, used twice: `check_body` (ArgoClient.request's) refuses a body
+    whose shaped items would pass `cap` before it is decoded whole; `shape` makes the answer (shape_list)."""
+
+    summarize: Callable[[dict[str, Any]], dict[str, Any]]
+    full: bool
+    cap: int | None
+    namespace: str | None = None
+
+    def check_body(self, raw: bytes | bytearray) -> None:
+        if self.cap is not None:
+            check_list_body(clean if self.full else self.summarize, self.cap)(raw)
+
+    def shape(self, answer: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return shape_list(answer, self.summarize, full=self.full, namespace=self.namespace, cap=self.cap)
+        except AnswerTooLarge as exc:
+            # The frames the refusal passes on its way up hold the decoded answer, and the caller may keep the
+            # exception in a reference cycle until a full collection: let the items go now.
+            answer.clear()
+            raise exc.with_traceback(None) from None
+
+
+def _shared_namespace(items: list[dict[str, Any]]) -> str | None:
+    namespaces = {item.get("namespace") for item in items}
+    shared = namespaces.pop() if len(namespaces) == 1 else None
+    return shared if isinstance(shared, str) and shared else None
+
+
+# What list_workflows asks Argo for (its `fields` filter): only what `workflow_item` shows, so Argo neither
 # serialises nor sends status.nodes and spec for every item (a 500-workflow page: megabytes -> well under 1 MB).
 # `metadata` keeps the list's own continue token and remainingItemCount.
 WORKFLOW_LIST_FIELDS = ",".join(
@@ -184,7 +318,6 @@ WORKFLOW_LIST_FIELDS = ",".join(
         "metadata",
         "items.metadata.name",
         "items.metadata.namespace",
-        "items.metadata.uid",
         "items.metadata.labels",
         "items.spec.workflowTemplateRef",
         "items.status.phase",

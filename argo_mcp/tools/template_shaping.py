@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from argo_mcp.tools.shaping import REDACTED, is_secret_name, redact_text
+from argo_mcp.tools.shaping import REDACTED, is_secret_name, redact_text, short_text
 
 DESCRIPTION_ANNOTATION = "workflows.argoproj.io/description"
 # The fields of io.argoproj.workflow.v1alpha1.Template that make it one type or another (exactly one is set).
@@ -94,13 +94,25 @@ def workflow_spec_detail(spec: dict[str, Any]) -> dict[str, Any]:
     )
 
 
+_ITEM_DESCRIPTION_CHARS = 200  # a list item's description: enough to choose; get_* has it whole
+
+
+def _item_head(obj: dict[str, Any]) -> dict[str, Any]:
+    """A list item's head: no creation time (it does not help choose the next call) and a short description."""
+    head = _head(obj)
+    del head["createdAt"]
+    if head["description"]:
+        head["description"] = short_text(head["description"], _ITEM_DESCRIPTION_CHARS)
+    return head
+
+
 def template_summary(obj: dict[str, Any]) -> dict[str, Any]:
-    """A list item: name, namespace, creation time, entrypoint, parameter names, description."""
+    """A list item: name, namespace, entrypoint, parameter names, description."""
     spec = obj.get("spec") or {}
     params = (spec.get("arguments") or {}).get("parameters") or []
     return _drop_empty(
         {
-            **_head(obj),
+            **_item_head(obj),
             "entrypoint": spec.get("entrypoint"),
             "parameters": [p.get("name") for p in params if isinstance(p, dict)],
         }
@@ -128,18 +140,19 @@ def _schedules(spec: dict[str, Any]) -> list[str]:
 
 
 def cron_summary(obj: dict[str, Any]) -> dict[str, Any]:
-    """A list item: schedules, whether suspended, last run and the counts of its workflows' outcomes."""
+    """A list item: schedules, suspended when it is, last run and the counts of its workflows' outcomes (the
+    number of active workflows when there are any)."""
     spec = obj.get("spec") or {}
     status = obj.get("status") or {}
     return _drop_empty(
         {
-            **_head(obj),
+            **_item_head(obj),
             "schedules": _schedules(spec),
             "timezone": spec.get("timezone"),
-            "suspended": bool(spec.get("suspend")),
+            "suspended": True if spec.get("suspend") else None,
             "phase": status.get("phase"),
             "lastScheduledTime": status.get("lastScheduledTime"),
-            "active": len(status.get("active") or []),
+            "active": len(status.get("active") or []) or None,
             "succeeded": status.get("succeeded"),
             "failed": status.get("failed"),
         }
@@ -164,6 +177,8 @@ def cron_detail(obj: dict[str, Any]) -> dict[str, Any]:
     ]
     detail = cron_summary(obj) | _drop_empty(
         {
+            **_head(obj),  # with the creation time and the whole description
+            "suspended": bool(spec.get("suspend")),
             "resourceVersion": metadata.get("resourceVersion"),
             "concurrencyPolicy": spec.get("concurrencyPolicy"),
             "startingDeadlineSeconds": spec.get("startingDeadlineSeconds"),

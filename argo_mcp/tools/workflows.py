@@ -17,10 +17,10 @@ from argo_mcp.tools.registry import TextOutput, Tool, ToolContext, ToolKind
 from argo_mcp.tools.shaping import (
     WORKFLOW_DETAIL_FIELDS,
     WORKFLOW_LIST_FIELDS,
+    ListShape,
     clean,
-    shape_list,
     workflow_detail,
-    workflow_summary,
+    workflow_item,
 )
 
 
@@ -42,6 +42,9 @@ class ListWorkflowsInput(ListOptionsInput):
 
 
 async def list_workflows(ctx: ToolContext, args: ListWorkflowsInput) -> dict[str, Any]:
+    shape = ListShape(
+        workflow_item, full=args.full, cap=ctx.settings.max_answer_bytes, namespace=ctx.namespace or None
+    )
     answer = await ctx.argo.request(
         "GET",
         api("workflows", ctx.namespace),
@@ -54,8 +57,9 @@ async def list_workflows(ctx: ToolContext, args: ListWorkflowsInput) -> dict[str
             "fields": args.fields if args.full else WORKFLOW_LIST_FIELDS,
         },
         what=f"list workflows in namespace {ctx.namespace}",
+        check_body=shape.check_body,
     )
-    return shape_list(answer, workflow_summary, full=args.full)
+    return shape.shape(answer)
 
 
 class GetWorkflowInput(NamedInput):

@@ -9,6 +9,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import orjson
 import psutil
 
 from tests.support.fake_argo import FakeArgo, Workflow
@@ -89,10 +90,43 @@ async def test_small_caps_refuse_big_answers_and_name_the_way_to_narrow(
         await server.stop()
     assert answer.is_error
     text = text_of(answer)
-    assert (
-        "The answer of list_workflows would be" in text and "more than the 8 KiB argo-mcp returns" in text
-    ), text
+    # Refused while the list was shaped (tools/budget.py), before its JSON was built; the pipeline names the tool.
+    assert "The answer of list_workflows would be about" in text, text
+    assert "more than the 8 KiB argo-mcp returns" in text and "items fit" in text, text
     assert "a smaller limit (page on with continue)" in text and "full=false" in text
     assert "--max-answer-mib" in text
     assert read.is_error and "more than 256 KiB" in text_of(read), text_of(read)
     assert not small.is_error, text_of(small)
+
+
+async def test_a_full_list_over_the_answer_cap_leaves_memory_where_it_was(
+    argo: FakeArgo, shared_server: ServerProcess
+) -> None:
+    """Issue 27.7: a 13 MiB `full: true` list was decoded whole (~100 MiB of objects), written out as JSON, and
+    refused only then; RSS stayed ~110 MiB higher. It is now refused while read item by item, and the body is
+    let go at once (not kept by the refusal's traceback until a rare full collection)."""
+    wf = Workflow("wf", labels={"team": "x" * 2000}).json()
+    body = orjson.dumps(
+        {
+            "metadata": {},
+            "items": [{**wf, "metadata": {**wf["metadata"], "name": f"wf-{i}"}} for i in range(5000)],
+        }
+    )
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(body), MIB):
+            yield body[start : start + MIB]
+            await asyncio.sleep(0)
+
+    argo.on("WorkflowService_ListWorkflows", stream=chunks)
+    process = psutil.Process(shared_server.proc.pid)
+    async with http_client(shared_server.url) as client:
+        await client.call_tool("list_workflows", {"full": True})  # the first: imports, buffers, pools
+        before = process.memory_info().rss
+        for _ in range(3):
+            result = await client.call_tool("list_workflows", {"full": True})
+            assert result.is_error and "--max-answer-mib" in text_of(result), text_of(result)
+        await asyncio.sleep(0.5)
+        after = process.memory_info().rss
+    assert len(body) > 10 * MIB
+    assert after - before < 10 * MIB, f"RSS grew by {(after - before) / MIB:.1f} MiB over 3 refused lists"

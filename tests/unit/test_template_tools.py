@@ -145,11 +145,10 @@ CASES = [
             None
             if r
             == {
+                "namespace": "argo",
                 "items": [
                     {
                         "name": "hello",
-                        "namespace": "argo",
-                        "createdAt": "2026-11-25T10:00:00Z",
                         "description": "Says hello",
                         "entrypoint": "main",
                         "parameters": ["message", "size", "db-password"],
@@ -309,13 +308,12 @@ CASES = [
             None
             if r
             == {
+                "namespace": "argo",
                 "items": [
                     {
                         "name": "nightly",
-                        "namespace": "argo",
                         "schedules": ["0 2 * * *"],
                         "timezone": "Europe/Paris",
-                        "suspended": False,
                         "phase": "Active",
                         "lastScheduledTime": "2026-12-02T01:00:00Z",
                         "active": 1,
