@@ -475,6 +475,15 @@ OPTIONS: tuple[Option, ...] = (
         more="Logs and artifacts stream and are not affected.",
     ),
     Option(
+        "--max-buffered-mib",
+        "ARGO_MCP_MAX_BUFFERED_MIB",
+        "argo.max_buffered_bytes",
+        Mebibytes(),
+        "Bytes of Argo answers argo-mcp holds at once across all concurrent calls, in MiB; a call whose answer "
+        "would pass it is refused as busy, with a retry hint",
+        ARGO,
+    ),
+    Option(
         "--read-only", "ARGO_MCP_READ_ONLY", "scope.read_only", Switch(), "Expose only read-only tools", SCOPE
     ),
     Option(

@@ -67,6 +67,7 @@ DEFAULT_ALLOWED_HOSTS: tuple[str, ...] = (
 
 
 MIB = 1024 * 1024
+DEFAULT_MAX_BUFFERED_BYTES = 256 * MIB  # all answers being read at once: eight answers at the per-answer cap
 DEFAULT_MAX_RESPONSE_BYTES = 32 * MIB  # one non-streamed Argo answer (a 500-item list of full workflows fits)
 DEFAULT_MAX_ANSWER_BYTES = 4 * MIB  # one tool answer: already far more than an agent's context holds
 
@@ -129,6 +130,8 @@ class ArgoSettings(BaseModel):
     request_timeout: float = 30.0
     connect_timeout: float = 10.0
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES
+    """The bytes of non-streamed Argo answers held at once across all concurrent calls."""
 
 
 class HttpSettings(BaseModel):

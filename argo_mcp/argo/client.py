@@ -21,6 +21,7 @@ import orjson
 
 from argo_mcp import __version__
 from argo_mcp.argo.auth import TokenSource, TokenUnavailableError, token_source_for
+from argo_mcp.argo.buffers import AnswerBudget, ArgoBuffersFull, Held
 from argo_mcp.argo.errors import (
     ArgoAnswerTooLarge,
     ArgoAuthConfigError,
@@ -82,20 +83,29 @@ def _failure_code(error: ArgoError, code: str) -> str:
     return code
 
 
-async def _read_capped(response: aiohttp.ClientResponse, cap: int) -> bytearray | None:
+async def _read_capped(response: aiohttp.ClientResponse, cap: int, held: Held) -> bytearray | None:
     """The body, read chunk by chunk, or None as soon as it is known to exceed `cap` bytes (a Content-Length
     over the cap stops before reading anything); the connection is then closed, so the rest is never read.
-    Memory stays bounded by the cap, whatever Argo (or a proxy in front of it) sends; the buffer is returned
-    as is (a copy to `bytes` would hold a large answer twice)."""
+    Memory stays bounded by the cap, whatever Argo (or a proxy in front of it) sends, and by the budget of all
+    answers held at once (`held` grows with the body, or raises before the connection is read further); the
+    buffer is returned as is (a copy to `bytes` would hold a large answer twice)."""
     if response.content_length is not None and response.content_length > cap:
         response.close()
         return None
-    body = bytearray()
-    async for chunk in response.content.iter_chunked(READ_CHUNK):
-        body += chunk
-        if len(body) > cap:
-            response.close()
-            return None
+    try:
+        if response.content_length is not None:
+            held.grow(response.content_length)
+        body = bytearray()
+        async for chunk in response.content.iter_chunked(READ_CHUNK):
+            body += chunk
+            if len(body) > held.size:
+                held.grow(len(body) - held.size)
+            if len(body) > cap:
+                response.close()
+                return None
+    except ArgoBuffersFull:
+        response.close()
+        raise
     return body
 
 
@@ -180,6 +190,8 @@ class ArgoClient:
     """A thin, typed-error client for the Argo Server REST API."""
 
     def __init__(self, settings: ArgoSettings, token_source: TokenSource | None = None) -> None:
+        self.answers = AnswerBudget(settings.max_buffered_bytes)
+        """The bytes of answers held at once across concurrent calls (--max-buffered-mib)."""
         self.settings = settings
         self.base_url = settings.server_url.rstrip("/")
         self._tokens = token_source or token_source_for(settings)
@@ -273,35 +285,39 @@ class ArgoClient:
             data = orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS)
             headers["Content-Type"] = "application/json"
         operation = operation_of(method, path)
-        with argo_span(operation, self.base_url, headers) as span:
-            started, code = time.perf_counter(), "unreachable"
-            try:
-                async with self._get_session().request(
-                    method, self.base_url + path, params=encode_query(query), data=data, headers=headers
-                ) as response:
-                    code = str(response.status)
-                    if response.status >= 400:
-                        head = await _read_head(response, ERROR_BODY_CAP)
-                        raise error_from_response(response.status, head, what=what)
-                    raw = await _read_capped(response, self.settings.max_response_bytes)
-                    if raw is None:
-                        code = "too_large"
-                        raise ArgoAnswerTooLarge(
-                            f"{what}: more than {describe_size(self.settings.max_response_bytes)}"
-                        )
-            except ArgoError:
-                raise
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                error = self._translate(exc, what)
-                code = _failure_code(error, code)
-                raise error from None
-            finally:
-                record_argo_request(operation, code, time.perf_counter() - started)
-                span.finish(code)
-        if check_body is not None and (refusal := _refusal(check_body, raw)) is not None:
-            del raw
-            raise refusal
-        return _decode_object(raw, what)
+        held = self.answers.hold(what)
+        try:
+            with argo_span(operation, self.base_url, headers) as span:
+                started, code = time.perf_counter(), "unreachable"
+                try:
+                    async with self._get_session().request(
+                        method, self.base_url + path, params=encode_query(query), data=data, headers=headers
+                    ) as response:
+                        code = str(response.status)
+                        if response.status >= 400:
+                            head = await _read_head(response, ERROR_BODY_CAP)
+                            raise error_from_response(response.status, head, what=what)
+                        raw = await _read_capped(response, self.settings.max_response_bytes, held)
+                        if raw is None:
+                            code = "too_large"
+                            raise ArgoAnswerTooLarge(
+                                f"{what}: more than {describe_size(self.settings.max_response_bytes)}"
+                            )
+                except ArgoError:
+                    raise
+                except (aiohttp.ClientError, TimeoutError) as exc:
+                    error = self._translate(exc, what)
+                    code = _failure_code(error, code)
+                    raise error from None
+                finally:
+                    record_argo_request(operation, code, time.perf_counter() - started)
+                    span.finish(code)
+            if check_body is not None and (refusal := _refusal(check_body, raw)) is not None:
+                del raw
+                raise refusal
+            return _decode_object(raw, what)
+        finally:
+            held.release()
 
     @asynccontextmanager
     async def stream(

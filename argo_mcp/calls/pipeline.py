@@ -24,6 +24,7 @@ import structlog
 from mcp.shared.exceptions import MCPError
 from pydantic import ValidationError
 
+from argo_mcp.argo.buffers import ArgoBuffersFull
 from argo_mcp.argo.client import ArgoClient
 from argo_mcp.argo.errors import ArgoError
 from argo_mcp.argo.streams import DestinationError
@@ -336,7 +337,7 @@ class CallPipeline:
             # Found out while the answer was shaped, before its JSON existed: said the way the final cap says it.
             message = too_large_message(tool, exc.size, exc.cap).replace(" would be ", " would be about ", 1)
             return self._note(state, Refusal("refused", f"{message} About {exc.fits} items fit."))
-        if isinstance(exc, Busy):
+        if isinstance(exc, Busy | ArgoBuffersFull):
             log.warning("call_refused_busy", tool=tool.name, road=call.road, limit=self.admission.limit)
             return self._note(state, Refusal("busy", str(exc), exc))
         if isinstance(exc, ToolError):

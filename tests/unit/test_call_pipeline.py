@@ -426,3 +426,42 @@ def test_an_update_that_replaces_an_object_is_destructive_beyond_the_reference()
         "update_cluster_workflow_template": "Destructive",
         "update_cron_workflow": "Destructive",
     }
+
+
+async def test_argo_answers_held_at_once_are_bounded_across_calls(
+    argo: FakeArgo, argo_url: str, tmp_path: Path
+) -> None:
+    """--max-buffered-mib: while one call's slow answer holds most of the budget, another call whose answer would
+    pass it is refused as busy, and served once the first has finished; nothing stays held."""
+    big = {"metadata": {}, "items": [Workflow(f"wf-{i}").json() for i in range(40)]}
+    body = json.dumps(big).encode()
+    gate = asyncio.Event()
+
+    async def slow() -> AsyncIterator[bytes]:
+        yield body[: len(body) - 10]
+        await gate.wait()
+        yield body[len(body) - 10 :]
+
+    client = ArgoClient(
+        ArgoSettings(server_url=argo_url, auth_mode=AuthMode.NONE, max_buffered_bytes=len(body) + 1024)
+    )
+    pipeline = CallPipeline(_settings(tmp_path), client)
+    try:
+        argo.on("WorkflowService_ListWorkflows", stream=slow)
+        first = asyncio.create_task(pipeline.run(Call(BY_NAME["list_workflows"], {"namespace": "team-a"})))
+        for _ in range(1000):  # until the first answer is mostly read (bounded: 10 s)
+            if client.answers.held >= len(body) - 10:
+                break
+            await asyncio.sleep(0.01)
+        argo.on("WorkflowService_ListWorkflows", big)
+        refused = await pipeline.run(Call(BY_NAME["list_workflows"], {"namespace": "team-b"}))
+        assert isinstance(refused, Refusal) and refused.outcome == "busy", refused
+        assert "--max-buffered-mib" in refused.message and "retry in a few seconds" in refused.message
+        gate.set()
+        assert isinstance(await first, Answer)
+        assert isinstance(
+            await pipeline.run(Call(BY_NAME["list_workflows"], {"namespace": "team-b"})), Answer
+        )
+        assert client.answers.held == 0, "every answer gives its bytes back"
+    finally:
+        await client.close()

@@ -112,6 +112,7 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "--argo-default-namespace": ("team-a", "team-a"),
     "--argo-timeout": ("12", 12.0),
     "--argo-max-response-mib": ("0.5", 512 * 1024),
+    "--max-buffered-mib": ("64", 64 * 1024 * 1024),
     "--toolsets": ("info,cron", frozenset({ToolGroup.INFO, ToolGroup.CRON})),
     "--namespaces": ("a,b", ("a", "b")),
     "--inline-artifact-kib": ("8", 8 * 1024),
