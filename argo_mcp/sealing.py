@@ -1,5 +1,5 @@
 """Seals for state argo-mcp hands to clients and must recognise later, on any replica: a 2026-07-28
-confirmation's `requestState` (and, later, task ids).
+confirmation's `requestState`, and task ids (calls/tasks.py encrypts those with a key derived from this one).
 
 A seal is an HMAC-SHA256 over what the state stands for, with a key every replica shares: the file named by
 `--task-key-file` (the chart and the operator create it as a Secret). Without that file the key is random per
@@ -26,6 +26,8 @@ _EXPIRY = struct.Struct(">Q")
 class Sealer:
     def __init__(self, key: bytes, *, shared: bool) -> None:
         self._key = hashlib.sha256(key).digest()
+        self.key_material = self._key
+        """The shared secret, for keys derived from it (task ids are encrypted with one of their own)."""
         self.shared = shared
         """Whether the key came from a file every replica reads (else it is this process's own)."""
 

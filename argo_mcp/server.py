@@ -28,6 +28,8 @@ from argo_mcp.prompts import prompt_handlers
 from argo_mcp.resources import resource_handlers
 from argo_mcp.sealing import Sealer
 from argo_mcp.settings import Settings
+from argo_mcp.tasks import EXTENSION as TASKS_EXTENSION
+from argo_mcp.tasks import Tasks
 from argo_mcp.tools import ALL_TOOLS
 from argo_mcp.tools.registry import ProgressFn, Tool, exposed
 
@@ -101,6 +103,7 @@ def build_server(
     input_schemas = {tool.name: tool.input_schema for tool in listing.tools}
     pipeline = CallPipeline(settings, argo, authorize=authorize)
     sealer = Sealer.from_file(settings.task_key_file)
+    tasks = Tasks(pipeline, by_name, sealer)
 
     async def on_list_tools(
         _ctx: ServerRequestContext[Any, Any], _params: types.PaginatedRequestParams | None
@@ -119,6 +122,8 @@ def build_server(
                 else "does not exist"
             )
             return error_result(f"Tool {params.name!r} {reason}; call tools/list for the available tools")
+        if tasks.wanted(ctx, tool.name):
+            return await tasks.start(ctx, tool.name, params.arguments, legacy=False)  # type: ignore[return-value]
         call = Call(
             tool,
             params.arguments,
@@ -144,6 +149,14 @@ def build_server(
         **resources,
         **(extra_handlers or {}),
     )
+    for method, handler in tasks.handlers().items():
+        params_type = {
+            "tasks/cancel": types.CancelTaskRequestParams,
+            "tasks/result": types.GetTaskPayloadRequestParams,
+        }
+        server.add_request_handler(method, params_type.get(method, types.GetTaskRequestParams), handler)
+    server.extensions[TASKS_EXTENSION] = {}
+    server.middleware.append(tasks.middleware)
     # The SDK installs an OpenTelemetry middleware by default: a span per MCP message, parented on the trace
     # context in `_meta`. Kept when tracing is on (telemetry.py); otherwise argo-mcp's own logs and metrics per
     # call are enough, so skip the per-message span work.

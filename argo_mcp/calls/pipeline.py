@@ -67,6 +67,8 @@ class Call:
     peer: str | None = None
     """The client's address: who the call is counted against when callers are anonymous."""
     progress: ProgressFn = _no_progress
+    brief: bool = False
+    """One look (a task's poll): admitted as a short call whatever the tool."""
 
     @property
     def caller_name(self) -> str | None:
@@ -206,7 +208,7 @@ class CallPipeline:
                 state.outcome = "not-confirmed"
                 return Refusal("not-confirmed", first_text(answer))
         what = tool.name if call.road == "tools/call" else call.road
-        ticket = self.admission.enter(call.admission_key, what, long=tool.is_long(args))
+        ticket = self.admission.enter(call.admission_key, what, long=tool.is_long(args) and not call.brief)
         try:
             data = await unless_hung_up(tool.handler(ctx, args))
         finally:

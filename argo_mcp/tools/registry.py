@@ -104,6 +104,8 @@ class Tool(Generic[InputT]):
     """What else the call makes Argo read with the caller's identity on the way to acting (submit reads the
     template it names): (permission, cluster-wide) pairs reviewed for the caller besides `permission`."""
     long: bool = False
+    task: bool = False
+    """May answer with an MCP task instead of blocking (tasks.py), for clients that support tasks."""
     """Holds its slot for minutes (a wait, a download): admitted from the long-call budget, so it never takes a
     slot short calls need. A log tool called with `follow` is long too."""
 
@@ -156,6 +158,8 @@ class Tool(Generic[InputT]):
             description=self.wire_description(),
             input_schema=self.input_schema(),
             annotations=self.wire_annotations(),
+            # 2025-11-25 clients may augment the call with a task (2026-07-28 clients declare the extension).
+            execution=types.ToolExecution(task_support="optional") if self.task else None,
         )
 
 

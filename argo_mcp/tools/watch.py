@@ -216,6 +216,7 @@ TOOLS: list[Tool[Any]] = [
         scope=Scope.argument(),
         permission=Permission("get", "workflows"),
         long=True,
+        task=True,
     ),
     Tool(
         name="get_workflow_graph",
