@@ -139,6 +139,14 @@ class _Progress:
     kind: ToolKind | None = None
 
 
+def _manifest_field(tool: Tool[Any]) -> str | None:
+    """The input field that carries the call's manifest(s): the manifest scope's, or `documents` for the tools
+    of cluster-scoped kinds (a ClusterWorkflowTemplate's manifest has no namespace to scope by)."""
+    if tool.scope.kind is ScopeKind.MANIFEST:
+        return tool.scope.field
+    return "documents" if hasattr(tool.input_model, "documents") else None
+
+
 class CallPipeline:
     """The stages, in order, shared by every road; one instance per server."""
 
@@ -221,9 +229,10 @@ class CallPipeline:
     def _kind(self, tool: Tool[Any], args: Any) -> ToolKind:
         """The call's kind: the tool's, or destructive when the manifest it carries deletes or replaces objects
         (composition.py); refused here, before Argo sees anything, when the server refuses destructive calls."""
-        if tool.kind is not ToolKind.MUTATING or tool.scope.kind is not ScopeKind.MANIFEST:
+        field = _manifest_field(tool)
+        if tool.kind is not ToolKind.MUTATING or field is None:
             return tool.kind
-        steps = destructive_steps(args, tool.scope.field)
+        steps = destructive_steps(args, field)
         if not steps:
             return tool.kind
         if self.settings.scope.disable_destructive:
@@ -298,8 +307,9 @@ class CallPipeline:
             return
         tool = call.tool
         reads = list(tool.reads(args)) if tool.reads is not None else []
-        if tool.scope.kind is ScopeKind.MANIFEST:
-            for _name, cluster in sorted(template_refs(args, tool.scope.field)):
+        field = _manifest_field(tool)
+        if field is not None:
+            for _name, cluster in sorted(template_refs(args, field)):
                 resource = "clusterworkflowtemplates" if cluster else "workflowtemplates"
                 reads.append((Permission("get", resource), cluster))
         for permission, cluster in dict.fromkeys(reads):
