@@ -11,15 +11,14 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from argo_mcp.redaction import (
+from argo_mcp.redaction import (  # REDACTED, is_secret_name: re-exported for the tools and completions
     REDACTED,
-    is_secret_name,
+    is_secret_name,  # noqa: F401
     redact_url_passwords,
     shown_enum,
     shown_parameter_value,
 )
 
-__all__ = ["REDACTED", "is_secret_name"]  # re-exported: the tools' one import for redaction
 _SECRET_IN_TEXT = [
     # key=value / key: value pairs whose key names a secret
     re.compile(
