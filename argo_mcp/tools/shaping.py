@@ -11,14 +11,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from argo_mcp.redaction import (  # REDACTED, is_secret_name: re-exported for the tools and completions
-    REDACTED,
-    is_secret_name,  # noqa: F401
-    redact_url_passwords,
-    shown_enum,
-    shown_parameter_value,
-)
+from argo_mcp import redaction
+from argo_mcp.redaction import redact_url_passwords, shown_enum, shown_parameter_value
 
+# The rules live in argo_mcp.redaction; these names stay here for the tools and completions that import them.
+REDACTED = redaction.REDACTED
+is_secret_name = redaction.is_secret_name
 _SECRET_IN_TEXT = [
     # key=value / key: value pairs whose key names a secret
     re.compile(
