@@ -7,7 +7,7 @@ from typing import Any
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
-from argo_mcp import runtime
+from argo_mcp import redaction, runtime
 from argo_mcp.access.middleware import CachedVerifier, InboundAuth, TokenVerifier, metadata_routes
 from argo_mcp.argo.client import ArgoClient
 from argo_mcp.discovery import StdioStart
@@ -45,6 +45,7 @@ async def run(settings: Settings, stdio_start: StdioStart | None = None) -> None
 
         sock = listen_socket(settings.http)
     configure_logging(settings.log_level.value)
+    redaction.configure_secret_names(settings.scope.redact_parameter_names)
     log = get_logger("argo_mcp")
     argo = ArgoClient(settings.argo)
     log.info(

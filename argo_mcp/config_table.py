@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
+from argo_mcp import redaction
 from argo_mcp.settings import (
     MIB,
     AuthMode,
@@ -178,6 +179,20 @@ class File:
     def parse(self, raw: str, label: str) -> Any:
         path = Path(raw).expanduser()
         return path.resolve() if self.resolve else path
+
+    def show(self, default: Any) -> str:
+        return str(default)
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A regular expression, checked to compile."""
+
+    def parse(self, raw: str, label: str) -> Any:
+        try:
+            return redaction.parse_secret_name_fragments(raw, label)[0]
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
 
     def show(self, default: Any) -> str:
         return str(default)
@@ -524,6 +539,19 @@ OPTIONS: tuple[Option, ...] = (
         f"Comma-separated tool groups to expose: {','.join(ToolGroup)}",
         SCOPE,
         shown="all",
+    ),
+    Option(
+        "--redact-parameter-names",
+        "ARGO_MCP_REDACT_PARAMETER_NAMES",
+        "scope.redact_parameter_names",
+        CommaList(Pattern(), "pattern"),
+        "Comma-separated regular expressions, matched inside parameter names (any case), that mark more "
+        "parameters as secret, besides the built-in rules (pass, secret, token, key, dsn, ...)",
+        SCOPE,
+        shown="none",
+        more="A secret parameter's default and enum values are never shown or offered as completions; values "
+        "that look secret (URLs with a password, PEM blocks, JWTs, long random strings) are redacted whatever "
+        "the name.",
     ),
     Option(
         "--namespaces",

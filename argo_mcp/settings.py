@@ -160,6 +160,8 @@ class ScopeSettings(BaseModel):
     disable_destructive: bool = False
     toolsets: frozenset[ToolGroup] = frozenset(ToolGroup)
     namespaces: tuple[str, ...] = ()
+    redact_parameter_names: tuple[str, ...] = ()
+    """Regular expressions that add to the built-in rules for secret parameter names (redaction.py)."""
 
 
 class InboundAuthSettings(BaseModel):

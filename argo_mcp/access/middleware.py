@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from argo_mcp.access.caller import SCOPE_KEY, Caller, InvalidToken, IssuerUnavailable
 from argo_mcp.redaction import request_secret
+from argo_mcp.transport.access_log import refuse
 
 log = structlog.get_logger("argo_mcp.access")
 METADATA_PATH = "/.well-known/oauth-protected-resource/mcp"
@@ -93,6 +94,7 @@ def quoted(value: str) -> str:
 
 
 async def _unavailable(scope: Scope, receive: Receive, send: Send, reason: str) -> None:
+    refuse(scope, f"the token could not be checked: {reason}")
     response = JSONResponse(
         {
             "error": "temporarily_unavailable",
@@ -133,15 +135,14 @@ class InboundAuth:
         try:
             caller = await self.verifier.verify(token)
         except InvalidToken as exc:
-            log.info("inbound_token_rejected", reason=str(exc))
             await self._reject(scope, receive, send, "invalid_token", str(exc))
             return
         except IssuerUnavailable as exc:
-            log.warning("inbound_issuer_unavailable", reason=str(exc))
             await _unavailable(scope, receive, send, str(exc))
             return
         except Exception:
             log.exception("inbound_token_check_failed")
+            refuse(scope, "the token could not be checked (see inbound_token_check_failed)")
             response = JSONResponse(
                 {
                     "error": "temporarily_unavailable",
@@ -158,6 +159,7 @@ class InboundAuth:
     async def _reject(
         self, scope: Scope, receive: Receive, send: Send, error: str | None, reason: str
     ) -> None:
+        refuse(scope, f"{error}: {reason}" if error else reason)
         metadata = _metadata_url(resource_url(scope, self.resource))
         challenge = f"Bearer resource_metadata={quoted(metadata)}"
         if error:

@@ -26,11 +26,13 @@ from argo_mcp.argo.errors import (
     ArgoAnswerTooLarge,
     ArgoAuthConfigError,
     ArgoError,
+    ArgoPlainHTTP,
     ArgoProtocolError,
     ArgoTimeout,
     ArgoTLSError,
     ArgoUnavailable,
     error_from_response,
+    is_plain_http_answer,
 )
 from argo_mcp.metrics import operation_of, record_argo_request
 from argo_mcp.settings import ArgoSettings, describe_size
@@ -228,6 +230,8 @@ class ArgoClient:
     def _translate(self, exc: BaseException, what: str) -> ArgoError:
         import aiohttp  # noqa: PLC0415 - loaded by now: only a session's requests raise its errors
 
+        if isinstance(exc, aiohttp.ClientSSLError) and is_plain_http_answer(exc):
+            return ArgoPlainHTTP(what, self.base_url)
         if isinstance(exc, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError):
             return ArgoTLSError(f"{what} to {self.base_url}: {exc}")
         if isinstance(exc, aiohttp.ClientConnectorError):

@@ -122,6 +122,52 @@ class ArgoTLSError(ArgoError):
     )
 
 
+class ArgoPlainHTTP(ArgoTLSError):
+    """An https:// URL whose server answered the TLS handshake in plain HTTP (argo-helm's `server.secure: false`).
+
+    Why its own message: OpenSSL only says "wrong version number", which reads like a certificate problem and
+    sends people after CA bundles, while the fix is the URL's scheme or the server's TLS switch."""
+
+    label = "The Argo server speaks plain HTTP, not TLS"
+
+    def __init__(self, what: str, url: str) -> None:
+        self.url = url
+        self.plain_url = "http://" + url.removeprefix("https://")
+        super().__init__(what)
+
+    def render(self) -> str:
+        return (
+            f"{self.detail}: Argo at {self.url} answered plain HTTP; use {self.plain_url} (--argo-server-url) "
+            "or enable TLS on the Argo server (argo-helm: server.secure=true)"
+        )
+
+
+# OpenSSL's reasons for a TLS record that is really the start of an HTTP answer ("HTTP/1.1 400 ..."):
+# WRONG_VERSION_NUMBER up to OpenSSL 3.1, RECORD_LAYER_FAILURE from 3.2, HTTP_REQUEST/HTTPS_PROXY_REQUEST.
+PLAIN_HTTP_SSL_REASONS = frozenset(
+    {"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "HTTP_REQUEST", "HTTPS_PROXY_REQUEST"}
+)
+_PLAIN_HTTP_SSL_TEXT = ("wrong version number", "record layer failure", "http request")
+
+
+def is_plain_http_answer(exc: BaseException) -> bool:
+    """Whether a TLS handshake failed because the server answered in plain HTTP (any wrapped ssl.SSLError)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        reason = getattr(current, "reason", None)
+        if isinstance(reason, str) and reason.upper() in PLAIN_HTTP_SSL_REASONS:
+            return True
+        if isinstance(current, OSError) and any(t in str(current).lower() for t in _PLAIN_HTTP_SSL_TEXT):
+            return True
+        os_error = getattr(current, "os_error", None)
+        current = (
+            os_error if isinstance(os_error, BaseException) else current.__cause__ or current.__context__
+        )
+    return False
+
+
 class ArgoProtocolError(ArgoError):
     label = "The Argo server sent an answer argo-mcp cannot read"
     advice = "Check that --argo-server-url points at the Argo Server (not the UI proxy or another service)."

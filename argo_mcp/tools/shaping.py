@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from argo_mcp import redaction
+from argo_mcp.redaction import redact_url_passwords, shown_enum, shown_parameter_value
 from argo_mcp.tools.budget import AnswerTooLarge, ItemBudget, check_list_body
 
-REDACTED = "[redacted]"
-_SECRET_NAME = re.compile(
-    r"(?i)(pass(word|wd)?|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential)"
-)
+# The rules live in argo_mcp.redaction; these names stay here for the tools and completions that import them.
+REDACTED = redaction.REDACTED
+is_secret_name = redaction.is_secret_name
 _SECRET_IN_TEXT = [
     # key=value / key: value pairs whose key names a secret
     re.compile(
@@ -35,13 +36,9 @@ _STANDALONE_SECRETS = [
 ]
 
 
-def is_secret_name(name: str) -> bool:
-    """Whether a parameter's name says its value is a credential (its value is then never shown)."""
-    return bool(_SECRET_NAME.search(name))
-
-
 def redact_text(text: str) -> str:
     """Mask credentials in free text (log lines, messages) by pattern, keeping the key names visible."""
+    text = redact_url_passwords(text)
     for pattern in _SECRET_IN_TEXT:
         text = pattern.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
     for pattern in _STANDALONE_SECRETS:
@@ -50,11 +47,18 @@ def redact_text(text: str) -> str:
 
 
 def _redact_parameters(params: Any) -> None:
+    """Argo's parameter objects in place: a secret's value, default and enum (by name or by value) masked."""
     if not isinstance(params, list):
         return
     for param in params:
-        if isinstance(param, dict) and _SECRET_NAME.search(str(param.get("name", ""))) and "value" in param:
-            param["value"] = REDACTED
+        if not isinstance(param, dict):
+            continue
+        name = str(param.get("name", ""))
+        for field in ("value", "default"):
+            if param.get(field) is not None:
+                param[field] = shown_parameter_value(name, param[field])
+        if "enum" in param:
+            param["enum"] = shown_enum(name, param["enum"])
 
 
 def clean(obj: Any) -> Any:
@@ -403,10 +407,8 @@ def parameter_values(params: Any) -> dict[str, Any]:
         if not isinstance(param, dict) or "name" not in param:
             continue
         name = str(param["name"])
-        value = param.get("value", param.get("default"))
-        if _SECRET_NAME.search(name):
-            value = REDACTED
-        elif isinstance(value, str):
+        value = shown_parameter_value(name, param.get("value", param.get("default")))
+        if isinstance(value, str) and value != REDACTED:
             value = redact_text(value)
         values[name] = value
     return values

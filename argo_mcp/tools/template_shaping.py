@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from argo_mcp.tools.shaping import REDACTED, is_secret_name, redact_text, short_text
+from argo_mcp.redaction import shown_enum, shown_parameter_value
+from argo_mcp.tools.shaping import REDACTED, redact_text, short_text
 
 DESCRIPTION_ANNOTATION = "workflows.argoproj.io/description"
 # The fields of io.argoproj.workflow.v1alpha1.Template that make it one type or another (exactly one is set).
@@ -32,16 +33,19 @@ def _drop_empty(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _parameters(params: Any) -> list[dict[str, Any]]:
-    """Workflow arguments as {name, default, enum, description}: what submit_workflow's `parameters` takes."""
+    """Workflow arguments as {name, default, enum, description}: what submit_workflow's `parameters` takes.
+
+    A secret (by name or by value, see argo_mcp.redaction) shows its default as REDACTED and its enum as that
+    many REDACTED entries; completions then offer its name with no value."""
     shaped = []
     for param in params if isinstance(params, list) else []:
         if not isinstance(param, dict) or "name" not in param:
             continue
         name = str(param["name"])
-        value = param.get("value", param.get("default"))
-        if value is not None:
-            value = REDACTED if is_secret_name(name) else redact_text(str(value))
-        entry = {"name": name, "default": value, "enum": param.get("enum")}
+        value = shown_parameter_value(name, param.get("value", param.get("default")))
+        if value is not None and value != REDACTED:
+            value = redact_text(str(value))
+        entry = {"name": name, "default": value, "enum": shown_enum(name, param.get("enum"))}
         if param.get("description"):
             entry["description"] = redact_text(str(param["description"]))
         if param.get("valueFrom"):

@@ -30,6 +30,8 @@ import h11
 import structlog
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from argo_mcp.transport.access_log import log_refusal, peer_of
+
 log = structlog.get_logger("argo_mcp.http")
 
 _BUSY_BODY = b"argo-mcp: every connection is busy; retry shortly\n"
@@ -120,6 +122,14 @@ def guarded_protocol(limits: ConnectionLimits) -> type[H11Protocol]:
             super().connection_made(transport)
             self.idle_since = self.loop.time()
             if len(self.connections) > limits.max_connections and not self._evict_one():
+                log_refusal(
+                    status=503,
+                    reason=f"connection limit: all {limits.max_connections} connections are busy with requests "
+                    "(--max-connections)",
+                    peer=peer_of(transport.get_extra_info("peername")),
+                    method=None,
+                    path=None,
+                )
                 transport.write(BUSY)
                 transport.close()
                 return
@@ -137,8 +147,7 @@ def guarded_protocol(limits: ConnectionLimits) -> type[H11Protocol]:
             others = [c for c in self.connections if isinstance(c, GuardedProtocol) and c is not self]
             victim = _victim(self, others)
             if victim is None:
-                log.warning("http_connections_exhausted", limit=limits.max_connections)
-                return False
+                return False  # the caller answers 503 and logs the refusal
             if not victim._is_idle():
                 log.warning("http_connection_evicted", reason="body still arriving", peer=victim._peer())
             victim.close_now()

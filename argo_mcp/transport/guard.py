@@ -20,6 +20,8 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from argo_mcp.transport.access_log import refuse
+
 
 def split_host(host_header: str) -> str:
     """Lower-cased host without the port; handles [v6]:port."""
@@ -107,6 +109,7 @@ class HostOriginGuard:
         if scope["type"] == "http" and scope["path"].startswith(self.paths):
             headers = Headers(scope=scope)
             if not host_allowed(headers.get("host"), self.allowed_hosts):
+                refuse(scope, "Host not served here (--allowed-hosts)")
                 response = JSONResponse(
                     {"error": "misdirected request: this Host is not served here (see --allowed-hosts)"},
                     status_code=421,
@@ -114,6 +117,7 @@ class HostOriginGuard:
                 await response(scope, receive, send)
                 return
             if not origin_allowed(headers.get("origin"), self.allowed_origins):
+                refuse(scope, "browser Origin not allowed (--allowed-origins)")
                 response = JSONResponse(
                     {
                         "error": "forbidden: browser requests from this Origin are not allowed (see --allowed-origins)"

@@ -31,6 +31,7 @@ from starlette.types import ASGIApp
 from argo_mcp.argo.client import ArgoClient
 from argo_mcp.metrics import metrics_endpoint
 from argo_mcp.settings import ConfigError, HttpSettings, Settings
+from argo_mcp.transport.access_log import RefusalLog
 from argo_mcp.transport.connections import ConnectionLimits, ensure_fd_headroom, guarded_protocol
 from argo_mcp.transport.guard import HostOriginGuard
 from argo_mcp.transport.hangup import HangUpWatch
@@ -116,12 +117,13 @@ def build_app(
     return Starlette(
         routes=routes,
         middleware=[
+            Middleware(RefusalLog),  # outermost: sees every refusal (the guard's, inbound auth's)
             Middleware(
                 HostOriginGuard,
                 allowed_hosts=settings.http.allowed_hosts,
                 allowed_origins=settings.http.allowed_origins,
                 paths=(MCP_PATH, "/.well-known"),
-            )
+            ),
         ],
         lifespan=lifespan,
     )

@@ -158,6 +158,8 @@ async def serve_stdio(
     server: Server[Any], argo: ArgoClient, start: discovery.StdioStart | None = None
 ) -> None:
     start = start or discovery.StdioStart(None)
+    if start.warning:
+        log.warning("discovery_cache_refused", message=start.warning)
     if start.handover is not None and start.handover.answered:
         log.info("discovery_answered_from_cache", methods=start.handover.answered, cache=str(start.path))
 

@@ -113,6 +113,7 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "--argo-timeout": ("12", 12.0),
     "--argo-max-response-mib": ("0.5", 512 * 1024),
     "--max-buffered-mib": ("64", 64 * 1024 * 1024),
+    "--redact-parameter-names": ("conn_?str, ^sig_", ("conn_?str", "^sig_")),
     "--toolsets": ("info,cron", frozenset({ToolGroup.INFO, ToolGroup.CRON})),
     "--namespaces": ("a,b", ("a", "b")),
     "--inline-artifact-kib": ("8", 8 * 1024),

@@ -1,0 +1,76 @@
+"""One access-log line for every refused HTTP request, written in one place.
+
+Why: argo-mcp logs no access line for answered requests (the tool-call line is the useful record), so a request
+refused before any tool ran (401 from inbound auth, 403 for a browser Origin, 421 for a foreign Host, 503 when
+the token cannot be checked or every connection is busy) left no trace, and a platform team could not tell an
+attack, a misconfigured client or an outage apart. `RefusalLog` wraps the whole ASGI app and logs any response
+with one of those statuses; the component that refused puts its reason on the ASGI scope with `refuse()`. The
+connection limit answers before any request exists, so it calls `log_refusal` itself.
+
+The line carries method, path (without the query), status, reason and the peer address; never a header value,
+so neither the token nor the Authorization header can reach it (the log's redaction is a second guard).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = structlog.get_logger("argo_mcp.http")
+
+REFUSAL_KEY = "argo_mcp.refusal"
+REFUSED_STATUSES = frozenset({401, 403, 421, 503})
+# Probes answer 503 while Argo is unreachable: a state the probe reports, not a refused request.
+UNLOGGED_PATHS = frozenset({"/readyz", "/healthz"})
+_DEFAULT_REASONS = {
+    401: "unauthorized",
+    403: "forbidden",
+    421: "misdirected request",
+    503: "unavailable",
+}
+
+
+def refuse(scope: Scope, reason: str) -> None:
+    """Note why this request is refused, for its access-log line (call it before sending the answer)."""
+    scope[REFUSAL_KEY] = reason
+
+
+def peer_of(client: Any) -> str | None:
+    """`host:port` of an ASGI `client` (or a socket peername) tuple; None when unknown (a Unix socket)."""
+    if isinstance(client, list | tuple) and len(client) >= 2:
+        return f"{client[0]}:{client[1]}"
+    return None
+
+
+def log_refusal(*, status: int, reason: str, peer: str | None, method: str | None, path: str | None) -> None:
+    """The access-log line of one refused request."""
+    emit = log.warning if status >= 500 else log.info
+    emit("http_request_refused", method=method, path=path, status=status, reason=reason, peer=peer)
+
+
+class RefusalLog:
+    """Outermost ASGI wrapper: one `http_request_refused` line per answer with a refusal status."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("path") in UNLOGGED_PATHS:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_logged(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] in REFUSED_STATUSES:
+                status = int(message["status"])
+                log_refusal(
+                    status=status,
+                    reason=str(scope.get(REFUSAL_KEY) or _DEFAULT_REASONS[status]),
+                    peer=peer_of(scope.get("client")),
+                    method=scope.get("method"),
+                    path=scope.get("path"),
+                )
+            await send(message)
+
+        await self.app(scope, receive, send_logged)
