@@ -33,14 +33,14 @@ SETTINGS = {"argoServerUrl": URL, "namespace": "argo"}
 
 # component -> the chart values that mean the same
 CASES: dict[str, tuple[tuple[str, ...], Obj]] = {
-    "argo-server-url": (("argo-server-url",), {"argo": {"serverUrl": URL}}),
+    "argo-server-url": (("argo-server-url",), {"argoServer": {"url": URL}}),
     "workflow-namespace": (("workflow-namespace",), {"namespaces": ["argo"]}),
     "mode-operate": (("mode-operate",), {"mode": "operate"}),
     "mode-full": (("mode-full",), {"mode": "full"}),
     "inbound-auth-none": (("inbound-auth-none",), {"inboundAuth": {"mode": "none"}}),
     "all": (
         ("argo-server-url", "workflow-namespace", "mode-full", "inbound-auth-none"),
-        {"argo": {"serverUrl": URL}, "namespaces": ["argo"], "mode": "full", "inboundAuth": {"mode": "none"}},
+        {"argoServer": {"url": URL}, "namespaces": ["argo"], "mode": "full", "inboundAuth": {"mode": "none"}},
     ),
 }
 
