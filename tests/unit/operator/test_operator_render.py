@@ -472,7 +472,7 @@ def test_cert_manager_certificate_found_rolls_the_pods() -> None:
 
 
 def test_env_reaches_the_server_container() -> None:
-    """spec.env (the chart's extraEnv): how an operator-made server gets OTEL_* to turn tracing on."""
+    """spec.env (the chart's env, formerly extraEnv): how an operator-made server gets OTEL_* to turn tracing on."""
     env = [{"name": "OTEL_EXPORTER_OTLP_ENDPOINT", "value": "http://collector:4318"}]
     assert container(render_cr(cr(env=env), CERT))["env"] == env
     assert "env" not in container(render_cr(cr(), CERT))
