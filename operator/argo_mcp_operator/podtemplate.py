@@ -22,6 +22,7 @@ from typing import Any
 
 from argo_mcp_operator import constants as c
 from argo_mcp_operator.serverargs import INBOUND_KUBERNETES, TLS_ON, Target, When
+from argo_mcp_operator.spec import SecretKeyRef
 
 
 @dataclass(frozen=True)
@@ -50,15 +51,15 @@ def tls_secret(target: Target) -> str:
     return f"{target.name}-tls"
 
 
-def _ca_key(target: Target) -> str:
+def _ca_ref(target: Target) -> SecretKeyRef:
     ref = target.spec.argo_server.ca_secret_ref
     assert ref is not None  # only read under ARGO_CA
-    return ref.key
+    return ref
 
 
 ARGO_CA = When(lambda t: t.spec.argo_server.ca_secret_ref is not None, ".Values.argoServer.caSecretRef.name")
 TOKEN_AUDIENCE = When(lambda t: bool(t.spec.service_account.audience), ".Values.serviceAccount.audience")
-CA_KEY = Setting(_ca_key, ".Values.argoServer.caSecretRef.key")
+CA_KEY = Setting(lambda t: _ca_ref(t).key, ".Values.argoServer.caSecretRef.key")
 SCHEME = Setting(
     lambda t: "HTTP" if t.spec.tls.mode == "disabled" else "HTTPS",
     'ternary "HTTP" "HTTPS" (eq .Values.tls.mode "disabled")',
@@ -165,10 +166,7 @@ VOLUMES: list[Any] = [
         {
             "name": "argo-ca",
             "secret": {
-                "secretName": Setting(
-                    lambda t: t.spec.argo_server.ca_secret_ref and t.spec.argo_server.ca_secret_ref.name,
-                    ".Values.argoServer.caSecretRef.name",
-                ),
+                "secretName": Setting(lambda t: _ca_ref(t).name, ".Values.argoServer.caSecretRef.name"),
                 "items": [{"key": CA_KEY, "path": CA_KEY}],
             },
         },
