@@ -1,4 +1,4 @@
-"""Write the Helm chart's generated helpers from the operator's tables (RBAC rules, server arguments).
+"""Write the Helm chart's generated helpers from the operator's tables (RBAC rules, server arguments, pod template).
 
     python -m argo_mcp_operator.chartgen > deploy/helm/argo-mcp/templates/_generated.tpl
 
@@ -9,13 +9,23 @@ fails when the checked-in file differs from this output, naming the command abov
 from __future__ import annotations
 
 import json
+import re
 import sys
+from typing import Any
 
+from argo_mcp_operator.podtemplate import TEMPLATES, If, Setting
 from argo_mcp_operator.rbac import ALL_MODES, CLUSTER_WORKFLOW_TEMPLATE_GRANT, GRANTS, Grant
 from argo_mcp_operator.serverargs import ARGS, Value
 
+# Strings printed without quotes: plain YAML scalars that no YAML reader takes for a bool, null or number.
+_PLAIN = re.compile(r"[A-Za-z/][A-Za-z0-9/_.-]*")
+_NOT_PLAIN = {"true", "false", "null", "yes", "no", "on", "off", "y", "n", "~"}
+
 COMMAND = "python -m argo_mcp_operator.chartgen > deploy/helm/argo-mcp/templates/_generated.tpl"
-HEADER = f"{{{{/* Generated from operator/argo_mcp_operator/{{rbac,serverargs}}.py by `{COMMAND}`; do not edit. */}}}}\n"
+HEADER = (
+    "{{/* Generated from operator/argo_mcp_operator/{rbac,serverargs,podtemplate}.py by "
+    f"`{COMMAND}`; do not edit. */}}}}\n"
+)
 
 
 def _json(value: object) -> str:
@@ -81,9 +91,61 @@ def server_args() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _scalar(node: Any) -> str | None:
+    """A value written on its key's line: a setting (printed as JSON by the chart), a constant, an empty
+    collection; None for a mapping or list that needs lines of its own."""
+    if isinstance(node, Setting):
+        return f"{{{{ {node.chart} | toJson }}}}"
+    if isinstance(node, (dict, list)) and node:
+        return None
+    if isinstance(node, str) and _PLAIN.fullmatch(node) and node.lower() not in _NOT_PLAIN:
+        return node
+    return _json(node)
+
+
+def _block(node: Any, pad: str) -> list[str]:
+    """Block YAML lines for a mapping or list of the pod-template table, ``If`` parts wrapped in Go conditions."""
+    lines: list[str] = []
+    entries = node.items() if isinstance(node, dict) else ((None, item) for item in node)
+    for key, entry in entries:
+        when = entry.when if isinstance(entry, If) else None
+        value = entry.value if isinstance(entry, If) else entry
+        if when is not None:
+            lines.append(f"{{{{- if {when.chart} }}}}")
+        scalar = _scalar(value)
+        if key is not None:
+            lines += (
+                [f"{pad}{key}: {scalar}"]
+                if scalar is not None
+                else [f"{pad}{key}:", *_block(value, pad + "  ")]
+            )
+        elif scalar is not None:
+            lines.append(f"{pad}- {scalar}")
+        else:
+            inner = _block(value, pad + "  ")
+            assert not inner[0].startswith("{{"), "a list item's first key must be unconditional"
+            lines += [f"{pad}- {inner[0][len(pad) + 2 :]}", *inner[1:]]
+        if when is not None:
+            lines.append("{{- end }}")
+    return lines
+
+
+def pod_template() -> str:
+    lines: list[str] = []
+    for name, table in TEMPLATES.items():
+        lines += [
+            f"{{{{/* Pod template: {name} (operator: podtemplate.TEMPLATES). */}}}}",
+            f'{{{{- define "argo-mcp.{name}" -}}}}',
+            *_block(table, ""),
+            "{{- end }}",
+            "",
+        ]
+    return "\n".join(lines)
+
+
 def generated_helpers() -> str:
     """The whole content of the chart's ``templates/_generated.tpl``."""
-    return HEADER + "\n" + role_rules() + "\n" + server_args()
+    return HEADER + "\n" + role_rules() + "\n" + server_args() + "\n" + pod_template()
 
 
 def main() -> None:

@@ -8,7 +8,9 @@ while one is running collapse into a single follow-up run.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -49,6 +51,9 @@ CLEANUP: tuple[tuple[str, bool], ...] = (
 )
 # The API server refuses to change a binding's roleRef (422); such a binding is deleted and created again.
 BINDINGS = ("RoleBinding", "ClusterRoleBinding")
+# How many deleted resources' uids are remembered. A run queued behind a cleanup holds a copy from before it;
+# such runs wait on the resource's lock and are done long before this many other resources are deleted.
+DELETED_MEMORY = 1024
 
 
 def owner_selector(name: str, namespace: str) -> str:
@@ -73,18 +78,41 @@ class Reconciler:
     def __init__(self, api: KubeApi, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.api = api
         self._clock = clock
-        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        # One lock per resource with a run in progress or waiting, and how many hold or wait for it: the entry
+        # goes when the last of them is done, so the map is as large as the work in flight, not the history.
+        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
         self._queued: set[tuple[str, str]] = set()
         # Resources whose cleanup has begun: a run queued behind the cleanup (timer tick, update) holds an
-        # older copy without deletionTimestamp and must not re-create what was just deleted.
-        self._deleted: set[str] = set()
+        # older copy without deletionTimestamp and must not re-create what was just deleted. The most recent
+        # DELETED_MEMORY uids only (oldest forgotten first): uids are never reused, and a stale run is queued
+        # behind its own cleanup, not behind a thousand others.
+        self._deleted: OrderedDict[str, None] = OrderedDict()
 
     def _skip(self, body: Mapping[str, Any]) -> bool:
         meta = body["metadata"]
         return bool(meta.get("deletionTimestamp")) or meta.get("uid", "") in self._deleted
 
-    def _lock(self, namespace: str, name: str) -> asyncio.Lock:
-        return self._locks.setdefault((namespace, name), asyncio.Lock())
+    def _remember_deleted(self, uid: str) -> None:
+        self._deleted[uid] = None
+        self._deleted.move_to_end(uid)
+        while len(self._deleted) > DELETED_MEMORY:
+            self._deleted.popitem(last=False)
+
+    @asynccontextmanager
+    async def _lock(self, namespace: str, name: str) -> AsyncIterator[None]:
+        """Serialise runs for one resource; its lock is dropped once nobody holds or waits for it."""
+        key = (namespace, name)
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
 
     async def reconcile(self, body: Mapping[str, Any]) -> Obj:
         """Reconcile one resource as given; returns the status written. Raises SpecError or KubeError."""
@@ -274,7 +302,7 @@ class Reconciler:
     async def cleanup(self, name: str, namespace: str, uid: str = "") -> None:
         """Delete every child, including those an owner reference cannot reach (other namespaces, cluster)."""
         if uid:
-            self._deleted.add(uid)
+            self._remember_deleted(uid)
         selector = owner_selector(name, namespace)
         async with self._lock(namespace, name):
             for kind, cluster_wide in CLEANUP:

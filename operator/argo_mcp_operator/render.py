@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from argo_mcp_operator import constants as c
+from argo_mcp_operator import podtemplate as pt
+from argo_mcp_operator.podtemplate import resolve
 from argo_mcp_operator.rbac import cluster_workflow_template_rules, namespace_rules
-from argo_mcp_operator.serverargs import server_args
+from argo_mcp_operator.serverargs import Target, server_args
 from argo_mcp_operator.spec import ArgoMCPServerSpec
 from argo_mcp_operator.tls import ServingCert, service_dns_names
 
@@ -80,12 +82,7 @@ def tls_secret_name(owner: Owner, spec: ArgoMCPServerSpec) -> str | None:
     """The Secret the server's certificate is read from, or None when TLS is disabled."""
     if spec.tls.mode == "disabled":
         return None
-    if spec.tls.mode == "secretRef":
-        assert spec.tls.secret_name is not None  # enforced by the spec model
-        return spec.tls.secret_name
-    if spec.tls.mode == "cert-manager" and spec.tls.secret_name:
-        return spec.tls.secret_name
-    return f"{owner.name}-tls"
+    return pt.tls_secret(Target(spec, owner.namespace, owner.name))
 
 
 def _service_account(owner: Owner) -> Obj:
@@ -208,73 +205,9 @@ def _service(owner: Owner, spec: ArgoMCPServerSpec) -> Obj:
     }
 
 
-def _volumes(owner: Owner, spec: ArgoMCPServerSpec) -> tuple[list[Obj], list[Obj]]:
-    """Volumes and their mounts: the Argo token, the kube API token (inbound auth), TLS, the Argo CA, /tmp."""
-    token_source: Obj = {"path": "token", "expirationSeconds": spec.service_account.token_expiration_seconds}
-    if spec.service_account.audience:
-        token_source["audience"] = spec.service_account.audience
-    volumes: list[Obj] = [
-        {"name": "argo-token", "projected": {"sources": [{"serviceAccountToken": token_source}]}},
-    ]
-    mounts: list[Obj] = [{"name": "argo-token", "mountPath": c.ARGO_TOKEN_DIR, "readOnly": True}]
-    if spec.inbound_auth.mode == "kubernetes":
-        # TokenReview and SubjectAccessReview calls go to the API server with the server's own identity, so it
-        # needs the in-cluster credentials that automount would give (token for the API server's audience, the
-        # cluster CA, the namespace), mounted only in this mode.
-        volumes.append(
-            {
-                "name": "kube-api-access",
-                "projected": {
-                    "sources": [
-                        {"serviceAccountToken": {"path": "token", "expirationSeconds": 3607}},
-                        {
-                            "configMap": {
-                                "name": "kube-root-ca.crt",
-                                "items": [{"key": "ca.crt", "path": "ca.crt"}],
-                            }
-                        },
-                        {
-                            "downwardAPI": {
-                                "items": [
-                                    {"path": "namespace", "fieldRef": {"fieldPath": "metadata.namespace"}}
-                                ]
-                            }
-                        },
-                    ]
-                },
-            }
-        )
-        mounts.append({"name": "kube-api-access", "mountPath": c.KUBE_API_TOKEN_DIR, "readOnly": True})
-    secret_name = tls_secret_name(owner, spec)
-    if secret_name is not None:
-        volumes.append({"name": "tls", "secret": {"secretName": secret_name}})
-        mounts.append({"name": "tls", "mountPath": c.TLS_DIR, "readOnly": True})
-    ca_ref = spec.argo_server.ca_secret_ref
-    if ca_ref is not None:
-        volumes.append(
-            {
-                "name": "argo-ca",
-                "secret": {"secretName": ca_ref.name, "items": [{"key": ca_ref.key, "path": ca_ref.key}]},
-            }
-        )
-        mounts.append({"name": "argo-ca", "mountPath": c.ARGO_CA_DIR, "readOnly": True})
-    volumes.append({"name": "tmp", "emptyDir": {}})
-    mounts.append({"name": "tmp", "mountPath": "/tmp"})
-    return volumes, mounts
-
-
-def _probe(path: str, scheme: str, period: int) -> Obj:
-    return {
-        "httpGet": {"path": path, "port": c.PORT_NAME, "scheme": scheme},
-        "periodSeconds": period,
-        "timeoutSeconds": 3,
-        "failureThreshold": 3,
-    }
-
-
 def _deployment(owner: Owner, spec: ArgoMCPServerSpec, cert: ServingCert | None) -> Obj:
-    volumes, mounts = _volumes(owner, spec)
-    scheme = "HTTP" if spec.tls.mode == "disabled" else "HTTPS"
+    """The server's Deployment; its security contexts, port, probes and volumes are podtemplate's table."""
+    target = Target(spec, owner.namespace, owner.name)
     annotations = dict(spec.pod_annotations or {})
     if cert is not None and spec.tls.mode != "disabled":
         annotations[c.ANNOTATION_TLS_CHECKSUM] = cert.checksum
@@ -284,19 +217,11 @@ def _deployment(owner: Owner, spec: ArgoMCPServerSpec, cert: ServingCert | None)
         "image": spec.image or c.DEFAULT_IMAGE,
         "imagePullPolicy": "IfNotPresent",
         "args": server_args(spec, owner.namespace),
-        "ports": [{"name": c.PORT_NAME, "containerPort": spec.service.port, "protocol": "TCP"}],
-        "livenessProbe": _probe("/healthz", scheme, 10),
-        "readinessProbe": _probe("/readyz", scheme, 5),
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "runAsNonRoot": True,
-            "runAsUser": c.RUN_AS_USER,
-            "runAsGroup": c.RUN_AS_USER,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
-        "volumeMounts": mounts,
+        "ports": resolve(pt.PORTS, target),
+        "livenessProbe": resolve(pt.LIVENESS_PROBE, target),
+        "readinessProbe": resolve(pt.READINESS_PROBE, target),
+        "securityContext": resolve(pt.CONTAINER_SECURITY_CONTEXT, target),
+        "volumeMounts": resolve(pt.VOLUME_MOUNTS, target),
     }
     if spec.env:
         container["env"] = [dict(variable) for variable in spec.env]
@@ -305,15 +230,9 @@ def _deployment(owner: Owner, spec: ArgoMCPServerSpec, cert: ServingCert | None)
     pod_spec: Obj = {
         "serviceAccountName": owner.name,
         "automountServiceAccountToken": False,
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": c.RUN_AS_USER,
-            "runAsGroup": c.RUN_AS_USER,
-            "fsGroup": c.RUN_AS_USER,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": resolve(pt.POD_SECURITY_CONTEXT, target),
         "containers": [container],
-        "volumes": volumes,
+        "volumes": resolve(pt.VOLUMES, target),
     }
     if spec.node_selector:
         pod_spec["nodeSelector"] = dict(spec.node_selector)

@@ -12,15 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from argo_mcp_operator import constants as c
-from argo_mcp_operator.spec import ArgoMCPServerSpec
+from argo_mcp_operator.spec import ArgoMCPServerSpec, OidcSpec
 
 
 @dataclass(frozen=True)
 class Target:
-    """What an argument may depend on: the parsed spec and the namespace the server is deployed in."""
+    """What an argument may depend on: the parsed spec, the namespace the server is deployed in and its name
+    (the ArgoMCPServer's; the chart's full name)."""
 
     spec: ArgoMCPServerSpec
     namespace: str
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,14 @@ TLS_ON = When(lambda t: t.spec.tls.mode != "disabled", 'ne .Values.tls.mode "dis
 INBOUND_KUBERNETES = When(
     lambda t: t.spec.inbound_auth.mode == "kubernetes", 'eq .Values.inboundAuth.mode "kubernetes"'
 )
+INBOUND_OIDC = When(lambda t: t.spec.inbound_auth.mode == "oidc", 'eq .Values.inboundAuth.mode "oidc"')
+INBOUND_CHECKED = When(lambda t: t.spec.inbound_auth.mode != "none", 'ne .Values.inboundAuth.mode "none"')
+
+
+def _oidc(target: Target) -> OidcSpec:
+    assert target.spec.inbound_auth.oidc is not None  # enforced by the spec model for mode oidc
+    return target.spec.inbound_auth.oidc
+
 
 ARGS: tuple[Arg, ...] = (
     Arg("--host", "0.0.0.0"),
@@ -74,7 +84,7 @@ ARGS: tuple[Arg, ...] = (
     Arg(
         "--argo-insecure-skip-tls-verify",
         when=When(
-            lambda t: t.spec.argo_server.insecure_skip_tls_verify, ".Values.argo.insecureSkipTLSVerify"
+            lambda t: t.spec.argo_server.insecure_skip_tls_verify, ".Values.argoServer.insecureSkipTLSVerify"
         ),
     ),
     Arg(
@@ -85,9 +95,9 @@ ARGS: tuple[Arg, ...] = (
                 if t.spec.argo_server.ca_secret_ref
                 else ""
             ),
-            f'printf "{c.ARGO_CA_DIR}/%s" .Values.argo.caSecret.key',
+            f'printf "{c.ARGO_CA_DIR}/%s" .Values.argoServer.caSecretRef.key',
         ),
-        When(lambda t: t.spec.argo_server.ca_secret_ref is not None, ".Values.argo.caSecret.name"),
+        When(lambda t: t.spec.argo_server.ca_secret_ref is not None, ".Values.argoServer.caSecretRef.name"),
     ),
     Arg("--tls-cert", f"{c.TLS_DIR}/tls.crt", TLS_ON),
     Arg("--tls-key", f"{c.TLS_DIR}/tls.key", TLS_ON),
@@ -95,7 +105,21 @@ ARGS: tuple[Arg, ...] = (
     Arg(
         "--inbound-audience",
         Value(lambda t: t.spec.inbound_auth.audience, ".Values.inboundAuth.audience"),
-        INBOUND_KUBERNETES,
+        INBOUND_CHECKED,
+    ),
+    Arg("--oidc-issuer", Value(lambda t: _oidc(t).issuer, ".Values.inboundAuth.oidc.issuer"), INBOUND_OIDC),
+    Arg(
+        "--oidc-jwks-url",
+        Value(lambda t: _oidc(t).jwks_url or "", ".Values.inboundAuth.oidc.jwksUrl"),
+        When(
+            lambda t: t.spec.inbound_auth.mode == "oidc" and bool(_oidc(t).jwks_url),
+            'and (eq .Values.inboundAuth.mode "oidc") .Values.inboundAuth.oidc.jwksUrl',
+        ),
+    ),
+    Arg(
+        "--resource-url",
+        Value(lambda t: t.spec.inbound_auth.resource_url or "", ".Values.inboundAuth.resourceUrl"),
+        When(lambda t: bool(t.spec.inbound_auth.resource_url), ".Values.inboundAuth.resourceUrl"),
     ),
     Arg("--artifact-dir", c.ARTIFACT_DIR),
     Arg("--log-level", Value(lambda t: t.spec.log_level, ".Values.logLevel")),

@@ -32,7 +32,7 @@ _DURATION_RE = re.compile(r"^(?:(?P<h>[0-9]+)h)?(?:(?P<m>[0-9]+)m)?(?:(?P<s>[0-9
 
 Mode = Literal["read-only", "operate", "full"]
 TLSMode = Literal["self-signed", "secretRef", "cert-manager", "disabled"]
-InboundMode = Literal["none", "kubernetes"]
+InboundMode = Literal["none", "kubernetes", "oidc"]
 LogLevel = Literal["debug", "info", "warning", "error"]
 
 # An arbitrary Kubernetes object we pass through untouched (affinity, a toleration).
@@ -48,6 +48,8 @@ MSG_SECRET_NAME = "tls.secretName is required when tls.mode is secretRef"
 MSG_ISSUER = "tls.certManager.issuerRef.name is required when tls.mode is cert-manager"
 MSG_RENEW_BEFORE = "tls.renewBefore must be shorter than tls.duration"
 MSG_DEFAULT_NS = "defaultNamespace must be one of namespaces"
+MSG_OIDC = "inboundAuth.oidc.issuer is required when inboundAuth.mode is oidc"
+MSG_OIDC_URL = "inboundAuth.oidc URLs must be http:// or https:// URLs"
 MSG_NAME = "metadata.name must be a DNS-1035 label of at most 63 characters (it names the Service)"
 
 
@@ -217,18 +219,69 @@ class ServiceAccountSpec(_Model):
     )
 
 
+class OidcSpec(_Model):
+    """The OpenID Connect provider whose JWTs callers present (inboundAuth.mode oidc)."""
+
+    model_config = ConfigDict(
+        json_schema_extra=_rules(
+            (
+                "self.issuer.startsWith('http://') || self.issuer.startsWith('https://')",
+                MSG_OIDC_URL,
+            ),
+            (
+                "!has(self.jwksUrl) || self.jwksUrl.startsWith('http://') || self.jwksUrl.startsWith('https://')",
+                MSG_OIDC_URL,
+            ),
+        )
+    )
+
+    issuer: str = Field(min_length=1, max_length=2048, description="Issuer URL; tokens' iss must equal it.")
+    jwks_url: str | None = Field(
+        None,
+        min_length=1,
+        max_length=2048,
+        description="JWKS URL. Default: discovered from the issuer's openid-configuration.",
+    )
+
+    @field_validator("issuer", "jwks_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(MSG_OIDC_URL)
+        return value
+
+
 class InboundAuthSpec(_Model):
     """Who may call the MCP endpoint."""
+
+    model_config = ConfigDict(
+        json_schema_extra=_rules(("!has(self.mode) || self.mode != 'oidc' || has(self.oidc)", MSG_OIDC))
+    )
 
     mode: InboundMode = Field(
         "kubernetes",
         description=(
-            "kubernetes: callers present a token checked with TokenReview; none: anyone who can connect."
+            "kubernetes: callers present a token checked with TokenReview; oidc: a JWT from oidc.issuer, "
+            "checked against its JWKS; none: anyone who can connect."
         ),
     )
     audience: str = Field(
         "argo-mcp", min_length=1, max_length=253, description="Audience callers' tokens must carry."
     )
+    resource_url: str | None = Field(
+        None,
+        min_length=1,
+        max_length=2048,
+        description="Public URL of the endpoint in the OAuth protected resource metadata. Default: derived "
+        "from each request.",
+    )
+    oidc: OidcSpec | None = Field(None, description="The OIDC issuer (required for inboundAuth.mode oidc).")
+
+    @model_validator(mode="after")
+    def _oidc_issuer(self) -> InboundAuthSpec:
+        if self.mode == "oidc" and self.oidc is None:
+            raise ValueError(MSG_OIDC)
+        return self
 
 
 class ResourceRequirements(_Model):
@@ -301,7 +354,7 @@ class ArgoMCPServerSpec(_Model):
         None,
         max_length=128,
         description="Extra environment variables of the server container (EnvVar list), e.g. "
-        "OTEL_EXPORTER_OTLP_ENDPOINT to turn on tracing (the chart's extraEnv).",
+        "OTEL_EXPORTER_OTLP_ENDPOINT to turn on tracing (the chart's env).",
     )
     tls: TLSSpec = Field(default_factory=TLSSpec, json_schema_extra=_defaults(TLSSpec))
     service: ServiceSpec = Field(default_factory=ServiceSpec, json_schema_extra=_defaults(ServiceSpec))

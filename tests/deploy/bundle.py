@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "deploy" / "helm" / "argo-mcp"
 CI_VALUES = CHART / "ci"
 KUSTOMIZE = ROOT / "deploy" / "kustomize"

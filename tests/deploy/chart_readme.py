@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-CHART = Path(__file__).resolve().parents[3] / "deploy" / "helm" / "argo-mcp"
+CHART = Path(__file__).resolve().parents[2] / "deploy" / "helm" / "argo-mcp"
 START = "<!-- values:start (python -m tests.deploy.chart_readme) -->"
 END = "<!-- values:end -->"
 _KEY = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z0-9_.-]+):(?P<rest>.*)$")

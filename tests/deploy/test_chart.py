@@ -350,11 +350,11 @@ def test_role_rules_follow_the_mode_table(mode: str, secrets: list[str]) -> None
 def test_optional_argo_settings() -> None:
     objs = helm_template(
         values={
-            "argo": {
-                "serverUrl": "https://argo.example:443/argo",
-                "caSecret": {"name": "argo-ca", "key": "bundle.pem"},
-                "token": {"audience": "argo-server", "expirationSeconds": 7200},
+            "argoServer": {
+                "url": "https://argo.example:443/argo",
+                "caSecretRef": {"name": "argo-ca", "key": "bundle.pem"},
             },
+            "serviceAccount": {"audience": "argo-server", "tokenExpirationSeconds": 7200},
             "inboundAuth": {"mode": "none"},
             "clusterWorkflowTemplates": False,
             "logLevel": "debug",
@@ -589,8 +589,9 @@ def test_packaged_chart_renders_the_same(tmp_path: Path) -> None:
 
 BAD_VALUES: list[tuple[dict[str, Any], str]] = [
     ({"mode": "admin"}, "at '/mode': value must be one of 'read-only', 'operate', 'full'"),
+    ({"argoServer": {"url": "ftp://argo:2746"}}, "at '/argoServer/url'"),
+    ({"argoServer": {"url": "argo-server:2746"}}, "at '/argoServer/url'"),
     ({"argo": {"serverUrl": "ftp://argo:2746"}}, "at '/argo/serverUrl'"),
-    ({"argo": {"serverUrl": "argo-server:2746"}}, "at '/argo/serverUrl'"),
     ({"service": {"port": 70000}}, "at '/service/port'"),
     ({"service": {"port": 0}}, "at '/service/port'"),
     ({"namespaces": ["Bad_NS"]}, "at '/namespaces/0'"),
@@ -598,10 +599,12 @@ BAD_VALUES: list[tuple[dict[str, Any], str]] = [
     ({"tls": {"mode": "acme"}}, "at '/tls/mode'"),
     ({"tls": {"mode": "secretRef"}}, "at '/tls/secretName'"),
     ({"tls": {"mode": "cert-manager"}}, "at '/tls/certManager/issuerRef/name'"),
-    ({"inboundAuth": {"mode": "oidc"}}, "at '/inboundAuth/mode'"),
+    ({"inboundAuth": {"mode": "ldap"}}, "at '/inboundAuth/mode'"),
+    ({"inboundAuth": {"mode": "oidc", "oidc": {"issuer": "dex.example"}}}, "at '/inboundAuth/oidc/issuer'"),
     ({"logLevel": "verbose"}, "at '/logLevel'"),
-    ({"replicas": 2}, "additional properties 'replicas' not allowed"),
+    ({"replica": 2}, "additional properties 'replica' not allowed"),
     ({"image": {"digest": "sha256:nothex"}}, "at '/image/digest'"),
+    ({"serviceAccount": {"tokenExpirationSeconds": 60}}, "at '/serviceAccount/tokenExpirationSeconds'"),
     ({"argo": {"token": {"expirationSeconds": 60}}}, "at '/argo/token/expirationSeconds'"),
     ({"artifactRepositorySecrets": ["Not A Name"]}, "at '/artifactRepositorySecrets/0'"),
     ({"resources": {"limits": {"memory": "lots"}}}, "at '/resources/limits/memory'"),
@@ -620,14 +623,23 @@ def test_values_schema_rejects_bad_values(values: dict[str, Any], message: str) 
     ("values", "message"),
     [
         (
-            {"namespaces": ["argo"], "argo": {"defaultNamespace": "other"}},
-            'argo.defaultNamespace "other" must be one of',
+            {"namespaces": ["argo"], "defaultNamespace": "other"},
+            'defaultNamespace "other" must be one of',
         ),
         (
             {"autoscaling": {"enabled": True, "minReplicas": 4, "maxReplicas": 2}},
             "must not exceed autoscaling.maxReplicas",
         ),
+        ({"argoServer": {"insecureSkipTLSVerify": True, "caSecretRef": {"name": "ca"}}}, "not both"),
         ({"argo": {"insecureSkipTLSVerify": True, "caSecret": {"name": "ca"}}}, "not both"),
+        ({"inboundAuth": {"mode": "oidc"}}, "inboundAuth.oidc.issuer is required"),
+        (
+            {
+                "inboundAuth": {"mode": "oidc", "oidc": {"issuer": "https://dex.example"}},
+                "networkPolicy": {"enabled": True},
+            },
+            "networkPolicy.oidcIssuer is required",
+        ),
         ({"networkPolicy": {"enabled": True}}, "networkPolicy.kubeApiServerCIDRs is required"),
     ],
 )

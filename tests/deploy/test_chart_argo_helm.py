@@ -56,7 +56,7 @@ def _selects(peer: Obj, namespace: str, pod_labels: dict[str, str]) -> bool:
 def test_default_egress_peer_is_the_argo_helm_server_the_default_url_names(
     namespace: str, release: str
 ) -> None:
-    values: Obj = {"networkPolicy": {"enabled": True, **CIDRS}, "argo": {"argoHelmRelease": release}}
+    values: Obj = {"networkPolicy": {"enabled": True, **CIDRS}, "argoServer": {"argoHelmRelease": release}}
     objs = helm_template(namespace=namespace, values=values)
     url = flag_value(container_args(objs), "--argo-server-url")
     assert url is not None
@@ -82,11 +82,11 @@ def test_default_egress_peer_is_the_argo_helm_server_the_default_url_names(
 def test_another_argo_install_needs_its_own_egress_peer() -> None:
     values: Obj = {
         "networkPolicy": {"enabled": True, **CIDRS},
-        "argo": {"serverUrl": "https://argo-server.argo.svc:2746"},
+        "argoServer": {"url": "https://argo-server.argo.svc:2746"},
     }
     proc = helm_template_proc(values=values)
     assert proc.returncode != 0
-    assert "networkPolicy.argoServer is required when argo.serverUrl is set" in proc.stderr, proc.stderr
+    assert "networkPolicy.argoServer is required when argoServer.url is set" in proc.stderr, proc.stderr
     upstream = {
         "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "argo"}},
         "podSelector": {"matchLabels": {"app": "argo-server"}},
@@ -94,15 +94,15 @@ def test_another_argo_install_needs_its_own_egress_peer() -> None:
     assert "podSelector: {matchLabels: {app: argo-server}}" in proc.stderr, "the message shows an example"
     values["networkPolicy"]["argoServer"] = [upstream]
     assert _argo_peers(helm_template(values=values)) == [upstream]
-    # Without a NetworkPolicy, argo.serverUrl alone is fine.
-    assert helm_template(values={"argo": {"serverUrl": "https://argo-server.argo.svc:2746"}})
+    # Without a NetworkPolicy, argoServer.url alone is fine.
+    assert helm_template(values={"argoServer": {"url": "https://argo-server.argo.svc:2746"}})
 
 
 def test_values_document_the_peer_for_other_installs() -> None:
     docs = {row.path: row.description for row in rows((CHART / "values.yaml").read_text())}
     peer = docs["networkPolicy.argoServer"]
-    assert "app.kubernetes.io/name: argo-workflows-server" in peer and "argo.argoHelmRelease" in peer
-    assert "Required when `argo.serverUrl` is set" in peer and "app: argo-server" in peer
+    assert "app.kubernetes.io/name: argo-workflows-server" in peer and "argoServer.argoHelmRelease" in peer
+    assert "Required when `argoServer.url` is set" in peer and "app: argo-server" in peer
 
 
 def test_namespaces_default_is_the_release_namespace_and_documented_truthfully() -> None:

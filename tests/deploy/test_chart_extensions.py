@@ -49,9 +49,9 @@ def test_renders_with_helms_own_default_kubernetes_version() -> None:
 def test_default_argo_url_is_argo_helms_service_in_the_same_namespace() -> None:
     args = container_args(helm_template(namespace="argo"))
     assert flag_value(args, "--argo-server-url") == "http://argo-workflows-server.argo.svc:2746"
-    args = container_args(helm_template(namespace="ci", values={"argo": {"argoHelmRelease": "wf"}}))
+    args = container_args(helm_template(namespace="ci", values={"argoServer": {"argoHelmRelease": "wf"}}))
     assert flag_value(args, "--argo-server-url") == "http://wf-argo-workflows-server.ci.svc:2746"
-    args = container_args(helm_template(values={"argo": {"serverUrl": "https://argo.example:2746"}}))
+    args = container_args(helm_template(values={"argoServer": {"url": "https://argo.example:2746"}}))
     assert flag_value(args, "--argo-server-url") == "https://argo.example:2746"
 
 
@@ -87,7 +87,7 @@ def test_exposure_adds_its_hosts_to_the_allowed_hosts() -> None:
         ({"ingress": {"enabled": True}}, "ingress.hosts must list at least one host name"),
         ({"httpRoute": {"enabled": True}}, "at '/httpRoute/parentRefs'"),
         ({"allowedHosts": ["bad host"]}, "at '/allowedHosts/0'"),
-        ({"extraEnv": [{"value": "x"}]}, "at '/extraEnv/0'"),
+        ({"env": [{"value": "x"}]}, "at '/env/0'"),
         ({"test": {"nodeSelector": {"a": 1}}}, "at '/test/nodeSelector'"),
     ],
 )
@@ -231,7 +231,7 @@ def test_promtool_style_expressions_are_balanced() -> None:
 
 def test_notes_create_the_callers_identity_for_the_mode(tmp_path: Path) -> None:
     notes = _render_notes(tmp_path, "--namespace", "argo", "--set", "mode=operate")
-    assert "http://argo-workflows-server.argo.svc:2746" in notes and "argo.serverUrl" in notes
+    assert "http://argo-workflows-server.argo.svc:2746" in notes and "argoServer.url" in notes
     assert "kubectl -n argo create serviceaccount my-agent" in notes
     assert "kind: Role" in notes and "kind: RoleBinding" in notes
     assert '"create", "update", "patch"' in notes and '"delete"' not in notes

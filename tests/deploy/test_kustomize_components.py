@@ -29,18 +29,23 @@ from .bundle import (
 
 COMPONENTS = KUSTOMIZE / "components"
 URL = "https://argo-server.argo.svc:2746"
-SETTINGS = {"argoServerUrl": URL, "namespace": "argo"}
+ISSUER = "https://dex.example.com"
+SETTINGS = {"argoServerUrl": URL, "namespace": "argo", "oidcIssuer": ISSUER}
 
 # component -> the chart values that mean the same
 CASES: dict[str, tuple[tuple[str, ...], Obj]] = {
-    "argo-server-url": (("argo-server-url",), {"argo": {"serverUrl": URL}}),
+    "argo-server-url": (("argo-server-url",), {"argoServer": {"url": URL}}),
     "workflow-namespace": (("workflow-namespace",), {"namespaces": ["argo"]}),
     "mode-operate": (("mode-operate",), {"mode": "operate"}),
     "mode-full": (("mode-full",), {"mode": "full"}),
     "inbound-auth-none": (("inbound-auth-none",), {"inboundAuth": {"mode": "none"}}),
+    "inbound-auth-oidc": (
+        ("inbound-auth-oidc",),
+        {"inboundAuth": {"mode": "oidc", "oidc": {"issuer": ISSUER}}},
+    ),
     "all": (
         ("argo-server-url", "workflow-namespace", "mode-full", "inbound-auth-none"),
-        {"argo": {"serverUrl": URL}, "namespaces": ["argo"], "mode": "full", "inboundAuth": {"mode": "none"}},
+        {"argoServer": {"url": URL}, "namespaces": ["argo"], "mode": "full", "inboundAuth": {"mode": "none"}},
     ),
 }
 

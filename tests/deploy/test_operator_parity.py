@@ -16,8 +16,9 @@ CRD_COPY = CHART / "files" / "argo-mcp.io_argomcpservers.yaml"
 COMPARED_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component")
 RESOURCES = {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}}
 
-# Settings in both vocabularies: (chart values, ArgoMCPServer spec).
-# Tracing turned on through the chart's extraEnv and the operator's spec.env: the same container env.
+# Settings as (chart values, ArgoMCPServer spec): the chart's values carry the spec's names, so most pairs are
+# the same mapping; "legacy-names" gives the chart its former names, which must still render the same objects.
+# Tracing turned on through env (the chart's former extraEnv): the same container env.
 TRACING_ENV = [
     {"name": "OTEL_EXPORTER_OTLP_ENDPOINT", "value": "http://otel-collector.observability:4318"},
     {"name": "OTEL_SERVICE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
@@ -32,16 +33,16 @@ SCENARIOS: dict[str, tuple[Obj, Obj]] = {
         {
             "mode": "operate",
             "namespaces": ["argo", "team-a"],
-            "argo": {
-                "serverUrl": "https://argo.example:2746",
-                "defaultNamespace": "team-a",
-                "caSecret": {"name": "argo-ca", "key": "ca.pem"},
+            "defaultNamespace": "team-a",
+            "argoServer": {
+                "url": "https://argo.example:2746",
+                "caSecretRef": {"name": "argo-ca", "key": "ca.pem"},
             },
             "artifactRepositorySecrets": ["s3-creds"],
             "tls": {"mode": "secretRef", "secretName": "my-cert"},
             "nodeSelector": {"kubernetes.io/os": "linux"},
             "podAnnotations": {"team": "platform"},
-            "extraEnv": TRACING_ENV,
+            "env": TRACING_ENV,
         },
         {
             "mode": "operate",
@@ -62,15 +63,12 @@ SCENARIOS: dict[str, tuple[Obj, Obj]] = {
         {
             "mode": "full",
             "clusterWorkflowTemplates": False,
-            "argo": {
-                "serverUrl": "http://argo-server.argo:2746",
-                "insecureSkipTLSVerify": True,
-                "token": {"audience": "argo-server", "expirationSeconds": 7200},
-            },
+            "argoServer": {"url": "http://argo-server.argo:2746", "insecureSkipTLSVerify": True},
+            "serviceAccount": {"audience": "argo-server", "tokenExpirationSeconds": 7200},
             "inboundAuth": {"mode": "none"},
             "tls": {"mode": "disabled"},
             "service": {"port": 9090},
-            "replicaCount": 2,
+            "replicas": 2,
         },
         {
             "mode": "full",
@@ -83,6 +81,59 @@ SCENARIOS: dict[str, tuple[Obj, Obj]] = {
             "replicas": 2,
         },
     ),
+    "legacy-names": (
+        {
+            "mode": "operate",
+            "namespaces": ["argo", "team-a"],
+            "argo": {
+                "serverUrl": "https://argo.example:2746",
+                "defaultNamespace": "team-a",
+                "caSecret": {"name": "argo-ca"},  # key: the default of the new name, ca.crt
+                "token": {"audience": "argo-server", "expirationSeconds": 7200},
+            },
+            "extraEnv": TRACING_ENV,
+            "replicaCount": 3,
+            "tls": {
+                "mode": "cert-manager",
+                "certManager": {"issuerRef": {"name": "ca"}, "duration": "720h", "renewBefore": "24h"},
+            },
+        },
+        {
+            "mode": "operate",
+            "namespaces": ["argo", "team-a"],
+            "defaultNamespace": "team-a",
+            "argoServer": {"url": "https://argo.example:2746", "caSecretRef": {"name": "argo-ca"}},
+            "serviceAccount": {"audience": "argo-server", "tokenExpirationSeconds": 7200},
+            "env": TRACING_ENV,
+            "replicas": 3,
+            "tls": {
+                "mode": "cert-manager",
+                "certManager": {"issuerRef": {"name": "ca"}},
+                "duration": "720h",
+                "renewBefore": "24h",
+            },
+        },
+    ),
+    "oidc": (
+        {
+            "argoServer": {"url": "https://argo.example:2746"},
+            "inboundAuth": {
+                "mode": "oidc",
+                "audience": "mcp",
+                "resourceUrl": "https://mcp.example.com/mcp",
+                "oidc": {"issuer": "https://dex.example.com", "jwksUrl": "https://dex.example.com/keys"},
+            },
+        },
+        {
+            "argoServer": {"url": "https://argo.example:2746"},
+            "inboundAuth": {
+                "mode": "oidc",
+                "audience": "mcp",
+                "resourceUrl": "https://mcp.example.com/mcp",
+                "oidc": {"issuer": "https://dex.example.com", "jwksUrl": "https://dex.example.com/keys"},
+            },
+        },
+    ),
 }
 
 
@@ -93,7 +144,7 @@ LONG_NAMESPACE = "team-with-a-namespace-name-long-enough-to-truncate"
 def _layouts() -> dict[str, tuple[Obj, Obj]]:
     """Every mode, every namespace layout and every shared TLS mode, as (chart values, spec) pairs."""
     out: dict[str, tuple[Obj, Obj]] = {}
-    url = {"serverUrl": "https://argo.example:2746"}
+    url = {"url": "https://argo.example:2746"}
     for mode in ("read-only", "operate", "full"):
         for layout, namespaces, default in (
             ("own", [], None),
@@ -101,12 +152,12 @@ def _layouts() -> dict[str, tuple[Obj, Obj]]:
             ("own-and-others", ["argo", "tools"], None),
             ("explicit-default", ["argo", "tools"], "argo"),
         ):
-            values: Obj = {"mode": mode, "argo": dict(url)}
-            spec: Obj = {"mode": mode, "argoServer": {"url": url["serverUrl"]}}
+            values: Obj = {"mode": mode, "argoServer": dict(url)}
+            spec: Obj = {"mode": mode, "argoServer": dict(url)}
             if namespaces:
                 values["namespaces"] = spec["namespaces"] = namespaces
             if default:
-                values["argo"]["defaultNamespace"] = spec["defaultNamespace"] = default
+                values["defaultNamespace"] = spec["defaultNamespace"] = default
             out[f"{mode}-{layout}"] = (values, spec)
     cert_manager = {
         "mode": "cert-manager",
@@ -119,13 +170,15 @@ def _layouts() -> dict[str, tuple[Obj, Obj]]:
         {**cert_manager, "secretName": "served-cert"},
         {"mode": "disabled"},
     ):
-        for inbound in ("kubernetes", "none"):
+        for inbound in ("kubernetes", "oidc", "none"):
             secret = "-own-secret" if tls["mode"] == "cert-manager" and "secretName" in tls else ""
+            auth: Obj = {"mode": inbound}
+            if inbound == "oidc":
+                auth["oidc"] = {"issuer": "https://issuer.example"}
             out[f"tls-{tls['mode']}{secret}-inbound-{inbound}"] = (
-                {"argo": dict(url), "tls": tls, "inboundAuth": {"mode": inbound}, "logLevel": "debug"},
-                {"argoServer": {"url": url["serverUrl"]}, "tls": tls, "inboundAuth": {"mode": inbound},
-                 "logLevel": "debug"},
-            )  # fmt: skip
+                {"argoServer": dict(url), "tls": tls, "inboundAuth": auth, "logLevel": "debug"},
+                {"argoServer": dict(url), "tls": tls, "inboundAuth": auth, "logLevel": "debug"},
+            )
     return out
 
 

@@ -466,3 +466,47 @@ async def test_a_certificate_the_user_made_is_not_pruned(api: FakeApi, clock: Cl
     }
     await reconciler.reconcile(resource(api, tls={"mode": "disabled"}))
     assert ("Certificate", "team-a", "srv") in api.objects
+
+
+async def test_per_resource_state_stays_bounded_across_many_create_delete_cycles(
+    api: FakeApi, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lock map holds only resources with a run in flight and the deleted-uid memory is capped, so an
+    operator that sees thousands of short-lived servers does not grow without end."""
+    monkeypatch.setattr("argo_mcp_operator.reconcile.DELETED_MEMORY", 50)
+    reconciler = Reconciler(api, clock)
+    for cycle in range(200):
+        body = resource(api, tls={"mode": "disabled"})  # no certificate to issue: the cycles stay quick
+        body["metadata"].update(name=f"srv-{cycle}", uid=f"uid-{cycle}")
+        api.objects[(c.KIND, "team-a", f"srv-{cycle}")] = copy.deepcopy(body)
+        # a run queued behind the cleanup (stale copy), a nudge and the cleanup itself, interleaved
+        await asyncio.gather(
+            reconciler.reconcile(body),
+            reconciler.cleanup(f"srv-{cycle}", "team-a", f"uid-{cycle}"),
+            reconciler.reconcile(body),
+            reconciler.nudge(f"srv-{cycle}", "team-a"),
+        )
+        del api.objects[(c.KIND, "team-a", f"srv-{cycle}")]
+        assert not reconciler._locks, f"lock entries left after cycle {cycle}: {reconciler._locks}"
+        assert len(reconciler._deleted) <= 50
+    assert not reconciler._queued
+    assert api.kinds() == set(), "a stale run queued behind its cleanup re-created children"
+    # the most recent deletions are the ones remembered
+    assert list(reconciler._deleted)[-1] == "uid-199"
+    assert "uid-0" not in reconciler._deleted
+
+
+async def test_a_lock_is_shared_while_held_and_dropped_after(api: FakeApi, clock: Clock) -> None:
+    reconciler = Reconciler(api, clock)
+    order: list[str] = []
+
+    async def hold(tag: str) -> None:
+        async with reconciler._lock("team-a", "srv"):
+            order.append(f"{tag}-in")
+            assert len(reconciler._locks) == 1
+            await asyncio.sleep(0)
+            order.append(f"{tag}-out")
+
+    await asyncio.gather(hold("a"), hold("b"))
+    assert order == ["a-in", "a-out", "b-in", "b-out"], "runs for one resource must not interleave"
+    assert reconciler._locks == {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
@@ -471,7 +472,40 @@ def test_cert_manager_certificate_found_rolls_the_pods() -> None:
 
 
 def test_env_reaches_the_server_container() -> None:
-    """spec.env (the chart's extraEnv): how an operator-made server gets OTEL_* to turn tracing on."""
+    """spec.env (the chart's env, formerly extraEnv): how an operator-made server gets OTEL_* to turn tracing on."""
     env = [{"name": "OTEL_EXPORTER_OTLP_ENDPOINT", "value": "http://collector:4318"}]
     assert container(render_cr(cr(env=env), CERT))["env"] == env
     assert "env" not in container(render_cr(cr(), CERT))
+
+
+def test_oidc_inbound_auth_args_and_no_kube_api_access() -> None:
+    oidc = {"issuer": "https://dex.example.com", "jwksUrl": "https://dex.example.com/keys"}
+    objects = render_cr(cr(inboundAuth={"mode": "oidc", "audience": "mcp", "oidc": oidc}), CERT)
+    args = container(objects)["args"]
+    pairs = dict(itertools.pairwise(args))
+    assert pairs["--auth-inbound"] == "oidc"
+    assert pairs["--oidc-issuer"] == "https://dex.example.com"
+    assert pairs["--oidc-jwks-url"] == "https://dex.example.com/keys"
+    assert pairs["--inbound-audience"] == "mcp"
+    assert "--resource-url" not in args
+    pod_spec = one(objects, "Deployment")["spec"]["template"]["spec"]
+    assert "kube-api-access" not in [v["name"] for v in pod_spec["volumes"]]
+    assert not [
+        o for o in by_kind(objects, "ClusterRoleBinding") if o["metadata"]["name"].endswith("auth-delegator")
+    ]
+    without_jwks = container(
+        render_cr(cr(inboundAuth={"mode": "oidc", "oidc": {"issuer": "https://i"}}), CERT)
+    )
+    assert "--oidc-jwks-url" not in without_jwks["args"]
+
+
+def test_every_pod_template_entry_is_generated_into_the_chart() -> None:
+    """Each table of podtemplate becomes a named template of the chart, with its conditions as Go `if`s."""
+    from argo_mcp_operator.chartgen import pod_template
+    from argo_mcp_operator.podtemplate import TEMPLATES
+
+    generated = pod_template()
+    for name in TEMPLATES:
+        assert f'{{{{- define "argo-mcp.{name}" -}}}}' in generated, name
+    assert '{{- if eq .Values.inboundAuth.mode "kubernetes" }}\n- name: kube-api-access' in generated
+    assert "expirationSeconds: {{ .Values.serviceAccount.tokenExpirationSeconds | toJson }}" in generated

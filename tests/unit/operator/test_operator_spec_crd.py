@@ -97,9 +97,19 @@ def test_default_image_is_one_constant() -> None:
             "spec: defaultNamespace must be one of namespaces",
         ),
         (
+            spec(inboundAuth={"mode": "ldap"}),
+            None,
+            "spec.inboundAuth.mode: Input should be 'none', 'kubernetes' or 'oidc'",
+        ),
+        (
             spec(inboundAuth={"mode": "oidc"}),
             None,
-            "spec.inboundAuth.mode: Input should be 'none' or 'kubernetes'",
+            "spec.inboundAuth: inboundAuth.oidc.issuer is required when inboundAuth.mode is oidc",
+        ),
+        (
+            spec(inboundAuth={"mode": "oidc", "oidc": {"issuer": "dex.example.com"}}),
+            None,
+            "spec.inboundAuth.oidc.issuer: inboundAuth.oidc URLs must be http:// or https:// URLs",
         ),
         (spec(), "Bad.Name", "metadata.name must be a DNS-1035 label"),
         (

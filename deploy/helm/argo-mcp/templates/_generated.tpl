@@ -1,4 +1,4 @@
-{{/* Generated from operator/argo_mcp_operator/{rbac,serverargs}.py by `python -m argo_mcp_operator.chartgen > deploy/helm/argo-mcp/templates/_generated.tpl`; do not edit. */}}
+{{/* Generated from operator/argo_mcp_operator/{rbac,serverargs,podtemplate}.py by `python -m argo_mcp_operator.chartgen > deploy/helm/argo-mcp/templates/_generated.tpl`; do not edit. */}}
 
 {{/* Role rules per mode (operator: rbac.GRANTS). */}}
 {{- define "argo-mcp.roleRules" -}}
@@ -45,12 +45,12 @@
 {{- if eq .Values.mode "operate" }}
 - --disable-destructive
 {{- end }}
-{{- if .Values.argo.insecureSkipTLSVerify }}
+{{- if .Values.argoServer.insecureSkipTLSVerify }}
 - --argo-insecure-skip-tls-verify
 {{- end }}
-{{- if .Values.argo.caSecret.name }}
+{{- if .Values.argoServer.caSecretRef.name }}
 - --argo-ca-file
-- {{ printf "/etc/argo-mcp/argo-ca/%s" .Values.argo.caSecret.key | quote }}
+- {{ printf "/etc/argo-mcp/argo-ca/%s" .Values.argoServer.caSecretRef.key | quote }}
 {{- end }}
 {{- if ne .Values.tls.mode "disabled" }}
 - --tls-cert
@@ -62,12 +62,147 @@
 {{- end }}
 - --auth-inbound
 - {{ .Values.inboundAuth.mode | quote }}
-{{- if eq .Values.inboundAuth.mode "kubernetes" }}
+{{- if ne .Values.inboundAuth.mode "none" }}
 - --inbound-audience
 - {{ .Values.inboundAuth.audience | quote }}
+{{- end }}
+{{- if eq .Values.inboundAuth.mode "oidc" }}
+- --oidc-issuer
+- {{ .Values.inboundAuth.oidc.issuer | quote }}
+{{- end }}
+{{- if and (eq .Values.inboundAuth.mode "oidc") .Values.inboundAuth.oidc.jwksUrl }}
+- --oidc-jwks-url
+- {{ .Values.inboundAuth.oidc.jwksUrl | quote }}
+{{- end }}
+{{- if .Values.inboundAuth.resourceUrl }}
+- --resource-url
+- {{ .Values.inboundAuth.resourceUrl | quote }}
 {{- end }}
 - --artifact-dir
 - "/tmp/artifacts"
 - --log-level
 - {{ .Values.logLevel | quote }}
+{{- end }}
+
+{{/* Pod template: podSecurityContext (operator: podtemplate.TEMPLATES). */}}
+{{- define "argo-mcp.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 65532
+runAsGroup: 65532
+fsGroup: 65532
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/* Pod template: containerSecurityContext (operator: podtemplate.TEMPLATES). */}}
+{{- define "argo-mcp.containerSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 65532
+runAsGroup: 65532
+readOnlyRootFilesystem: true
+allowPrivilegeEscalation: false
+capabilities:
+  drop:
+    - ALL
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/* Pod template: ports (operator: podtemplate.TEMPLATES). */}}
+{{- define "argo-mcp.ports" -}}
+- name: mcp
+  containerPort: {{ .Values.service.port | toJson }}
+  protocol: TCP
+{{- end }}
+
+{{/* Pod template: livenessProbe (operator: podtemplate.TEMPLATES). */}}
+{{- define "argo-mcp.livenessProbe" -}}
+httpGet:
+  path: /healthz
+  port: mcp
+  scheme: {{ ternary "HTTP" "HTTPS" (eq .Values.tls.mode "disabled") | toJson }}
+periodSeconds: 10
+timeoutSeconds: 3
+failureThreshold: 3
+{{- end }}
+
+{{/* Pod template: readinessProbe (operator: podtemplate.TEMPLATES). */}}
+{{- define "argo-mcp.readinessProbe" -}}
+httpGet:
+  path: /readyz
+  port: mcp
+  scheme: {{ ternary "HTTP" "HTTPS" (eq .Values.tls.mode "disabled") | toJson }}
+periodSeconds: 5
+timeoutSeconds: 3
+failureThreshold: 3
+{{- end }}
+
+{{/* Pod template: volumes (operator: podtemplate.TEMPLATES). */}}
+{{- define "argo-mcp.volumes" -}}
+- name: argo-token
+  projected:
+    sources:
+      - serviceAccountToken:
+          path: token
+          expirationSeconds: {{ .Values.serviceAccount.tokenExpirationSeconds | toJson }}
+{{- if .Values.serviceAccount.audience }}
+          audience: {{ .Values.serviceAccount.audience | toJson }}
+{{- end }}
+{{- if eq .Values.inboundAuth.mode "kubernetes" }}
+- name: kube-api-access
+  projected:
+    sources:
+      - serviceAccountToken:
+          path: token
+          expirationSeconds: 3607
+      - configMap:
+          name: kube-root-ca.crt
+          items:
+            - key: ca.crt
+              path: ca.crt
+      - downwardAPI:
+          items:
+            - path: namespace
+              fieldRef:
+                fieldPath: metadata.namespace
+{{- end }}
+{{- if ne .Values.tls.mode "disabled" }}
+- name: tls
+  secret:
+    secretName: {{ include "argo-mcp.tlsSecretName" . | toJson }}
+{{- end }}
+{{- if .Values.argoServer.caSecretRef.name }}
+- name: argo-ca
+  secret:
+    secretName: {{ .Values.argoServer.caSecretRef.name | toJson }}
+    items:
+      - key: {{ .Values.argoServer.caSecretRef.key | toJson }}
+        path: {{ .Values.argoServer.caSecretRef.key | toJson }}
+{{- end }}
+- name: tmp
+  emptyDir: {{ ternary (dict "sizeLimit" .Values.tmpSizeLimit) (dict) (not (empty .Values.tmpSizeLimit)) | toJson }}
+{{- end }}
+
+{{/* Pod template: volumeMounts (operator: podtemplate.TEMPLATES). */}}
+{{- define "argo-mcp.volumeMounts" -}}
+- name: argo-token
+  mountPath: /var/run/secrets/argo-mcp/argo
+  readOnly: true
+{{- if eq .Values.inboundAuth.mode "kubernetes" }}
+- name: kube-api-access
+  mountPath: /var/run/secrets/kubernetes.io/serviceaccount
+  readOnly: true
+{{- end }}
+{{- if ne .Values.tls.mode "disabled" }}
+- name: tls
+  mountPath: /etc/argo-mcp/tls
+  readOnly: true
+{{- end }}
+{{- if .Values.argoServer.caSecretRef.name }}
+- name: argo-ca
+  mountPath: /etc/argo-mcp/argo-ca
+  readOnly: true
+{{- end }}
+- name: tmp
+  mountPath: /tmp
 {{- end }}

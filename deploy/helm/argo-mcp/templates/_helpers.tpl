@@ -41,21 +41,23 @@ helm.sh/chart: {{ include "argo-mcp.chart" . }}
 {{- if .Values.namespaces }}{{ join "," .Values.namespaces }}{{ else }}{{ .Release.Namespace }}{{ end }}
 {{- end }}
 
-{{/* Namespace of a tool call that names none: argo.defaultNamespace, else the release namespace when it is a
+{{/* Namespace of a tool call that names none: defaultNamespace, else the release namespace when it is a
 target, else the first target (the operator's rule too). */}}
 {{- define "argo-mcp.defaultNamespace" -}}
+{{- include "argo-mcp.compat" . }}
 {{- $targets := splitList "," (include "argo-mcp.namespaces" .) }}
-{{- if .Values.argo.defaultNamespace }}{{ .Values.argo.defaultNamespace }}
+{{- if .Values.defaultNamespace }}{{ .Values.defaultNamespace }}
 {{- else if has .Release.Namespace $targets }}{{ .Release.Namespace }}
 {{- else }}{{ first $targets }}{{ end }}
 {{- end }}
 
-{{/* URL of the Argo Server: argo.serverUrl, else the Service that argo-helm's argo-workflows chart makes for a
-release named argo.argoHelmRelease in the same namespace (plain HTTP on 2746, its default without server.secure). */}}
+{{/* URL of the Argo Server: argoServer.url, else the Service that argo-helm's argo-workflows chart makes for a
+release named argoServer.argoHelmRelease in the same namespace (plain HTTP on 2746, its default without server.secure). */}}
 {{- define "argo-mcp.argoServerUrl" -}}
-{{- if .Values.argo.serverUrl }}{{ .Values.argo.serverUrl }}
+{{- include "argo-mcp.compat" . }}
+{{- if .Values.argoServer.url }}{{ .Values.argoServer.url }}
 {{- else }}
-{{- $release := .Values.argo.argoHelmRelease }}
+{{- $release := .Values.argoServer.argoHelmRelease }}
 {{- $server := ternary $release (printf "%s-argo-workflows" $release) (contains "argo-workflows" $release) | trunc 63 | trimSuffix "-" }}
 {{- printf "http://%s-server.%s.svc:2746" $server .Release.Namespace }}
 {{- end }}
@@ -132,6 +134,7 @@ Deployment's checksum agree) and reused from the live Secret on upgrade so the c
 {{/* The generated args, then the chart-only ones: --allowed-hosts (the server's defaults plus extraHosts, since
 the flag replaces them) and extraArgs. */}}
 {{- define "argo-mcp.containerArgs" -}}
+{{- include "argo-mcp.compat" . -}}
 {{ include "argo-mcp.args" . }}
 {{- with include "argo-mcp.extraHosts" . }}
 - --allowed-hosts
@@ -142,27 +145,8 @@ the flag replaces them) and extraArgs. */}}
 {{- end }}
 {{- end }}
 
-{{/* Restricted Pod Security Standard: container security context. */}}
-{{- define "argo-mcp.containerSecurityContext" -}}
-runAsNonRoot: true
-runAsUser: 65532
-runAsGroup: 65532
-readOnlyRootFilesystem: true
-allowPrivilegeEscalation: false
-capabilities:
-  drop: ["ALL"]
-seccompProfile:
-  type: RuntimeDefault
-{{- end }}
-
-{{- define "argo-mcp.podSecurityContext" -}}
-runAsNonRoot: true
-runAsUser: 65532
-runAsGroup: 65532
-fsGroup: 65532
-seccompProfile:
-  type: RuntimeDefault
-{{- end }}
+{{/* The security contexts, probes, port and volumes come from the operator's pod-template table: see
+_generated.tpl (argo-mcp.podSecurityContext, argo-mcp.volumes, ...). */}}
 
 {{/* The operator's pods have another name label, so the server's Service never selects them. */}}
 {{- define "argo-mcp.operatorSelectorLabels" -}}
@@ -176,4 +160,57 @@ app.kubernetes.io/component: operator
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ include "argo-mcp.chart" . }}
+{{- end }}
+
+{{/*
+The former value names, read into the current ones (the ArgoMCPServer spec's names) once per render; every
+template that reads a renamed value includes this first. A former name that is set wins over the current
+name's default; maps (argo.caSecret, argo.token) are merged key by key. The pairs used are kept in
+.Values.__argoMcpRenamed for NOTES, which prints a deprecation line for each. Renders nothing.
+*/}}
+{{- define "argo-mcp.compat" -}}
+{{- if not (hasKey .Values "__argoMcpRenamed") }}
+{{- $v := .Values }}
+{{- $renamed := list }}
+{{- $argo := $v.argo | default dict }}
+{{- range $pair := list (list "serverUrl" "url") (list "argoHelmRelease" "argoHelmRelease") (list "insecureSkipTLSVerify" "insecureSkipTLSVerify") }}
+{{- if hasKey $argo (first $pair) }}
+{{- $_ := set $v.argoServer (last $pair) (get $argo (first $pair)) }}
+{{- $renamed = append $renamed (list (printf "argo.%s" (first $pair)) (printf "argoServer.%s" (last $pair))) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $argo "caSecret" }}
+{{- $_ := mergeOverwrite $v.argoServer.caSecretRef ($argo.caSecret | default dict) }}
+{{- $renamed = append $renamed (list "argo.caSecret" "argoServer.caSecretRef") }}
+{{- end }}
+{{- if hasKey $argo "defaultNamespace" }}
+{{- $_ := set $v "defaultNamespace" $argo.defaultNamespace }}
+{{- $renamed = append $renamed (list "argo.defaultNamespace" "defaultNamespace") }}
+{{- end }}
+{{- $token := $argo.token | default dict }}
+{{- if hasKey $token "audience" }}
+{{- $_ := set $v.serviceAccount "audience" $token.audience }}
+{{- $renamed = append $renamed (list "argo.token.audience" "serviceAccount.audience") }}
+{{- end }}
+{{- if hasKey $token "expirationSeconds" }}
+{{- $_ := set $v.serviceAccount "tokenExpirationSeconds" $token.expirationSeconds }}
+{{- $renamed = append $renamed (list "argo.token.expirationSeconds" "serviceAccount.tokenExpirationSeconds") }}
+{{- end }}
+{{- if hasKey $v "replicaCount" }}
+{{- $_ := set $v "replicas" $v.replicaCount }}
+{{- $renamed = append $renamed (list "replicaCount" "replicas") }}
+{{- end }}
+{{- if hasKey $v "extraEnv" }}
+{{- $_ := set $v "env" $v.extraEnv }}
+{{- $renamed = append $renamed (list "extraEnv" "env") }}
+{{- end }}
+{{- $certManager := $v.tls.certManager | default dict }}
+{{- range $key := list "duration" "renewBefore" }}
+{{- if hasKey $certManager $key }}
+{{- $_ := set $v.tls $key (get $certManager $key) }}
+{{- $renamed = append $renamed (list (printf "tls.certManager.%s" $key) (printf "tls.%s" $key)) }}
+{{- end }}
+{{- end }}
+{{- $_ := set $v "__argoMcpRenamed" $renamed }}
+{{- end }}
 {{- end }}
