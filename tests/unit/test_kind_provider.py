@@ -1,8 +1,8 @@
-"""The kind provider's configuration (tests/e2e/stack/kind.py), checked without Docker or a cluster."""
+"""The kind provider's configuration (tests/e2e/stack/kind.py), checked without Docker or a cluster (or Go: that
+the pinned node image is the pinned kind's own reads kind's module, so tests/deploy/test_upstream_pins.py checks it)."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import yaml
@@ -12,21 +12,6 @@ from tests.e2e.stack import node as N
 from tests.e2e.stack import versions as V
 from tests.e2e.stack.fixture import E2EStack
 from tests.e2e.stack.local import NAMESPACE
-
-
-def test_the_pinned_node_image_is_the_pinned_kinds_own() -> None:
-    v = V.load()
-    if not V.module_dir("sigs.k8s.io/kind", v.kind).is_dir():
-        subprocess.run(
-            ["go", "mod", "download", f"sigs.k8s.io/kind@{v.kind}"],
-            env=V.go_env(),
-            cwd=Path(__file__).parent,
-            check=True,
-            capture_output=True,
-            timeout=600,
-        )
-    assert K.kind_default_node_image(v.kind) == v.kind_node_image
-    assert "@sha256:" in v.kind_node_image  # pinned by digest, as kind's release pins it
 
 
 def test_kind_tools_are_cached_apart_from_the_control_plane() -> None:
