@@ -45,9 +45,13 @@ def test_splice_replaces_only_the_marked_section_and_names_a_lost_marker() -> No
 
 
 def test_a_stale_file_names_the_command_and_shows_the_diff() -> None:
-    target = Target("README.md", "a test", lambda: "not the README\n")
+    small = "deploy/crds/kustomization.yaml"  # six lines: the whole diff is shown
+    target = Target(small, "a test", lambda: "kind: Kustomization\n")
     message = difference(target)
-    assert message is not None and f"run `{COMMAND}`" in message
-    assert "+not the README" in message and "(committed)" in message
+    assert message is not None and message.startswith(f"{small} is stale (generated from a test): run `{COMMAND}`")
+    assert f"--- {small} (committed)" in message and "-apiVersion: kustomize.config.k8s.io/v1beta1" in message
+    assert "more lines" not in message
+    long = difference(Target("README.md", "a test", lambda: "not the README\n"), limit=5)
+    assert long is not None and long.splitlines()[-1].endswith("more lines")
     missing = Target("no/such/file.txt", "a test", lambda: "x")
     assert difference(missing) == f"no/such/file.txt is missing (generated from a test): run `{COMMAND}`"
