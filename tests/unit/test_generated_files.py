@@ -48,7 +48,9 @@ def test_a_stale_file_names_the_command_and_shows_the_diff() -> None:
     small = "deploy/crds/kustomization.yaml"  # six lines: the whole diff is shown
     target = Target(small, "a test", lambda: "kind: Kustomization\n")
     message = difference(target)
-    assert message is not None and message.startswith(f"{small} is stale (generated from a test): run `{COMMAND}`")
+    assert message is not None and message.startswith(
+        f"{small} is stale (generated from a test): run `{COMMAND}`"
+    )
     assert f"--- {small} (committed)" in message and "-apiVersion: kustomize.config.k8s.io/v1beta1" in message
     assert "more lines" not in message
     long = difference(Target("README.md", "a test", lambda: "not the README\n"), limit=5)
