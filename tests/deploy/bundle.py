@@ -1,4 +1,4 @@
-"""Helpers shared by the deployment-bundle tests: pinned tools, helm/kustomize rendering, normalisation.
+"""Helpers shared by the deployment-bundle tests: pinned tools, kustomize rendering, validators, object lookups.
 
 Tools come from scripts/install-tools (built on first use, cached outside the repository). A tool that cannot
 be installed makes the tests fail with the installer's output; they never skip.
@@ -6,46 +6,63 @@ be installed makes the tests fail with the installer's output; they never skip.
 
 from __future__ import annotations
 
-import functools
 import json
 import shutil
 import subprocess
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-CHART = ROOT / "deploy" / "helm" / "argo-mcp"
-CI_VALUES = CHART / "ci"
-KUSTOMIZE = ROOT / "deploy" / "kustomize"
-INSTALL_TOOLS = ROOT / "scripts" / "install-tools"
+from scripts.gen.helm import (
+    CHART,
+    INSTALL_TOOLS,
+    ROOT,
+    Obj,
+    ToolError,
+    helm_template,
+    helm_template_proc,
+    load_all,
+    normalise,
+    run,
+    tool,
+)
+from scripts.gen.kustomize_base import BASE_VALUES, KUSTOMIZE
 
-Obj = dict[str, Any]
+__all__ = [
+    "BASE_VALUES",
+    "CHART",
+    "CI_VALUES",
+    "INSTALL_TOOLS",
+    "KUSTOMIZE",
+    "NON_BUILTIN_KINDS",
+    "ROOT",
+    "Obj",
+    "ToolError",
+    "assert_restricted",
+    "by_kind",
+    "container_args",
+    "flag_value",
+    "helm_template",
+    "helm_template_proc",
+    "kubeconform",
+    "kubectl",
+    "kustomize_build",
+    "load_all",
+    "normalise",
+    "one",
+    "pod_specs",
+    "psa_check",
+    "render_notes",
+    "run",
+    "tool",
+]
+
+CI_VALUES = CHART / "ci"
 
 # Kinds whose schemas are not built into Kubernetes (CRDs of cert-manager and the Prometheus Operator):
 # kubeconform skips them and the tests check their fields directly.
 NON_BUILTIN_KINDS = ("Certificate", "ServiceMonitor", "PrometheusRule", "HTTPRoute")
-
-
-class ToolError(RuntimeError):
-    """A validation tool could not be installed or failed to run."""
-
-
-@functools.cache
-def tool(name: str) -> Path:
-    """Path of a pinned tool, installing it first if needed (helm, kubeconform, hadolint, k8s-schemas)."""
-    proc = subprocess.run(
-        [str(INSTALL_TOOLS), "--print-path", name], capture_output=True, text=True, timeout=3600, check=False
-    )
-    lines = proc.stdout.strip().splitlines()
-    if proc.returncode != 0 or not lines:
-        raise ToolError(f"scripts/install-tools could not provide {name!r}:\n{proc.stderr}{proc.stdout}")
-    path = Path(lines[-1])
-    if not path.exists():
-        raise ToolError(f"scripts/install-tools printed {path} for {name!r}, which does not exist")
-    return path
 
 
 def kubectl() -> str:
@@ -55,53 +72,6 @@ def kubectl() -> str:
             "kubectl (with its built-in kustomize) is not on PATH; it is needed to render deploy/kustomize"
         )
     return found
-
-
-def run(
-    cmd: Sequence[str], *, check: bool = True, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(list(cmd), capture_output=True, text=True, input=stdin, timeout=300, check=False)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stderr}\n{proc.stdout}")
-    return proc
-
-
-def load_all(text: str) -> list[Obj]:
-    return [doc for doc in yaml.safe_load_all(text) if doc]
-
-
-def helm_args(
-    values_files: Iterable[Path] = (), sets: Mapping[str, str] | None = None, values: Obj | None = None
-) -> list[str]:
-    args: list[str] = []
-    for path in values_files:
-        args += ["--values", str(path)]
-    if values is not None:
-        args += ["--values", "-"]
-    for key, value in (sets or {}).items():
-        args += ["--set", f"{key}={value}"]
-    return args
-
-
-def helm_template_proc(
-    *,
-    release: str = "argo-mcp",
-    namespace: str = "argo-mcp",
-    values_files: Iterable[Path] = (),
-    sets: Mapping[str, str] | None = None,
-    values: Obj | None = None,
-    extra: Sequence[str] = (),
-) -> subprocess.CompletedProcess[str]:
-    cmd = [str(tool("helm")), "template", release, str(CHART), "--namespace", namespace]
-    cmd += helm_args(values_files, sets, values) + list(extra)
-    return run(cmd, check=False, stdin=yaml.safe_dump(values) if values is not None else None)
-
-
-def helm_template(**kwargs: Any) -> list[Obj]:
-    proc = helm_template_proc(**kwargs)
-    if proc.returncode != 0:
-        raise AssertionError(f"helm template failed:\n{proc.stderr}")
-    return load_all(proc.stdout)
 
 
 def kustomize_build(path: Path) -> list[Obj]:
@@ -172,62 +142,63 @@ def flag_value(args: Sequence[str], flag: str) -> str | None:
     return None
 
 
-HELM_ONLY_LABELS = ("helm.sh/chart", "app.kubernetes.io/managed-by")
-
-
-def normalise(objs: Iterable[Obj]) -> dict[str, Obj]:
-    """Objects keyed by kind/namespace/name, without what only Helm adds (chart label, managed-by,
-    checksums, hooks)."""
-    out: dict[str, Obj] = {}
-    for original in objs:
-        obj: Obj = json.loads(json.dumps(original))
-        meta = obj["metadata"]
-        if "helm.sh/hook" in meta.get("annotations", {}):
-            continue
-        for holder in (meta, obj.get("spec", {}).get("template", {}).get("metadata", {})):
-            for label in HELM_ONLY_LABELS:
-                holder.get("labels", {}).pop(label, None)
-            annotations = holder.get("annotations", {})
-            for key in [k for k in annotations if k.startswith("checksum/")]:
-                annotations.pop(key)
-            if "annotations" in holder and not holder["annotations"]:
-                holder.pop("annotations")
-        key = f"{obj['kind']}/{meta.get('namespace', '')}/{meta['name']}"
-        assert key not in out, f"duplicate object {key}"
-        out[key] = obj
-    return out
-
-
-BASE_FILES = {
-    "serviceaccount.yaml": ("ServiceAccount",),
-    "rbac.yaml": ("Role", "RoleBinding"),
-    "cluster-rbac.yaml": ("ClusterRole", "ClusterRoleBinding"),
-    "deployment.yaml": ("Deployment",),
-    "service.yaml": ("Service",),
+ALLOWED_VOLUME_SOURCES = {
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
 }
-BASE_VALUES: Obj = {"tls": {"mode": "secretRef", "secretName": "argo-mcp-tls"}}
-BASE_HEADER = (
-    "# Generated from the Helm chart's defaults (release argo-mcp, tls.mode=secretRef argo-mcp-tls) by\n"
-    "# `python tests/deploy/bundle.py regen-kustomize-base`; test_kustomize.py checks that it matches.\n"
-)
 
 
-def regenerate_kustomize_base() -> None:
-    """Rewrite deploy/kustomize/base from the chart's render, without what only Helm adds."""
-    objs = normalise(helm_template(release="argo-mcp", namespace="argo-mcp", values=BASE_VALUES)).values()
-    for name, kinds in BASE_FILES.items():
-        docs = [o for o in objs if o["kind"] in kinds]
-        for doc in docs:
-            doc["metadata"].pop("namespace", None)  # set by kustomization.yaml
-        (KUSTOMIZE / "base" / name).write_text(
-            BASE_HEADER + yaml.safe_dump_all(docs, sort_keys=False, width=110)
-        )
-        print(f"wrote deploy/kustomize/base/{name}: {len(docs)} objects")
+def assert_restricted(name: str, spec: Obj) -> None:
+    """The restricted Pod Security Standard, field by field, plus a read-only root filesystem."""
+    for host in ("hostNetwork", "hostPID", "hostIPC"):
+        assert not spec.get(host, False), f"{name}: {host}"
+    pod_sc: Obj = spec.get("securityContext", {})
+    assert not pod_sc.get("sysctls"), f"{name}: sysctls"
+    for volume in spec.get("volumes", []):
+        sources = set(volume) - {"name"}
+        assert sources <= ALLOWED_VOLUME_SOURCES, f"{name}: volume {volume['name']} uses {sources}"
+    containers: list[Obj] = spec.get("initContainers", []) + spec["containers"]
+    for c in containers:
+        where = f"{name} container {c['name']}"
+        sc: Obj = c.get("securityContext", {})
+        run_as_non_root = sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot"))
+        assert run_as_non_root is True, f"{where}: runAsNonRoot"
+        run_as_user = sc.get("runAsUser", pod_sc.get("runAsUser"))
+        assert run_as_user not in (None, 0), f"{where}: runAsUser must be a non-zero uid"
+        assert run_as_user == 65532
+        seccomp: Obj = sc.get("seccompProfile") or pod_sc.get("seccompProfile") or {}
+        assert seccomp.get("type") in ("RuntimeDefault", "Localhost"), f"{where}: seccompProfile"
+        assert sc.get("allowPrivilegeEscalation") is False, f"{where}: allowPrivilegeEscalation"
+        assert sc.get("privileged", False) is False, f"{where}: privileged"
+        caps: Obj = sc.get("capabilities", {})
+        assert "ALL" in caps.get("drop", []), f"{where}: capabilities.drop ALL"
+        assert set(caps.get("add", [])) <= {"NET_BIND_SERVICE"}, f"{where}: capabilities.add"
+        assert sc.get("procMount", "Default") == "Default", f"{where}: procMount"
+        assert sc.get("readOnlyRootFilesystem") is True, f"{where}: readOnlyRootFilesystem"
+        for port in c.get("ports", []):
+            assert "hostPort" not in port, f"{where}: hostPort"
+        assert c.get("resources", {}).get("limits", {}).get("memory"), f"{where}: memory limit"
 
 
-if __name__ == "__main__":
-    import sys
-
-    if sys.argv[1:] != ["regen-kustomize-base"]:
-        sys.exit("usage: python tests/deploy/bundle.py regen-kustomize-base")
-    regenerate_kustomize_base()
+def render_notes(tmp_path: Path, *args: str) -> str:
+    """NOTES.txt rendered offline: `helm install --dry-run` needs a reachable cluster, so a copy of the chart
+    renders the same file through `tpl` (same helpers, same values) into a ConfigMap."""
+    chart = tmp_path / "argo-mcp"
+    shutil.copytree(CHART, chart)
+    shutil.copy(CHART / "templates" / "NOTES.txt", chart / "notes-under-test.txt")
+    (chart / "templates" / "zz-notes.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n"
+        '  notes: {{ tpl (.Files.Get "notes-under-test.txt") . | toJson }}\n'
+    )
+    helm = str(tool("helm"))
+    out = run(
+        [helm, "template", "argo-mcp", str(chart), "--show-only", "templates/zz-notes.yaml", *args]
+    ).stdout
+    notes: str = yaml.safe_load(out)["data"]["notes"]
+    return notes

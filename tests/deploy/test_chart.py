@@ -6,7 +6,6 @@ import base64
 import hashlib
 import json
 import re
-import shutil
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from .bundle import (
     CI_VALUES,
     ROOT,
     Obj,
+    assert_restricted,
     by_kind,
     container_args,
     flag_value,
@@ -29,6 +29,7 @@ from .bundle import (
     one,
     pod_specs,
     psa_check,
+    render_notes,
     run,
     tool,
 )
@@ -66,17 +67,6 @@ RULES_BY_MODE = {
     "full": READ_RULES + OPERATE_RULES + FULL_RULES,
 }
 MODE_FLAG = {"read-only": ["--read-only"], "operate": ["--disable-destructive"], "full": []}
-
-ALLOWED_VOLUME_SOURCES = {
-    "configMap",
-    "csi",
-    "downwardAPI",
-    "emptyDir",
-    "ephemeral",
-    "persistentVolumeClaim",
-    "projected",
-    "secret",
-}
 
 
 def _rules_key(rules: list[Obj]) -> list[str]:
@@ -138,7 +128,7 @@ def test_every_pod_spec_meets_the_restricted_pod_security_standard(
     specs = list(pod_specs(objs))
     assert specs, "no pod spec rendered"
     for name, spec in specs:
-        _assert_restricted(name, spec)
+        assert_restricted(name, spec)
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=SCENARIO_IDS)
@@ -159,38 +149,6 @@ def test_upstream_pod_security_evaluator_really_refuses() -> None:
     assert code == 1
     violations = " ".join(results[0]["violations"])
     assert "allowPrivilegeEscalation" in violations and "NET_ADMIN" in violations
-
-
-def _assert_restricted(name: str, spec: Obj) -> None:
-    """The restricted Pod Security Standard, field by field, plus a read-only root filesystem."""
-    for host in ("hostNetwork", "hostPID", "hostIPC"):
-        assert not spec.get(host, False), f"{name}: {host}"
-    pod_sc: Obj = spec.get("securityContext", {})
-    assert not pod_sc.get("sysctls"), f"{name}: sysctls"
-    for volume in spec.get("volumes", []):
-        sources = set(volume) - {"name"}
-        assert sources <= ALLOWED_VOLUME_SOURCES, f"{name}: volume {volume['name']} uses {sources}"
-    containers: list[Obj] = spec.get("initContainers", []) + spec["containers"]
-    for c in containers:
-        where = f"{name} container {c['name']}"
-        sc: Obj = c.get("securityContext", {})
-        run_as_non_root = sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot"))
-        assert run_as_non_root is True, f"{where}: runAsNonRoot"
-        run_as_user = sc.get("runAsUser", pod_sc.get("runAsUser"))
-        assert run_as_user not in (None, 0), f"{where}: runAsUser must be a non-zero uid"
-        assert run_as_user == 65532
-        seccomp: Obj = sc.get("seccompProfile") or pod_sc.get("seccompProfile") or {}
-        assert seccomp.get("type") in ("RuntimeDefault", "Localhost"), f"{where}: seccompProfile"
-        assert sc.get("allowPrivilegeEscalation") is False, f"{where}: allowPrivilegeEscalation"
-        assert sc.get("privileged", False) is False, f"{where}: privileged"
-        caps: Obj = sc.get("capabilities", {})
-        assert "ALL" in caps.get("drop", []), f"{where}: capabilities.drop ALL"
-        assert set(caps.get("add", [])) <= {"NET_BIND_SERVICE"}, f"{where}: capabilities.add"
-        assert sc.get("procMount", "Default") == "Default", f"{where}: procMount"
-        assert sc.get("readOnlyRootFilesystem") is True, f"{where}: readOnlyRootFilesystem"
-        for port in c.get("ports", []):
-            assert "hostPort" not in port, f"{where}: hostPort"
-        assert c.get("resources", {}).get("limits", {}).get("memory"), f"{where}: memory limit"
 
 
 def test_default_objects() -> None:
@@ -542,33 +500,15 @@ def test_helm_test_hook_sends_a_real_mcp_initialize() -> None:
     assert token["audience"] == "argo-mcp"
 
 
-def _render_notes(tmp_path: Path, *args: str) -> str:
-    """NOTES.txt rendered offline: `helm install --dry-run` needs a reachable cluster, so a copy of the chart
-    renders the same file through `tpl` (same helpers, same values) into a ConfigMap."""
-    chart = tmp_path / "argo-mcp"
-    shutil.copytree(CHART, chart)
-    shutil.copy(CHART / "templates" / "NOTES.txt", chart / "notes-under-test.txt")
-    (chart / "templates" / "zz-notes.yaml").write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n"
-        '  notes: {{ tpl (.Files.Get "notes-under-test.txt") . | toJson }}\n'
-    )
-    helm = str(tool("helm"))
-    out = run(
-        [helm, "template", "argo-mcp", str(chart), "--show-only", "templates/zz-notes.yaml", *args]
-    ).stdout
-    notes: str = yaml.safe_load(out)["data"]["notes"]
-    return notes
-
-
 def test_notes_tell_how_to_register_the_endpoint(tmp_path: Path) -> None:
-    notes = _render_notes(tmp_path, "--namespace", "tools")
+    notes = render_notes(tmp_path, "--namespace", "tools")
     assert "https://argo-mcp.tools.svc:8081/mcp" in notes
     assert "claude mcp add --transport http argo-workflows https://argo-mcp.tools.svc:8081/mcp" in notes
     assert "Authorization: Bearer $TOKEN" in notes
     assert "kubectl -n tools create token my-agent --audience argo-mcp" in notes
     assert "get secret argo-mcp-tls" in notes
 
-    notes = _render_notes(tmp_path / "plain", "--set", "inboundAuth.mode=none", "--set", "tls.mode=disabled")
+    notes = render_notes(tmp_path / "plain", "--set", "inboundAuth.mode=none", "--set", "tls.mode=disabled")
     assert "WARNING" in notes and "http://argo-mcp.default.svc:8081/mcp" in notes
     assert "Bearer" not in notes
 

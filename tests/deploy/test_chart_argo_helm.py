@@ -15,9 +15,18 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .bundle import CHART, Obj, container_args, flag_value, helm_template, helm_template_proc, one
-from .chart_readme import rows
-from .test_chart import _render_notes
+from scripts.gen.chart_readme import rows
+
+from .bundle import (
+    CHART,
+    Obj,
+    container_args,
+    flag_value,
+    helm_template,
+    helm_template_proc,
+    one,
+    render_notes,
+)
 
 CIDRS = {"kubeApiServerCIDRs": ["10.96.0.1/32"]}
 
@@ -118,7 +127,7 @@ def test_namespaces_default_is_the_release_namespace_and_documented_truthfully()
 
 
 def test_notes_say_which_namespaces_are_served_and_how_to_change_them(tmp_path: Path) -> None:
-    notes = _render_notes(tmp_path / "a", "--namespace", "tools")
+    notes = render_notes(tmp_path / "a", "--namespace", "tools")
     assert "Namespaces served: tools\n" in notes
     assert "the server refuses any other namespace" in notes
     assert "The value `namespaces` is empty, so this is the release namespace only." in notes
@@ -128,10 +137,10 @@ def test_notes_say_which_namespaces_are_served_and_how_to_change_them(tmp_path: 
         in notes
     )
 
-    notes = _render_notes(tmp_path / "b", "--namespace", "default")
+    notes = render_notes(tmp_path / "b", "--namespace", "default")
     assert "--set 'namespaces={default,another-namespace}'" in notes, "never suggests a duplicate namespace"
 
-    notes = _render_notes(tmp_path / "c", "--namespace", "tools", "--set", "namespaces={argo,team-a}")
+    notes = render_notes(tmp_path / "c", "--namespace", "tools", "--set", "namespaces={argo,team-a}")
     assert "Namespaces served: argo, team-a\n" in notes
     assert 'a tool call that names none uses\n  "argo"' in notes
     assert "`namespaces` is empty" not in notes and "They are the value `namespaces`" in notes

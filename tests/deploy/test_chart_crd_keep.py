@@ -11,8 +11,9 @@ import re
 
 import yaml
 
+from scripts.gen.chart_readme import rows
+
 from .bundle import CHART, ROOT, Obj, helm_template, helm_template_proc, one
-from .chart_readme import rows
 
 GENERATED_CRD = ROOT / "deploy/crds/argo-mcp.io_argomcpservers.yaml"
 KEEP = "helm.sh/resource-policy"

@@ -14,6 +14,7 @@ from argo_mcp import metrics
 from .bundle import (
     NON_BUILTIN_KINDS,
     Obj,
+    assert_restricted,
     by_kind,
     container_args,
     flag_value,
@@ -24,10 +25,10 @@ from .bundle import (
     one,
     pod_specs,
     psa_check,
+    render_notes,
     run,
     tool,
 )
-from .test_chart import _assert_restricted, _render_notes
 
 # Not in the chart's ci/: the e2e dry run applies every ci/ scenario to a cluster without the HTTPRoute and
 # PrometheusRule CRDs.
@@ -161,7 +162,7 @@ def test_exposed_values_pods_meet_the_restricted_pod_security_standard() -> None
     assert code == 0, json.dumps([r for r in results if not r["allowed"]], indent=1)
     assert {r["object"].split("/")[0] for r in results} >= {"Deployment", "Pod"}
     for name, spec in pod_specs(load_all(proc.stdout)):
-        _assert_restricted(name, spec)
+        assert_restricted(name, spec)
 
 
 def test_kubeconform_checks_the_topology_spread_constraints() -> None:
@@ -230,7 +231,7 @@ def test_promtool_style_expressions_are_balanced() -> None:
 
 
 def test_notes_create_the_callers_identity_for_the_mode(tmp_path: Path) -> None:
-    notes = _render_notes(tmp_path, "--namespace", "argo", "--set", "mode=operate")
+    notes = render_notes(tmp_path, "--namespace", "argo", "--set", "mode=operate")
     assert "http://argo-workflows-server.argo.svc:2746" in notes and "argoServer.url" in notes
     assert "kubectl -n argo create serviceaccount my-agent" in notes
     assert "kind: Role" in notes and "kind: RoleBinding" in notes
@@ -238,7 +239,7 @@ def test_notes_create_the_callers_identity_for_the_mode(tmp_path: Path) -> None:
     assert "kubectl -n argo port-forward svc/argo-mcp 8081" in notes
     assert "https://localhost:8081/mcp" in notes
     assert "the release namespace" in notes
-    notes = _render_notes(tmp_path / "two", "--namespace", "argo", "--set", "namespaces={team-a,team-b}")
+    notes = render_notes(tmp_path / "two", "--namespace", "argo", "--set", "namespaces={team-a,team-b}")
     assert notes.count("kind: RoleBinding") == 2 and "namespace: team-b}" in notes
 
 

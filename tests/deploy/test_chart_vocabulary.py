@@ -5,8 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .bundle import CHART, Obj, container_args, flag_value, helm_template, helm_template_proc, one
-from .test_chart import _render_notes
+from .bundle import (
+    CHART,
+    Obj,
+    container_args,
+    flag_value,
+    helm_template,
+    helm_template_proc,
+    one,
+    render_notes,
+)
 
 # The same settings under their former names and under the spec's names.
 LEGACY: Obj = {
@@ -108,13 +116,13 @@ def test_notes_print_a_deprecation_line_per_former_name_used(tmp_path: Path) -> 
         ("tls.certManager.renewBefore", "24h"),
     ):
         sets += ["--set", f"{key}={value}"]
-    notes = _render_notes(tmp_path / "old", *sets)
+    notes = render_notes(tmp_path / "old", *sets)
     lines = [line for line in notes.splitlines() if line.startswith("DEPRECATED:")]
     assert sorted(lines) == sorted(
         f"DEPRECATED: the value `{old}` is now `{new}` (the ArgoMCPServer spec's name); the old name"
         for old, new in RENAMED.items()
     )
-    assert "DEPRECATED" not in _render_notes(tmp_path / "new", "--set", "argoServer.url=https://a.example")
+    assert "DEPRECATED" not in render_notes(tmp_path / "new", "--set", "argoServer.url=https://a.example")
 
 
 def test_schema_marks_every_former_name_deprecated() -> None:

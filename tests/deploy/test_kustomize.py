@@ -10,6 +10,7 @@ from .bundle import (
     BASE_VALUES,
     KUSTOMIZE,
     Obj,
+    assert_restricted,
     by_kind,
     container_args,
     flag_value,
@@ -21,9 +22,8 @@ from .bundle import (
     pod_specs,
     psa_check,
 )
-from .test_chart import _assert_restricted
 
-REGENERATE = "deploy/kustomize/base is stale: python tests/deploy/bundle.py regen-kustomize-base"
+REGENERATE = "deploy/kustomize/base is stale: run ./dev gen"
 
 
 def _diff(helm: dict[str, dict[str, object]], kustomize: dict[str, dict[str, object]]) -> str:
@@ -162,6 +162,6 @@ def test_kustomize_renders_are_schema_valid_and_restricted() -> None:
         result = kubeconform(yaml.safe_dump_all(objs))
         assert result.returncode == 0, result.stdout
         for name, spec in pod_specs(objs):
-            _assert_restricted(name, spec)
+            assert_restricted(name, spec)
         code, results = psa_check(yaml.safe_dump_all(objs))
         assert code == 0 and results, results

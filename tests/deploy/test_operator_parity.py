@@ -280,12 +280,12 @@ def test_generated_chart_helpers_are_current() -> None:
     """The chart's args and Role rules come from the operator's tables; regenerate after changing them."""
     chartgen = importlib.import_module("argo_mcp_operator.chartgen")
     generated = CHART / "templates" / "_generated.tpl"
-    assert generated.read_text() == chartgen.generated_helpers(), f"stale: run `{chartgen.COMMAND}`"
+    assert generated.read_text() == chartgen.generated_helpers(), "stale: run ./dev gen"
 
 
 def test_chart_crd_is_the_operator_crd() -> None:
     assert CRD_COPY.read_text() == CRD_SOURCE.read_text(), (
-        f"copy {CRD_SOURCE.relative_to(ROOT)} to {CRD_COPY.relative_to(ROOT)}"
+        f"{CRD_COPY.relative_to(ROOT)} is stale: run ./dev gen"
     )
 
 

@@ -7,7 +7,6 @@ import re
 import subprocess
 import sys
 import tomllib
-from pathlib import Path
 
 import jsonschema
 
@@ -119,21 +118,3 @@ def test_lock_file_matches_the_project_requirements() -> None:
     assert locked == declared, f"uv.lock is stale (run `uv lock`): {sorted(locked ^ declared)}"
     dev = (ROOT / "dev").read_text()
     assert "--frozen" in dev and "--require-hashes" in dev, "./dev installs from the lock"
-
-
-def test_the_image_installs_exactly_what_uv_lock_pins() -> None:
-    """The Dockerfile installs image-requirements.txt with --require-hashes; that file must be uv.lock's export
-    (the command is in its header), or the image would run other versions than CI tests."""
-    text = (ROOT / "image-requirements.txt").read_text()
-    header = [line for line in text.splitlines() if line.startswith("#   uv export")]
-    assert header, "image-requirements.txt names the command that generates it"
-    command = header[0].removeprefix("#   ").split(" --output-file")[0].split()
-    uv = Path(sys.executable).parent / "uv"
-    exported = subprocess.run(
-        [str(uv), *command[1:]], cwd=ROOT, capture_output=True, text=True, check=True, timeout=120
-    ).stdout
-    body = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("#"))
-    assert body == exported, f"image-requirements.txt is stale; regenerate it with: {header[0][4:]}"
-    dockerfile = (ROOT / "Dockerfile").read_text()
-    assert "--require-hashes" in dockerfile and "-r image-requirements.txt" in dockerfile
-    assert "!image-requirements.txt" in (ROOT / ".dockerignore").read_text()

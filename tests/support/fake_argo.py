@@ -19,7 +19,7 @@ from typing import Any
 import jsonschema
 from aiohttp import web
 
-from tests.support.argo_spec import load_swagger
+from tests.support.argo_spec import ARGO_WORKFLOWS_VERSION, load_swagger
 
 StreamFn = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Chunks = Callable[[], AsyncIterator[bytes]]
@@ -74,8 +74,9 @@ def _specificity(path: str) -> tuple[int, int]:
 class FakeArgo:
     """Routes from swagger.json; answers programmed per operationId with `on()`."""
 
-    def __init__(self) -> None:
-        self.spec = load_swagger()
+    def __init__(self, argo_version: str = ARGO_WORKFLOWS_VERSION) -> None:
+        """The stand-in of Argo Workflows `argo_version` (one whose swagger.json is pinned under tests/data)."""
+        self.spec = load_swagger(argo_version)
         self.requests: list[Recorded] = []
         self.violations: list[str] = []
         self.canned: dict[str, Canned] = {}

@@ -127,3 +127,20 @@ class Prober:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+
+
+# The headers a Streamable HTTP client sends before it knows the protocol version (initialize).
+ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+
+
+class OpenStreams:
+    """Adapts already-open (read, write) streams to the Client's Transport protocol."""
+
+    def __init__(self, streams: Any) -> None:
+        self.streams = streams
+
+    async def __aenter__(self) -> Any:
+        return self.streams
+
+    async def __aexit__(self, *_exc: object) -> None:
+        return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest_asyncio
 from aiohttp import web
 
 from tests.support.fake_argo import FakeArgo
+from tests.support.kube_auth import FakeKubeAuth
 from tests.support.processes import ServerProcess, free_port, start_argo_mcp
 
 
@@ -85,3 +87,49 @@ async def server_with(argo_url: str, tmp_path: Path) -> AsyncIterator[Any]:
     yield start
     for server in started:
         await server.stop()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def kube(tmp_path: Path) -> AsyncIterator[tuple[FakeKubeAuth, Path]]:
+    """The kube-apiserver stand-in and a kubeconfig pointing at it (argo-mcp's own token in it)."""
+    fake = FakeKubeAuth()
+    runner = web.AppRunner(fake.app(), shutdown_timeout=0.5)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": "c", "cluster": {"server": f"http://127.0.0.1:{port}"}}],
+                "users": [{"name": "argo-mcp", "user": {"token": "argo-mcp-own-token"}}],
+                "contexts": [{"name": "c", "context": {"cluster": "c", "user": "argo-mcp"}}],
+                "current-context": "c",
+            }
+        )
+    )
+    yield fake, kubeconfig
+    await runner.cleanup()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def k8s_server(
+    kube: tuple[FakeKubeAuth, Path], argo_url: str, tmp_path: Path
+) -> AsyncIterator[ServerProcess]:
+    """argo-mcp with inbound kubernetes auth against the kube stand-in."""
+    _, kubeconfig = kube
+    server = await start_argo_mcp(
+        tmp_path,
+        "--argo-server-url",
+        argo_url,
+        "--argo-auth-mode",
+        "none",
+        "--auth-inbound",
+        "kubernetes",
+        "--kubeconfig",
+        str(kubeconfig),
+    )
+    yield server
+    await server.stop()

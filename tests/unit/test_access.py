@@ -6,7 +6,7 @@ import base64
 import json
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,112 +19,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from argo_mcp.tools.shaping import redact_text
 from tests.support.fake_argo import FakeArgo
+from tests.support.kube_auth import FakeKubeAuth
 from tests.support.processes import ServerProcess, free_port, http_client, start_argo_mcp, text_of
-from tests.unit.test_auth_and_tls import VERSION
+from tests.support.samples import NAME, VERSION, failed_workflow
 
 WF_LIST: dict[str, Any] = {"metadata": {}, "items": []}
-
-
-@dataclass
-class FakeKubeAuth:
-    """A kube-apiserver stand-in for TokenReview and SubjectAccessReview (the two calls argo-mcp makes)."""
-
-    tokens: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # token -> (user, audiences)
-    allowed: set[tuple[str, str, str, str]] = field(default_factory=set)  # (user, verb, resource, namespace)
-    reviews: list[dict[str, Any]] = field(default_factory=list)
-
-    def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_post("/apis/authentication.k8s.io/v1/tokenreviews", self.token_review)
-        app.router.add_post("/apis/authorization.k8s.io/v1/subjectaccessreviews", self.access_review)
-        return app
-
-    async def token_review(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        self.reviews.append(body)
-        token = body["spec"]["token"]
-        wanted = body["spec"].get("audiences") or []
-        status: dict[str, Any] = {"authenticated": False, "error": "invalid bearer token"}
-        if token in self.tokens:
-            user, audiences = self.tokens[token]
-            matching = [a for a in wanted if a in audiences]
-            if matching:
-                status = {
-                    "authenticated": True,
-                    "user": {"username": user, "uid": "u-1", "groups": ["system:serviceaccounts"]},
-                    "audiences": matching,
-                }
-            else:
-                status = {"authenticated": False, "error": "token audiences do not match"}
-        return web.json_response(
-            {
-                "apiVersion": "authentication.k8s.io/v1",
-                "kind": "TokenReview",
-                "spec": body["spec"],
-                "status": status,
-            }
-        )
-
-    async def access_review(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        self.reviews.append(body)
-        spec = body["spec"]
-        attrs = spec["resourceAttributes"]
-        key = (spec["user"], attrs["verb"], attrs["resource"], attrs["namespace"])
-        allowed = key in self.allowed
-        status = {"allowed": allowed, "reason": "" if allowed else "no RBAC policy matched"}
-        return web.json_response(
-            {
-                "apiVersion": "authorization.k8s.io/v1",
-                "kind": "SubjectAccessReview",
-                "spec": spec,
-                "status": status,
-            }
-        )
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def kube(tmp_path: Path) -> AsyncIterator[tuple[FakeKubeAuth, Path]]:
-    fake = FakeKubeAuth()
-    runner = web.AppRunner(fake.app(), shutdown_timeout=0.5)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(
-        json.dumps(
-            {
-                "apiVersion": "v1",
-                "kind": "Config",
-                "clusters": [{"name": "c", "cluster": {"server": f"http://127.0.0.1:{port}"}}],
-                "users": [{"name": "argo-mcp", "user": {"token": "argo-mcp-own-token"}}],
-                "contexts": [{"name": "c", "context": {"cluster": "c", "user": "argo-mcp"}}],
-                "current-context": "c",
-            }
-        )
-    )
-    yield fake, kubeconfig
-    await runner.cleanup()
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def k8s_server(
-    kube: tuple[FakeKubeAuth, Path], argo_url: str, tmp_path: Path
-) -> AsyncIterator[ServerProcess]:
-    _, kubeconfig = kube
-    server = await start_argo_mcp(
-        tmp_path,
-        "--argo-server-url",
-        argo_url,
-        "--argo-auth-mode",
-        "none",
-        "--auth-inbound",
-        "kubernetes",
-        "--kubeconfig",
-        str(kubeconfig),
-    )
-    yield server
-    await server.stop()
 
 
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
@@ -439,7 +338,6 @@ async def test_cluster_scoped_tools_are_authorized_cluster_wide(
 async def test_diagnosis_leaves_out_logs_the_caller_may_not_read(
     argo: FakeArgo, kube: tuple[FakeKubeAuth, Path], k8s_server: ServerProcess
 ) -> None:
-    from tests.unit.test_diagnosis import NAME, failed_workflow
 
     fake, _ = kube
     user = "system:serviceaccount:team-a:no-logs"

@@ -14,7 +14,7 @@ import psutil
 
 from tests.support.fake_argo import FakeArgo, Workflow
 from tests.support.processes import ServerProcess, http_client, start_argo_mcp, text_of
-from tests.unit.test_auth_and_tls import VERSION
+from tests.support.samples import VERSION
 
 MIB = 1024 * 1024
 

@@ -13,17 +13,7 @@ from aiohttp import web
 
 from tests.support.fake_argo import FakeArgo
 from tests.support.processes import ServerProcess, free_port, http_client, start_argo_mcp, text_of
-
-VERSION = {
-    "version": "v3.7.6",
-    "buildDate": "2026-10-01T00:00:00Z",
-    "gitCommit": "abc",
-    "gitTag": "v3.7.6",
-    "gitTreeState": "clean",
-    "goVersion": "go1.24",
-    "compiler": "gc",
-    "platform": "linux/amd64",
-}
+from tests.support.samples import VERSION
 
 
 async def _version_call(server: ServerProcess, **kwargs: object) -> str:

@@ -22,7 +22,7 @@ from mcp.shared.exceptions import MCPError
 from tests.support.elicitation import User, elicitation_client
 from tests.support.fake_argo import FakeArgo
 from tests.support.processes import REPO, ServerProcess, clean_env, payload, start_argo_mcp, text_of
-from tests.unit.test_auth_and_tls import VERSION
+from tests.support.samples import VERSION
 
 DELETE = "WorkflowService_DeleteWorkflow"
 ARGS = {"name": "hello-abc12", "namespace": "team-a"}

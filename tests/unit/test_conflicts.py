@@ -8,7 +8,7 @@ from typing import Any
 from argo_mcp.tools import conflicts
 from tests.support.fake_argo import FakeArgo
 from tests.support.processes import ServerProcess, http_client, text_of
-from tests.unit.test_tools import EVENT_SOURCE
+from tests.support.samples import EVENT_SOURCE
 
 CONFLICT = {
     "code": 10,

@@ -9,7 +9,6 @@ import json
 import random
 import secrets
 import string
-from typing import Any
 
 import pytest
 
@@ -19,82 +18,7 @@ from argo_mcp.tools.shaping import pod_name
 from bench.tokens import count_tokens
 from tests.support.fake_argo import FakeArgo, Workflow, ndjson_log
 from tests.support.processes import ServerProcess, http_client, payload, text_of
-
-NAME = "etl-x1"
-
-
-def node(node_id: str, display: str, kind: str, phase: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "id": node_id,
-        "name": f"{NAME}.{display}",
-        "displayName": display,
-        "type": kind,
-        "phase": phase,
-        "startedAt": extra.pop("startedAt", "2026-11-25T10:00:00Z"),
-        "finishedAt": extra.pop("finishedAt", "2026-11-25T10:01:05Z"),
-        **extra,
-    }
-
-
-def failed_workflow() -> dict[str, Any]:
-    wf = Workflow(NAME, phase="Failed").json()
-    nodes = [
-        node(NAME, NAME, "Steps", "Failed", children=[f"{NAME}-1"], message="child 'etl-x1-2' failed"),
-        node(f"{NAME}-1", "[0]", "StepGroup", "Failed", children=[f"{NAME}-2", f"{NAME}-5", f"{NAME}-6"]),
-        node(
-            f"{NAME}-2", "build", "Retry", "Failed", children=[f"{NAME}-3", f"{NAME}-4"], templateName="build"
-        ),
-        node(
-            f"{NAME}-3",
-            "build(0)",
-            "Pod",
-            "Failed",
-            templateName="build",
-            message="Error (exit code 1)",
-            outputs={"exitCode": "1"},
-            inputs={
-                "parameters": [
-                    {"name": "repo", "value": "git@x:etl"},
-                    {"name": "api-token", "value": "s3cr3t"},
-                ]
-            },
-        ),
-        node(
-            f"{NAME}-4",
-            "build(1)",
-            "Pod",
-            "Failed",
-            templateName="build",
-            startedAt="2026-11-25T10:02:00Z",
-            finishedAt="2026-11-25T10:02:42Z",
-            message="Error (exit code 2): password=hunter2 rejected",
-            outputs={"exitCode": "2"},
-            inputs={
-                "parameters": [
-                    {"name": "repo", "value": "git@x:etl"},
-                    {"name": "api-token", "value": "s3cr3t"},
-                ]
-            },
-        ),
-        node(f"{NAME}-5", "test", "Pod", "Succeeded", templateName="test"),
-        node(
-            f"{NAME}-6",
-            "lint",
-            "Pod",
-            "Error",
-            templateRef={"name": "shared", "template": "lint"},
-            startedAt="2026-11-25T10:00:30Z",
-            message="pod deleted",
-        ),
-    ]
-    wf["status"] = {
-        "phase": "Failed",
-        "message": "child 'etl-x1-2' failed",
-        "startedAt": "2026-11-25T10:00:00Z",
-        "finishedAt": "2026-11-25T10:03:00Z",
-        "nodes": {n["id"]: n for n in nodes},
-    }
-    return wf
+from tests.support.samples import NAME, failed_workflow, node
 
 
 # ---- get_workflow_node --------------------------------------------------------------------------------------

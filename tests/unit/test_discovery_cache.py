@@ -3,104 +3,31 @@ exactly the bytes the server sent the first time, and the session then works as 
 
 from __future__ import annotations
 
-import asyncio
 import json
-import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from tests.support.fake_argo import FakeArgo
-from tests.support.processes import REPO, clean_env
-from tests.unit.test_auth_and_tls import VERSION
+from tests.support.samples import VERSION
+from tests.support.stdio_session import (
+    INITIALIZED,
+    initialize,
+    start_stdio,
+    stderr_log,
+    tools_list,
+    version_call,
+)
 
 PROTOCOL = "2025-11-25"
-
-
-def _initialize(request_id: Any = 1, version: str = PROTOCOL) -> dict[str, Any]:
-    return {
-        "jsonrpc": "2.0",
-        "id": request_id,
-        "method": "initialize",
-        "params": {
-            "protocolVersion": version,
-            "capabilities": {},
-            "clientInfo": {"name": "t", "version": "1"},
-        },
-    }
-
-
-INITIALIZED = {"jsonrpc": "2.0", "method": "notifications/initialized"}
-
-
-def _tools_list(request_id: Any) -> dict[str, Any]:
-    return {"jsonrpc": "2.0", "id": request_id, "method": "tools/list"}
-
-
-def _version_call(request_id: Any) -> dict[str, Any]:
-    return {
-        "jsonrpc": "2.0",
-        "id": request_id,
-        "method": "tools/call",
-        "params": {"name": "get_argo_version", "arguments": {}},
-    }
-
-
-@dataclass
-class Session:
-    proc: asyncio.subprocess.Process
-
-    async def send(self, *messages: dict[str, Any]) -> None:
-        """All messages in one write, so the server reads them in one chunk (the hand-over must keep them)."""
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(b"".join(json.dumps(m).encode() + b"\n" for m in messages))
-        await self.proc.stdin.drain()
-
-    async def line(self) -> bytes:
-        assert self.proc.stdout is not None
-        line = await asyncio.wait_for(self.proc.stdout.readline(), 30)
-        assert line, "the server closed stdout"
-        return line
-
-    async def close(self) -> int:
-        assert self.proc.stdin is not None
-        self.proc.stdin.close()
-        return await asyncio.wait_for(self.proc.wait(), 30)
-
-
-async def _start(
-    argo_url: str, cache: Path | str, tmp_path: Path, *flags: str, env: dict[str, str] | None = None
-) -> Session:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "argo_mcp",
-        "--stdio",
-        "--argo-server-url",
-        argo_url,
-        *flags,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=(tmp_path / "stderr.log").open("ab"),
-        env=clean_env({"ARGO_MCP_DISCOVERY_CACHE": str(cache), **(env or {})}),
-        cwd=REPO,
-        limit=2**24,
-    )
-    return Session(proc)
 
 
 async def _discover(
     argo_url: str, cache: Path, tmp_path: Path, *flags: str, env: dict[str, str] | None = None
 ) -> tuple[bytes, bytes]:
-    session = await _start(argo_url, cache, tmp_path, "--argo-auth-mode", "none", *flags, env=env)
-    await session.send(_initialize(), INITIALIZED, _tools_list(2))
+    session = await start_stdio(argo_url, cache, tmp_path, "--argo-auth-mode", "none", *flags, env=env)
+    await session.send(initialize(), INITIALIZED, tools_list(2))
     answers = await session.line(), await session.line()
     assert await session.close() == 0
     return answers
-
-
-def _log(tmp_path: Path) -> str:
-    return (tmp_path / "stderr.log").read_text()
 
 
 async def test_a_second_start_answers_discovery_from_the_cache_with_the_same_bytes(
@@ -108,10 +35,10 @@ async def test_a_second_start_answers_discovery_from_the_cache_with_the_same_byt
 ) -> None:
     cache = tmp_path / "cache"
     first = await _discover(argo_url, cache, tmp_path)
-    assert "discovery_answered_from_cache" not in _log(tmp_path)
+    assert "discovery_answered_from_cache" not in stderr_log(tmp_path)
     assert len(list(cache.glob("*.json"))) == 1, "the first start records its answers"
     second = await _discover(argo_url, cache, tmp_path)
-    assert "discovery_answered_from_cache" in _log(tmp_path)
+    assert "discovery_answered_from_cache" in stderr_log(tmp_path)
     assert second == first
     assert json.loads(first[1])["id"] == 2 and len(json.loads(first[1])["result"]["tools"]) > 30
 
@@ -122,16 +49,16 @@ async def test_after_a_cached_discovery_the_session_serves_calls_and_other_reque
     argo.on("InfoService_GetVersion", VERSION)
     cache = tmp_path / "cache"
     await _discover(argo_url, cache, tmp_path)
-    session = await _start(argo_url, cache, tmp_path, "--argo-auth-mode", "none")
+    session = await start_stdio(argo_url, cache, tmp_path, "--argo-auth-mode", "none")
     # tools/list and a call in one chunk: the call is read by the fast path and must reach the real server.
-    await session.send(_initialize("init"), INITIALIZED, _tools_list(2), _version_call(3))
+    await session.send(initialize("init"), INITIALIZED, tools_list(2), version_call(3))
     answers = [json.loads(await session.line()) for _ in range(3)]
     assert [a["id"] for a in answers] == ["init", 2, 3], "the replayed initialize is not answered twice"
     assert json.loads(answers[2]["result"]["content"][0]["text"])["version"] == VERSION["version"]
     await session.send({"jsonrpc": "2.0", "id": 4, "method": "prompts/list"})
     assert json.loads(await session.line())["result"]["prompts"]
     assert await session.close() == 0
-    assert "discovery_answered_from_cache" in _log(tmp_path)
+    assert "discovery_answered_from_cache" in stderr_log(tmp_path)
 
 
 async def test_a_call_instead_of_tools_list_is_served_by_the_real_server(
@@ -140,10 +67,10 @@ async def test_a_call_instead_of_tools_list_is_served_by_the_real_server(
     argo.on("InfoService_GetVersion", VERSION)
     cache = tmp_path / "cache"
     await _discover(argo_url, cache, tmp_path)
-    session = await _start(argo_url, cache, tmp_path, "--argo-auth-mode", "none")
-    await session.send(_initialize(7))
+    session = await start_stdio(argo_url, cache, tmp_path, "--argo-auth-mode", "none")
+    await session.send(initialize(7))
     assert json.loads(await session.line())["id"] == 7
-    await session.send(INITIALIZED, _version_call(8))
+    await session.send(INITIALIZED, version_call(8))
     answer = json.loads(await session.line())
     assert answer["id"] == 8 and not answer["result"].get("isError"), answer
     assert await session.close() == 0
@@ -156,7 +83,7 @@ async def test_other_flags_are_another_entry_and_other_answers(
     full = await _discover(argo_url, cache, tmp_path)
     read_only = await _discover(argo_url, cache, tmp_path, "--read-only")
     assert len(list(cache.glob("*.json"))) == 2
-    assert "discovery_answered_from_cache" not in _log(tmp_path)
+    assert "discovery_answered_from_cache" not in stderr_log(tmp_path)
     assert len(json.loads(read_only[1])["result"]["tools"]) < len(json.loads(full[1])["result"]["tools"])
     environment = await _discover(argo_url, cache, tmp_path, env={"ARGO_MCP_TOOLSETS": "workflows"})
     assert len(list(cache.glob("*.json"))) == 3 and environment != full
@@ -168,13 +95,13 @@ async def test_a_protocol_version_not_cached_is_answered_by_the_server_and_then_
     cache = tmp_path / "cache"
     await _discover(argo_url, cache, tmp_path)
     for expected_hits in (0, 1):
-        session = await _start(argo_url, cache, tmp_path, "--argo-auth-mode", "none")
-        await session.send(_initialize(1, "2025-06-18"), INITIALIZED, _tools_list(2))
+        session = await start_stdio(argo_url, cache, tmp_path, "--argo-auth-mode", "none")
+        await session.send(initialize(1, "2025-06-18"), INITIALIZED, tools_list(2))
         init = json.loads(await session.line())
         assert init["result"]["protocolVersion"] == "2025-06-18"
         assert json.loads(await session.line())["id"] == 2
         assert await session.close() == 0
-        assert _log(tmp_path).count("discovery_answered_from_cache") == expected_hits
+        assert stderr_log(tmp_path).count("discovery_answered_from_cache") == expected_hits
     entry = json.loads(next(cache.glob("*.json")).read_text())
     assert set(entry["answers"]) == {PROTOCOL, "2025-06-18"}
 
@@ -184,8 +111,10 @@ async def test_the_cache_holds_no_token_and_off_writes_nothing(
 ) -> None:
     cache = tmp_path / "cache"
     token = "s3cr3t-token-value-never-stored"
-    session = await _start(argo_url, cache, tmp_path, "--argo-auth-mode", "bearer", env={"ARGO_TOKEN": token})
-    await session.send(_initialize(), INITIALIZED, _tools_list(2))
+    session = await start_stdio(
+        argo_url, cache, tmp_path, "--argo-auth-mode", "bearer", env={"ARGO_TOKEN": token}
+    )
+    await session.send(initialize(), INITIALIZED, tools_list(2))
     await session.line(), await session.line()
     assert await session.close() == 0
     files = list(cache.iterdir())
@@ -201,4 +130,4 @@ async def test_an_unwritable_cache_only_means_no_cache(argo: FakeArgo, argo_url:
     blocked.write_text("")
     first = await _discover(argo_url, blocked / "cache", tmp_path)
     second = await _discover(argo_url, blocked / "cache", tmp_path)
-    assert first == second and "discovery_answered_from_cache" not in _log(tmp_path)
+    assert first == second and "discovery_answered_from_cache" not in stderr_log(tmp_path)

@@ -16,7 +16,8 @@ import pytest
 
 from argo_mcp import discovery
 from tests.support.fake_argo import FakeArgo
-from tests.unit.test_discovery_cache import INITIALIZED, _initialize, _log, _start, _tools_list
+from tests.support.stdio_session import INITIALIZED, start_stdio, stderr_log, tools_list
+from tests.support.stdio_session import initialize as _initialize
 
 OTHER_UID = 12345
 PROTOCOL = "2025-11-25"
@@ -184,8 +185,8 @@ async def test_a_planted_entry_is_not_served_by_a_real_server(
     cache = tmp_path / "cache"
 
     async def discover() -> tuple[bytes, bytes]:
-        session = await _start(argo_url, cache, tmp_path, "--argo-auth-mode", "none", "--read-only")
-        await session.send(_initialize(), INITIALIZED, _tools_list(2))
+        session = await start_stdio(argo_url, cache, tmp_path, "--argo-auth-mode", "none", "--read-only")
+        await session.send(_initialize(), INITIALIZED, tools_list(2))
         answers = await session.line(), await session.line()
         assert await session.close() == 0
         return answers
@@ -202,10 +203,10 @@ async def test_a_planted_entry_is_not_served_by_a_real_server(
 
     second = await discover()
     assert second == real and b"INJECTED" not in second[1] and b"PLANTED" not in second[0]
-    log = _log(tmp_path)
+    log = stderr_log(tmp_path)
     assert "discovery_answered_from_cache" not in log
     warnings = [json.loads(line) for line in log.splitlines() if "discovery_cache_refused" in line]
     assert len(warnings) == 1 and str(entry) in warnings[0]["message"], warnings
     assert warnings[0]["level"] == "warning" and "owned by uid 12345" in warnings[0]["message"]
     assert entry.stat().st_uid == os.geteuid(), "the refused entry was replaced by the server's own"
-    assert await discover() == real and "discovery_answered_from_cache" in _log(tmp_path)
+    assert await discover() == real and "discovery_answered_from_cache" in stderr_log(tmp_path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -144,11 +145,12 @@ async def test_connection_refused_names_the_url_and_the_fix(tmp_path: Path) -> N
 
 async def test_timeout_is_reported(tmp_path: Path) -> None:
     app = web.Application()
+    released = asyncio.Event()
 
     async def slow(_request: web.Request) -> web.Response:
-        import asyncio
-
-        await asyncio.sleep(5)
+        # Far beyond --argo-timeout; released when the test ends so that the stand-in's shutdown does not
+        # wait for it.
+        await asyncio.wait_for(released.wait(), 5)
         return web.json_response({})
 
     app.router.add_get("/api/v1/version", slow)
@@ -172,6 +174,7 @@ async def test_timeout_is_reported(tmp_path: Path) -> None:
         assert "did not answer in time" in text_of(result)
         assert "--argo-timeout" in text_of(result)
     finally:
+        released.set()
         await server.stop()
         await runner.cleanup()
 

@@ -17,7 +17,7 @@ import httpx2
 from argo_mcp.transport.connections import FD_HEADROOM, ensure_fd_headroom
 from tests.support.fake_argo import FakeArgo
 from tests.support.processes import ServerProcess, http_client, start_argo_mcp, text_of
-from tests.unit.test_auth_and_tls import VERSION
+from tests.support.samples import VERSION
 
 Conn = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 

@@ -6,24 +6,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import mcp_types as types
 
 from tests.support.fake_argo import FakeArgo
 from tests.support.processes import ServerProcess, http_client, payload, start_argo_mcp, text_of
+from tests.support.samples import chunks
 
 KIB = 1024
 ARGS = {"workflowName": "wf", "nodeId": "wf-1", "artifactName": "report"}
-
-
-def chunks(data: bytes, size: int = 64 * KIB) -> Callable[[], AsyncIterator[bytes]]:
-    async def stream() -> AsyncIterator[bytes]:
-        for start in range(0, len(data), size):
-            yield data[start : start + size]
-
-    return stream
 
 
 async def test_a_small_text_artifact_comes_back_as_text(

@@ -12,7 +12,7 @@ from argo_mcp import metrics
 from argo_mcp.metrics import operation_of
 from tests.support.fake_argo import FakeArgo
 from tests.support.processes import ServerProcess, http_client
-from tests.unit.test_auth_and_tls import VERSION
+from tests.support.samples import VERSION
 
 # Process and platform collectors keep their standard names; everything of ours carries the prefix.
 STANDARD_PREFIXES = ("process_", "python_")

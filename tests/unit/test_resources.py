@@ -22,6 +22,7 @@ from mcp.shared.exceptions import MCPError
 
 from argo_mcp.tools.shaping import WORKFLOW_DETAIL_FIELDS, WORKFLOW_LIST_FIELDS
 from tests.support.fake_argo import FakeArgo, Workflow, ndjson_log
+from tests.support.kube_auth import FakeKubeAuth
 from tests.support.processes import (
     REPO,
     ServerProcess,
@@ -32,10 +33,8 @@ from tests.support.processes import (
     start_argo_mcp,
     text_of,
 )
-from tests.support.raw_mcp import initialize_request
-from tests.unit.test_access import FakeKubeAuth, k8s_server, kube  # noqa: F401 (fixtures)
-from tests.unit.test_template_tools import CLUSTER_TEMPLATE, CRON, TEMPLATE
-from tests.unit.test_transport import _Streams
+from tests.support.raw_mcp import OpenStreams, initialize_request
+from tests.support.samples import CLUSTER_TEMPLATE, CRON, TEMPLATE
 
 TEMPLATES = [
     "argo://workflows/{namespace}/{name}",
@@ -335,8 +334,8 @@ async def test_allow_list_and_toolsets_confine_resources(argo: FakeArgo, server_
 
 async def test_rbac_decides_per_caller_in_kubernetes_mode(
     argo: FakeArgo,
-    kube: tuple[FakeKubeAuth, Path],  # noqa: F811
-    k8s_server: ServerProcess,  # noqa: F811
+    kube: tuple[FakeKubeAuth, Path],
+    k8s_server: ServerProcess,
 ) -> None:
     fake, _ = kube
     user = "system:serviceaccount:team-a:reader"
@@ -430,7 +429,7 @@ async def test_resources_and_completions_over_stdio(argo: FakeArgo, argo_url: st
     with (tmp_path / "stdio.err").open("w") as errlog:
         async with (
             stdio_client(params, errlog=errlog) as streams,
-            Client(_Streams(streams), mode="legacy") as client,
+            Client(OpenStreams(streams), mode="legacy") as client,
         ):
             templates = await client.list_resource_templates()
             listed = await client.list_resources()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import copy
 import io
 import json
 import logging
@@ -162,14 +163,30 @@ def _show(arguments: Any) -> str:
         return "<arguments too deep or large to show>"
 
 
+_SCHEMAS: dict[str, tuple[dict[str, Any], jsonschema.Draft202012Validator]] = {}
+
+
+def schema_of(tool: Tool[Any]) -> dict[str, Any]:
+    """The tool's advertised input schema, built once per tool: pydantic regenerates it on every call, which
+    cost most of this module's time when each of the thousands of calls below asked again."""
+    return _checked_schema(tool)[0]
+
+
+def _checked_schema(tool: Tool[Any]) -> tuple[dict[str, Any], jsonschema.Draft202012Validator]:
+    if tool.name not in _SCHEMAS:
+        schema = tool.input_schema()
+        _SCHEMAS[tool.name] = (schema, jsonschema.Draft202012Validator(schema))
+    return _SCHEMAS[tool.name]
+
+
 def breaks_schema(tool: Tool[Any], arguments: Any) -> bool:
     """Whether the arguments break the tool's advertised schema. A null for an optional field counts as
     omitted: the input models read JSON null as "use the default", which is more lenient than the schema."""
-    schema = tool.input_schema()
+    schema, validator = _checked_schema(tool)
     required = set(schema.get("required", []))
     given = {key: value for key, value in arguments.items() if value is not None or key in required}
     try:
-        jsonschema.Draft202012Validator(schema).validate(given)
+        validator.validate(given)
     except (jsonschema.ValidationError, ValueError, RecursionError):
         # RecursionError: only the 3,000-level value, which no field's schema allows at that depth.
         return True
@@ -181,7 +198,7 @@ _STRATEGIES: dict[str, st.SearchStrategy[dict[str, Any]]] = {}
 
 def strategy(tool: Tool[Any]) -> st.SearchStrategy[dict[str, Any]]:
     if tool.name not in _STRATEGIES:
-        _STRATEGIES[tool.name] = schema_inputs(tool.input_schema())
+        _STRATEGIES[tool.name] = schema_inputs(copy.deepcopy(schema_of(tool)))
     return _STRATEGIES[tool.name]
 
 
@@ -204,8 +221,8 @@ def test_inputs_that_break_the_schema_are_refused_before_argo(
     rig: Rig, tool: Tool[Any], data: st.DataObject
 ) -> None:
     arguments = dict(data.draw(strategy(tool), label="valid"))
-    properties = list(tool.input_schema()["properties"])
-    required = list(tool.input_schema().get("required", []))
+    properties = list(schema_of(tool)["properties"])
+    required = list(schema_of(tool).get("required", []))
     how = data.draw(st.sampled_from(["unknown-key", "wrong-value", "drop-required"]), label="mutation")
     if how == "unknown-key":
         arguments[data.draw(st.text(min_size=1, max_size=20).filter(lambda k: k not in properties))] = 1
@@ -230,7 +247,7 @@ def test_hand_made_nasty_values_in_every_field(rig: Rig, tool: Tool[Any]) -> Non
     """Each nasty value in each field, the other fields valid: a clean answer every time."""
     base = _simplest(tool)
     refused = 0
-    for name in tool.input_schema()["properties"]:
+    for name in schema_of(tool)["properties"]:
         for label, value in NASTY:
             arguments = {**base, name: value}
             outcome = rig.call(tool, arguments)
@@ -249,7 +266,7 @@ def test_hand_made_nasty_values_in_every_field(rig: Rig, tool: Tool[Any]) -> Non
                     outcome[1][:300],
                 )
                 assert not outcome[2], (name, label)
-    assert refused > 0 or not tool.input_schema()["properties"]
+    assert refused > 0 or not schema_of(tool)["properties"]
 
 
 def _simplest(tool: Tool[Any]) -> dict[str, Any]:
@@ -313,7 +330,7 @@ def _accepts(schema: dict[str, Any], kind: str) -> bool:
 def _plant(tool: Tool[Any], data: st.DataObject) -> dict[str, Any]:
     """Valid arguments with CALLER_TOKEN planted in some of the string fields (and inside object fields)."""
     arguments = dict(data.draw(strategy(tool), label="valid"))
-    properties: dict[str, Any] = tool.input_schema()["properties"]
+    properties: dict[str, Any] = schema_of(tool)["properties"]
     strings = sorted(name for name, schema in properties.items() if _accepts(schema, "string"))
     objects = sorted(name for name, schema in properties.items() if _accepts(schema, "object"))
     if not strings and not objects:  # a tool without arguments: the token as an unknown argument

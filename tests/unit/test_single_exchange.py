@@ -15,9 +15,8 @@ from argo_mcp.transport.response_mode import ResponseModeRouter
 from argo_mcp.transport.single_exchange import SingleExchange, plain_request
 from tests.support.fake_argo import FakeArgo
 from tests.support.processes import ServerProcess
-from tests.support.raw_mcp import rpc_answer
-from tests.unit.test_auth_and_tls import VERSION
-from tests.unit.test_transport import ACCEPT
+from tests.support.raw_mcp import ACCEPT, rpc_answer
+from tests.support.samples import VERSION
 
 HEADERS = [(b"accept", b"application/json, text/event-stream"), (b"content-type", b"application/json")]
 CALL = {

@@ -12,8 +12,8 @@ from pathlib import Path
 from argo_mcp.transport.pipes import MAX_LINE_BYTES
 from tests.support.fake_argo import FakeArgo
 from tests.support.processes import REPO, clean_env
-from tests.unit.test_auth_and_tls import VERSION
-from tests.unit.test_discovery_cache import INITIALIZED, Session, _initialize, _version_call
+from tests.support.samples import VERSION
+from tests.support.stdio_session import INITIALIZED, Session, initialize, version_call
 
 
 async def test_a_line_over_the_limit_is_dropped_and_the_session_goes_on(
@@ -26,7 +26,7 @@ async def test_a_line_over_the_limit_is_dropped_and_the_session_goes_on(
         stderr=(tmp_path / "stderr.log").open("wb"), env=clean_env(), cwd=REPO, limit=2**24,
     )  # fmt: skip
     session = Session(proc)
-    await session.send(_initialize(), INITIALIZED)
+    await session.send(initialize(), INITIALIZED)
     assert json.loads(await session.line())["id"] == 1
     huge = {
         "jsonrpc": "2.0",
@@ -34,7 +34,7 @@ async def test_a_line_over_the_limit_is_dropped_and_the_session_goes_on(
         "method": "tools/call",
         "params": {"name": "x" * (MAX_LINE_BYTES + 10)},
     }
-    await session.send(huge, _version_call(3))
+    await session.send(huge, version_call(3))
     answer = json.loads(await session.line())
     assert answer["id"] == 3, "the overlong request is not answered, the next one is"
     assert json.loads(answer["result"]["content"][0]["text"])["version"] == VERSION["version"]
@@ -43,7 +43,7 @@ async def test_a_line_over_the_limit_is_dropped_and_the_session_goes_on(
 
 def test_stdin_and_stdout_as_regular_files(argo: FakeArgo, argo_url: str, tmp_path: Path) -> None:
     requests = tmp_path / "in.jsonl"
-    requests.write_text(json.dumps(_initialize()) + "\n" + json.dumps(INITIALIZED) + "\n")
+    requests.write_text(json.dumps(initialize()) + "\n" + json.dumps(INITIALIZED) + "\n")
     answers = tmp_path / "out.jsonl"
     with requests.open("rb") as stdin, answers.open("wb") as stdout:
         done = subprocess.run(

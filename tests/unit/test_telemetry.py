@@ -20,7 +20,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from argo_mcp import telemetry
 from tests.support.fake_argo import FakeArgo
 from tests.support.processes import REPO, clean_env, http_client, start_argo_mcp, text_of
-from tests.unit.test_auth_and_tls import VERSION
+from tests.support.samples import VERSION
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT_ID = "00f067aa0ba902b7"

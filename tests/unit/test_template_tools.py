@@ -20,67 +20,19 @@ from argo_mcp.tools.kinds import ArgoKind, checked_manifest, kind_tools
 from argo_mcp.tools.templates import CLUSTER_WORKFLOW_TEMPLATE, CRON_WORKFLOW, WORKFLOW_TEMPLATE
 from tests.support.fake_argo import FakeArgo
 from tests.support.processes import ServerProcess, http_client, payload, text_of
-from tests.unit.test_tools import Case, _program
+from tests.support.raw_mcp import OpenStreams
+from tests.support.samples import (
+    CLUSTER_TEMPLATE,
+    CRON,
+    NAME,
+    SPEC,
+    TEMPLATE,
+    WF_API,
+    chunks,
+    failed_workflow,
+)
+from tests.support.tool_cases import Case, program
 
-WF_API = "argoproj.io/v1alpha1"
-SPEC = {
-    "entrypoint": "main",
-    "arguments": {
-        "parameters": [
-            {"name": "message", "value": "hello", "description": "What to print"},
-            {"name": "size", "value": "small", "enum": ["small", "large"]},
-            {"name": "db-password", "value": "hunter2"},
-        ],
-        "artifacts": [{"name": "input-data"}],
-    },
-    "templates": [
-        {"name": "main", "steps": [[{"name": "say", "template": "say"}]]},
-        {
-            "name": "say",
-            "container": {"image": "busybox", "command": ["echo", "{{inputs.parameters.message}}"]},
-        },
-        {"name": "script-step", "script": {"image": "python", "source": "print(1)\n"}},
-        {"name": "wait", "suspend": {}},
-    ],
-}
-TEMPLATE = {
-    "metadata": {
-        "name": "hello",
-        "namespace": "argo",
-        "uid": "0b3c7f4e-5a1d-4c2e-9f00-000000000041",
-        "resourceVersion": "41",
-        "creationTimestamp": "2026-11-25T10:00:00Z",
-        "annotations": {"workflows.argoproj.io/description": "Says hello"},
-        "managedFields": [{"manager": "argo", "operation": "Update"}],
-    },
-    "spec": SPEC,
-}
-CLUSTER_TEMPLATE = {
-    "metadata": {
-        "name": "shared",
-        "uid": "0b3c7f4e-5a1d-4c2e-9f00-000000000007",
-        "resourceVersion": "7",
-        "creationTimestamp": "2026-11-25T10:00:00Z",
-    },
-    "spec": SPEC,
-}
-CRON: dict[str, Any] = {
-    "metadata": {"name": "nightly", "namespace": "argo", "resourceVersion": "55"},
-    "spec": {
-        "schedules": ["0 2 * * *"],
-        "timezone": "Europe/Paris",
-        "concurrencyPolicy": "Forbid",
-        "workflowSpec": SPEC,
-    },
-    "status": {
-        "active": [{"name": "nightly-1764640800", "namespace": "argo"}],
-        "lastScheduledTime": "2026-12-02T01:00:00Z",
-        "succeeded": 12,
-        "failed": 1,
-        "phase": "Active",
-        "conditions": [{"type": "SubmissionError", "status": "True", "message": "token=abc123 rejected"}],
-    },
-}
 PARAMETERS = [
     {"name": "message", "default": "hello", "description": "What to print"},
     {"name": "size", "default": "small", "enum": ["small", "large"]},
@@ -420,7 +372,7 @@ CASES = [
 async def test_template_tool_sends_the_swagger_request(
     argo: FakeArgo, shared_server: ServerProcess, case: Case
 ) -> None:
-    _program(argo, case)
+    program(argo, case)
     async with http_client(shared_server.url) as client:
         result = await client.call_tool(case.tool, case.args)
     assert not result.is_error, text_of(result)
@@ -667,9 +619,6 @@ async def test_template_tools_diagnosis_and_completions_over_stdio(
 
     from tests.support.fake_argo import ndjson_log
     from tests.support.processes import REPO, clean_env
-    from tests.unit.test_diagnosis import NAME, failed_workflow
-    from tests.unit.test_inline_artifacts import chunks
-    from tests.unit.test_transport import _Streams
 
     argo.on("WorkflowTemplateService_ListWorkflowTemplates", {"metadata": {}, "items": [TEMPLATE]})
     argo.on("CronWorkflowService_SuspendCronWorkflow", CRON)
@@ -689,7 +638,7 @@ async def test_template_tools_diagnosis_and_completions_over_stdio(
     with (tmp_path / "stdio.err").open("w") as errlog:
         async with (
             stdio_client(params, errlog=errlog) as streams,
-            Client(_Streams(streams), mode="legacy") as client,
+            Client(OpenStreams(streams), mode="legacy") as client,
         ):
             listed = await client.call_tool("list_workflow_templates", {})
             suspended = await client.call_tool("suspend_cron_workflow", {"name": "nightly"})

@@ -7,9 +7,7 @@ and what the tool must return.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -17,15 +15,13 @@ import pytest
 from argo_mcp.tools.shaping import WORKFLOW_LIST_FIELDS
 from tests.support.fake_argo import FakeArgo, Workflow, ndjson_log
 from tests.support.processes import ServerProcess, http_client, payload, text_of
+from tests.support.samples import EVENT_SOURCE
+from tests.support.tool_cases import Case, program
 
 UID = "3f1e9c2a-5b7d-4e8f-9a0b-1c2d3e4f5a6b"
 WF = Workflow("hello-abc12", labels={"workflows.argoproj.io/workflow-template": "hello"}).json()
 WF_LIST = {"metadata": {"continue": "tok-2", "resourceVersion": "77"}, "items": [WF]}
 ARCHIVED = Workflow("old-run", namespace="team-a", phase="Failed").json()
-EVENT_SOURCE = {
-    "metadata": {"name": "webhook", "namespace": "argo", "resourceVersion": "12"},
-    "spec": {"webhook": {"example": {"port": "12000", "endpoint": "/example", "method": "POST"}}},
-}
 SENSOR = {
     "metadata": {"name": "on-webhook", "namespace": "argo", "resourceVersion": "34"},
     "spec": {
@@ -33,23 +29,6 @@ SENSOR = {
         "triggers": [{"template": {"name": "run-wf"}}],
     },
 }
-
-
-@dataclass
-class Case:
-    tool: str
-    args: dict[str, Any]
-    operation: str
-    path: str
-    query: dict[str, str] = field(default_factory=dict)
-    body: Any = None
-    answer: Any = None
-    check: Callable[[dict[str, Any]], object] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)  # other operations' canned answers
-
-    @property
-    def id(self) -> str:
-        return self.tool
 
 
 def summary_check(result: dict[str, Any]) -> None:
@@ -587,29 +566,11 @@ CASES = [
 ]
 
 
-def _program(argo: FakeArgo, case: Case) -> None:
-    for operation, answer in case.extra.items():
-        if operation == "stream":
-            argo.on(case.operation, stream=answer)
-        elif operation == "stream_raw":
-            records = answer
-
-            async def chunks(records: list[dict[str, Any]] = records) -> Any:
-                for record in records:
-                    yield (json.dumps(record) + "\n").encode()
-
-            argo.on(case.operation, stream=chunks)
-        else:
-            argo.on(operation, answer)
-    if case.answer is not None:
-        argo.on(case.operation, case.answer)
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 async def test_tool_sends_the_swagger_request_and_returns_the_answer(
     argo: FakeArgo, shared_server: ServerProcess, case: Case
 ) -> None:
-    _program(argo, case)
+    program(argo, case)
     async with http_client(shared_server.url) as client:
         result = await client.call_tool(case.tool, case.args)
     assert not result.is_error, text_of(result)

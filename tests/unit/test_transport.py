@@ -27,10 +27,8 @@ from tests.support.processes import (
     payload,
     start_argo_mcp,
 )
-from tests.support.raw_mcp import initialize_request
-from tests.unit.test_auth_and_tls import VERSION
-
-ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+from tests.support.raw_mcp import ACCEPT, OpenStreams, initialize_request
+from tests.support.samples import VERSION
 
 
 def _sse_json(response: httpx2.Response) -> dict[str, Any]:
@@ -269,7 +267,7 @@ async def test_stdio_transport(argo: FakeArgo, argo_url: str, tmp_path: Path) ->
 
         async with (
             stdio_client(params, errlog=errlog) as streams,
-            Client(_Streams(streams), mode="legacy") as client,
+            Client(OpenStreams(streams), mode="legacy") as client,
         ):
             result = await client.call_tool("get_argo_version", {})
             assert not result.is_error
@@ -278,19 +276,6 @@ async def test_stdio_transport(argo: FakeArgo, argo_url: str, tmp_path: Path) ->
         errlog.close()
     logs = (tmp_path / "stdio.err").read_text()
     assert '"event": "starting"' in logs and '"transport": "stdio"' in logs
-
-
-class _Streams:
-    """Adapts already-open (read, write) streams to the Client's Transport protocol."""
-
-    def __init__(self, streams: Any) -> None:
-        self.streams = streams
-
-    async def __aenter__(self) -> Any:
-        return self.streams
-
-    async def __aexit__(self, *_exc: object) -> None:
-        return None
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])

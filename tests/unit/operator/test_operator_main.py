@@ -17,7 +17,7 @@ from argo_mcp_operator import logs
 from argo_mcp_operator.__main__ import parse_args
 from argo_mcp_operator.handlers import WATCHED_CHILDREN, register
 from argo_mcp_operator.reconcile import Reconciler
-from tests.unit.operator.test_operator_reconcile import FakeApi, resource
+from tests.support.operator_api import FakeApi, resource
 
 
 def test_defaults_watch_all_namespaces() -> None:

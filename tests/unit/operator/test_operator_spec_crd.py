@@ -138,8 +138,8 @@ def test_all_problems_reported_at_once() -> None:
 
 
 def test_committed_crd_is_the_generated_one() -> None:
-    """Regenerate with: python -m argo_mcp_operator.crd > deploy/crds/argo-mcp.io_argomcpservers.yaml"""
-    assert CRD_FILE.read_text() == crd_yaml()
+    """Regenerate with: ./dev gen (also test_generated_files, which covers the chart's copy)."""
+    assert CRD_FILE.read_text() == crd_yaml(), "stale: run ./dev gen"
 
 
 def test_crd_module_prints_the_crd() -> None:

@@ -1,18 +1,14 @@
-"""Generate the values table of the chart README from values.yaml (helm-docs style ``# --`` comments).
-
-    python -m tests.deploy.chart_readme        # rewrite deploy/helm/argo-mcp/README.md in place
+"""The values table of the chart README, from values.yaml (helm-docs style ``# --`` comments); `./dev gen`.
 
 Each key with a ``# -- description`` comment above it (continued on the following ``#`` lines) becomes a row:
-its dotted path, its type, its default as JSON and the description. test_chart_readme.py fails when the README
+its dotted path, its type, its default as JSON and the description. The unit suite fails when the README
 differs from this output, so the table never lags behind values.yaml.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +16,7 @@ from typing import Any
 import yaml
 
 CHART = Path(__file__).resolve().parents[2] / "deploy" / "helm" / "argo-mcp"
-START = "<!-- values:start (python -m tests.deploy.chart_readme) -->"
+START = "<!-- values:start (./dev gen) -->"
 END = "<!-- values:end -->"
 _KEY = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z0-9_.-]+):(?P<rest>.*)$")
 
@@ -97,19 +93,6 @@ def render_readme(readme: str, values_text: str) -> str:
     return f"{head}{START}\n{table(values_text)}\n{END}{tail}"
 
 
-def main() -> None:
-    readme = CHART / "README.md"
-    text = render_readme(readme.read_text(), (CHART / "values.yaml").read_text())
-    fd, tmp = tempfile.mkstemp(dir=readme.parent, prefix=".README.md.")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(tmp, readme)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    print(f"wrote {readme}")
-
-
-if __name__ == "__main__":
-    main()
+def chart_readme() -> str:
+    """deploy/helm/argo-mcp/README.md with its values table regenerated."""
+    return render_readme((CHART / "README.md").read_text(), (CHART / "values.yaml").read_text())
