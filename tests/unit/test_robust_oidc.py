@@ -152,12 +152,16 @@ def _refused_cleanly(answer: Answer, headers: dict[str, str], token: str, what: 
         )
 
 
+def _segment(part: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=").decode()
+
+
 # ---- bad tokens ----------------------------------------------------------------------------------------------
 def _hand_made(issuer: Issuer) -> dict[str, str]:
     now = int(time.time())
     other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     claims = {"iss": issuer.url, "aud": "argo-mcp", "sub": "mallory", "exp": now + 300}
-    unsigned = jwt.encode(claims, None, algorithm="none")
+    unsigned = ".".join(_segment(part) for part in ({"alg": "none", "typ": "JWT"}, claims)) + "."
     return {
         "expired": issuer.token(exp=now - 120, iat=now - 600),
         "not-yet-valid": issuer.token(nbf=now + 3600),
