@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from argo_mcp.tools.shaping import redact_text
 from tests.support.fake_argo import FakeArgo
 from tests.support.kube_auth import FakeKubeAuth
+from tests.support.oidc_issuer import Issuer, b64
 from tests.support.processes import ServerProcess, free_port, http_client, start_argo_mcp, text_of
 from tests.support.samples import NAME, VERSION, failed_workflow
 
@@ -113,30 +112,6 @@ async def test_caller_token_is_never_forwarded_to_argo(
 
 
 # ---- OIDC ---------------------------------------------------------------------------------------------------
-@dataclass
-class Issuer:
-    url: str
-    key: rsa.RSAPrivateKey
-
-    def token(self, **claims: Any) -> str:
-        now = int(time.time())
-        payload = {
-            "iss": self.url,
-            "aud": "argo-mcp",
-            "sub": "alice",
-            "email": "alice@example.com",
-            "iat": now,
-            "exp": now + 300,
-            **claims,
-        }
-        return jwt.encode(payload, self.key, algorithm="RS256", headers={"kid": "k1"})
-
-
-def _b64(number: int) -> str:
-    raw = number.to_bytes((number.bit_length() + 7) // 8, "big")
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
 @pytest_asyncio.fixture(loop_scope="session")
 async def issuer() -> AsyncIterator[Issuer]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -154,8 +129,8 @@ async def issuer() -> AsyncIterator[Issuer]:
             "kid": "k1",
             "use": "sig",
             "alg": "RS256",
-            "n": _b64(numbers.n),
-            "e": _b64(numbers.e),
+            "n": b64(numbers.n),
+            "e": b64(numbers.e),
         }
         return web.json_response({"keys": [jwk]})
 

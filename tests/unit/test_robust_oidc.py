@@ -33,10 +33,10 @@ from hypothesis import strategies as st
 
 from tests.support import fuzz
 from tests.support.fake_argo import FakeArgo, Workflow
+from tests.support.oidc_issuer import Issuer
 from tests.support.processes import ServerProcess, free_port, start_argo_mcp
 from tests.support.raw_mcp import Answer
 from tests.support.rpc import rpc
-from tests.unit.test_access import Issuer
 
 MANY = max(20, hypothesis_settings().max_examples)  # unit: 20 tokens (x 4 surfaces), soak: 150
 assert fuzz.CUSTOM_FORMATS  # the suite's hypothesis profiles (unit / soak) are loaded by importing it

@@ -36,10 +36,10 @@ from argo_mcp.sealing import Sealer
 from argo_mcp.tools import ALL_TOOLS
 from tests.support import fuzz
 from tests.support.fake_argo import FakeArgo
+from tests.support.kube_auth import FakeKubeAuth
 from tests.support.processes import ServerProcess, start_argo_mcp
 from tests.support.raw_mcp import Answer, call_tool
 from tests.support.rpc import confirm_call, input_required
-from tests.unit.test_access import FakeKubeAuth, k8s_server, kube  # noqa: F401 (fixtures)
 
 BY_NAME = {tool.name: tool for tool in ALL_TOOLS}
 MANY = max(30, hypothesis_settings().max_examples)  # unit: 30 examples, soak: 150
@@ -415,8 +415,8 @@ SUBMITTED = {
 
 async def test_a_caller_who_may_not_read_a_cluster_template_cannot_use_it(
     argo: FakeArgo,
-    kube: tuple[FakeKubeAuth, Path],  # noqa: F811
-    k8s_server: ServerProcess,  # noqa: F811
+    kube: tuple[FakeKubeAuth, Path],
+    k8s_server: ServerProcess,
 ) -> None:
     fake, _ = kube
     user = "system:serviceaccount:argo:submitter"
@@ -448,8 +448,8 @@ async def test_a_caller_who_may_not_read_a_cluster_template_cannot_use_it(
 
 async def test_a_cluster_template_naming_another_reviews_the_read_of_it(
     argo: FakeArgo,
-    kube: tuple[FakeKubeAuth, Path],  # noqa: F811
-    k8s_server: ServerProcess,  # noqa: F811
+    kube: tuple[FakeKubeAuth, Path],
+    k8s_server: ServerProcess,
 ) -> None:
     """A ClusterWorkflowTemplate whose step names another one (`templateRef` with clusterScope) makes Argo read
     that one with the caller's identity, as a namespaced manifest's reference does."""
