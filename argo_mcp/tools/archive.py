@@ -14,7 +14,15 @@ from typing import Any
 from pydantic import Field
 
 from argo_mcp.argo.errors import ArgoNotFound
-from argo_mcp.policy import Permission, Resolver, Scope, ToolError
+from argo_mcp.policy import (
+    WORKFLOWS_CREATE,
+    WORKFLOWS_DELETE,
+    WORKFLOWS_LIST,
+    WORKFLOWS_UPDATE,
+    Resolver,
+    Scope,
+    ToolError,
+)
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import ListOptionsInput, NamespacedInput, ToolInput, Uid
 from argo_mcp.tools.lifecycle import NODE_SELECTOR_HELP, PARAMETERS_HELP, ParameterValue, parameters_as_argo
@@ -177,7 +185,7 @@ TOOLS: list[Tool[Any]] = [
         input_model=ListArchivedInput,
         handler=list_archived,
         scope=Scope.argument(),
-        permission=Permission("list", "workflows"),
+        permission=WORKFLOWS_LIST,
     ),
     Tool(
         name="get_archived_workflow",
@@ -188,7 +196,7 @@ TOOLS: list[Tool[Any]] = [
         input_model=UidInput,
         handler=get_archived,
         scope=BY_UID,
-        permission=Permission("list", "workflows"),
+        permission=WORKFLOWS_LIST,
     ),
     Tool(
         name="list_archived_workflow_label_keys",
@@ -199,7 +207,7 @@ TOOLS: list[Tool[Any]] = [
         input_model=NamespacedInput,
         handler=list_label_keys,
         scope=Scope.argument(),
-        permission=Permission("list", "workflows"),
+        permission=WORKFLOWS_LIST,
     ),
     Tool(
         name="list_archived_workflow_label_values",
@@ -210,7 +218,7 @@ TOOLS: list[Tool[Any]] = [
         input_model=LabelValuesInput,
         handler=list_label_values,
         scope=Scope.argument(),
-        permission=Permission("list", "workflows"),
+        permission=WORKFLOWS_LIST,
     ),
     Tool(
         name="delete_archived_workflow",
@@ -221,7 +229,7 @@ TOOLS: list[Tool[Any]] = [
         input_model=UidInput,
         handler=delete_archived,
         scope=BY_UID,
-        permission=Permission("delete", "workflows"),
+        permission=WORKFLOWS_DELETE,
     ),
     Tool(
         name="retry_archived_workflow",
@@ -232,7 +240,7 @@ TOOLS: list[Tool[Any]] = [
         input_model=RetryArchivedInput,
         handler=archived_action("retry", "retried"),
         scope=BY_UID,
-        permission=Permission("update", "workflows"),
+        permission=WORKFLOWS_UPDATE,
     ),
     Tool(
         name="resubmit_archived_workflow",
@@ -243,6 +251,6 @@ TOOLS: list[Tool[Any]] = [
         input_model=ResubmitArchivedInput,
         handler=archived_action("resubmit", "resubmitted as"),
         scope=BY_UID,
-        permission=Permission("create", "workflows"),
+        permission=WORKFLOWS_CREATE,
     ),
 ]
