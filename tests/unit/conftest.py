@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -72,12 +73,13 @@ async def shared_server(argo_fake: tuple[FakeArgo, str], session_tmp: Path) -> A
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def server_with(argo_url: str, tmp_path: Path) -> AsyncIterator[Any]:
-    """`await server_with(*flags)`: argo-mcp with these flags against the stand-in, stopped after the test."""
+    """`await server_with(*flags)`: argo-mcp with these flags against the stand-in, stopped after the test
+    (`ca=` the context that trusts its certificate, when the flags make it serve TLS)."""
     started: list[ServerProcess] = []
 
-    async def start(*flags: str) -> ServerProcess:
+    async def start(*flags: str, ca: ssl.SSLContext | None = None) -> ServerProcess:
         server = await start_argo_mcp(
-            tmp_path, "--argo-server-url", argo_url, "--argo-auth-mode", "none", *flags
+            tmp_path, "--argo-server-url", argo_url, "--argo-auth-mode", "none", *flags, ca=ca
         )
         started.append(server)
         return server
