@@ -87,3 +87,10 @@ async def server_with(argo_url: str, tmp_path: Path) -> AsyncIterator[Any]:
     yield start
     for server in started:
         await server.stop()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def one_slot(server_with: Any) -> ServerProcess:
+    """argo-mcp admitting one call at a time (--max-inflight-calls 1): what the admission tests fill and wait on."""
+    server: ServerProcess = await server_with("--max-inflight-calls", "1")
+    return server

@@ -7,15 +7,13 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
 from tests.support.fake_argo import FakeArgo, Workflow
-from tests.support.processes import ServerProcess, http_client, start_argo_mcp, text_of
+from tests.support.processes import ServerProcess, http_client, text_of
 
 WAIT = {"name": "long-run", "pollSeconds": 0.2, "timeoutSeconds": 600}
 GET = "WorkflowService_GetWorkflow"
@@ -65,17 +63,6 @@ async def _send_and_hang_up(url: str, era: str, argo: FakeArgo) -> None:
         await asyncio.sleep(0.05)
     writer.close()
     await writer.wait_closed()
-
-
-@pytest.fixture
-async def one_slot(argo_url: str, tmp_path: Path) -> AsyncIterator[ServerProcess]:
-    server = await start_argo_mcp(
-        tmp_path, "--argo-server-url", argo_url, "--argo-auth-mode", "none", "--max-inflight-calls", "1"
-    )
-    try:
-        yield server
-    finally:
-        await server.stop()
 
 
 @pytest.mark.parametrize("era", ["fast-path", "sdk-json", "sse"])
