@@ -95,6 +95,20 @@ def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
     )
 
 
+# Every usage X.509's KeyUsage extension names (the arguments of x509.KeyUsage).
+KEY_USAGES = (
+    "digital_signature",
+    "content_commitment",
+    "key_encipherment",
+    "data_encipherment",
+    "key_agreement",
+    "key_cert_sign",
+    "crl_sign",
+    "encipher_only",
+    "decipher_only",
+)
+
+
 def _signed_by(
     issuer: x509.Name,
     subject: x509.Name,
@@ -114,18 +128,10 @@ def _signed_by(
 
 
 def _key_usage(*, ca: bool) -> x509.KeyUsage:
-    """Both keys sign (ECDSA: digital signature only); only the CA's signs certificates and CRLs."""
-    return x509.KeyUsage(
-        digital_signature=True,
-        content_commitment=False,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=ca,
-        crl_sign=ca,
-        encipher_only=False,
-        decipher_only=False,
-    )
+    """Both keys sign (ECDSA: digital signature only); only the CA's signs certificates and CRLs. Every other
+    usage X.509 names is denied."""
+    granted = {"digital_signature", "key_cert_sign", "crl_sign"} if ca else {"digital_signature"}
+    return x509.KeyUsage(**{usage: usage in granted for usage in KEY_USAGES})
 
 
 def issue(name: str, namespace: str, duration: timedelta, now: datetime | None = None) -> ServingCert:
