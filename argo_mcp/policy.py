@@ -41,6 +41,14 @@ class Permission:
 POD_LOGS = Permission("get", "pods", group="", subresource="log")
 """What every log tool exercises: Argo reads pod logs with the caller's identity."""
 
+# What the workflow tools exercise, live and archived workflows alike (Argo checks the archive against the
+# workflows resource too); named once so a reviewer reads a tool's RBAC as one word.
+WORKFLOWS_LIST = Permission("list", "workflows")
+WORKFLOWS_GET = Permission("get", "workflows")
+WORKFLOWS_CREATE = Permission("create", "workflows")
+WORKFLOWS_UPDATE = Permission("update", "workflows")
+WORKFLOWS_DELETE = Permission("delete", "workflows")
+
 
 class ScopeKind(enum.StrEnum):
     """How a tool's target namespace is known; the registry enforces the allow-list and RBAC for each."""

@@ -13,6 +13,8 @@ import mcp_types as types
 from mcp.server.context import ServerRequestContext
 from mcp.shared.exceptions import MCPError
 
+from argo_mcp.calls.requests import fixed_list
+
 
 @dataclass(frozen=True)
 class PromptDecl:
@@ -112,11 +114,6 @@ def prompt_handlers(default_namespace: str) -> dict[str, Any]:
         ]
     )
 
-    async def on_list_prompts(
-        _ctx: ServerRequestContext[Any, Any], _params: types.PaginatedRequestParams | None
-    ) -> types.ListPromptsResult:
-        return listing
-
     async def on_get_prompt(
         _ctx: ServerRequestContext[Any, Any], params: types.GetPromptRequestParams
     ) -> types.GetPromptResult:
@@ -148,4 +145,4 @@ def prompt_handlers(default_namespace: str) -> dict[str, Any]:
             ],
         )
 
-    return {"on_list_prompts": on_list_prompts, "on_get_prompt": on_get_prompt}
+    return {"on_list_prompts": fixed_list(listing), "on_get_prompt": on_get_prompt}

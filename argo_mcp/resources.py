@@ -34,7 +34,7 @@ from mcp.shared.exceptions import MCPError
 
 from argo_mcp.argo.errors import ArgoNotFound
 from argo_mcp.calls import Answer, Call, CallPipeline, Refusal
-from argo_mcp.calls.requests import caller_of, peer_of
+from argo_mcp.calls.requests import caller_of, fixed_list, peer_of
 from argo_mcp.settings import Settings
 from argo_mcp.tools.registry import Tool
 from argo_mcp.tools.shaping import finished_at
@@ -249,11 +249,6 @@ def resource_handlers(
         cache_scope="public",
     )
 
-    async def on_list_resource_templates(
-        _ctx: ServerRequestContext[Any, Any], _params: types.PaginatedRequestParams | None
-    ) -> types.ListResourceTemplatesResult:
-        return template_list
-
     async def list_namespace(
         call: Call, namespace: str, slots: asyncio.Semaphore
     ) -> list[tuple[str, dict[str, Any]]]:
@@ -316,6 +311,6 @@ def resource_handlers(
 
     return {
         "on_list_resources": on_list_resources,
-        "on_list_resource_templates": on_list_resource_templates,
+        "on_list_resource_templates": fixed_list(template_list),
         "on_read_resource": on_read_resource,
     }

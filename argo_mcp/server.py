@@ -21,7 +21,7 @@ from argo_mcp import __version__, telemetry
 from argo_mcp.argo.client import ArgoClient
 from argo_mcp.calls import Call, CallPipeline, Confirmer, error_result
 from argo_mcp.calls.confirm import Proceed, confirm
-from argo_mcp.calls.requests import caller_of, peer_of
+from argo_mcp.calls.requests import caller_of, fixed_list, peer_of
 from argo_mcp.completions import completion_handler
 from argo_mcp.policy import Authorizer
 from argo_mcp.prompts import prompt_handlers
@@ -105,11 +105,6 @@ def build_server(
     sealer = Sealer.from_file(settings.task_key_file)
     tasks = Tasks(pipeline, by_name, sealer)
 
-    async def on_list_tools(
-        _ctx: ServerRequestContext[Any, Any], _params: types.PaginatedRequestParams | None
-    ) -> types.ListToolsResult:
-        return listing
-
     async def on_call_tool(
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
     ) -> types.CallToolResult | types.InputRequiredResult:
@@ -141,7 +136,7 @@ def build_server(
         title="Argo Workflows MCP",
         instructions=INSTRUCTIONS,
         cache_hints={"tools/list": STATIC_LISTS, "prompts/list": STATIC_LISTS},
-        on_list_tools=on_list_tools,
+        on_list_tools=fixed_list(listing),
         on_call_tool=on_call_tool,
         get_tool_input_schema=input_schemas.get,
         **prompt_handlers(settings.argo.default_namespace),

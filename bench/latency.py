@@ -23,6 +23,7 @@ from typing import Any
 import aiohttp
 import psutil
 
+from bench.__main__ import percentile, wait_port
 from tests.support.processes import REPO, clean_env, free_port, http_client, start_argo_mcp
 
 STANDIN = """
@@ -37,12 +38,6 @@ web.run_app(fake.app, host="127.0.0.1", port=int(sys.argv[1]), print=None, acces
 """
 
 
-def percentile(samples: list[float], pct: float) -> float:
-    ordered = sorted(samples)
-    index = min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))
-    return ordered[index]
-
-
 async def measure(call: Callable[[], Awaitable[Any]], count: int, warmup: int) -> list[float]:
     for _ in range(warmup):
         await call()
@@ -54,18 +49,6 @@ async def measure(call: Callable[[], Awaitable[Any]], count: int, warmup: int) -
     return samples
 
 
-async def wait_port(port: int, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.close()
-            return
-        except OSError:
-            await asyncio.sleep(0.05)
-    raise RuntimeError(f"nothing listens on {port}")
-
-
 async def run(count: int, warmup: int) -> dict[str, Any]:
     port = free_port()
     standin = await asyncio.create_subprocess_exec(
@@ -73,7 +56,7 @@ async def run(count: int, warmup: int) -> dict[str, Any]:
     )
     argo_url = f"http://127.0.0.1:{port}"
     try:
-        await wait_port(port)
+        await wait_port(port, timeout=20)
         server = await start_argo_mcp(
             Path(tempfile.mkdtemp()), "--argo-server-url", argo_url, "--argo-auth-mode", "none"
         )

@@ -4,11 +4,30 @@ apart for admission."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
+import mcp_types as types
 from mcp.server.context import ServerRequestContext
 
 from argo_mcp.access.caller import Caller, caller_from_request
+
+ResultT = TypeVar("ResultT")
+ListHandler = Callable[
+    [ServerRequestContext[Any, Any], types.PaginatedRequestParams | None], Awaitable[ResultT]
+]
+
+
+def fixed_list(result: ResultT) -> ListHandler[ResultT]:
+    """A `*/list` handler answering `result`, built once: the tools, prompts and resource templates a server
+    offers do not change while it runs, and each fits in one page, so every call answers the same object."""
+
+    async def on_list(
+        _ctx: ServerRequestContext[Any, Any], _params: types.PaginatedRequestParams | None
+    ) -> ResultT:
+        return result
+
+    return on_list
 
 
 def caller_of(ctx: ServerRequestContext[Any, Any]) -> Caller | None:

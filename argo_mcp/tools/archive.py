@@ -14,7 +14,16 @@ from typing import Any
 from pydantic import Field
 
 from argo_mcp.argo.errors import ArgoNotFound
-from argo_mcp.policy import Permission, Resolver, Scope, ToolError
+from argo_mcp.policy import (
+    WORKFLOWS_CREATE,
+    WORKFLOWS_DELETE,
+    WORKFLOWS_LIST,
+    WORKFLOWS_UPDATE,
+    Permission,
+    Resolver,
+    Scope,
+    ToolError,
+)
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import ListOptionsInput, NamespacedInput, ToolInput, Uid
 from argo_mcp.tools.lifecycle import NODE_SELECTOR_HELP, PARAMETERS_HELP, ParameterValue, parameters_as_argo
@@ -186,7 +195,7 @@ TOOLS: list[Tool[Any]] = [
         input_model=ListArchivedInput,
         handler=list_archived,
         scope=Scope.argument(),
-        permission=Permission("list", "workflows"),
+        permission=WORKFLOWS_LIST,
     ),
     Tool(
         name="get_archived_workflow",
@@ -197,7 +206,7 @@ TOOLS: list[Tool[Any]] = [
         input_model=UidInput,
         handler=get_archived,
         scope=BY_UID,
-        permission=Permission("list", "workflows"),
+        permission=WORKFLOWS_LIST,
     ),
     Tool(
         name="list_archived_workflow_label_keys",
@@ -208,7 +217,7 @@ TOOLS: list[Tool[Any]] = [
         input_model=NamespacedInput,
         handler=list_label_keys,
         scope=Scope.argument(),
-        permission=Permission("list", "workflows"),
+        permission=WORKFLOWS_LIST,
     ),
     Tool(
         name="list_archived_workflow_label_values",
@@ -219,7 +228,7 @@ TOOLS: list[Tool[Any]] = [
         input_model=LabelValuesInput,
         handler=list_label_values,
         scope=Scope.argument(),
-        permission=Permission("list", "workflows"),
+        permission=WORKFLOWS_LIST,
     ),
     Tool(
         name="delete_archived_workflow",
@@ -230,7 +239,7 @@ TOOLS: list[Tool[Any]] = [
         input_model=UidInput,
         handler=delete_archived,
         scope=BY_UID,
-        permission=Permission("delete", "workflows"),
+        permission=WORKFLOWS_DELETE,
     ),
     Tool(
         name="retry_archived_workflow",
@@ -242,7 +251,7 @@ TOOLS: list[Tool[Any]] = [
         input_model=RetryArchivedInput,
         handler=archived_action("retry", "retried"),
         scope=BY_UID,
-        permission=Permission("update", "workflows"),
+        permission=WORKFLOWS_UPDATE,
     ),
     Tool(
         name="resubmit_archived_workflow",
@@ -254,6 +263,6 @@ TOOLS: list[Tool[Any]] = [
         input_model=ResubmitArchivedInput,
         handler=archived_action("resubmit", "resubmitted as"),
         scope=BY_UID,
-        permission=Permission("create", "workflows"),
+        permission=WORKFLOWS_CREATE,
     ),
 ]

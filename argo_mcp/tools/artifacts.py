@@ -26,7 +26,7 @@ import mcp_types as types
 from pydantic import Field, model_validator
 
 from argo_mcp.argo.streams import download_to_file, read_or_save, resolve_destination
-from argo_mcp.policy import Permission, Scope
+from argo_mcp.policy import WORKFLOWS_GET, Scope
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.archive import archived_by_uid
 from argo_mcp.tools.inputs import NamespacedInput, PathSegment, ResourceName, Uid
@@ -182,7 +182,7 @@ TOOLS: list[Tool[Any]] = [
         input_model=ArtifactInput,
         handler=get_output_artifact,
         scope=ARTIFACT_SCOPE,
-        permission=Permission("get", "workflows"),
+        permission=WORKFLOWS_GET,
         long=True,
     ),
     Tool(
@@ -197,7 +197,7 @@ TOOLS: list[Tool[Any]] = [
         input_model=ArtifactInput,
         handler=get_input_artifact,
         scope=ARTIFACT_SCOPE,
-        permission=Permission("get", "workflows"),
+        permission=WORKFLOWS_GET,
         long=True,
     ),
 ]

@@ -17,7 +17,7 @@ from pydantic import Field
 
 from argo_mcp.argo.errors import ArgoError
 from argo_mcp.argo.streams import LOG_CAP_BYTES, drain_log_stream, format_pod_log
-from argo_mcp.policy import POD_LOGS, Permission, Scope, ToolError
+from argo_mcp.policy import POD_LOGS, WORKFLOWS_GET, Scope, ToolError
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.budget import json_tokens, tail_within
 from argo_mcp.tools.inputs import NamedInput
@@ -330,7 +330,7 @@ TOOLS: list[Tool[Any]] = [
         kind=ToolKind.READ_ONLY,
         input_model=NodeInput,
         handler=get_workflow_node,
-        permission=Permission("get", "workflows"),
+        permission=WORKFLOWS_GET,
         scope=Scope.argument(),
     ),
     Tool(
@@ -344,7 +344,7 @@ TOOLS: list[Tool[Any]] = [
         kind=ToolKind.READ_ONLY,
         input_model=DiagnoseInput,
         handler=diagnose_workflow,
-        permission=Permission("get", "workflows"),
+        permission=WORKFLOWS_GET,
         scope=Scope.argument(),
     ),
 ]

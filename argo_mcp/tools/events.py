@@ -5,6 +5,7 @@ The two kinds differ only in their REST path, the body key that carries the obje
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cached_property
 from typing import Any
 
@@ -82,28 +83,17 @@ EVENT_SOURCE = ArgoKind(
         "logs": f"Argo Events EventSource logs as one text: {LOG_ANSWER}.",
     },
 )
-SENSOR = ArgoKind(
-    update_kind=ToolKind.MUTATING,  # the reference's kind for its update tools
+# A Sensor is managed like an EventSource; only its name, body key, log filters and descriptions differ.
+SENSOR = replace(
+    EVENT_SOURCE,
     kind="Sensor",
     plural="sensors",
     resource="sensors",
     body_key="sensor",
     singular="sensor",
     words="sensor",
-    group=ToolGroup.EVENTS,
-    cluster=False,
-    summary=events_summary,
-    detail=_detail,
     saved=whole_object("sensor"),
-    update_body_has_name=True,
-    inputs=KindInputs(
-        list=ListKindInput,
-        get=NamedInput,
-        create=ObjectInput,
-        update=UpdateInput,
-        delete=DeleteInput,
-        logs=SensorLogsInput,
-    ),
+    inputs=replace(EVENT_SOURCE.inputs, logs=SensorLogsInput),
     log_filters={"name": "name", "trigger_name": "triggerName"},
     descriptions={
         "list": "List Argo Events Sensors in a namespace.",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
@@ -135,13 +136,21 @@ def _split_selector(selector: str) -> list[str]:
     return parts
 
 
-def _check_dns_label(value: str) -> str:
-    if not re.match(DNS1123_LABEL, value):
-        raise ValueError(
-            f"{value!r} is not a valid namespace: use a DNS-1123 label (lowercase letters, digits and '-', "
-            "starting and ending with a letter or digit, at most 63 characters), e.g. 'argo'"
-        )
+def _matching(value: str, pattern: str, problem: str, *, max_length: int | None = None) -> str:
+    """`value` when it matches `pattern` (and is at most `max_length` long); else the error an agent fixes its
+    call from: the value, then `problem` (the rule and an example)."""
+    if (max_length is not None and len(value) > max_length) or not re.match(pattern, value):
+        raise ValueError(f"{value!r} {problem}")
     return value
+
+
+def _check_dns_label(value: str) -> str:
+    return _matching(
+        value,
+        DNS1123_LABEL,
+        "is not a valid namespace: use a DNS-1123 label (lowercase letters, digits and '-', starting and ending "
+        "with a letter or digit, at most 63 characters), e.g. 'argo'",
+    )
 
 
 def namespace_name(value: str) -> str:
@@ -150,42 +159,53 @@ def namespace_name(value: str) -> str:
 
 
 def _check_dns_subdomain(value: str) -> str:
-    if len(value) > 253 or not re.match(DNS1123_SUBDOMAIN, value):
-        raise ValueError(
-            f"{value!r} is not a valid Kubernetes name: use lowercase letters, digits, '-' and '.', starting "
-            "and ending with a letter or digit, at most 253 characters, e.g. 'hello-world-abc12'"
-        )
-    return value
+    return _matching(
+        value,
+        DNS1123_SUBDOMAIN,
+        "is not a valid Kubernetes name: use lowercase letters, digits, '-' and '.', starting and ending with a "
+        "letter or digit, at most 253 characters, e.g. 'hello-world-abc12'",
+        max_length=253,
+    )
 
 
 def _check_uid(value: str) -> str:
-    if not re.match(UID_PATTERN, value):
-        raise ValueError(
-            f"{value!r} is not a UID: pass the workflow's metadata.uid, e.g. '3f1e9c2a-5b7d-4e8f-9a0b-1c2d3e4f5a6b' "
-            "(list_archived_workflows shows it)"
-        )
+    return _matching(
+        value,
+        UID_PATTERN,
+        "is not a UID: pass the workflow's metadata.uid, e.g. '3f1e9c2a-5b7d-4e8f-9a0b-1c2d3e4f5a6b' "
+        "(list_archived_workflows shows it)",
+    )
+
+
+def _every_requirement(
+    value: str, requirements: list[str], valid: Callable[[str], bool], problem: str
+) -> str:
+    """`value` when each of its comma-separated requirements is `valid`; else an error naming the first one
+    that is not, then `problem` (the syntax and an example)."""
+    for requirement in requirements:
+        if not valid(requirement):
+            raise ValueError(f"{requirement.strip()!r} {problem}")
     return value
 
 
 def _check_label_selector(value: str) -> str:
-    for requirement in _split_selector(value):
-        if not _is_label_requirement(requirement):
-            raise ValueError(
-                f"{requirement.strip()!r} is not a valid label selector requirement: use key, !key, key=value, "
-                "key!=value, key in (a,b) or key notin (a,b), comma-separated, e.g. "
-                "'workflows.argoproj.io/phase=Failed,app=etl'"
-            )
-    return value
+    return _every_requirement(
+        value,
+        _split_selector(value),
+        _is_label_requirement,
+        "is not a valid label selector requirement: use key, !key, key=value, key!=value, key in (a,b) or "
+        "key notin (a,b), comma-separated, e.g. 'workflows.argoproj.io/phase=Failed,app=etl'",
+    )
 
 
 def _check_field_selector(value: str) -> str:
-    for requirement in value.split(","):
-        if not _is_field_requirement(requirement):
-            raise ValueError(
-                f"{requirement.strip()!r} is not a valid field selector requirement: use field=value or "
-                "field!=value, comma-separated, e.g. 'metadata.name=my-wf'"
-            )
-    return value
+    return _every_requirement(
+        value,
+        value.split(","),
+        _is_field_requirement,
+        "is not a valid field selector requirement: use field=value or field!=value, comma-separated, e.g. "
+        "'metadata.name=my-wf'",
+    )
 
 
 Namespace = Annotated[

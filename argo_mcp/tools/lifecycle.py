@@ -14,7 +14,15 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from argo_mcp.argo.errors import ArgoBadRequest, ArgoNotFound, ArgoServerError
-from argo_mcp.policy import Permission, Scope, ToolError
+from argo_mcp.policy import (
+    WORKFLOWS_CREATE,
+    WORKFLOWS_DELETE,
+    WORKFLOWS_LIST,
+    WORKFLOWS_UPDATE,
+    Permission,
+    Scope,
+    ToolError,
+)
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.conflicts import retry_on_conflict
 from argo_mcp.tools.inputs import NamedInput, NamespacedInput, NewResourceName, ResourceName
@@ -327,7 +335,7 @@ TOOLS: list[Tool[Any]] = [
         input_model=SubmitInput,
         handler=submit_workflow,
         scope=Scope.argument(),
-        permission=Permission("create", "workflows"),
+        permission=WORKFLOWS_CREATE,
     ),
     Tool(
         name="lint_workflow",
@@ -338,7 +346,7 @@ TOOLS: list[Tool[Any]] = [
         input_model=LintInput,
         handler=lint_workflow,
         scope=Scope.manifest("manifests"),
-        permission=Permission("list", "workflows"),
+        permission=WORKFLOWS_LIST,
     ),
     Tool(
         name="suspend_workflow",
@@ -350,7 +358,7 @@ TOOLS: list[Tool[Any]] = [
         handler=workflow_action("suspend", "suspended"),
         scope=Scope.argument(),
         idempotent=True,
-        permission=Permission("update", "workflows"),
+        permission=WORKFLOWS_UPDATE,
     ),
     Tool(
         name="resume_workflow",
@@ -362,7 +370,7 @@ TOOLS: list[Tool[Any]] = [
         handler=workflow_action("resume", "resumed"),
         scope=Scope.argument(),
         idempotent=True,
-        permission=Permission("update", "workflows"),
+        permission=WORKFLOWS_UPDATE,
     ),
     Tool(
         name="resubmit_workflow",
@@ -374,7 +382,7 @@ TOOLS: list[Tool[Any]] = [
         input_model=ResubmitInput,
         handler=workflow_action("resubmit", "resubmitted as a new workflow"),
         scope=Scope.argument(),
-        permission=Permission("create", "workflows"),
+        permission=WORKFLOWS_CREATE,
     ),
     Tool(
         name="set_workflow",
@@ -386,7 +394,7 @@ TOOLS: list[Tool[Any]] = [
         handler=workflow_action("set", "updated"),
         scope=Scope.argument(),
         idempotent=True,
-        permission=Permission("update", "workflows"),
+        permission=WORKFLOWS_UPDATE,
     ),
     Tool(
         name="retry_workflow",
@@ -397,7 +405,7 @@ TOOLS: list[Tool[Any]] = [
         input_model=RetryInput,
         handler=workflow_action("retry", "retried"),
         scope=Scope.argument(),
-        permission=Permission("update", "workflows"),
+        permission=WORKFLOWS_UPDATE,
     ),
     Tool(
         name="stop_workflow",
@@ -409,7 +417,7 @@ TOOLS: list[Tool[Any]] = [
         handler=workflow_action("stop", "stopped"),
         scope=Scope.argument(),
         idempotent=True,
-        permission=Permission("update", "workflows"),
+        permission=WORKFLOWS_UPDATE,
     ),
     Tool(
         name="terminate_workflow",
@@ -421,7 +429,7 @@ TOOLS: list[Tool[Any]] = [
         handler=workflow_action("terminate", "terminated"),
         scope=Scope.argument(),
         idempotent=True,
-        permission=Permission("update", "workflows"),
+        permission=WORKFLOWS_UPDATE,
     ),
     Tool(
         name="delete_workflow",
@@ -432,6 +440,6 @@ TOOLS: list[Tool[Any]] = [
         input_model=DeleteInput,
         handler=delete_workflow,
         scope=Scope.argument(),
-        permission=Permission("delete", "workflows"),
+        permission=WORKFLOWS_DELETE,
     ),
 ]

@@ -8,6 +8,7 @@ reading the live resourceVersion when the manifest has none (conflicts.py).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cached_property
 from typing import Any, Self
 
@@ -130,6 +131,15 @@ class ClusterUpdateInput(ClusterManifestInput):
 
 
 # ---- the three kinds ----------------------------------------------------------------------------------------
+# The namespaced kinds (WorkflowTemplate, CronWorkflow) take the same inputs but for their list's filters.
+NAMESPACED_INPUTS = KindInputs(
+    list=ListKindInput,
+    get=GetInput,
+    create=ManifestInput,
+    update=UpdateInput,
+    delete=DeleteInput,
+    lint=ManifestInput,
+)
 WORKFLOW_TEMPLATE = ArgoKind(
     kind="WorkflowTemplate",
     plural="workflow-templates",
@@ -143,14 +153,7 @@ WORKFLOW_TEMPLATE = ArgoKind(
     detail=template_detail,
     saved=saved,
     answer_key="workflowTemplate",
-    inputs=KindInputs(
-        list=ListWorkflowTemplatesInput,
-        get=GetInput,
-        create=ManifestInput,
-        update=UpdateInput,
-        delete=DeleteInput,
-        lint=ManifestInput,
-    ),
+    inputs=replace(NAMESPACED_INPUTS, list=ListWorkflowTemplatesInput),
     descriptions={
         "list": "List WorkflowTemplates in a namespace: name, entrypoint, parameters.",
         "get": "Get a WorkflowTemplate: entrypoint, arguments with defaults, templates by name and type.",
@@ -203,14 +206,7 @@ CRON_WORKFLOW = ArgoKind(
     detail=cron_detail,
     saved=saved,
     answer_key="cronWorkflow",
-    inputs=KindInputs(
-        list=ListKindInput,
-        get=GetInput,
-        create=ManifestInput,
-        update=UpdateInput,
-        delete=DeleteInput,
-        lint=ManifestInput,
-    ),
+    inputs=NAMESPACED_INPUTS,
     descriptions={
         "list": "List CronWorkflows in a namespace: schedules, suspended, last run, outcome counts.",
         "get": "Get a CronWorkflow: schedules, policy, status and the workflow it runs.",

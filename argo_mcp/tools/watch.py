@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import Field
 
-from argo_mcp.policy import Permission, Scope
+from argo_mcp.policy import WORKFLOWS_GET, Scope
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import NamedInput
 from argo_mcp.tools.paths import api
@@ -214,7 +214,7 @@ TOOLS: list[Tool[Any]] = [
         input_model=WaitInput,
         handler=wait_for_workflow,
         scope=Scope.argument(),
-        permission=Permission("get", "workflows"),
+        permission=WORKFLOWS_GET,
         long=True,
         task=True,
     ),
@@ -227,6 +227,6 @@ TOOLS: list[Tool[Any]] = [
         input_model=NamedInput,
         handler=get_workflow_graph,
         scope=Scope.argument(),
-        permission=Permission("get", "workflows"),
+        permission=WORKFLOWS_GET,
     ),
 ]

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from argo_mcp.argo.streams import format_pod_log, format_workflow_log
-from argo_mcp.policy import POD_LOGS, Permission, Scope
+from argo_mcp.policy import POD_LOGS, WORKFLOWS_GET, WORKFLOWS_LIST, Scope
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import LabelSelector, ListOptionsInput, NamedInput, PathSegment
 from argo_mcp.tools.logs import LOG_ANSWER, LogOptions, drain
@@ -142,7 +142,7 @@ TOOLS: list[Tool[Any]] = [
         input_model=ListWorkflowsInput,
         handler=list_workflows,
         scope=Scope.argument(),
-        permission=Permission("list", "workflows"),
+        permission=WORKFLOWS_LIST,
     ),
     Tool(
         name="get_workflow",
@@ -156,7 +156,7 @@ TOOLS: list[Tool[Any]] = [
         input_model=GetWorkflowInput,
         handler=get_workflow,
         scope=Scope.argument(),
-        permission=Permission("get", "workflows"),
+        permission=WORKFLOWS_GET,
     ),
     Tool(
         name="get_workflow_logs",

@@ -95,10 +95,49 @@ def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
     )
 
 
+# Every usage X.509's KeyUsage extension names (the arguments of x509.KeyUsage).
+KEY_USAGES = (
+    "digital_signature",
+    "content_commitment",
+    "key_encipherment",
+    "data_encipherment",
+    "key_agreement",
+    "key_cert_sign",
+    "crl_sign",
+    "encipher_only",
+    "decipher_only",
+)
+
+
+def _signed_by(
+    issuer: x509.Name,
+    subject: x509.Name,
+    public_key: ec.EllipticCurvePublicKey,
+    valid: tuple[datetime, datetime],
+) -> x509.CertificateBuilder:
+    """What the CA and the leaf have in common: names, key, a random serial and the validity window."""
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(valid[0])
+        .not_valid_after(valid[1])
+    )
+
+
+def _key_usage(*, ca: bool) -> x509.KeyUsage:
+    """Both keys sign (ECDSA: digital signature only); only the CA's signs certificates and CRLs. Every other
+    usage X.509 names is denied."""
+    granted = {"digital_signature", "key_cert_sign", "crl_sign"} if ca else {"digital_signature"}
+    return x509.KeyUsage(**{usage: usage in granted for usage in KEY_USAGES})
+
+
 def issue(name: str, namespace: str, duration: timedelta, now: datetime | None = None) -> ServingCert:
     """Make a private CA and a serving certificate for the Service's DNS names, valid for ``duration``."""
     now = now or datetime.now(UTC)
-    not_before, not_after = now - BACKDATE, now + duration
+    valid = (now - BACKDATE, now + duration)
     names = service_dns_names(name, namespace)
 
     ca_key = ec.generate_private_key(ec.SECP256R1())
@@ -107,56 +146,19 @@ def issue(name: str, namespace: str, duration: timedelta, now: datetime | None =
     )
     ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
     ca_cert = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
+        _signed_by(ca_name, ca_name, ca_key.public_key(), valid)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(_key_usage(ca=True), critical=True)
         .add_extension(ca_ski, critical=False)
         .sign(ca_key, hashes.SHA256())
     )
 
     key = ec.generate_private_key(ec.SECP256R1())
+    leaf_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[2][:64])])
     leaf = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[2][:64])]))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
+        _signed_by(ca_name, leaf_name, key.public_key(), valid)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(_key_usage(ca=False), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(
             x509.SubjectAlternativeName(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -74,12 +75,13 @@ async def shared_server(argo_fake: tuple[FakeArgo, str], session_tmp: Path) -> A
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def server_with(argo_url: str, tmp_path: Path) -> AsyncIterator[Any]:
-    """`await server_with(*flags)`: argo-mcp with these flags against the stand-in, stopped after the test."""
+    """`await server_with(*flags)`: argo-mcp with these flags against the stand-in, stopped after the test
+    (`ca=` the context that trusts its certificate, when the flags make it serve TLS)."""
     started: list[ServerProcess] = []
 
-    async def start(*flags: str) -> ServerProcess:
+    async def start(*flags: str, ca: ssl.SSLContext | None = None) -> ServerProcess:
         server = await start_argo_mcp(
-            tmp_path, "--argo-server-url", argo_url, "--argo-auth-mode", "none", *flags
+            tmp_path, "--argo-server-url", argo_url, "--argo-auth-mode", "none", *flags, ca=ca
         )
         started.append(server)
         return server
@@ -133,3 +135,10 @@ async def k8s_server(
     )
     yield server
     await server.stop()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def one_slot(server_with: Any) -> ServerProcess:
+    """argo-mcp admitting one call at a time (--max-inflight-calls 1): what the admission tests fill and wait on."""
+    server: ServerProcess = await server_with("--max-inflight-calls", "1")
+    return server

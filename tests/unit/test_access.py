@@ -143,14 +143,9 @@ async def issuer() -> AsyncIterator[Issuer]:
     await runner.cleanup()
 
 
-async def test_oidc_tokens(argo: FakeArgo, argo_url: str, issuer: Issuer, tmp_path: Path) -> None:
+async def test_oidc_tokens(argo: FakeArgo, issuer: Issuer, server_with: Any) -> None:
     argo.on("InfoService_GetVersion", VERSION)
-    server = await start_argo_mcp(
-        tmp_path,
-        "--argo-server-url",
-        argo_url,
-        "--argo-auth-mode",
-        "none",
+    server = await server_with(
         "--auth-inbound",
         "oidc",
         "--oidc-issuer",
@@ -172,22 +167,19 @@ async def test_oidc_tokens(argo: FakeArgo, argo_url: str, issuer: Issuer, tmp_pa
         ),
         "hs256": (jwt.encode({"sub": "x"}, "s" * 32, algorithm="HS256"), "not accepted"),
     }
-    try:
-        async with httpx2.AsyncClient() as http:
-            for label, (token, reason) in bad.items():
-                response = await http.post(
-                    server.url, json=INIT, headers={**ACCEPT, "Authorization": f"Bearer {token}"}
-                )
-                assert response.status_code == 401, label
-                assert reason in response.json()["error_description"], (label, response.text)
-            metadata = (await http.get(f"{server.base}/.well-known/oauth-protected-resource/mcp")).json()
-            assert metadata["authorization_servers"] == [issuer.url]
-        async with http_client(server.url, headers={"Authorization": f"Bearer {issuer.token()}"}) as client:
-            assert not (await client.call_tool("get_argo_version", {})).is_error
-        records = [r for r in server.logs() if r.get("event") == "tool_call"]
-        assert records[-1]["caller"] == "alice@example.com"
-    finally:
-        await server.stop()
+    async with httpx2.AsyncClient() as http:
+        for label, (token, reason) in bad.items():
+            response = await http.post(
+                server.url, json=INIT, headers={**ACCEPT, "Authorization": f"Bearer {token}"}
+            )
+            assert response.status_code == 401, label
+            assert reason in response.json()["error_description"], (label, response.text)
+        metadata = (await http.get(f"{server.base}/.well-known/oauth-protected-resource/mcp")).json()
+        assert metadata["authorization_servers"] == [issuer.url]
+    async with http_client(server.url, headers={"Authorization": f"Bearer {issuer.token()}"}) as client:
+        assert not (await client.call_tool("get_argo_version", {})).is_error
+    records = [r for r in server.logs() if r.get("event") == "tool_call"]
+    assert records[-1]["caller"] == "alice@example.com"
 
 
 # ---- scope --------------------------------------------------------------------------------------------------
@@ -236,13 +228,8 @@ async def test_scope_switches_change_tools_list(
         await server.stop()
 
 
-async def test_namespace_allow_list(argo: FakeArgo, argo_url: str, tmp_path: Path) -> None:
-    server = await start_argo_mcp(
-        tmp_path,
-        "--argo-server-url",
-        argo_url,
-        "--argo-auth-mode",
-        "none",
+async def test_namespace_allow_list(argo: FakeArgo, server_with: Any) -> None:
+    server = await server_with(
         "--namespaces",
         "team-a,team-b",
         "--argo-default-namespace",
@@ -255,23 +242,18 @@ async def test_namespace_allow_list(argo: FakeArgo, argo_url: str, tmp_path: Pat
         "status": {},
     }
     argo.on("ArchivedWorkflowService_GetArchivedWorkflow", archived_elsewhere)
-    try:
-        async with http_client(server.url) as client:
-            refused = await client.call_tool("list_workflows", {"namespace": "kube-system"})
-            ok = await client.call_tool("list_workflows", {})
-            archived = await client.call_tool(
-                "get_archived_workflow", {"uid": "3f1e9c2a-5b7d-4e8f-9a0b-1c2d3e4f5a6b"}
-            )
-        assert refused.is_error
-        assert "'kube-system' is outside the namespaces argo-mcp may act in (team-a, team-b)" in text_of(
-            refused
+    async with http_client(server.url) as client:
+        refused = await client.call_tool("list_workflows", {"namespace": "kube-system"})
+        ok = await client.call_tool("list_workflows", {})
+        archived = await client.call_tool(
+            "get_archived_workflow", {"uid": "3f1e9c2a-5b7d-4e8f-9a0b-1c2d3e4f5a6b"}
         )
-        assert not ok.is_error
-        assert argo.last("WorkflowService_ListWorkflows").path == "/api/v1/workflows/team-a"
-        assert len(argo.calls("WorkflowService_ListWorkflows")) == 1
-        assert archived.is_error and "kube-system" in text_of(archived)
-    finally:
-        await server.stop()
+    assert refused.is_error
+    assert "'kube-system' is outside the namespaces argo-mcp may act in (team-a, team-b)" in text_of(refused)
+    assert not ok.is_error
+    assert argo.last("WorkflowService_ListWorkflows").path == "/api/v1/workflows/team-a"
+    assert len(argo.calls("WorkflowService_ListWorkflows")) == 1
+    assert archived.is_error and "kube-system" in text_of(archived)
 
 
 def test_redaction_of_planted_secrets() -> None:

@@ -7,13 +7,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from pathlib import Path
+from typing import Any
 
 import orjson
 import psutil
 
 from tests.support.fake_argo import FakeArgo, Workflow
-from tests.support.processes import ServerProcess, http_client, start_argo_mcp, text_of
+from tests.support.processes import ServerProcess, http_client, text_of
 from tests.support.samples import VERSION
 
 MIB = 1024 * 1024
@@ -63,14 +63,9 @@ async def test_a_256_mib_answer_is_read_only_up_to_the_cap_in_bounded_memory(
 
 
 async def test_small_caps_refuse_big_answers_and_name_the_way_to_narrow(
-    argo: FakeArgo, argo_url: str, tmp_path: Path
+    argo: FakeArgo, server_with: Any
 ) -> None:
-    server = await start_argo_mcp(
-        tmp_path,
-        "--argo-server-url",
-        argo_url,
-        "--argo-auth-mode",
-        "none",
+    server = await server_with(
         "--argo-max-response-mib",
         "0.25",
         "--max-answer-mib",
@@ -78,16 +73,13 @@ async def test_small_caps_refuse_big_answers_and_name_the_way_to_narrow(
     )
     many = {"metadata": {}, "items": [Workflow(f"wf-{i}").json() for i in range(60)]}
     too_many = {"metadata": {}, "items": [Workflow(f"wf-{i}").json() for i in range(1200)]}
-    try:
-        async with http_client(server.url) as client:
-            argo.on("WorkflowService_ListWorkflows", many)
-            answer = await client.call_tool("list_workflows", {"full": True})
-            argo.on("WorkflowService_ListWorkflows", too_many)  # ~0.6 MiB, with a Content-Length
-            read = await client.call_tool("list_workflows", {"full": True})
-            argo.on("InfoService_GetVersion", VERSION)
-            small = await client.call_tool("get_argo_version", {})
-    finally:
-        await server.stop()
+    async with http_client(server.url) as client:
+        argo.on("WorkflowService_ListWorkflows", many)
+        answer = await client.call_tool("list_workflows", {"full": True})
+        argo.on("WorkflowService_ListWorkflows", too_many)  # ~0.6 MiB, with a Content-Length
+        read = await client.call_tool("list_workflows", {"full": True})
+        argo.on("InfoService_GetVersion", VERSION)
+        small = await client.call_tool("get_argo_version", {})
     assert answer.is_error
     text = text_of(answer)
     # Refused while the list was shaped (tools/budget.py), before its JSON was built; the pipeline names the tool.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ssl
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -159,7 +160,7 @@ async def test_private_ca_trusted_or_skipped(tls_argo: tuple[str, Path], tmp_pat
 
 
 async def test_https_listener_with_tls_cert_and_key(
-    argo: FakeArgo, argo_url: str, ca: trustme.CA, tmp_path: Path
+    argo: FakeArgo, ca: trustme.CA, tmp_path: Path, server_with: Any
 ) -> None:
     argo.on("InfoService_GetVersion", VERSION)
     cert = ca.issue_cert("127.0.0.1")
@@ -168,20 +169,12 @@ async def test_https_listener_with_tls_cert_and_key(
     cert.private_key_pem.write_to_path(str(key_file))
     client_context = ssl.create_default_context()
     ca.configure_trust(client_context)
-    server = await start_argo_mcp(
-        tmp_path,
-        "--argo-server-url",
-        argo_url,
-        "--argo-auth-mode",
-        "none",
+    server = await server_with(
         "--tls-cert",
         str(cert_file),
         "--tls-key",
         str(key_file),
         ca=client_context,
     )
-    try:
-        assert server.url.startswith("https://")
-        await _version_call(server, verify=client_context)
-    finally:
-        await server.stop()
+    assert server.url.startswith("https://")
+    await _version_call(server, verify=client_context)

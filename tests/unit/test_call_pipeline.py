@@ -204,17 +204,6 @@ async def test_no_confirmer_means_nothing_is_asked(
 
 
 # ---- the adapters, through a real server ----------------------------------------------------------------------
-@pytest.fixture
-async def one_slot(argo_url: str, tmp_path: Path) -> AsyncIterator[ServerProcess]:
-    server = await start_argo_mcp(
-        tmp_path, "--argo-server-url", argo_url, "--argo-auth-mode", "none", "--max-inflight-calls", "1"
-    )
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
 async def test_completions_and_resource_lists_count_against_the_in_flight_limit(
     argo: FakeArgo, one_slot: ServerProcess
 ) -> None:

@@ -69,7 +69,7 @@ async def _send_and_hang_up(url: str, era: str, argo: FakeArgo) -> None:
 
 
 @pytest.fixture
-async def one_slot(argo_url: str, tmp_path: Path) -> AsyncIterator[ServerProcess]:
+async def one_long_slot(argo_url: str, tmp_path: Path) -> AsyncIterator[ServerProcess]:
     server = await start_argo_mcp(
         tmp_path, "--argo-server-url", argo_url, "--argo-auth-mode", "none", "--max-long-calls", "1"
     )
@@ -81,12 +81,12 @@ async def one_slot(argo_url: str, tmp_path: Path) -> AsyncIterator[ServerProcess
 
 @pytest.mark.parametrize("era", ["fast-path", "sdk-json", "sse"])
 async def test_a_hang_up_stops_the_call_and_frees_its_slot(
-    argo: FakeArgo, one_slot: ServerProcess, era: str
+    argo: FakeArgo, one_long_slot: ServerProcess, era: str
 ) -> None:
     argo.on(GET, Workflow("long-run", phase="Running").json())
-    await _send_and_hang_up(one_slot.url, era, argo)
+    await _send_and_hang_up(one_long_slot.url, era, argo)
     left = time.monotonic()
-    async with http_client(one_slot.url) as client:
+    async with http_client(one_long_slot.url) as client:
         while True:  # the slot is free once another call is admitted
             # Another wait: admitted only once the hung-up one has given its long-call slot back.
             answer = await client.call_tool("wait_for_workflow", {"name": "probe", "timeoutSeconds": 0.3})
@@ -99,7 +99,9 @@ async def test_a_hang_up_stops_the_call_and_frees_its_slot(
     await asyncio.sleep(1.0)  # five poll intervals
     assert _polls(argo) == polls, "argo-mcp kept polling Argo for a client that is gone"
     records = [
-        r for r in one_slot.logs() if r.get("event") == "tool_call" and r.get("tool") == "wait_for_workflow"
+        r
+        for r in one_long_slot.logs()
+        if r.get("event") == "tool_call" and r.get("tool") == "wait_for_workflow"
     ]
     assert records and records[0]["outcome"] == "cancelled", records  # the hung-up wait, before the probe
 

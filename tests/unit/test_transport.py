@@ -87,38 +87,30 @@ async def test_foreign_host_gets_421_and_browser_origin_gets_403(
         assert _sse_json(service)["result"]["serverInfo"]["name"] == "argo-mcp"
 
 
-async def test_allowed_origin_flag(argo: FakeArgo, argo_url: str, tmp_path: Path) -> None:
-    server = await start_argo_mcp(
-        tmp_path,
-        "--argo-server-url",
-        argo_url,
-        "--argo-auth-mode",
-        "none",
+async def test_allowed_origin_flag(argo: FakeArgo, server_with: Any) -> None:
+    server = await server_with(
         "--allowed-origins",
         "http://localhost:*",
         "--allowed-hosts",
         "mcp.example.com",
     )
-    try:
-        async with httpx2.AsyncClient() as http:
-            ok = await http.post(
-                server.url,
-                json=initialize_request("2025-11-25"),
-                headers={**ACCEPT, "Origin": "http://localhost:6274"},
-            )
-            assert ok.status_code == 200
-            named = await http.post(
-                server.url,
-                json=initialize_request("2025-11-25"),
-                headers={**ACCEPT, "Host": "mcp.example.com"},
-            )
-            assert named.status_code == 200
-            other = await http.post(
-                server.url, json=initialize_request("2025-11-25"), headers={**ACCEPT, "Host": "x.example.com"}
-            )
-            assert other.status_code == 421
-    finally:
-        await server.stop()
+    async with httpx2.AsyncClient() as http:
+        ok = await http.post(
+            server.url,
+            json=initialize_request("2025-11-25"),
+            headers={**ACCEPT, "Origin": "http://localhost:6274"},
+        )
+        assert ok.status_code == 200
+        named = await http.post(
+            server.url,
+            json=initialize_request("2025-11-25"),
+            headers={**ACCEPT, "Host": "mcp.example.com"},
+        )
+        assert named.status_code == 200
+        other = await http.post(
+            server.url, json=initialize_request("2025-11-25"), headers={**ACCEPT, "Host": "x.example.com"}
+        )
+        assert other.status_code == 421
 
 
 async def test_healthz_and_readyz(argo: FakeArgo, shared_server: ServerProcess, tmp_path: Path) -> None:
