@@ -92,7 +92,7 @@ async def test_small_caps_refuse_big_answers_and_name_the_way_to_narrow(
 
 
 async def test_a_full_list_over_the_answer_cap_leaves_memory_where_it_was(
-    argo: FakeArgo, shared_server: ServerProcess
+    argo: FakeArgo, server_with: Any
 ) -> None:
     """Issue 27.7: a 13 MiB `full: true` list was decoded whole (~100 MiB of objects), written out as JSON, and
     refused only then; RSS stayed ~110 MiB higher. It is now refused while read item by item, and the body is
@@ -111,8 +111,10 @@ async def test_a_full_list_over_the_answer_cap_leaves_memory_where_it_was(
             await asyncio.sleep(0)
 
     argo.on("WorkflowService_ListWorkflows", stream=chunks)
-    process = psutil.Process(shared_server.proc.pid)
-    async with http_client(shared_server.url) as client:
+    # A server of its own: the shared one's heap, shaped by every earlier test, would measure fragmentation.
+    server: ServerProcess = await server_with()
+    process = psutil.Process(server.proc.pid)
+    async with http_client(server.url) as client:
         await client.call_tool("list_workflows", {"full": True})  # the first: imports, buffers, pools
         before = process.memory_info().rss
         for _ in range(3):
