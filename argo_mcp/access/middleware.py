@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from argo_mcp.access.caller import SCOPE_KEY, Caller, InvalidToken, IssuerUnavailable
 from argo_mcp.redaction import request_secret
-from argo_mcp.transport.access_log import refuse
+from argo_mcp.refusal import refuse
 
 log = structlog.get_logger("argo_mcp.access")
 METADATA_PATH = "/.well-known/oauth-protected-resource/mcp"

@@ -4,7 +4,7 @@ Why: argo-mcp logs no access line for answered requests (the tool-call line is t
 refused before any tool ran (401 from inbound auth, 403 for a browser Origin, 421 for a foreign Host, 503 when
 the token cannot be checked or every connection is busy) left no trace, and a platform team could not tell an
 attack, a misconfigured client or an outage apart. `RefusalLog` wraps the whole ASGI app and logs any response
-with one of those statuses; the component that refused puts its reason on the ASGI scope with `refuse()`. The
+with one of those statuses; the component that refused puts its reason on the ASGI scope with `argo_mcp.refusal.refuse()`. The
 connection limit answers before any request exists, so it calls `log_refusal` itself.
 
 The line carries method, path (without the query), status, reason and the peer address; never a header value,
@@ -18,9 +18,10 @@ from typing import Any
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from argo_mcp.refusal import REFUSAL_KEY
+
 log = structlog.get_logger("argo_mcp.http")
 
-REFUSAL_KEY = "argo_mcp.refusal"
 REFUSED_STATUSES = frozenset({401, 403, 421, 503})
 # Probes answer 503 while Argo is unreachable: a state the probe reports, not a refused request.
 UNLOGGED_PATHS = frozenset({"/readyz", "/healthz"})
@@ -30,11 +31,6 @@ _DEFAULT_REASONS = {
     421: "misdirected request",
     503: "unavailable",
 }
-
-
-def refuse(scope: Scope, reason: str) -> None:
-    """Note why this request is refused, for its access-log line (call it before sending the answer)."""
-    scope[REFUSAL_KEY] = reason
 
 
 def peer_of(client: Any) -> str | None:

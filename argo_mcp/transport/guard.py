@@ -20,7 +20,7 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from argo_mcp.transport.access_log import refuse
+from argo_mcp.refusal import refuse
 
 
 def split_host(host_header: str) -> str:
