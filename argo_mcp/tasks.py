@@ -41,7 +41,6 @@ from argo_mcp.tools.registry import Tool
 EXTENSION = "io.modelcontextprotocol/tasks"
 RELATED_TASK = "io.modelcontextprotocol/related-task"
 LEGACY_CAPABILITY: dict[str, Any] = {"cancel": {}, "requests": {"tools": {"call": {}}}}
-ONE_LOOK = 0.001  # a wait's timeout for one look at the workflow: a single GET
 LONGEST_WAIT = 3600  # tasks/result blocks at most this long per call (the wait tool's own bound)
 CANCELLED_KEPT = 10_000
 
@@ -89,7 +88,7 @@ class Tasks:
         """One look at the workflow through the pipeline; a task naming it, or (2026-07-28) the answer itself
         when the workflow already finished or the call was refused."""
         tool = self.tools[name]
-        look = {**(arguments or {}), "timeoutSeconds": ONE_LOOK}
+        look = dict(arguments or {})
         outcome = await self.pipeline.run(
             Call(tool, look, caller=caller_of(ctx), peer=peer_of(ctx), brief=True)
         )
@@ -165,7 +164,7 @@ class Tasks:
             raise _unknown()
         if task_id in self.cancelled:
             return ref, "cancelled", {"message": "the wait ended; the workflow was left running"}
-        look = {"name": ref.name, "namespace": ref.namespace, "timeoutSeconds": ONE_LOOK}
+        look = {"name": ref.name, "namespace": ref.namespace}
         call = Call(tool, look, road="tasks/get", caller=caller_of(ctx), peer=peer_of(ctx), brief=True)
         outcome = await self.pipeline.run(call)
         if isinstance(outcome, Refusal):

@@ -15,6 +15,9 @@ workflow, with Argo's `fields` filter applied as Argo applies it), it measures:
                holding 500 (its first page and `continue` token), a submit answer, and tools/list (the JSON of
                its tools array, what a client puts in the model's context)
   bytes        what that default list makes Argo send (the floor's figure is the whole list, unfiltered)
+  tasks        on a fresh server with a task key (2026-07-28, the Tasks extension): tasks/get of a running
+               workflow next to get_workflow of it (p50, server CPU per call), Argo GETs per poll, and RSS before
+               and after 1,000 tasks were made and polled once (`--only tasks` measures just these)
   lists        on a fresh server: cl100k tokens per item of list_workflows limit=500 (the list's tokens over
                500), and RSS before, at peak (VmHWM) and after a `full: true` list of the 500 workflows, which
                the 4 MiB answer cap refuses (`--only lists` measures just these)
@@ -41,7 +44,7 @@ from typing import Any
 
 import aiohttp
 
-from bench.standin import BIG_NAME, LIST_SIZE, NAMESPACE
+from bench.standin import BIG_NAME, LIST_SIZE, NAMESPACE, RUNNING_NAME
 from bench.tokens import count_tokens
 from tests.support.processes import REPO, clean_env, free_port
 from tests.support.raw_mcp import rpc_answer
@@ -94,19 +97,26 @@ class HttpMcp:
     `modern` sends 2026-07-28 requests (the version in a header and in each request's `_meta`, the method and
     tool name in headers) instead of handshake-era ones: the SDK answers the two eras by different paths."""
 
-    def __init__(self, session: aiohttp.ClientSession, url: str, *, modern: bool = False) -> None:
-        self.session, self.url, self.next_id, self.modern = session, url, 0, modern
+    def __init__(
+        self, session: aiohttp.ClientSession, url: str, *, modern: bool = False, tasks: bool = False
+    ) -> None:
+        self.session, self.url, self.next_id, self.modern, self.tasks = session, url, 0, modern, tasks
 
     def _envelope(self, method: str, params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         if not self.modern:
             return params, HEADERS
+        capabilities: dict[str, Any] = (
+            {"extensions": {"io.modelcontextprotocol/tasks": {}}} if self.tasks else {}
+        )
         meta = {
             "io.modelcontextprotocol/protocolVersion": MODERN,
-            "io.modelcontextprotocol/clientCapabilities": {},
+            "io.modelcontextprotocol/clientCapabilities": capabilities,
         }
         headers = {**HEADERS, "MCP-Protocol-Version": MODERN, "Mcp-Method": method}
         if method == "tools/call":
             headers["Mcp-Name"] = params["name"]
+        elif method.startswith("tasks/"):
+            headers["Mcp-Name"] = params["taskId"]
         return {**params, "_meta": meta}, headers
 
     async def request(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -276,7 +286,9 @@ async def cold_start(
     return statistics.median(samples), statistics.median(cpu), statistics.median(first_call)
 
 
-async def start_http_server(root: Path, argo_url: str, log: Path) -> tuple[asyncio.subprocess.Process, str]:
+async def start_http_server(
+    root: Path, argo_url: str, log: Path, *flags: str
+) -> tuple[asyncio.subprocess.Process, str]:
     """argo-mcp from `root` over streamable HTTP on a free port, ready; and its MCP URL."""
     port = free_port()
     server = await asyncio.create_subprocess_exec(
@@ -291,6 +303,7 @@ async def start_http_server(root: Path, argo_url: str, log: Path) -> tuple[async
         argo_url,
         "--argo-auth-mode",
         "none",
+        *flags,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=log.open("wb"),
         env=clean_env({"PYTHONPATH": str(root)}),
@@ -326,6 +339,55 @@ async def measure_lists(label: str, root: Path, argo_url: str) -> Figures:
             values["full_list_rss_peak_mib"] = rss_mib(server.pid, "VmHWM")
             await asyncio.sleep(1.0)
             values["full_list_rss_after_mib"] = rss_mib(server.pid)
+    finally:
+        server.terminate()
+        await server.wait()
+    return figures
+
+
+OPEN_TASKS = 1000
+
+
+async def measure_tasks(label: str, root: Path, argo_url: str, args: argparse.Namespace) -> Figures:
+    """What a task poll costs next to a get_workflow (2026-07-28 both: latency, server CPU, Argo GETs), and the
+    memory of many open tasks (a task is a sealed id, so the server should hold nothing per task)."""
+    figures = Figures(label)
+    values = figures.values
+    tmp = Path(tempfile.mkdtemp(prefix="argo-mcp-bench-"))
+    key = tmp / "task.key"
+    key.write_text(os.urandom(32).hex())
+    server, url = await start_http_server(root, argo_url, tmp / "server.log", "--task-key-file", str(key))
+    try:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as session:
+            mcp = HttpMcp(session, url, modern=True, tasks=True)
+            get = {"name": "get_workflow", "arguments": {"name": RUNNING_NAME, "namespace": NAMESPACE}}
+            wait = {"name": "wait_for_workflow", "arguments": {"name": RUNNING_NAME, "namespace": NAMESPACE}}
+            task_id = (await mcp.request("tools/call", wait))["taskId"]
+
+            async def call_get() -> None:
+                await mcp.request("tools/call", get)
+
+            async def poll() -> None:
+                await mcp.request("tasks/get", {"taskId": task_id})
+
+            for name, call in (("task_get_workflow", call_get), ("task_poll", poll)):
+                before = cpu_ms(server.pid)
+                samples = await latencies(call, args.calls, args.warmup)
+                values[f"{name}_p50_ms"] = round(statistics.median(samples), 2)
+                values[f"{name}_cpu_ms"] = round(
+                    (cpu_ms(server.pid) - before) / (args.calls + args.warmup), 2
+                )
+            await argo_bytes(session, argo_url, reset=True)
+            for _ in range(20):
+                await poll()
+            async with session.get(f"{argo_url}/bench/stats") as response:
+                values["task_poll_argo_gets"] = (await response.json())["workflow_gets"] / 20
+            await asyncio.sleep(0.5)
+            values["tasks_rss_before_mib"] = rss_mib(server.pid)
+            ids = [(await mcp.request("tools/call", wait))["taskId"] for _ in range(OPEN_TASKS)]
+            for one in ids:
+                await mcp.request("tasks/get", {"taskId": one})
+            values["tasks_rss_after_mib"] = rss_mib(server.pid)
     finally:
         server.terminate()
         await server.wait()
@@ -416,6 +478,8 @@ async def run(args: argparse.Namespace) -> list[Figures]:
         await wait_port(port)
         if args.only == "lists":
             return [await measure_lists(label, root, argo_url) for label, root in servers]
+        if args.only == "tasks":
+            return [await measure_tasks(label, root, argo_url, args) for label, root in servers]
         floor = Figures("floor (direct GET)")
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as session:
 
@@ -438,6 +502,8 @@ async def run(args: argparse.Namespace) -> list[Figures]:
         for label, root in servers:
             figures = await measure_server(label, root, argo_url, floor.values["http_p50_ms"], args)
             figures.values |= (await measure_lists(label, root, argo_url)).values
+            with contextlib.suppress(RuntimeError, KeyError):  # a checkout without tasks has no such figures
+                figures.values |= (await measure_tasks(label, root, argo_url, args)).values
             results.append(figures)
         return results
     finally:
@@ -480,6 +546,13 @@ ROWS = [
     ("RSS before a full list of 500 MiB", "full_list_rss_before_mib"),
     ("peak RSS during it MiB (VmHWM)", "full_list_rss_peak_mib"),
     ("RSS 1 s after it MiB", "full_list_rss_after_mib"),
+    ("get_workflow p50 ms (2026-07-28, a running workflow)", "task_get_workflow_p50_ms"),
+    ("tasks/get p50 ms (the same workflow, as a task)", "task_poll_p50_ms"),
+    ("server CPU ms per get_workflow (running workflow)", "task_get_workflow_cpu_ms"),
+    ("server CPU ms per tasks/get", "task_poll_cpu_ms"),
+    ("Argo GETs per tasks/get", "task_poll_argo_gets"),
+    (f"RSS before {OPEN_TASKS} open tasks MiB", "tasks_rss_before_mib"),
+    (f"RSS after {OPEN_TASKS} tasks made and polled MiB", "tasks_rss_after_mib"),
     ("tokens: submit answer", "submit_tokens"),
     ("tokens: tools/list", "tools_list_tokens"),
     ("tools", "tools"),
@@ -517,9 +590,10 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     parser.add_argument(
         "--only",
-        choices=["all", "lists"],
+        choices=["all", "lists", "tasks"],
         default="all",
-        help="lists: only the list figures (item tokens, memory of a refused full list), in seconds",
+        help="lists: only the list figures (item tokens, memory of a refused full list), in seconds; tasks: only "
+        "the task figures (tasks/get next to get_workflow, memory of open tasks)",
     )
     args = parser.parse_args()
     os.environ.setdefault("PYTHONUNBUFFERED", "1")

@@ -22,6 +22,7 @@ from aiohttp import web
 
 NAMESPACE = "argo"
 BIG_NAME = "etl-big-50nodes"
+RUNNING_NAME = "etl-running"
 LIST_SIZE = 500
 
 
@@ -233,6 +234,8 @@ class StandIn:
     def __init__(self, seed: int = 12) -> None:
         rng = random.Random(seed)
         self.big = make_workflow(BIG_NAME, 50, rng, phase="Failed")
+        # What a task waits on: a workflow that never finishes (its nodes are done, its phase is Running).
+        self.running = make_workflow(RUNNING_NAME, 20, rng, phase="Running")
         self.items = [
             make_workflow(
                 f"etl-{i:04d}", rng.randint(10, 50), rng, phase="Failed" if i % 7 == 0 else "Succeeded"
@@ -240,6 +243,7 @@ class StandIn:
             for i in range(LIST_SIZE)
         ]
         self.bytes_sent = 0
+        self.requests = 0  # GETs of one workflow: what a task poll costs Argo
         self.app = web.Application()
         self.app.router.add_get("/api/v1/version", self.version)
         self.app.router.add_get("/api/v1/workflows/{namespace}", self.list_workflows)
@@ -270,9 +274,12 @@ class StandIn:
 
     async def get_workflow(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
+        self.requests += 1
         wf = (
             self.big
             if name == BIG_NAME
+            else self.running
+            if name == RUNNING_NAME
             else next((w for w in self.items if w["metadata"]["name"] == name), None)
         )
         if wf is None:
@@ -289,11 +296,11 @@ class StandIn:
         return self._send(wf)
 
     async def stats(self, _request: web.Request) -> web.Response:
-        return web.json_response({"bytes_sent": self.bytes_sent})
+        return web.json_response({"bytes_sent": self.bytes_sent, "workflow_gets": self.requests})
 
     async def reset(self, _request: web.Request) -> web.Response:
-        self.bytes_sent = 0
-        return web.json_response({"bytes_sent": 0})
+        self.bytes_sent = self.requests = 0
+        return web.json_response({"bytes_sent": 0, "workflow_gets": 0})
 
 
 def main() -> None:

@@ -68,7 +68,7 @@ class Call:
     """The client's address: who the call is counted against when callers are anonymous."""
     progress: ProgressFn = _no_progress
     brief: bool = False
-    """One look (a task's poll): admitted as a short call whatever the tool."""
+    """One look (a task's poll): a waiting tool looks once, and the call is admitted as a short one."""
 
     @property
     def caller_name(self) -> str | None:
@@ -262,6 +262,7 @@ class CallPipeline:
             request_id=state.request_id,
             progress=call.progress,
             caller=call.caller_name,
+            one_look=call.brief,
         )
 
         async def check_permission(permission: Permission) -> None:

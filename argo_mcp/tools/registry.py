@@ -64,6 +64,8 @@ class ToolContext:
     # A second permission a tool may exercise on the way, checked for the caller in the namespace the call was
     # placed in (diagnose_workflow reads pod logs, and leaves them out when this refuses).
     authorize_permission: PermissionCheck = _no_permission_check
+    one_look: bool = False
+    """A task's poll: a tool that waits looks once and answers with what it saw, instead of waiting."""
 
 
 @dataclass(frozen=True)

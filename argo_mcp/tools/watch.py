@@ -63,7 +63,7 @@ async def wait_for_workflow(ctx: ToolContext, args: WaitInput) -> dict[str, Any]
         if phase in FINISHED:
             return {"finished": True, "timedOut": False, "workflow": summary}
         remaining = deadline - time.monotonic()
-        if remaining <= 0:
+        if remaining <= 0 or ctx.one_look:
             return {
                 "finished": False,
                 "timedOut": True,
