@@ -103,7 +103,7 @@ def build_server(
     input_schemas = {tool.name: tool.input_schema for tool in listing.tools}
     pipeline = CallPipeline(settings, argo, authorize=authorize)
     sealer = Sealer.from_file(settings.task_key_file)
-    tasks = Tasks(pipeline, by_name, sealer)
+    tasks = Tasks(pipeline, by_name, sealer, lambda ctx, params: _confirmer(ctx, params, sealer))
 
     async def on_call_tool(
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
@@ -117,8 +117,8 @@ def build_server(
                 else "does not exist"
             )
             return error_result(f"Tool {params.name!r} {reason}; call tools/list for the available tools")
-        if tasks.wanted(ctx, tool.name):
-            return await tasks.start(ctx, tool.name, params.arguments, legacy=False)  # type: ignore[return-value]
+        if tasks.wanted(ctx, tool.name, params.arguments):
+            return await tasks.start(ctx, params, legacy=False)  # type: ignore[return-value]
         call = Call(
             tool,
             params.arguments,

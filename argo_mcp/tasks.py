@@ -1,4 +1,5 @@
-"""MCP tasks for long work: `wait_for_workflow` answers with a task instead of holding a request for minutes.
+"""MCP tasks for long work: `wait_for_workflow`, and `submit_workflow`, `resubmit_workflow` and `retry_workflow`
+called with `wait`, answer with a task instead of holding a request for minutes.
 
 Two eras, one model (calls/tasks.py: the task id is sealed and names the workflow, so Argo is the store):
 - 2026-07-28, the Tasks extension (SEP-2663, `io.modelcontextprotocol/tasks`): a `tools/call` whose request
@@ -14,7 +15,9 @@ Two eras, one model (calls/tasks.py: the task id is sealed and names the workflo
 Every poll is a call down the pipeline (a single look at the workflow, admitted as a short call), so the
 allow-list, the caller's RBAC and the limits apply to it as to the tool; an id that is forged, expired, of
 another caller, or refused is answered as an unknown task. `tasks/cancel` of a wait ends the wait and leaves
-the workflow alone; this replica answers `cancelled` for it from then on.
+the workflow alone; of a run the task started, it stops the workflow (its exit handlers run), and a second
+cancel, once the workflow is stopping, terminates it; under `--confirm-destructive` it refuses and names
+stop_workflow, which asks the user. This replica answers `cancelled` for the task from then on.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from mcp_types.version import is_version_at_least
 from pydantic import BaseModel
 
 from argo_mcp.argo.errors import ArgoNotFound
-from argo_mcp.calls import Answer, Call, CallPipeline, Refusal
+from argo_mcp.calls import Answer, Call, CallPipeline, Confirmer, Refusal
 from argo_mcp.calls.requests import caller_of, peer_of
 from argo_mcp.calls.tasks import MIN_POLL_MS, TTL_MS, TaskRef, open_task, seal_task
 from argo_mcp.sealing import Sealer
@@ -43,6 +46,7 @@ RELATED_TASK = "io.modelcontextprotocol/related-task"
 LEGACY_CAPABILITY: dict[str, Any] = {"cancel": {}, "requests": {"tools": {"call": {}}}}
 LONGEST_WAIT = 3600  # tasks/result blocks at most this long per call (the wait tool's own bound)
 CANCELLED_KEPT = 10_000
+POLL_TOOL = "wait_for_workflow"  # what every task's poll runs, one look at a time
 
 
 def _iso(seconds: float) -> str:
@@ -63,52 +67,63 @@ def _modern(ctx: ServerRequestContext[Any, Any]) -> bool:
 class Tasks:
     """The task methods and the task-creating paths of `tools/call`, over the one call pipeline."""
 
-    def __init__(self, pipeline: CallPipeline, tools: Mapping[str, Tool[Any]], sealer: Sealer) -> None:
-        self.pipeline, self.tools, self.sealer = pipeline, tools, sealer
+    def __init__(
+        self,
+        pipeline: CallPipeline,
+        tools: Mapping[str, Tool[Any]],
+        sealer: Sealer,
+        confirmer: Callable[[ServerRequestContext[Any, Any], types.CallToolRequestParams], Confirmer],
+    ) -> None:
+        self.pipeline, self.tools, self.sealer, self.confirmer = pipeline, tools, sealer, confirmer
         self.cancelled: OrderedDict[str, None] = OrderedDict()
 
     # ---- creation ----------------------------------------------------------------------------------------------
-    def wanted(self, ctx: ServerRequestContext[Any, Any], name: str) -> bool:
-        """Whether a 2026-07-28 `tools/call` of `name` may be answered with a task: the tool can be one and the
-        request declares the extension."""
+    def becomes_task(self, name: str, arguments: Mapping[str, Any] | None) -> bool:
+        """Whether a call of `name` is long work a task can stand for: a wait, or a run started with `wait`."""
         tool = self.tools.get(name)
-        if tool is None or not tool.task or not _modern(ctx):
+        if tool is None or not tool.task or POLL_TOOL not in self.tools:
+            return False
+        return tool.long or (arguments or {}).get("wait") is True
+
+    def wanted(
+        self, ctx: ServerRequestContext[Any, Any], name: str, arguments: Mapping[str, Any] | None
+    ) -> bool:
+        """Whether a 2026-07-28 `tools/call` may be answered with a task: the call is long work a task can
+        stand for, and the request declares the extension."""
+        if not _modern(ctx) or not self.becomes_task(name, arguments):
             return False
         capabilities = ctx.session.client_capabilities
         return bool(capabilities and capabilities.extensions and EXTENSION in capabilities.extensions)
 
     async def start(
-        self,
-        ctx: ServerRequestContext[Any, Any],
-        name: str,
-        arguments: dict[str, Any] | None,
-        *,
-        legacy: bool,
+        self, ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams, *, legacy: bool
     ) -> dict[str, Any]:
-        """One look at the workflow through the pipeline; a task naming it, or (2026-07-28) the answer itself
-        when the workflow already finished or the call was refused."""
-        tool = self.tools[name]
-        look = dict(arguments or {})
-        outcome = await self.pipeline.run(
-            Call(tool, look, caller=caller_of(ctx), peer=peer_of(ctx), brief=True)
-        )
+        """The call through the pipeline (a destructive one confirmed as always) with one look at the workflow; a
+        task naming it, or (2026-07-28) the answer itself when the workflow already finished, the call was
+        refused, or the user must answer a confirmation first."""
+        tool = self.tools[params.name]
+        look = dict(params.arguments or {})
+        call = Call(tool, look, caller=caller_of(ctx), peer=peer_of(ctx), brief=True)
+        outcome = await self.pipeline.run(call, self.confirmer(ctx, params))
         if not isinstance(outcome, Answer) or not isinstance(outcome.data, dict):
+            return self._dump(outcome.result)  # refused, failed, or a confirmation the user must answer first
+        waited = outcome.data.get("waited") or outcome.data  # a started run's first look, or the wait's
+        summary = waited.get("workflow") or {}
+        if waited.get("finished") and not legacy:
             return self._dump(outcome.result)
-        summary = outcome.data.get("workflow") or {}
-        if outcome.data.get("finished") and not legacy:
-            return self._dump(outcome.result)
-        poll = (arguments or {}).get("pollSeconds")
+        poll = look.get("pollSeconds")
         ref = TaskRef(
-            tool=name,
+            tool=tool.name,
             namespace=str(summary.get("namespace") or look.get("namespace") or ""),
             name=str(summary.get("name") or look.get("name")),
             uid=str(summary.get("uid") or ""),
             caller=self._caller(ctx),
             created=time.time(),
             poll_ms=max(MIN_POLL_MS, int(float(poll) * 1000)) if isinstance(poll, int | float) else 3000,
+            submitted=tool.name != POLL_TOOL,
         )
         task_id = seal_task(self.sealer, ref)
-        status = "completed" if outcome.data.get("finished") else "working"
+        status = "completed" if waited.get("finished") else "working"
         task = self._fields(task_id, ref, status, self._message(summary), legacy=legacy)
         return {"task": task} if legacy else {"resultType": "task", **task}
 
@@ -144,6 +159,8 @@ class Tasks:
         ref = open_task(self.sealer, task_id, self._caller(ctx))
         if ref is None:
             raise _unknown()
+        if ref.submitted:
+            await self._stop(ctx, ref)
         self.cancelled[task_id] = None
         while len(self.cancelled) > CANCELLED_KEPT:
             self.cancelled.popitem(last=False)
@@ -153,13 +170,50 @@ class Tasks:
             task_id, ref, "cancelled", "the wait ended; the workflow was left running", legacy=True
         )
 
+    async def _stop(self, ctx: ServerRequestContext[Any, Any], ref: TaskRef) -> None:
+        """Stop the run the task started (its exit handlers run); terminate it when it is stopping already (a
+        second cancel). Each is a call down the pipeline, so scope, RBAC, limits and the audit line apply."""
+        if self.pipeline.settings.confirm_destructive:
+            raise MCPError(
+                types.INVALID_REQUEST,
+                f"This server confirms destructive calls with the user (--confirm-destructive), and tasks/cancel "
+                f"cannot ask: nothing was stopped. Call stop_workflow for {ref.namespace}/{ref.name} (it asks the "
+                "user), or terminate_workflow to kill it at once",
+            )
+        target = {"name": ref.name, "namespace": ref.namespace}
+        look = (
+            Call(
+                self.tools["get_workflow"],
+                {**target, "fields": "metadata.uid,spec.shutdown,status.phase"},
+                road="tasks/cancel",
+                caller=caller_of(ctx),
+                peer=peer_of(ctx),
+            )
+            if "get_workflow" in self.tools
+            else None
+        )
+        seen = await self.pipeline.run(look) if look is not None else None
+        data = seen.data if isinstance(seen, Answer) and isinstance(seen.data, dict) else {}
+        if (data.get("status") or {}).get("phase") in ("Succeeded", "Failed", "Error"):
+            return  # already over: nothing to stop
+        if data.get("metadata", {}).get("uid") not in (None, ref.uid):
+            raise _unknown()  # another workflow now has its name: not the task's to stop
+        verb = "terminate_workflow" if (data.get("spec") or {}).get("shutdown") == "Stop" else "stop_workflow"
+        if verb not in self.tools:
+            raise MCPError(types.INVALID_REQUEST, f"{verb} is disabled on this server; nothing was stopped")
+        outcome = await self.pipeline.run(
+            Call(self.tools[verb], target, road="tasks/cancel", caller=caller_of(ctx), peer=peer_of(ctx))
+        )
+        if isinstance(outcome, Refusal):
+            raise MCPError(types.INVALID_REQUEST, f"the task was not cancelled: {outcome.message}")
+
     # ---- helpers -----------------------------------------------------------------------------------------------
     async def _look(
         self, ctx: ServerRequestContext[Any, Any], task_id: str
     ) -> tuple[TaskRef, str, dict[str, Any]]:
         """(task, status, detail): one look at the workflow, through the pipeline as the task's caller."""
         ref = open_task(self.sealer, task_id, self._caller(ctx))
-        tool = self.tools.get(ref.tool) if ref is not None else None
+        tool = self.tools.get(POLL_TOOL)
         if ref is None or tool is None:
             raise _unknown()
         if task_id in self.cancelled:
@@ -244,13 +298,12 @@ class Tasks:
         of a task tool with `CreateTaskResult` (the SDK's 2025-era sieve only lets `CallToolResult` through)."""
         params = ctx.params if isinstance(ctx.params, Mapping) else {}
         if ctx.method == "tools/call" and not _modern(ctx) and isinstance(params.get("task"), Mapping):
-            name = params.get("name")
-            tool = self.tools.get(name) if isinstance(name, str) else None
-            if tool is not None and tool.task:
-                arguments = params.get("arguments")
-                return await self.start(
-                    ctx, tool.name, arguments if isinstance(arguments, dict) else None, legacy=True
-                )
+            name, arguments = params.get("name"), params.get("arguments")
+            if isinstance(name, str) and self.becomes_task(
+                name, arguments if isinstance(arguments, dict) else None
+            ):
+                typed = types.CallToolRequestParams.model_validate(dict(params), by_name=False)
+                return await self.start(ctx, typed, legacy=True)
         result = await call_next(ctx)
         if (
             ctx.method == "initialize"

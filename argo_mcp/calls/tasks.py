@@ -40,6 +40,8 @@ class TaskRef:
     caller: str
     created: float
     poll_ms: int = 3000
+    submitted: bool = False
+    """The task started the workflow (a submit, resubmit or retry with `wait`): cancelling it stops the run."""
 
     @property
     def expired(self) -> bool:
@@ -61,6 +63,7 @@ def seal_task(sealer: Sealer, ref: TaskRef) -> str:
             "c": ref.caller,
             "at": round(ref.created, 3),
             "p": ref.poll_ms,
+            "s": ref.submitted,
         }
     )
     nonce = os.urandom(_NONCE)
@@ -83,6 +86,7 @@ def open_task(sealer: Sealer, task_id: str, caller: str) -> TaskRef | None:
             caller=str(payload["c"]),
             created=float(payload["at"]),
             poll_ms=int(payload["p"]),
+            submitted=bool(payload.get("s", False)),
         )
     except (ValueError, KeyError, TypeError, InvalidTag, orjson.JSONDecodeError):
         return None

@@ -294,7 +294,7 @@ class ToolInput(BaseModel):
 # `namespace` is and how `limit`/`continue` page; each description is paid in each of ~60 schemas on every
 # conversation.
 class NamespacedInput(ToolInput):
-    namespace: Namespace | None = Field(default=None, description="Kubernetes namespace.")
+    namespace: Namespace | None = Field(default=None, description="Namespace.")
 
 
 # A page an agent can reason about: 100 workflow summaries are ~9k tokens (cl100k), where a namespace's whole

@@ -8,6 +8,7 @@ input model only declares the extra fields its Argo request body takes (see `act
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from functools import cached_property
 from typing import Any, Literal
 
@@ -25,11 +26,12 @@ from argo_mcp.policy import (
 )
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.conflicts import retry_on_conflict
-from argo_mcp.tools.inputs import NamedInput, NamespacedInput, NewResourceName, ResourceName
+from argo_mcp.tools.inputs import NamedInput, NamespacedInput, NewResourceName, ResourceName, ToolInput
 from argo_mcp.tools.manifests import manifest_documents
 from argo_mcp.tools.paths import api
 from argo_mcp.tools.registry import Handler, Tool, ToolContext, ToolKind
 from argo_mcp.tools.shaping import brief, clean
+from argo_mcp.tools.watch import WaitInput, wait_for_workflow
 
 ParameterValue = str | int | float | bool
 LINT_FINDING_CODES = frozenset({2, 3})  # gRPC Unknown, InvalidArgument
@@ -46,11 +48,20 @@ def parameters_as_argo(parameters: dict[str, ParameterValue] | None) -> list[str
     return [f"{name}={json.dumps(v) if isinstance(v, bool) else v}" for name, v in parameters.items()]
 
 
+WAIT_HELP = "Wait for the run to end."
+
+
+class Waiting(ToolInput):
+    """`wait`: a tool that starts a run answers with the run's end instead of at once (watch.py waits)."""
+
+    wait: bool = Field(default=False, description=WAIT_HELP)
+
+
 class WorkflowAction(NamedInput):
     """Base of the PUT actions; the body is namespace + name + the subclass's own fields."""
 
     def action_body(self, namespace: str) -> dict[str, Any]:
-        extra = self.model_dump(by_alias=True, exclude_none=True, exclude={"namespace", "name"})
+        extra = self.model_dump(by_alias=True, exclude_none=True, exclude={"namespace", "name", "wait"})
         if "parameters" in extra:
             extra["parameters"] = parameters_as_argo(extra["parameters"])
         return {"namespace": namespace, "name": self.name, **extra}
@@ -62,7 +73,7 @@ class ResumeInput(WorkflowAction):
     )
 
 
-class ResubmitInput(WorkflowAction):
+class ResubmitInput(WorkflowAction, Waiting):
     memoized: bool | None = Field(default=None, description="Reuse the run's successful steps.")
     parameters: dict[str, ParameterValue] | None = Field(default=None, description=PARAMETERS_HELP)
 
@@ -90,7 +101,7 @@ class SetInput(WorkflowAction):
         return body
 
 
-class RetryInput(WorkflowAction):
+class RetryInput(WorkflowAction, Waiting):
     restart_successful: bool | None = Field(
         default=None, description="Also re-run successful nodes matching nodeFieldSelector."
     )
@@ -120,13 +131,14 @@ def workflow_action(action: str, past: str) -> Handler[Any]:
 
         # A conflict just after the workflow finished is the controller's (conflicts.py): sent again.
         answer = await retry_on_conflict(send)
-        return {"result": f"workflow {ctx.namespace}/{args.name} {past}", **brief(answer, ctx.namespace)}
+        started = {"result": f"workflow {ctx.namespace}/{args.name} {past}", **brief(answer, ctx.namespace)}
+        return await then_wait(ctx, args, started)
 
     return handler
 
 
 # ---- submit -------------------------------------------------------------------------------------------------
-class SubmitInput(NamespacedInput):
+class SubmitInput(NamespacedInput, Waiting):
     resource_kind: Literal["WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow"] = Field(
         default="WorkflowTemplate", description="The template's kind."
     )
@@ -192,7 +204,18 @@ async def submit_workflow(ctx: ToolContext, args: SubmitInput) -> dict[str, Any]
         what=f"submit {args.resource_kind} {args.resource_name} in namespace {ctx.namespace}",
     )
     submitted = brief(answer, ctx.namespace)
-    return {"result": f"submitted workflow {submitted['namespace']}/{submitted.get('name')}", **submitted}
+    started = {"result": f"submitted workflow {submitted['namespace']}/{submitted.get('name')}", **submitted}
+    return await then_wait(ctx, args, started)
+
+
+async def then_wait(ctx: ToolContext, args: Any, started: dict[str, Any]) -> dict[str, Any]:
+    """With `wait`, the run's end (or what it is at when the wait gives up; for a task, at the first look) under
+    `waited`; the workflow named in `started` is the one Argo made (a resubmit's is a new one)."""
+    if not getattr(args, "wait", False) or getattr(args, "server_dry_run", None) or not started.get("name"):
+        return started
+    namespace = started.get("namespace") or ctx.namespace
+    look = WaitInput(name=started["name"], namespace=namespace)
+    return {**started, "waited": await wait_for_workflow(replace(ctx, namespace=namespace), look)}
 
 
 # ---- lint ---------------------------------------------------------------------------------------------------
@@ -336,6 +359,7 @@ TOOLS: list[Tool[Any]] = [
         handler=submit_workflow,
         scope=Scope.argument(),
         permission=WORKFLOWS_CREATE,
+        task=True,
     ),
     Tool(
         name="lint_workflow",
@@ -383,6 +407,7 @@ TOOLS: list[Tool[Any]] = [
         handler=workflow_action("resubmit", "resubmitted as a new workflow"),
         scope=Scope.argument(),
         permission=WORKFLOWS_CREATE,
+        task=True,
     ),
     Tool(
         name="set_workflow",
@@ -406,6 +431,7 @@ TOOLS: list[Tool[Any]] = [
         handler=workflow_action("retry", "retried"),
         scope=Scope.argument(),
         permission=WORKFLOWS_UPDATE,
+        task=True,
     ),
     Tool(
         name="stop_workflow",

@@ -107,12 +107,13 @@ class Tool(Generic[InputT]):
     template it names): (permission, cluster-wide) pairs reviewed for the caller besides `permission`."""
     long: bool = False
     task: bool = False
-    """May answer with an MCP task instead of blocking (tasks.py), for clients that support tasks."""
+    """May answer with an MCP task instead of blocking (tasks.py), for clients that support tasks: always when
+    the tool is long (a wait), else when the call asks to `wait` for the run it starts."""
     """Holds its slot for minutes (a wait, a download): admitted from the long-call budget, so it never takes a
-    slot short calls need. A log tool called with `follow` is long too."""
+    slot short calls need. A log tool called with `follow`, and a call that asks to `wait`, are long too."""
 
     def is_long(self, args: Any) -> bool:
-        return self.long or getattr(args, "follow", False) is True
+        return self.long or getattr(args, "follow", False) is True or getattr(args, "wait", False) is True
 
     def annotations(self) -> types.ToolAnnotations:
         return types.ToolAnnotations(
@@ -160,8 +161,10 @@ class Tool(Generic[InputT]):
             description=self.wire_description(),
             input_schema=self.input_schema(),
             annotations=self.wire_annotations(),
-            # 2025-11-25 clients may augment the call with a task (2026-07-28 clients declare the extension).
-            execution=types.ToolExecution(task_support="optional") if self.task else None,
+            # 2025-11-25 clients may augment a wait with a task (2026-07-28 clients declare the extension). Tools
+            # that become one only with `wait` are not marked: ~10 tokens each on every conversation, and a
+            # 2025-11-25 client that asks anyway is still answered with a task.
+            execution=types.ToolExecution(task_support="optional") if self.task and self.long else None,
         )
 
 

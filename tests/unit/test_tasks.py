@@ -183,3 +183,97 @@ def test_an_id_opens_only_for_its_caller_before_it_expires() -> None:
     for garbage in ("", "x", "A" * 3000, task_id + "A"):
         assert open_task(sealer, garbage, "alice") is None
     assert seal_task(sealer, ref) != task_id, "each id has its own nonce"
+
+
+SUBMIT = {"resourceKind": "WorkflowTemplate", "resourceName": "etl", "namespace": "team-a", "wait": True}
+
+
+async def test_a_submit_that_waits_is_a_task_and_its_cancel_stops_then_terminates_the_run(
+    argo: FakeArgo, replicas: tuple[ServerProcess, ServerProcess, ServerProcess]
+) -> None:
+    a, b, _ = replicas
+    argo.on("WorkflowService_SubmitWorkflow", _running())
+    argo.on(GET, _running())
+    created = (
+        await _modern(
+            a.url, "tools/call", {"name": "submit_workflow", "arguments": SUBMIT}, "submit_workflow"
+        )
+    )["result"]
+    assert created["resultType"] == "task" and created["status"] == "working", created
+    assert len(argo.calls("WorkflowService_SubmitWorkflow")) == 1
+    task_id = created["taskId"]
+    polled = (await _modern(b.url, "tasks/get", {"taskId": task_id}, task_id))["result"]
+    assert polled["status"] == "working"
+    assert argo.last(GET).path == "/api/v1/workflows/team-a/etl-7x2k", "the task polls the workflow Argo made"
+
+    argo.on("WorkflowService_StopWorkflow", _running())
+    acknowledged = (await _modern(b.url, "tasks/cancel", {"taskId": task_id}, task_id))["result"]
+    assert acknowledged["resultType"] == "complete" and "status" not in acknowledged, (
+        "an empty acknowledgement"
+    )
+    assert len(argo.calls("WorkflowService_StopWorkflow")) == 1, (
+        "the first cancel stops the run (exit handlers run)"
+    )
+    stopping = _running()
+    stopping["spec"]["shutdown"] = "Stop"
+    argo.on(GET, stopping)
+    argo.on("WorkflowService_TerminateWorkflow", stopping)
+    await _modern(a.url, "tasks/cancel", {"taskId": task_id}, task_id)
+    assert len(argo.calls("WorkflowService_TerminateWorkflow")) == 1, (
+        "a second cancel of a stopping run terminates it"
+    )
+    cancelled = (await _modern(a.url, "tasks/get", {"taskId": task_id}, task_id))["result"]
+    assert cancelled["status"] == "cancelled"
+    audits = [
+        r
+        for r in a.logs() + b.logs()
+        if r.get("event") == "audit" and r.get("tool") in ("stop_workflow", "terminate_workflow")
+    ]
+    assert {(r["tool"], r["outcome"]) for r in audits} == {
+        ("stop_workflow", "ok"),
+        ("terminate_workflow", "ok"),
+    }
+
+
+async def test_without_tasks_a_submit_that_waits_answers_the_runs_end(
+    argo: FakeArgo, replicas: tuple[ServerProcess, ServerProcess, ServerProcess]
+) -> None:
+    a, _, _ = replicas
+    argo.on("WorkflowService_SubmitWorkflow", _running())
+    argo.on(GET, Workflow("etl-7x2k", namespace="team-a", phase="Succeeded").json())
+    answer = (await _legacy(a.url, "tools/call", {"name": "submit_workflow", "arguments": SUBMIT}))["result"]
+    text = answer["content"][0]["text"]
+    assert '"result":"submitted workflow team-a/etl-7x2k"' in text and '"waited":{"finished":true' in text, (
+        text
+    )
+    plain = await _legacy(
+        a.url, "tools/call", {"name": "submit_workflow", "arguments": {**SUBMIT, "wait": False}}
+    )
+    assert "waited" not in plain["result"]["content"][0]["text"]
+
+
+async def test_under_confirm_destructive_a_task_cancel_stops_nothing_and_names_stop_workflow(
+    argo: FakeArgo, argo_url: str, tmp_path: Path
+) -> None:
+    server = await start_argo_mcp(
+        tmp_path, "--argo-server-url", argo_url, "--argo-auth-mode", "none", "--confirm-destructive",
+        "--task-key-file", str(_key(tmp_path, "k")),
+    )  # fmt: skip
+    try:
+        argo.on("WorkflowService_SubmitWorkflow", _running())
+        argo.on(GET, _running())
+        created = (
+            await _modern(
+                server.url, "tools/call", {"name": "submit_workflow", "arguments": SUBMIT}, "submit_workflow"
+            )
+        )["result"]
+        refused = await _modern(server.url, "tasks/cancel", {"taskId": created["taskId"]}, created["taskId"])
+    finally:
+        await server.stop()
+    assert (
+        "stop_workflow" in refused["error"]["message"]
+        and "--confirm-destructive" in refused["error"]["message"]
+    )
+    assert not argo.calls("WorkflowService_StopWorkflow") and not argo.calls(
+        "WorkflowService_TerminateWorkflow"
+    )
