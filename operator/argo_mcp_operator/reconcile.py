@@ -299,7 +299,7 @@ class Reconciler:
             secret = await self.api.get("Secret", ref.name, owner.namespace)
             if secret is None:
                 return None, f"waiting for Secret {ref.name} (spec.taskKeySecretRef) holding the task key"
-            problem = _key_problem(((secret.get("data") or {}).get(ref.key)))
+            problem = _key_problem((secret.get("data") or {}).get(ref.key))
             if problem is not None:
                 return None, f"Secret {ref.name} key {ref.key} (spec.taskKeySecretRef) {problem}"
             return None, None

@@ -57,7 +57,7 @@ MSG_RENEW_BEFORE = "tls.renewBefore must be shorter than tls.duration"
 MSG_DEFAULT_NS = "defaultNamespace must be one of namespaces"
 MSG_OIDC = "inboundAuth.oidc.issuer is required when inboundAuth.mode is oidc"
 MSG_OIDC_URL = "inboundAuth.oidc URLs must be http:// or https:// URLs"
-MSG_REDACT = "redactParameterNames: {!r} is not a valid regular expression ({}); give regular expressions matched inside parameter names, e.g. conn_?str"
+MSG_REDACT = "{!r} is not a valid regular expression ({}); give regular expressions matched inside parameter names, e.g. conn_?str"
 MSG_NAME = "metadata.name must be a DNS-1035 label of at most 63 characters (it names the Service)"
 
 
@@ -433,16 +433,16 @@ class ArgoMCPServerSpec(_Model):
         json_schema_extra=_defaults(LimitsSpec),
         description="Admission limits of the server; each unset one is the server's default.",
     )
-    redact_parameter_names: list[
-        Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[^,]+$")]
-    ] = Field(
-        default_factory=list,
-        max_length=64,
-        description=(
-            "Regular expressions (no commas), matched inside template parameter names in any case, that mark "
-            "more parameters as secret besides the server's built-in rules (pass, secret, token, key, dsn, "
-            "...): their defaults and enums are never shown or completed (--redact-parameter-names)."
-        ),
+    redact_parameter_names: list[Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[^,]+$")]] = (
+        Field(
+            default_factory=list,
+            max_length=64,
+            description=(
+                "Regular expressions (no commas), matched inside template parameter names in any case, that mark "
+                "more parameters as secret besides the server's built-in rules (pass, secret, token, key, dsn, "
+                "...): their defaults and enums are never shown or completed (--redact-parameter-names)."
+            ),
+        )
     )
     task_key_secret_ref: TaskKeySecretRef | None = Field(
         None,

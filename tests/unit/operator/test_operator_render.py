@@ -291,7 +291,11 @@ def test_insecure_and_inbound_none_and_tls_disabled() -> None:
     assert ctr["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "mcp", "scheme": "HTTP"}
     assert not tls_secrets(objects)
     volumes = {v["name"] for v in one(objects, "Deployment")["spec"]["template"]["spec"]["volumes"]}
-    assert volumes == {"argo-token", "task-key", "tmp"}  # no TLS, no kube API credentials without inbound auth
+    assert volumes == {
+        "argo-token",
+        "task-key",
+        "tmp",
+    }  # no TLS, no kube API credentials without inbound auth
 
 
 def test_probes_use_https_with_tls() -> None:
