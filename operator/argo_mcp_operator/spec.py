@@ -26,7 +26,6 @@ from pydantic import (
     model_validator,
 )
 from pydantic.alias_generators import to_camel
-from pydantic.fields import FieldInfo
 
 from argo_mcp import config_table as server_table
 
@@ -326,7 +325,7 @@ def server_bounds(flag: str) -> tuple[int, int]:
 def _limit(flag: str, alias: str | None = None) -> Any:
     """An optional whole number within the server's bounds, described by the server's own help text."""
     low, high = server_bounds(flag)
-    info: FieldInfo = Field(
+    return Field(
         None,
         ge=low,
         le=high,
@@ -334,7 +333,6 @@ def _limit(flag: str, alias: str | None = None) -> Any:
         description=f"{server_option(flag).help} ({flag}, {low} to {high}). Unset: the server's default, "
         f"{server_default(flag)}.",
     )
-    return info
 
 
 class LimitsSpec(_Model):

@@ -37,6 +37,7 @@ def pod(api: FakeApi) -> Obj:
 
 
 def task_key_volume(api: FakeApi) -> Obj:
+    volume: Obj
     (volume,) = [v for v in pod(api)["volumes"] if v["name"] == "task-key"]
     return volume
 
