@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from argo_mcp.sealing import MIN_KEY_BYTES
 from argo_mcp_operator import __version__
 
 GROUP: Final = "argo-mcp.io"
@@ -49,6 +50,12 @@ KUBE_API_TOKEN_DIR: Final = "/var/run/secrets/kubernetes.io/serviceaccount"
 TLS_DIR: Final = "/etc/argo-mcp/tls"
 ARGO_CA_DIR: Final = "/etc/argo-mcp/argo-ca"
 ARTIFACT_DIR: Final = "/tmp/artifacts"
+# The key every replica shares to seal what the server hands to clients (confirmations, task ids): a Secret's
+# key mounted as one file, whichever Secret and key hold it (ours: <name>-task-key, key task.key).
+TASK_KEY_DIR: Final = "/etc/argo-mcp/task-key"
+TASK_KEY_NAME: Final = "task.key"
+TASK_KEY_FILE: Final = f"{TASK_KEY_DIR}/{TASK_KEY_NAME}"
+TASK_KEY_MIN_BYTES: Final = MIN_KEY_BYTES  # the server refuses a shorter key at start
 
 CONTAINER_NAME: Final = "argo-mcp"
 PORT_NAME: Final = "mcp"

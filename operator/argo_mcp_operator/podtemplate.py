@@ -1,6 +1,6 @@
 """The server's pod template as one table, read by the operator and generated into the Helm chart.
 
-Security contexts, the port, the probes, the volumes (projected tokens, TLS, the Argo CA, /tmp) and their mounts
+Security contexts, the port, the probes, the volumes (projected tokens, TLS, the Argo CA, the task key, /tmp) and their mounts
 are written once here, as data with a few settings in it. ``resolve`` turns an entry into the objects the
 operator applies; ``python -m argo_mcp_operator.chartgen`` writes each entry as a named template of the chart
 (``argo-mcp.volumes`` etc. in ``_generated.tpl``), which ``deployment.yaml`` includes. The chart stays a
@@ -55,6 +55,19 @@ def _ca_ref(target: Target) -> SecretKeyRef:
     ref = target.spec.argo_server.ca_secret_ref
     assert ref is not None  # only read under ARGO_CA
     return ref
+
+
+def task_key_secret(target: Target) -> str:
+    """Secret of the shared task key: the named one (taskKeySecretRef), else ``<name>-task-key``, which the
+    operator and the chart create."""
+    ref = target.spec.task_key_secret_ref
+    return ref.name if ref is not None else f"{target.name}-task-key"
+
+
+def task_key_key(target: Target) -> str:
+    """The key inside that Secret: the named Secret's (default task.key), else ours, task.key."""
+    ref = target.spec.task_key_secret_ref
+    return ref.key if ref is not None else c.TASK_KEY_NAME
 
 
 ARGO_CA = When(lambda t: t.spec.argo_server.ca_secret_ref is not None, ".Values.argoServer.caSecretRef.name")
@@ -171,6 +184,19 @@ VOLUMES: list[Any] = [
             },
         },
     ),
+    # The key every replica shares (--task-key-file), under one file name whatever the Secret's key is.
+    {
+        "name": "task-key",
+        "secret": {
+            "secretName": Setting(task_key_secret, 'include "argo-mcp.taskKeySecretName" .'),
+            "items": [
+                {
+                    "key": Setting(task_key_key, 'include "argo-mcp.taskKeySecretKey" .'),
+                    "path": c.TASK_KEY_NAME,
+                }
+            ],
+        },
+    },
     # Artifact downloads land here (the root filesystem is read-only). The size limit is the chart's
     # tmpSizeLimit; the operator sets none.
     {
@@ -187,6 +213,7 @@ VOLUME_MOUNTS: list[Any] = [
     If(INBOUND_KUBERNETES, {"name": "kube-api-access", "mountPath": c.KUBE_API_TOKEN_DIR, "readOnly": True}),
     If(TLS_ON, {"name": "tls", "mountPath": c.TLS_DIR, "readOnly": True}),
     If(ARGO_CA, {"name": "argo-ca", "mountPath": c.ARGO_CA_DIR, "readOnly": True}),
+    {"name": "task-key", "mountPath": c.TASK_KEY_DIR, "readOnly": True},
     {"name": "tmp", "mountPath": "/tmp"},
 ]
 

@@ -8,6 +8,9 @@ while one is running collapse into a single follow-up run.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
+import secrets
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -18,7 +21,7 @@ import structlog
 
 from argo_mcp_operator import constants as c
 from argo_mcp_operator.kube import KubeApi, KubeError
-from argo_mcp_operator.render import Owner, endpoint, render, tls_secret_name
+from argo_mcp_operator.render import Owner, endpoint, render, task_key_secret_name, tls_secret_name
 from argo_mcp_operator.spec import ArgoMCPServerSpec, SpecError, parse_duration, parse_spec
 from argo_mcp_operator.status import Observation, build_status, deployment_progress
 from argo_mcp_operator.tls import ServingCert, issue, needs_renewal
@@ -34,8 +37,9 @@ log = structlog.get_logger("argo_mcp_operator.reconcile")
 PRUNABLE = ("Role", "RoleBinding", "ClusterRoleBinding", "ClusterRole")
 # Children looked up by their one possible name (in the owner's namespace) rather than listed: the operator
 # may not list Secrets, and listing Certificates fails where cert-manager is not installed (a get of one is a
-# plain 404 there). ``{}`` is the owner's name.
-OWN_BY_NAME = (("Secret", "{}-tls"), ("Certificate", "{}"))
+# plain 404 there). ``{}`` is the owner's name. The task key Secret goes only when taskKeySecretRef names
+# another one, or with the resource.
+OWN_BY_NAME = (("Secret", "{}-tls"), ("Certificate", "{}"), ("Secret", "{}-task-key"))
 # Everything the delete handler removes. Objects in the resource's own namespace also go by garbage collection
 # through their owner reference; deleting them here too makes deletion complete without relying on it. Objects
 # in other namespaces and cluster-scoped ones (the bindings and the ClusterWorkflowTemplate reader ClusterRole,
@@ -54,6 +58,19 @@ BINDINGS = ("RoleBinding", "ClusterRoleBinding")
 # How many deleted resources' uids are remembered. A run queued behind a cleanup holds a copy from before it;
 # such runs wait on the resource's lock and are done long before this many other resources are deleted.
 DELETED_MEMORY = 1024
+
+
+def _key_problem(data: str | None) -> str | None:
+    """Why a Secret's base64 entry cannot be the server's task key, or None when it can."""
+    if data is None:
+        return "has no such entry"
+    try:
+        size = len(base64.b64decode(data, validate=True).strip())
+    except (binascii.Error, ValueError):
+        return "is not valid base64"
+    if size < c.TASK_KEY_MIN_BYTES:
+        return f"holds {size} bytes; the server needs at least {c.TASK_KEY_MIN_BYTES} random bytes"
+    return None
 
 
 def owner_selector(name: str, namespace: str) -> str:
@@ -171,7 +188,9 @@ class Reconciler:
         url = endpoint(owner, spec)
         try:
             cert, waiting = await self._certificate(owner, spec, self._clock())
-            objects = render(owner, spec, cert)
+            task_key, key_waiting = await self._task_key(owner, spec)
+            waiting = waiting or key_waiting
+            objects = render(owner, spec, cert, task_key)
             applied: dict[Key, Obj] = {}
             for obj in objects:
                 applied[object_key(obj)] = await self._apply(obj)
@@ -266,6 +285,41 @@ class Reconciler:
             not_after=fresh.not_after.isoformat(),
         )
         return fresh, None
+
+    async def _task_key(self, owner: Owner, spec: ArgoMCPServerSpec) -> tuple[str | None, str | None]:
+        """The base64 data of the task key Secret the operator keeps (None when the spec names the user's), and
+        what we are waiting for if the named Secret cannot serve.
+
+        A usable key is kept forever: replicas and restarts share it, so confirmations and task ids sealed
+        before stay valid. A new key is made only where there is no usable one (no Secret, no entry, fewer
+        than the server's minimum bytes), which no server can have started with, so nothing sealed is lost.
+        """
+        ref = spec.task_key_secret_ref
+        if ref is not None:
+            secret = await self.api.get("Secret", ref.name, owner.namespace)
+            if secret is None:
+                return None, f"waiting for Secret {ref.name} (spec.taskKeySecretRef) holding the task key"
+            problem = _key_problem((secret.get("data") or {}).get(ref.key))
+            if problem is not None:
+                return None, f"Secret {ref.name} key {ref.key} (spec.taskKeySecretRef) {problem}"
+            return None, None
+        name = task_key_secret_name(owner)
+        secret = await self.api.get("Secret", name, owner.namespace)
+        found = ((secret or {}).get("data") or {}).get(c.TASK_KEY_NAME)
+        if secret is None:
+            reason = "does not exist"
+        else:
+            problem = _key_problem(found)
+            if problem is None:
+                assert found is not None
+                return found, None
+            reason = f"key {c.TASK_KEY_NAME} {problem}"
+        # Replacing an unusable entry is worth a warning; a first key is routine.
+        (log.warning if secret is not None else log.info)(
+            "made a task key", name=owner.name, namespace=owner.namespace, reason=f"Secret {name} {reason}"
+        )
+        fresh = secrets.token_urlsafe(48).encode()  # 64 characters from 48 random bytes
+        return base64.b64encode(fresh).decode(), None
 
     async def _prune(self, owner: Owner, wanted: set[Key]) -> None:
         selector = owner_selector(owner.name, owner.namespace)

@@ -167,6 +167,23 @@ def _tls_secret(owner: Owner, cert: ServingCert) -> Obj:
     }
 
 
+def task_key_secret_name(owner: Owner) -> str:
+    """The Secret the operator makes for the shared task key when the spec names none."""
+    return f"{owner.name}-task-key"
+
+
+def _task_key_secret(owner: Owner, task_key: str) -> Obj:
+    """``task_key`` is the Secret's base64 ``data`` value, made once by the reconciler and then always the one
+    it finds: applying this object again never changes the key."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": _meta(owner, task_key_secret_name(owner), owner.namespace),
+        "type": "Opaque",
+        "data": {c.TASK_KEY_NAME: task_key},
+    }
+
+
 def _certificate(owner: Owner, spec: ArgoMCPServerSpec) -> Obj:
     """tls.mode cert-manager: the Certificate cert-manager fills the serving Secret from (the chart's is the
     same object); the same names as a self-signed certificate, so port-forwarding to localhost verifies."""
@@ -255,16 +272,21 @@ def _deployment(owner: Owner, spec: ArgoMCPServerSpec, cert: ServingCert | None)
     }
 
 
-def render(owner: Owner, spec: ArgoMCPServerSpec, cert: ServingCert | None = None) -> list[Obj]:
+def render(
+    owner: Owner, spec: ArgoMCPServerSpec, cert: ServingCert | None = None, task_key: str | None = None
+) -> list[Obj]:
     """Every object the resource needs, in apply order (identity and RBAC before the workload).
 
     Takes the spec parsed once by the caller (the reconciler parses it for status too), never the raw body.
     ``cert`` is the serving certificate: required for ``tls.mode: self-signed`` (the handler issues or reuses
     it, keeping this function pure); optional for ``secretRef`` and ``cert-manager`` (the Secret as found),
-    only for the pod template checksum, so a renewed certificate rolls the pods.
+    only for the pod template checksum, so a renewed certificate rolls the pods. ``task_key`` is the shared
+    key's base64 data for the Secret the operator keeps (required unless ``taskKeySecretRef`` names one).
     """
     if spec.tls.mode == "self-signed" and cert is None:
         raise ValueError("tls.mode self-signed needs the serving certificate to render its Secret")
+    if spec.task_key_secret_ref is None and task_key is None:
+        raise ValueError("without taskKeySecretRef the task key is needed to render its Secret")
     objects: list[Obj] = [_service_account(owner), *_namespace_rbac(owner, spec)]
     if spec.cluster_workflow_templates:
         objects.append(_cwt_reader_cluster_role(owner))
@@ -276,6 +298,9 @@ def render(owner: Owner, spec: ArgoMCPServerSpec, cert: ServingCert | None = Non
         objects.append(_tls_secret(owner, cert))
     elif spec.tls.mode == "cert-manager":
         objects.append(_certificate(owner, spec))
+    if spec.task_key_secret_ref is None:
+        assert task_key is not None
+        objects.append(_task_key_secret(owner, task_key))
     objects.append(_service(owner, spec))
     objects.append(_deployment(owner, spec, cert))
     return objects

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from argo_mcp_operator import constants as c
-from argo_mcp_operator.spec import ArgoMCPServerSpec, OidcSpec
+from argo_mcp_operator.spec import ArgoMCPServerSpec, OidcSpec, server_default
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,33 @@ INBOUND_CHECKED = When(lambda t: t.spec.inbound_auth.mode != "none", 'ne .Values
 def _oidc(target: Target) -> OidcSpec:
     assert target.spec.inbound_auth.oidc is not None  # enforced by the spec model for mode oidc
     return target.spec.inbound_auth.oidc
+
+
+LIMITS: tuple[tuple[str, str, str], ...] = (
+    ("--max-inflight-calls", "max_inflight_calls", "maxInflightCalls"),
+    ("--max-long-calls", "max_long_calls", "maxLongCalls"),
+    ("--max-long-calls-per-caller", "max_long_calls_per_caller", "maxLongCallsPerCaller"),
+    ("--max-buffered-mib", "max_buffered_mib", "maxBufferedMiB"),
+    ("--max-connections", "max_connections", "maxConnections"),
+)
+"""The admission limits as (server flag, ``LimitsSpec`` field, name under ``limits`` in the spec and the chart)."""
+
+
+def _limit_arg(flag: str, field: str, name: str) -> Arg:
+    """A limit's flag, given only when the setting differs from the server's default: the pod's args then
+    name exactly what an install changed. The spec leaves an unset limit None; the chart's values.yaml
+    shows the default itself, so the chart compares with the same number, written in by chartgen."""
+    default = server_default(flag)
+
+    def value(t: Target) -> int | None:
+        found: int | None = getattr(t.spec.limits, field)
+        return found
+
+    return Arg(
+        flag,
+        Value(lambda t: str(value(t)), f"int .Values.limits.{name}"),
+        When(lambda t: value(t) not in (None, default), f"ne (int .Values.limits.{name}) {default}"),
+    )
 
 
 ARGS: tuple[Arg, ...] = (
@@ -122,6 +149,14 @@ ARGS: tuple[Arg, ...] = (
         When(lambda t: bool(t.spec.inbound_auth.resource_url), ".Values.inboundAuth.resourceUrl"),
     ),
     Arg("--artifact-dir", c.ARTIFACT_DIR),
+    # Always: the operator and the chart make the Secret unless one is named (podtemplate mounts it).
+    Arg("--task-key-file", c.TASK_KEY_FILE),
+    *(_limit_arg(*limit) for limit in LIMITS),
+    Arg(
+        "--redact-parameter-names",
+        Value(lambda t: ",".join(t.spec.redact_parameter_names), 'join "," .Values.redactParameterNames'),
+        When(lambda t: bool(t.spec.redact_parameter_names), ".Values.redactParameterNames"),
+    ),
     Arg("--log-level", Value(lambda t: t.spec.log_level, ".Values.logLevel")),
 )
 

@@ -1,5 +1,9 @@
 """The ``ArgoMCPServer`` spec as pydantic models: the one source of truth for the CRD schema and validation.
 
+The server's own settings (limits, redaction) take their bounds and defaults from the server's settings table
+(``argo_mcp.config_table``, in the same distribution), so the CRD cannot allow what the server refuses or
+state another default.
+
 Each cross-field rule is written twice on purpose, from one message: as a CEL ``x-kubernetes-validations``
 rule in the generated CRD (so the API server rejects a bad object before the operator sees it) and as a
 pydantic validator (so the operator never acts on an object stored before a rule existed, and so the rules
@@ -22,6 +26,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic.alias_generators import to_camel
+
+from argo_mcp import config_table as server_table
 
 DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 DNS1123_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
@@ -50,6 +56,7 @@ MSG_RENEW_BEFORE = "tls.renewBefore must be shorter than tls.duration"
 MSG_DEFAULT_NS = "defaultNamespace must be one of namespaces"
 MSG_OIDC = "inboundAuth.oidc.issuer is required when inboundAuth.mode is oidc"
 MSG_OIDC_URL = "inboundAuth.oidc URLs must be http:// or https:// URLs"
+MSG_REDACT = "{!r} is not a valid regular expression ({}); give regular expressions matched inside parameter names, e.g. conn_?str"
 MSG_NAME = "metadata.name must be a DNS-1035 label of at most 63 characters (it names the Service)"
 
 
@@ -77,6 +84,12 @@ class SecretKeyRef(_Model):
 
     name: str = Field(min_length=1, max_length=253, pattern=DNS1123_SUBDOMAIN, description="Secret name.")
     key: str = Field("ca.crt", min_length=1, max_length=253, description="Key inside the Secret.")
+
+
+class TaskKeySecretRef(SecretKeyRef):
+    """A key in a Secret in the ArgoMCPServer's namespace holding at least 32 random bytes."""
+
+    key: str = Field("task.key", min_length=1, max_length=253, description="Key inside the Secret.")
 
 
 class ArgoServerSpec(_Model):
@@ -284,6 +297,55 @@ class InboundAuthSpec(_Model):
         return self
 
 
+def server_option(flag: str) -> server_table.Option:
+    """The server's setting of that flag (its kind, bounds and default)."""
+    for option in server_table.OPTIONS:
+        if option.flag == flag:
+            return option
+    raise LookupError(f"the server has no flag {flag}")
+
+
+def server_default(flag: str) -> int:
+    """The server's default of a whole-number setting as its flag takes it (MiB for a size)."""
+    option = server_option(flag)
+    return int(float(option.kind.show(option.default())))
+
+
+def server_bounds(flag: str) -> tuple[int, int]:
+    """The whole numbers the server's flag accepts. A size in MiB (the server takes 0.001 to 4096, fractions
+    for tests) is offered in whole MiB, 1 to the server's 4096."""
+    kind = server_option(flag).kind
+    if isinstance(kind, server_table.Number):
+        assert kind.whole, f"{flag} is not a whole number"
+        return int(kind.low), int(kind.high)
+    assert isinstance(kind, server_table.Mebibytes), f"{flag} is neither a number nor a size"
+    return 1, 4096
+
+
+def _limit(flag: str, alias: str | None = None) -> Any:
+    """An optional whole number within the server's bounds, described by the server's own help text."""
+    low, high = server_bounds(flag)
+    return Field(
+        None,
+        ge=low,
+        le=high,
+        alias=alias,
+        description=f"{server_option(flag).help} ({flag}, {low} to {high}). Unset: the server's default, "
+        f"{server_default(flag)}.",
+    )
+
+
+class LimitsSpec(_Model):
+    """How much work the server admits at once. An unset field is the server's default, which is not stored
+    in the object, so a newer server's default applies to it after an upgrade."""
+
+    max_inflight_calls: int | None = _limit("--max-inflight-calls")
+    max_long_calls: int | None = _limit("--max-long-calls")
+    max_long_calls_per_caller: int | None = _limit("--max-long-calls-per-caller")
+    max_buffered_mib: int | None = _limit("--max-buffered-mib", alias="maxBufferedMiB")
+    max_connections: int | None = _limit("--max-connections")
+
+
 class ResourceRequirements(_Model):
     """Container resource requests and limits."""
 
@@ -364,6 +426,31 @@ class ArgoMCPServerSpec(_Model):
     inbound_auth: InboundAuthSpec = Field(
         default_factory=InboundAuthSpec, json_schema_extra=_defaults(InboundAuthSpec)
     )
+    limits: LimitsSpec = Field(
+        default_factory=LimitsSpec,
+        json_schema_extra=_defaults(LimitsSpec),
+        description="Admission limits of the server; each unset one is the server's default.",
+    )
+    redact_parameter_names: list[Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[^,]+$")]] = (
+        Field(
+            default_factory=list,
+            max_length=64,
+            description=(
+                "Regular expressions (no commas), matched inside template parameter names in any case, that mark "
+                "more parameters as secret besides the server's built-in rules (pass, secret, token, key, dsn, "
+                "...): their defaults and enums are never shown or completed (--redact-parameter-names)."
+            ),
+        )
+    )
+    task_key_secret_ref: TaskKeySecretRef | None = Field(
+        None,
+        description=(
+            "Secret key holding the key every replica shares to seal confirmations and task ids (at least 32 "
+            "random bytes, e.g. `head -c 48 /dev/urandom | base64`). Unset: the operator creates Secret "
+            "<name>-task-key once, owned by this resource, and never rotates it (delete it to get a new key; "
+            "open confirmations and tasks then become unknown)."
+        ),
+    )
     artifact_repository_secrets: list[
         Annotated[str, Field(min_length=1, max_length=253, pattern=DNS1123_SUBDOMAIN)]
     ] = Field(
@@ -380,6 +467,16 @@ class ArgoMCPServerSpec(_Model):
         description="Create and bind a ClusterRole of the server's own (<namespace>-<name>-cwt-reader) that "
         "lets it read ClusterWorkflowTemplates.",
     )
+
+    @field_validator("redact_parameter_names")
+    @classmethod
+    def _patterns_compile(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(MSG_REDACT.format(pattern, exc)) from None
+        return value
 
     def target_namespaces(self, own_namespace: str) -> list[str]:
         """The namespaces this server acts in: the listed ones, or the resource's own."""

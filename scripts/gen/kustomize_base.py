@@ -21,9 +21,15 @@ BASE_FILES = {
     "deployment.yaml": ("Deployment",),
     "service.yaml": ("Service",),
 }
-BASE_VALUES: Obj = {"tls": {"mode": "secretRef", "secretName": "argo-mcp-tls"}}
+# The base names two Secrets the user creates once instead of carrying them: a certificate Kustomize cannot
+# make, and the task key, which must be random per install (a key committed here would be every install's).
+BASE_VALUES: Obj = {
+    "tls": {"mode": "secretRef", "secretName": "argo-mcp-tls"},
+    "taskKeySecretRef": {"name": "argo-mcp-task-key"},
+}
 BASE_HEADER = (
-    "# Generated from the Helm chart's defaults (release argo-mcp, tls.mode=secretRef argo-mcp-tls) by\n"
+    "# Generated from the Helm chart's defaults (release argo-mcp, tls.mode=secretRef argo-mcp-tls,\n"
+    "# taskKeySecretRef.name=argo-mcp-task-key) by\n"
     "# `./dev gen`; tests/deploy/test_kustomize.py checks that it matches.\n"
 )
 

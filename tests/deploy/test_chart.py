@@ -158,6 +158,7 @@ def test_default_objects() -> None:
         [
             "ServiceAccount/argo-mcp",
             "Secret/argo-mcp-tls",
+            "Secret/argo-mcp-task-key",
             "Role/argo-mcp",
             "RoleBinding/argo-mcp",
             "ClusterRoleBinding/tools-argo-mcp-auth-delegator",
@@ -244,6 +245,7 @@ def test_default_deployment_flags_probes_and_volumes() -> None:
         "--auth-inbound", "kubernetes",
         "--inbound-audience", "argo-mcp",
         "--artifact-dir", "/tmp/artifacts",
+        "--task-key-file", "/etc/argo-mcp/task-key/task.key",
         "--log-level", "info",
     ]  # fmt: skip
     container = pod["containers"][0]
@@ -256,6 +258,7 @@ def test_default_deployment_flags_probes_and_volumes() -> None:
         "argo-token": "/var/run/secrets/argo-mcp/argo",
         "kube-api-access": "/var/run/secrets/kubernetes.io/serviceaccount",
         "tls": "/etc/argo-mcp/tls",
+        "task-key": "/etc/argo-mcp/task-key",
         "tmp": "/tmp",
     }
     assert pod["automountServiceAccountToken"] is False
@@ -380,9 +383,14 @@ def test_tls_self_signed_reuses_an_existing_secret() -> None:
     assert re.search(r'lookup "v1" "Secret" \.Release\.Namespace \$secretName', helpers)
 
 
+def tls_secrets(objs: list[Obj]) -> list[Obj]:
+    """The Secrets beside the task key's, which the chart makes whatever the TLS mode."""
+    return [o for o in by_kind(objs, "Secret") if o["metadata"]["name"] != "argo-mcp-task-key"]
+
+
 def test_tls_secret_ref_and_disabled_and_cert_manager() -> None:
     objs, deploy = _tls_objects({"mode": "secretRef", "secretName": "my-cert"})
-    assert not by_kind(objs, "Secret")
+    assert not tls_secrets(objs)
     volumes = {v["name"]: v for v in deploy["spec"]["template"]["spec"]["volumes"]}
     assert volumes["tls"]["secret"]["secretName"] == "my-cert"
     assert flag_value(container_args(objs), "--tls-cert") == "/etc/argo-mcp/tls/tls.crt"
@@ -410,7 +418,7 @@ def test_tls_secret_ref_and_disabled_and_cert_manager() -> None:
     assert cert["spec"]["ipAddresses"] == ["127.0.0.1"]
     assert cert["spec"]["issuerRef"] == {"name": "ca", "kind": "ClusterIssuer", "group": "cert-manager.io"}
     assert cert["spec"]["usages"] == ["server auth", "digital signature", "key encipherment"]
-    assert not by_kind(objs, "Secret")
+    assert not tls_secrets(objs)
 
 
 def test_optional_objects() -> None:
@@ -521,7 +529,9 @@ def test_packaged_chart_renders_the_same(tmp_path: Path) -> None:
     assert "argo-mcp/values.schema.json" in listing
     assert "argo-mcp/files/argo-mcp.io_argomcpservers.yaml" in listing
     assert not any("/ci/" in name for name in listing), "CI scenario files must not ship in the package"
+    # No generated key material (TLS, task key): both renders must be byte-equal.
     sets = ["--set", "tls.mode=secretRef", "--set", "tls.secretName=cert", "--set", "operator.enabled=true"]
+    sets += ["--set", "taskKeySecretRef.name=seal"]
     from_dir = run([helm, "template", "argo-mcp", str(CHART), *sets]).stdout
     from_package = run([helm, "template", "argo-mcp", str(package), *sets]).stdout
     assert from_package == from_dir
@@ -548,7 +558,41 @@ BAD_VALUES: list[tuple[dict[str, Any], str]] = [
     ({"argo": {"token": {"expirationSeconds": 60}}}, "at '/argo/token/expirationSeconds'"),
     ({"artifactRepositorySecrets": ["Not A Name"]}, "at '/artifactRepositorySecrets/0'"),
     ({"resources": {"limits": {"memory": "lots"}}}, "at '/resources/limits/memory'"),
+    ({"limits": {"maxInflightCalls": 0}}, "at '/limits/maxInflightCalls'"),
+    ({"limits": {"maxBufferedMiB": 4097}}, "at '/limits/maxBufferedMiB'"),
+    ({"limits": {"maxConnections": 1.5}}, "at '/limits/maxConnections'"),
+    ({"limits": {"maxLongCall": 3}}, "additional properties 'maxLongCall' not allowed"),
+    ({"redactParameterNames": ["conn,str"]}, "at '/redactParameterNames/0'"),
+    ({"taskKeySecretRef": {"name": "Not A Name"}}, "at '/taskKeySecretRef/name'"),
 ]
+
+
+def test_task_key_secret_is_random_kept_on_upgrade_or_the_users() -> None:
+    """A fresh random key per install (never a constant of the chart), read back from the live Secret on
+    upgrade (lookup: `helm template` has no cluster, so this checks the template reads it), none when
+    taskKeySecretRef names the user's own, which is then mounted under the same file name."""
+    keys = set()
+    for _ in range(2):
+        (secret,) = [
+            o
+            for o in helm_template()
+            if o["kind"] == "Secret" and o["metadata"]["name"] == "argo-mcp-task-key"
+        ]
+        key = base64.b64decode(secret["data"]["task.key"])
+        assert len(key) >= 32
+        keys.add(key)
+    assert len(keys) == 2
+    template = (CHART / "templates" / "task-key.yaml").read_text()
+    assert 'lookup "v1" "Secret" .Release.Namespace $name' in template
+    assert 'index $existing "task.key" | default (randAlphaNum 64 | b64enc)' in template
+    objs = helm_template(values={"taskKeySecretRef": {"name": "seal", "key": "k"}})
+    assert not [o for o in by_kind(objs, "Secret") if "task-key" in o["metadata"]["name"]]
+    volumes = {v["name"]: v for v in one(objs, "Deployment")["spec"]["template"]["spec"]["volumes"]}
+    assert volumes["task-key"]["secret"] == {
+        "secretName": "seal",
+        "items": [{"key": "k", "path": "task.key"}],
+    }
+    assert flag_value(container_args(objs), "--task-key-file") == "/etc/argo-mcp/task-key/task.key"
 
 
 @pytest.mark.parametrize(("values", "message"), BAD_VALUES, ids=[m for _, m in BAD_VALUES])

@@ -32,6 +32,7 @@ LEGACY: Obj = {
         "mode": "cert-manager",
         "certManager": {"issuerRef": {"name": "ca"}, "duration": "720h", "renewBefore": "24h"},
     },
+    "taskKeySecretRef": {"name": "seal"},  # no random key, so the two renders can be equal
 }
 CURRENT: Obj = {
     "argoServer": {
@@ -50,6 +51,7 @@ CURRENT: Obj = {
         "duration": "720h",
         "renewBefore": "24h",
     },
+    "taskKeySecretRef": {"name": "seal"},
 }
 RENAMED = {
     "argo.serverUrl": "argoServer.url",

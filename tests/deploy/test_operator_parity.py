@@ -23,6 +23,14 @@ TRACING_ENV = [
     {"name": "OTEL_EXPORTER_OTLP_ENDPOINT", "value": "http://otel-collector.observability:4318"},
     {"name": "OTEL_SERVICE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
 ]
+# maxLongCalls is the server's default: neither side passes it.
+LIMITS = {
+    "maxInflightCalls": 128,
+    "maxLongCalls": 16,
+    "maxLongCallsPerCaller": 2,
+    "maxBufferedMiB": 512,
+    "maxConnections": 5000,
+}
 SCENARIOS: dict[str, tuple[Obj, Obj]] = {
     "defaults": (
         {},
@@ -113,6 +121,26 @@ SCENARIOS: dict[str, tuple[Obj, Obj]] = {
                 "renewBefore": "24h",
             },
         },
+    ),
+    # Limits: one equal to the server's default (no flag on either side), the others not; redaction names; the
+    # user's own task key Secret (mounted under the same file name, nothing made).
+    "limits-redaction-own-task-key": (
+        {
+            "argoServer": {"url": "https://argo.example:2746"},
+            "limits": LIMITS,
+            "redactParameterNames": ["conn_?str", "^sig_"],
+            "taskKeySecretRef": {"name": "shared-seal", "key": "seal"},
+        },
+        {
+            "argoServer": {"url": "https://argo.example:2746"},
+            "limits": LIMITS,
+            "redactParameterNames": ["conn_?str", "^sig_"],
+            "taskKeySecretRef": {"name": "shared-seal", "key": "seal"},
+        },
+    ),
+    "own-task-key-default-key": (
+        {"argoServer": {"url": "https://argo.example:2746"}, "taskKeySecretRef": {"name": "seal"}},
+        {"argoServer": {"url": "https://argo.example:2746"}, "taskKeySecretRef": {"name": "seal"}},
     ),
     "oidc": (
         {
@@ -233,7 +261,10 @@ def _assert_same(values: Obj, spec: Obj, name: str = "argo-mcp", namespace: str 
     )
     owner = render.Owner.of(cr)
     spec_module = importlib.import_module("argo_mcp_operator.spec")
-    from_operator = _normalise(render.render(owner, spec_module.parse_spec(cr["spec"], name), cert))
+    parsed = spec_module.parse_spec(cr["spec"], name)
+    # The key the reconciler would make (the chart makes its own); _normalise compares the Secrets' keys only.
+    task_key = None if parsed.task_key_secret_ref else "c2VhbGVkLWJ5LWV2ZXJ5LXJlcGxpY2EtYWxpa2UtLS0tLS0tLS0t"
+    from_operator = _normalise(render.render(owner, parsed, cert, task_key))
     from_chart = _normalise(helm_template(release=name, namespace=namespace, values=values))
     assert sorted(from_chart) == sorted(from_operator)
     for key, obj in from_chart.items():
@@ -246,6 +277,42 @@ def _assert_same(values: Obj, spec: Obj, name: str = "argo-mcp", namespace: str 
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_chart_and_operator_render_the_same_objects(scenario: str) -> None:
     _assert_same(*SCENARIOS[scenario])
+
+
+def _deployment(objs: list[Obj]) -> Obj:
+    (found,) = [o for o in objs if o["kind"] == "Deployment"]
+    return found
+
+
+def test_the_compared_renders_carry_the_new_settings() -> None:
+    """What the parity scenarios above compare is really there: the flags of changed limits only, the
+    redaction names, and the task key mounted from the chart's Secret or the one named."""
+    values, _ = SCENARIOS["limits-redaction-own-task-key"]
+    objs = helm_template(release="argo-mcp", namespace="tools", values=values)
+    pod = _deployment(objs)["spec"]["template"]["spec"]
+    args = pod["containers"][0]["args"]
+    assert args[args.index("--max-inflight-calls") + 1] == "128"
+    assert args[args.index("--max-long-calls-per-caller") + 1] == "2"
+    assert args[args.index("--max-buffered-mib") + 1] == "512"
+    assert args[args.index("--max-connections") + 1] == "5000"
+    assert "--max-long-calls" not in args  # 16 is the server's default
+    assert args[args.index("--redact-parameter-names") + 1] == "conn_?str,^sig_"
+    assert args[args.index("--task-key-file") + 1] == "/etc/argo-mcp/task-key/task.key"
+    (volume,) = [v for v in pod["volumes"] if v["name"] == "task-key"]
+    assert volume["secret"] == {"secretName": "shared-seal", "items": [{"key": "seal", "path": "task.key"}]}
+    assert not [o for o in objs if o["kind"] == "Secret" and o["metadata"]["name"].endswith("task-key")]
+    defaults = helm_template(release="argo-mcp", namespace="tools")
+    (secret,) = [
+        o for o in defaults if o["kind"] == "Secret" and o["metadata"]["name"] == "argo-mcp-task-key"
+    ]
+    assert len(__import__("base64").b64decode(secret["data"]["task.key"])) >= 32
+    pod = _deployment(defaults)["spec"]["template"]["spec"]
+    (volume,) = [v for v in pod["volumes"] if v["name"] == "task-key"]
+    assert volume["secret"]["secretName"] == "argo-mcp-task-key"
+    mounts = pod["containers"][0]["volumeMounts"]
+    assert {"name": "task-key", "mountPath": "/etc/argo-mcp/task-key", "readOnly": True} in mounts
+    flags = {"--max-inflight-calls", "--max-long-calls", "--max-buffered-mib", "--redact-parameter-names"}
+    assert not flags & set(pod["containers"][0]["args"])
 
 
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))

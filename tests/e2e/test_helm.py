@@ -18,6 +18,7 @@ import base64
 import concurrent.futures
 import datetime
 import json
+import os
 import subprocess
 import time
 import urllib.error
@@ -269,6 +270,7 @@ def test_helm_install_upgrade_uninstall(stack: E2EStack, mcp_namespace: str, tmp
 
     # Upgrade: new settings roll out, the self-signed certificate stays (looked up from the live Secret).
     secret_before = _get(stack, "secret", f"{fullname}-tls", "-n", mcp_namespace)["data"]
+    task_key_before = _get(stack, "secret", f"{fullname}-task-key", "-n", mcp_namespace)["data"]
     cert = x509.load_pem_x509_certificate(base64.b64decode(secret_before["tls.crt"]))
     dns = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
         x509.DNSName
@@ -287,6 +289,8 @@ def test_helm_install_upgrade_uninstall(stack: E2EStack, mcp_namespace: str, tmp
     )
     secret_after = _get(stack, "secret", f"{fullname}-tls", "-n", mcp_namespace)["data"]
     assert secret_after == secret_before, "helm upgrade rotated the self-signed certificate"
+    task_key_after = _get(stack, "secret", f"{fullname}-task-key", "-n", mcp_namespace)["data"]
+    assert task_key_after == task_key_before, "helm upgrade rotated the task key"
     args = _get(stack, "deployment", fullname, "-n", mcp_namespace)["spec"]["template"]["spec"]["containers"][
         0
     ]["args"]
@@ -436,6 +440,17 @@ def _tls_secret(name: str, namespace: str) -> dict[str, Any]:
     }
 
 
+def _task_key_secret(name: str, namespace: str) -> dict[str, Any]:
+    """What the Kustomize README's `kubectl create secret generic` makes: 48 random bytes in base64."""
+    key = base64.b64encode(os.urandom(48))
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name, "namespace": namespace},
+        "data": {"task.key": base64.b64encode(key).decode()},
+    }
+
+
 def test_kustomize_base_apply_and_delete(stack: E2EStack) -> None:
     namespace = "argo-mcp"  # the base's namespace
     if stack.kubectl("get", "namespace", namespace, check=False).returncode == 0:
@@ -443,6 +458,7 @@ def test_kustomize_base_apply_and_delete(stack: E2EStack) -> None:
     _restricted_namespace(stack, namespace)
     try:
         stack.apply(_tls_secret("argo-mcp-tls", namespace))
+        stack.apply(_task_key_secret("argo-mcp-task-key", namespace))  # the base's other prerequisite
         stack.kubectl("apply", "-k", str(KUSTOMIZE_BASE))
         assert _pods_admitted(stack, namespace, "app.kubernetes.io/instance=argo-mcp")
         token = stack.mint_token("argo-mcp", namespace=namespace)

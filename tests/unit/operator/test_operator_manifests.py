@@ -69,12 +69,12 @@ def test_operator_may_do_everything_the_reconciler_does() -> None:
         "spec": {"argoServer": {"url": "https://argo:2746"}, "namespaces": ["team-a", "team-b"]},
     }
     cert = issue("srv", "team-a", timedelta(days=1))
-    rendered = {o["kind"] for o in render(Owner.of(cr), parse_spec(cr["spec"], "srv"), cert)}
+    rendered = {o["kind"] for o in render(Owner.of(cr), parse_spec(cr["spec"], "srv"), cert, "a2V5")}
     cert_manager = {
         **cr["spec"],
         "tls": {"mode": "cert-manager", "certManager": {"issuerRef": {"name": "ca"}}},
     }
-    rendered |= {o["kind"] for o in render(Owner.of(cr), parse_spec(cert_manager, "srv"))}
+    rendered |= {o["kind"] for o in render(Owner.of(cr), parse_spec(cert_manager, "srv"), None, "a2V5")}
     assert {"ClusterRole", "ClusterRoleBinding", "Secret", "Certificate"} <= rendered
     needed: set[tuple[str, str, str, str | None]] = set()
     for kind, _ in OWN_BY_NAME:  # found by name, pruned and cleaned up by name: get and delete, no list

@@ -45,6 +45,7 @@ async def test_first_reconcile_applies_everything_and_reports_progress(api: Fake
         ("ClusterRoleBinding", None, "team-a-srv-cwt"),
         ("ClusterRoleBinding", None, "team-a-srv-auth-delegator"),
         ("Secret", "team-a", "srv-tls"),
+        ("Secret", "team-a", "srv-task-key"),
         ("Service", "team-a", "srv"),
         ("Deployment", "team-a", "srv"),
     }
@@ -130,6 +131,7 @@ async def test_spec_changes_are_followed_and_leftovers_pruned(api: FakeApi, cloc
         ("ServiceAccount", "team-a", "srv"),
         ("Role", "team-a", "srv"),
         ("RoleBinding", "team-a", "srv"),
+        ("Secret", "team-a", "srv-task-key"),
         ("Service", "team-a", "srv"),
         ("Deployment", "team-a", "srv"),
     }

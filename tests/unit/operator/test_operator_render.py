@@ -17,12 +17,14 @@ from argo_mcp_operator.tls import ServingCert, issue
 
 URL = "https://argo-server.argo.svc:2746"
 CERT = issue("srv", "team-a", timedelta(hours=24))
+TASK_KEY = "dGFzay1rZXktb2YtYXQtbGVhc3QtMzItcmFuZG9tLWJ5dGVzLi4u"  # base64, as the reconciler passes it
 
 
 def render_cr(cr: Mapping[str, Any], cert: ServingCert | None = None) -> list[Obj]:
-    """Parse the resource's spec once, as the reconciler does, and render it."""
+    """Parse the resource's spec once, as the reconciler does, and render it (with the task key the reconciler
+    found or made)."""
     owner = Owner.of(cr)
-    return render(owner, parse_spec(cr.get("spec"), owner.name), cert)
+    return render(owner, parse_spec(cr.get("spec"), owner.name), cert, TASK_KEY)
 
 
 READ_ONLY_RULES = [
@@ -67,6 +69,11 @@ def cr(**spec: Any) -> dict[str, Any]:
 
 def by_kind(objects: list[Obj], kind: str) -> list[Obj]:
     return [o for o in objects if o["kind"] == kind]
+
+
+def tls_secrets(objects: list[Obj]) -> list[Obj]:
+    """The Secrets rendered beside the task key's, which every spec without taskKeySecretRef renders."""
+    return [o for o in by_kind(objects, "Secret") if o["metadata"]["name"] != "srv-task-key"]
 
 
 def one(objects: list[Obj], kind: str) -> Obj:
@@ -223,6 +230,7 @@ def test_default_args() -> None:
         "--auth-inbound", "kubernetes",
         "--inbound-audience", "argo-mcp",
         "--artifact-dir", "/tmp/artifacts",
+        "--task-key-file", "/etc/argo-mcp/task-key/task.key",
         "--log-level", "info",
     ]  # fmt: skip
 
@@ -281,9 +289,13 @@ def test_insecure_and_inbound_none_and_tls_disabled() -> None:
     assert "--tls-cert" not in args and "--tls-key" not in args
     assert ctr["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "mcp", "scheme": "HTTP"}
     assert ctr["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "mcp", "scheme": "HTTP"}
-    assert not by_kind(objects, "Secret")
+    assert not tls_secrets(objects)
     volumes = {v["name"] for v in one(objects, "Deployment")["spec"]["template"]["spec"]["volumes"]}
-    assert volumes == {"argo-token", "tmp"}  # no TLS, no kube API credentials without inbound auth
+    assert volumes == {
+        "argo-token",
+        "task-key",
+        "tmp",
+    }  # no TLS, no kube API credentials without inbound auth
 
 
 def test_probes_use_https_with_tls() -> None:
@@ -398,7 +410,7 @@ def test_selector_matches_pod_and_service() -> None:
 
 def test_self_signed_secret_and_rollout_checksum() -> None:
     objects = render_cr(cr(), CERT)
-    secret = one(objects, "Secret")
+    (secret,) = tls_secrets(objects)
     assert secret["metadata"]["name"] == "srv-tls"
     assert secret["type"] == "kubernetes.io/tls"
     assert secret["data"] == CERT.secret_data()
@@ -418,7 +430,7 @@ def test_self_signed_needs_a_certificate() -> None:
 
 def test_secret_ref_mounts_the_users_secret() -> None:
     objects = render_cr(cr(tls={"mode": "secretRef", "secretName": "from-cert-manager"}))
-    assert not by_kind(objects, "Secret")
+    assert not tls_secrets(objects)
     template = one(objects, "Deployment")["spec"]["template"]
     (tls_volume,) = [v for v in template["spec"]["volumes"] if v["name"] == "tls"]
     assert tls_volume["secret"]["secretName"] == "from-cert-manager"
@@ -444,7 +456,7 @@ CERT_MANAGER = {"mode": "cert-manager", "certManager": {"issuerRef": {"name": "c
 
 def test_cert_manager_makes_a_certificate_for_the_service_names() -> None:
     objects = render_cr(cr(tls={**CERT_MANAGER, "duration": "720h", "renewBefore": "48h"}))
-    assert not by_kind(objects, "Secret")  # cert-manager writes it
+    assert not tls_secrets(objects)  # cert-manager writes it
     certificate = one(objects, "Certificate")
     assert certificate["apiVersion"] == "cert-manager.io/v1"
     assert certificate["metadata"]["ownerReferences"][0]["name"] == "srv"

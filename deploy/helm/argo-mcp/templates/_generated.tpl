@@ -80,6 +80,32 @@
 {{- end }}
 - --artifact-dir
 - "/tmp/artifacts"
+- --task-key-file
+- "/etc/argo-mcp/task-key/task.key"
+{{- if ne (int .Values.limits.maxInflightCalls) 64 }}
+- --max-inflight-calls
+- {{ int .Values.limits.maxInflightCalls | quote }}
+{{- end }}
+{{- if ne (int .Values.limits.maxLongCalls) 16 }}
+- --max-long-calls
+- {{ int .Values.limits.maxLongCalls | quote }}
+{{- end }}
+{{- if ne (int .Values.limits.maxLongCallsPerCaller) 4 }}
+- --max-long-calls-per-caller
+- {{ int .Values.limits.maxLongCallsPerCaller | quote }}
+{{- end }}
+{{- if ne (int .Values.limits.maxBufferedMiB) 256 }}
+- --max-buffered-mib
+- {{ int .Values.limits.maxBufferedMiB | quote }}
+{{- end }}
+{{- if ne (int .Values.limits.maxConnections) 1000 }}
+- --max-connections
+- {{ int .Values.limits.maxConnections | quote }}
+{{- end }}
+{{- if .Values.redactParameterNames }}
+- --redact-parameter-names
+- {{ join "," .Values.redactParameterNames | quote }}
+{{- end }}
 - --log-level
 - {{ .Values.logLevel | quote }}
 {{- end }}
@@ -179,6 +205,12 @@ failureThreshold: 3
       - key: {{ .Values.argoServer.caSecretRef.key | toJson }}
         path: {{ .Values.argoServer.caSecretRef.key | toJson }}
 {{- end }}
+- name: task-key
+  secret:
+    secretName: {{ include "argo-mcp.taskKeySecretName" . | toJson }}
+    items:
+      - key: {{ include "argo-mcp.taskKeySecretKey" . | toJson }}
+        path: task.key
 - name: tmp
   emptyDir: {{ ternary (dict "sizeLimit" .Values.tmpSizeLimit) (dict) (not (empty .Values.tmpSizeLimit)) | toJson }}
 {{- end }}
@@ -203,6 +235,9 @@ failureThreshold: 3
   mountPath: /etc/argo-mcp/argo-ca
   readOnly: true
 {{- end }}
+- name: task-key
+  mountPath: /etc/argo-mcp/task-key
+  readOnly: true
 - name: tmp
   mountPath: /tmp
 {{- end }}

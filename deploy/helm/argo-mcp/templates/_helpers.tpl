@@ -82,6 +82,14 @@ Call with (dict "root" $ "suffix" "cwt"). */}}
 {{- if .Values.tls.secretName }}{{ .Values.tls.secretName }}{{ else }}{{ include "argo-mcp.fullname" . }}-tls{{ end }}
 {{- end }}
 
+{{/* Secret and key of the task key every replica shares: taskKeySecretRef's, else the chart's own. */}}
+{{- define "argo-mcp.taskKeySecretName" -}}
+{{- if .Values.taskKeySecretRef.name }}{{ .Values.taskKeySecretRef.name }}{{ else }}{{ include "argo-mcp.fullname" . }}-task-key{{ end }}
+{{- end }}
+{{- define "argo-mcp.taskKeySecretKey" -}}
+{{- if .Values.taskKeySecretRef.name }}{{ .Values.taskKeySecretRef.key | default "task.key" }}{{ else }}task.key{{ end }}
+{{- end }}
+
 {{- define "argo-mcp.scheme" -}}
 {{- if eq .Values.tls.mode "disabled" }}http{{ else }}https{{ end }}
 {{- end }}
