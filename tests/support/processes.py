@@ -16,8 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
+import psutil
 from mcp import Client
+from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
+
+from tests.support.raw_mcp import OpenStreams
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -133,6 +137,41 @@ async def http_client(
         transport = streamable_http_client(url, http_client=http)
         async with Client(transport, mode=mode) as client:
             yield client
+
+
+def stdio_command(argo_url: str, *flags: str) -> list[str]:
+    """The command line of argo-mcp over stdio against `argo_url`, as the stdio tests and the bench spawn it."""
+    return [sys.executable, "-m", "argo_mcp", "--stdio", "--argo-server-url", argo_url, *flags]
+
+
+def stdio_params(argo_url: str, extra_env: dict[str, str] | None = None) -> StdioServerParameters:
+    """argo-mcp over stdio for the SDK's client, with no Argo credentials (`--argo-auth-mode none`)."""
+    command, *args = stdio_command(argo_url, "--argo-auth-mode", "none")
+    return StdioServerParameters(command=command, args=args, env=clean_env(extra_env), cwd=REPO)
+
+
+@contextlib.asynccontextmanager
+async def stdio_mcp_client(argo_url: str, errlog: Path) -> AsyncIterator[Client]:
+    """An SDK client (legacy mode) of argo-mcp over stdio; the server's stderr is written to `errlog` so that a
+    test can read its log lines once the client is closed."""
+    with errlog.open("w") as log:
+        async with (
+            stdio_client(stdio_params(argo_url), errlog=log) as streams,
+            Client(OpenStreams(streams), mode="legacy") as client,
+        ):
+            yield client
+
+
+async def peak_rss(pid: int, stop: asyncio.Event) -> int:
+    """The highest resident memory of process `pid`, sampled every 20 ms until `stop` is set: what a memory
+    bound is checked against (a final reading would miss a peak the process has already given back)."""
+    process = psutil.Process(pid)
+    peak = 0
+    while not stop.is_set():
+        with contextlib.suppress(psutil.Error):
+            peak = max(peak, process.memory_info().rss)
+        await asyncio.sleep(0.02)
+    return peak
 
 
 def text_of(result: Any) -> str:

@@ -5,8 +5,11 @@ They live here rather than in one test module so that no test module imports ano
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any
+
+import orjson
 
 from tests.support.fake_argo import Workflow
 
@@ -171,10 +174,24 @@ KIB = 1024
 
 
 def chunks(data: bytes, size: int = 64 * KIB) -> Callable[[], AsyncIterator[bytes]]:
-    """A streamed answer for `FakeArgo.on(..., stream=...)`: `data` in chunks of `size` bytes."""
+    """A streamed answer for `FakeArgo.on(..., stream=...)`: `data` in chunks of `size` bytes, handing the event
+    loop back after each so that argo-mcp reads while the stand-in writes."""
 
     async def stream() -> AsyncIterator[bytes]:
         for start in range(0, len(data), size):
             yield data[start : start + size]
+            await asyncio.sleep(0)
 
     return stream
+
+
+def wide_workflow_list(count: int) -> bytes:
+    """A ListWorkflows answer of `count` workflows with a 2,000-character label each (~2.3 KiB a workflow): a
+    `full: true` list that exceeds --max-answer-mib without any one item being large."""
+    wf = Workflow("wf", labels={"team": "x" * 2000}).json()
+    return orjson.dumps(
+        {
+            "metadata": {},
+            "items": [{**wf, "metadata": {**wf["metadata"], "name": f"wf-{i}"}} for i in range(count)],
+        }
+    )
