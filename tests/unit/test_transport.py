@@ -5,29 +5,25 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import sys
 from pathlib import Path
 from typing import Any
 
 import httpx2
 import pytest
 from aiohttp import web
-from mcp import Client
-from mcp.client.stdio import StdioServerParameters
 
 from argo_mcp.settings import DEFAULT_ALLOWED_HOSTS
 from argo_mcp.transport.guard import host_allowed, origin_allowed
 from tests.support.fake_argo import FakeArgo
 from tests.support.processes import (
-    REPO,
     ServerProcess,
-    clean_env,
     free_port,
     http_client,
     payload,
     start_argo_mcp,
+    stdio_mcp_client,
 )
-from tests.support.raw_mcp import ACCEPT, OpenStreams, initialize_request
+from tests.support.raw_mcp import ACCEPT, initialize_request
 from tests.support.samples import VERSION
 
 
@@ -247,25 +243,10 @@ async def test_two_replicas_serve_one_client_without_affinity(
 
 async def test_stdio_transport(argo: FakeArgo, argo_url: str, tmp_path: Path) -> None:
     argo.on("InfoService_GetVersion", VERSION)
-    errlog = (tmp_path / "stdio.err").open("w")
-    params = StdioServerParameters(
-        command=sys.executable,
-        args=["-m", "argo_mcp", "--stdio", "--argo-server-url", argo_url, "--argo-auth-mode", "none"],
-        env=clean_env(),
-        cwd=REPO,
-    )
-    try:
-        from mcp.client.stdio import stdio_client
-
-        async with (
-            stdio_client(params, errlog=errlog) as streams,
-            Client(OpenStreams(streams), mode="legacy") as client,
-        ):
-            result = await client.call_tool("get_argo_version", {})
-            assert not result.is_error
-            assert payload(result)["version"] == "v3.7.6"
-    finally:
-        errlog.close()
+    async with stdio_mcp_client(argo_url, tmp_path / "stdio.err") as client:
+        result = await client.call_tool("get_argo_version", {})
+        assert not result.is_error
+        assert payload(result)["version"] == "v3.7.6"
     logs = (tmp_path / "stdio.err").read_text()
     assert '"event": "starting"' in logs and '"transport": "stdio"' in logs
 
