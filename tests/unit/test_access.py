@@ -12,30 +12,20 @@ import httpx2
 import jwt
 import pytest
 import pytest_asyncio
-from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from argo_mcp.tools.shaping import redact_text
 from tests.support.fake_argo import FakeArgo
 from tests.support.kube_auth import FakeKubeAuth
-from tests.support.oidc_issuer import Issuer, b64
-from tests.support.processes import ServerProcess, free_port, http_client, start_argo_mcp, text_of
+from tests.support.oidc_issuer import Issuer, serve_issuer
+from tests.support.processes import ServerProcess, http_client, start_argo_mcp, text_of
+from tests.support.raw_mcp import ACCEPT, initialize_request
 from tests.support.samples import NAME, VERSION, failed_workflow
 
 WF_LIST: dict[str, Any] = {"metadata": {}, "items": []}
 
 
-ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
-INIT = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-11-25",
-        "capabilities": {},
-        "clientInfo": {"name": "t", "version": "1"},
-    },
-}
+INIT = initialize_request("2025-11-25")
 
 
 async def test_no_token_gets_401_with_protected_resource_metadata(k8s_server: ServerProcess) -> None:
@@ -114,33 +104,8 @@ async def test_caller_token_is_never_forwarded_to_argo(
 # ---- OIDC ---------------------------------------------------------------------------------------------------
 @pytest_asyncio.fixture(loop_scope="session")
 async def issuer() -> AsyncIterator[Issuer]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    numbers = key.public_key().public_numbers()
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    app = web.Application()
-
-    async def discovery(_r: web.Request) -> web.Response:
-        return web.json_response({"issuer": url, "jwks_uri": f"{url}/keys"})
-
-    async def keys(_r: web.Request) -> web.Response:
-        jwk = {
-            "kty": "RSA",
-            "kid": "k1",
-            "use": "sig",
-            "alg": "RS256",
-            "n": b64(numbers.n),
-            "e": b64(numbers.e),
-        }
-        return web.json_response({"keys": [jwk]})
-
-    app.router.add_get("/.well-known/openid-configuration", discovery)
-    app.router.add_get("/keys", keys)
-    runner = web.AppRunner(app, shutdown_timeout=0.5)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    yield Issuer(url, key)
-    await runner.cleanup()
+    async with serve_issuer() as served:
+        yield served
 
 
 async def test_oidc_tokens(argo: FakeArgo, issuer: Issuer, server_with: Any) -> None:
