@@ -13,7 +13,7 @@ import jwt
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.support.processes import free_port
+from tests.support.processes import serve_app
 
 
 @dataclass
@@ -46,9 +46,9 @@ async def serve_issuer() -> AsyncIterator[Issuer]:
     JWKS, which is all argo-mcp's OIDC mode fetches."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     numbers = key.public_key().public_numbers()
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     jwk = {"kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256", "n": b64(numbers.n), "e": b64(numbers.e)}
+
+    url = ""  # bound below once the app is served; the handlers read it when they are called
 
     async def discovery(_r: web.Request) -> web.Response:
         return web.json_response({"issuer": url, "jwks_uri": f"{url}/keys"})
@@ -59,10 +59,6 @@ async def serve_issuer() -> AsyncIterator[Issuer]:
     app = web.Application()
     app.router.add_get("/.well-known/openid-configuration", discovery)
     app.router.add_get("/keys", keys)
-    runner = web.AppRunner(app, shutdown_timeout=0.5)
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, "127.0.0.1", port).start()
+    async with serve_app(app) as served:
+        url = served
         yield Issuer(url, key)
-    finally:
-        await runner.cleanup()

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx2
 import psutil
+from aiohttp import web
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
@@ -30,6 +31,11 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def closed_url() -> str:
+    """An http URL on a free local port that nothing listens on: an Argo server or issuer that cannot be reached."""
+    return f"http://127.0.0.1:{free_port()}"
 
 
 def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -113,6 +119,12 @@ async def start_argo_mcp(
     return server
 
 
+async def start_without_argo_auth(tmp_path: Path, argo_url: str, *flags: str) -> ServerProcess:
+    """argo-mcp over HTTP against the Argo at `argo_url` with no Argo credentials (`--argo-auth-mode none`, what
+    the stand-ins accept), plus `flags`."""
+    return await start_argo_mcp(tmp_path, "--argo-server-url", argo_url, "--argo-auth-mode", "none", *flags)
+
+
 async def wait_healthy(server: ServerProcess, ca: ssl.SSLContext | None = None, timeout: float = 20) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     async with httpx2.AsyncClient(verify=ca if ca is not None else True) as http:
@@ -172,6 +184,28 @@ async def peak_rss(pid: int, stop: asyncio.Event) -> int:
             peak = max(peak, process.memory_info().rss)
         await asyncio.sleep(0.02)
     return peak
+
+
+@contextlib.asynccontextmanager
+async def serve_app(app: web.Application) -> AsyncIterator[str]:
+    """`app` served on a free local port for the block's duration; yields its base URL (`http://127.0.0.1:port`)."""
+    runner = web.AppRunner(app, shutdown_timeout=0.5)
+    await runner.setup()
+    port = free_port()
+    try:
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+async def tool_error(url: str, tool: str, args: dict[str, Any]) -> str:
+    """The text of the error that `tool` answers `args` with, called by a new client of the server at `url`; the
+    test fails if the call succeeds."""
+    async with http_client(url) as client:
+        result = await client.call_tool(tool, args)
+    assert result.is_error, text_of(result)
+    return text_of(result)
 
 
 def text_of(result: Any) -> str:

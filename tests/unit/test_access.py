@@ -70,8 +70,9 @@ async def test_rbac_decides_per_caller_before_argo_is_called(
     argo: FakeArgo, kube: tuple[FakeKubeAuth, Path], k8s_server: ServerProcess
 ) -> None:
     fake, _ = kube
-    fake.tokens["reader-token"] = ("system:serviceaccount:team-a:reader", ["argo-mcp"])
-    fake.allowed.add(("system:serviceaccount:team-a:reader", "list", "workflows", "team-a"))
+    fake.service_account(
+        "reader-token", "system:serviceaccount:team-a:reader", ("list", "workflows", "team-a")
+    )
     argo.on("WorkflowService_ListWorkflows", WF_LIST)
     async with http_client(k8s_server.url, headers={"Authorization": "Bearer reader-token"}) as client:
         allowed = await client.call_tool("list_workflows", {"namespace": "team-a"})
@@ -94,7 +95,7 @@ async def test_caller_token_is_never_forwarded_to_argo(
     argo: FakeArgo, kube: tuple[FakeKubeAuth, Path], k8s_server: ServerProcess
 ) -> None:
     fake, _ = kube
-    fake.tokens["agent-token"] = ("agent", ["argo-mcp"])
+    fake.service_account("agent-token", "agent")
     argo.on("InfoService_GetVersion", VERSION)
     async with http_client(k8s_server.url, headers={"Authorization": "Bearer agent-token"}) as client:
         assert not (await client.call_tool("get_argo_version", {})).is_error
@@ -110,12 +111,7 @@ async def issuer() -> AsyncIterator[Issuer]:
 
 async def test_oidc_tokens(argo: FakeArgo, issuer: Issuer, server_with: Any) -> None:
     argo.on("InfoService_GetVersion", VERSION)
-    server = await server_with(
-        "--auth-inbound",
-        "oidc",
-        "--oidc-issuer",
-        issuer.url,
-    )
+    server = await server_with("--auth-inbound", "oidc", "--oidc-issuer", issuer.url)
     other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     bad = {
         "expired": (issuer.token(exp=int(time.time()) - 120), "token expired"),
@@ -194,12 +190,7 @@ async def test_scope_switches_change_tools_list(
 
 
 async def test_namespace_allow_list(argo: FakeArgo, server_with: Any) -> None:
-    server = await server_with(
-        "--namespaces",
-        "team-a,team-b",
-        "--argo-default-namespace",
-        "team-a",
-    )
+    server = await server_with("--namespaces", "team-a,team-b", "--argo-default-namespace", "team-a")
     argo.on("WorkflowService_ListWorkflows", WF_LIST)
     archived_elsewhere = {
         "metadata": {"name": "x", "namespace": "kube-system", "uid": "3f1e9c2a-5b7d-4e8f-9a0b-1c2d3e4f5a6b"},
@@ -238,9 +229,9 @@ async def test_cluster_scoped_tools_are_authorized_cluster_wide(
 ) -> None:
     """A ClusterWorkflowTemplate has no namespace: the SubjectAccessReview asks cluster-wide (namespace '')."""
     fake, _ = kube
-    user = "system:serviceaccount:team-a:templates"
-    fake.tokens["templates-token"] = (user, ["argo-mcp"])
-    fake.allowed.add((user, "list", "clusterworkflowtemplates", ""))
+    user = fake.service_account(
+        "templates-token", "system:serviceaccount:team-a:templates", ("list", "clusterworkflowtemplates", "")
+    )
     argo.on("ClusterWorkflowTemplateService_ListClusterWorkflowTemplates", {"metadata": {}, "items": []})
     async with http_client(k8s_server.url, headers={"Authorization": "Bearer templates-token"}) as client:
         listed = await client.call_tool("list_cluster_workflow_templates", {})
@@ -260,12 +251,12 @@ async def test_cluster_scoped_tools_are_authorized_cluster_wide(
 async def test_diagnosis_leaves_out_logs_the_caller_may_not_read(
     argo: FakeArgo, kube: tuple[FakeKubeAuth, Path], k8s_server: ServerProcess
 ) -> None:
-
-    fake, _ = kube
-    user = "system:serviceaccount:team-a:no-logs"
-    fake.tokens["no-logs-token"] = (user, ["argo-mcp"])
-    fake.allowed.add((user, "get", "workflows", "argo"))  # but not get pods/log
     argo.on("WorkflowService_GetWorkflow", failed_workflow())
+    fake, _ = kube
+    # may read the workflow, but not its pods' logs (get pods/log)
+    user = fake.service_account(
+        "no-logs-token", "system:serviceaccount:team-a:no-logs", ("get", "workflows", "argo")
+    )
     async with http_client(k8s_server.url, headers={"Authorization": "Bearer no-logs-token"}) as client:
         result = await client.call_tool("diagnose_workflow", {"name": NAME})
     assert not result.is_error, text_of(result)

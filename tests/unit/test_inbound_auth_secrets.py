@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx2
 
-from tests.support.processes import ServerProcess, free_port, start_argo_mcp
+from tests.support.processes import ServerProcess, closed_url, free_port, start_argo_mcp
 
 ARGO_TOKEN = "argo-token-planted-5b0e7c91d2"
 KUBE_TOKEN = "kubeconfig-token-planted-a8f31c"
@@ -95,7 +95,7 @@ async def test_kubernetes_api_unreachable_leaks_no_token(tmp_path: Path, argo_ur
 
 
 async def test_oidc_errors_leak_no_token(tmp_path: Path, argo_url: str) -> None:
-    closed = f"http://127.0.0.1:{free_port()}"
+    closed = closed_url()
     server, answers = await _answers(
         tmp_path,
         argo_url,

@@ -22,7 +22,7 @@ from tests.support.fake_argo import FakeArgo, Workflow, ndjson_log
 from tests.support.kube_auth import FakeKubeAuth
 from tests.support.processes import (
     ServerProcess,
-    free_port,
+    closed_url,
     http_client,
     payload,
     start_argo_mcp,
@@ -329,15 +329,13 @@ async def test_allow_list_and_toolsets_confine_resources(argo: FakeArgo, server_
 
 
 async def test_rbac_decides_per_caller_in_kubernetes_mode(
-    argo: FakeArgo,
-    kube: tuple[FakeKubeAuth, Path],
-    k8s_server: ServerProcess,
+    argo: FakeArgo, kube: tuple[FakeKubeAuth, Path], k8s_server: ServerProcess
 ) -> None:
-    fake, _ = kube
-    user = "system:serviceaccount:team-a:reader"
-    fake.tokens["reader-token"] = (user, ["argo-mcp"])
-    fake.allowed.add((user, "get", "workflows", "argo"))
     argo.on("WorkflowService_GetWorkflow", workflow("hello-1"))
+    fake, _ = kube
+    user = fake.service_account(
+        "reader-token", "system:serviceaccount:team-a:reader", ("get", "workflows", "argo")
+    )
     async with http_client(k8s_server.url, headers={"Authorization": "Bearer reader-token"}) as client:
         read = await client.read_resource("argo://workflows/argo/hello-1")
         with pytest.raises(MCPError) as logs:
@@ -458,9 +456,7 @@ async def test_reads_share_the_in_flight_limit_with_tool_calls(argo: FakeArgo, s
 
 
 async def test_unreachable_argo_lists_no_resources_and_fails_reads(tmp_path: Path) -> None:
-    server = await start_argo_mcp(
-        tmp_path, "--argo-server-url", f"http://127.0.0.1:{free_port()}", "--argo-auth-mode", "none"
-    )
+    server = await start_argo_mcp(tmp_path, "--argo-server-url", closed_url(), "--argo-auth-mode", "none")
     try:
         async with http_client(server.url, mode="2026-07-28") as client:
             listed = await client.list_resources()

@@ -19,7 +19,7 @@ from argo_mcp.tools.events import EVENT_SOURCE, SENSOR
 from argo_mcp.tools.kinds import ArgoKind, checked_manifest, kind_tools
 from argo_mcp.tools.templates import CLUSTER_WORKFLOW_TEMPLATE, CRON_WORKFLOW, WORKFLOW_TEMPLATE
 from tests.support.fake_argo import FakeArgo
-from tests.support.processes import ServerProcess, http_client, payload, text_of
+from tests.support.processes import ServerProcess, http_client, payload, text_of, tool_error
 from tests.support.samples import (
     CLUSTER_TEMPLATE,
     CRON,
@@ -518,11 +518,9 @@ async def test_a_yaml_manifest_reaches_argo_exactly_as_written(
 async def test_bad_manifests_are_refused_before_argo(
     argo: FakeArgo, shared_server: ServerProcess, tool: str, args: dict[str, Any], message: str
 ) -> None:
-    async with http_client(shared_server.url) as client:
-        result = await client.call_tool(tool, args)
-    assert result.is_error
-    assert message in text_of(result), text_of(result)
-    assert "Traceback" not in text_of(result)
+    text = await tool_error(shared_server.url, tool, args)
+    assert message in text, text
+    assert "Traceback" not in text
     assert argo.requests == []
 
 

@@ -17,9 +17,10 @@ from argo_mcp.transport.guard import host_allowed, origin_allowed
 from tests.support.fake_argo import FakeArgo
 from tests.support.processes import (
     ServerProcess,
-    free_port,
+    closed_url,
     http_client,
     payload,
+    serve_app,
     start_argo_mcp,
     stdio_mcp_client,
 )
@@ -85,10 +86,7 @@ async def test_foreign_host_gets_421_and_browser_origin_gets_403(
 
 async def test_allowed_origin_flag(argo: FakeArgo, server_with: Any) -> None:
     server = await server_with(
-        "--allowed-origins",
-        "http://localhost:*",
-        "--allowed-hosts",
-        "mcp.example.com",
+        "--allowed-origins", "http://localhost:*", "--allowed-hosts", "mcp.example.com"
     )
     async with httpx2.AsyncClient() as http:
         ok = await http.post(
@@ -124,9 +122,7 @@ async def test_healthz_and_readyz(argo: FakeArgo, shared_server: ServerProcess, 
         ready = await http.get(f"{shared_server.base}/readyz")
         assert ready.status_code == 200, ready.text
         assert ready.json() == {"status": "ready", "argo": "v3.7.6"}
-    dead = await start_argo_mcp(
-        tmp_path, "--argo-server-url", f"http://127.0.0.1:{free_port()}", "--argo-auth-mode", "none"
-    )
+    dead = await start_argo_mcp(tmp_path, "--argo-server-url", closed_url(), "--argo-auth-mode", "none")
     try:
         async with httpx2.AsyncClient() as http:
             assert (await http.get(f"{dead.base}/healthz")).status_code == 200
@@ -265,33 +261,27 @@ async def test_in_flight_call_finishes_on_sigterm(tmp_path: Path) -> None:
         return web.json_response(VERSION)
 
     app.router.add_get("/api/v1/version", slow_version)
-    runner = web.AppRunner(app, shutdown_timeout=0.5)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    server = await start_argo_mcp(
-        tmp_path, "--argo-server-url", f"http://127.0.0.1:{port}", "--argo-auth-mode", "none"
-    )
-    try:
-        call = {
-            "jsonrpc": "2.0",
-            "id": 2,
-            "method": "tools/call",
-            "params": {"name": "get_argo_version", "arguments": {}},
-        }
-        async with httpx2.AsyncClient(timeout=30) as http:
-            await http.post(server.url, json=initialize_request("2025-11-25"), headers=ACCEPT)
-            pending = asyncio.create_task(
-                http.post(server.url, json=call, headers={**ACCEPT, "MCP-Protocol-Version": "2025-11-25"})
-            )
-            await asyncio.sleep(0.5)  # the call is now waiting on the slow Argo
-            server.proc.send_signal(signal.SIGTERM)
-            answer = await asyncio.wait_for(pending, timeout=20)
-        assert answer.status_code == 200
-        assert json.loads(_sse_json(answer)["result"]["content"][0]["text"])["version"] == "v3.7.6"
-        # The one SIGTERM ends the process with 0 once the call has been answered. No second signal: one sent
-        # while uvicorn has already restored the default handlers would kill it (-15) on a slow host.
-        assert await asyncio.wait_for(server.proc.wait(), 15) == 0
-    finally:
-        await server.stop()
-        await runner.cleanup()
+    async with serve_app(app) as url:
+        server = await start_argo_mcp(tmp_path, "--argo-server-url", url, "--argo-auth-mode", "none")
+        try:
+            call = {
+                "jsonrpc": "2.0",
+                "id": 2,
+                "method": "tools/call",
+                "params": {"name": "get_argo_version", "arguments": {}},
+            }
+            async with httpx2.AsyncClient(timeout=30) as http:
+                await http.post(server.url, json=initialize_request("2025-11-25"), headers=ACCEPT)
+                pending = asyncio.create_task(
+                    http.post(server.url, json=call, headers={**ACCEPT, "MCP-Protocol-Version": "2025-11-25"})
+                )
+                await asyncio.sleep(0.5)  # the call is now waiting on the slow Argo
+                server.proc.send_signal(signal.SIGTERM)
+                answer = await asyncio.wait_for(pending, timeout=20)
+            assert answer.status_code == 200
+            assert json.loads(_sse_json(answer)["result"]["content"][0]["text"])["version"] == "v3.7.6"
+            # The one SIGTERM ends the process with 0 once the call has been answered. No second signal: one
+            # sent while uvicorn has already restored the default handlers would kill it (-15) on a slow host.
+            assert await asyncio.wait_for(server.proc.wait(), 15) == 0
+        finally:
+            await server.stop()
