@@ -15,7 +15,7 @@ from tests.support.processes import (
     http_client,
     payload,
     serve_app,
-    start_argo_mcp,
+    start_without_argo_auth,
     text_of,
     tool_error,
 )
@@ -66,10 +66,7 @@ async def test_argo_http_errors_are_mapped(
     expected: list[str],
 ) -> None:
     argo.error("WorkflowService_GetWorkflow", status, argo_message, grpc)
-    async with http_client(shared_server.url) as client:
-        result = await client.call_tool("get_workflow", {"name": "nope"})
-    assert result.is_error
-    text = text_of(result)
+    text = await tool_error(shared_server.url, "get_workflow", {"name": "nope"})
     for fragment in expected:
         assert fragment in text, text
     assert "get workflow argo/nope" in text
@@ -77,11 +74,9 @@ async def test_argo_http_errors_are_mapped(
 
 async def test_malformed_json_from_argo(argo: FakeArgo, shared_server: ServerProcess) -> None:
     argo.on("WorkflowService_GetWorkflow", b"<html>proxy login</html>", content_type="text/html")
-    async with http_client(shared_server.url) as client:
-        result = await client.call_tool("get_workflow", {"name": "x"})
-    assert result.is_error
-    assert "expected JSON" in text_of(result)
-    assert "points at the Argo Server" in text_of(result)
+    text = await tool_error(shared_server.url, "get_workflow", {"name": "x"})
+    assert "expected JSON" in text
+    assert "points at the Argo Server" in text
 
 
 async def test_lint_reports_an_invalid_manifest_as_a_finding(
@@ -139,7 +134,7 @@ async def test_bad_input_is_rejected_before_any_request(
 
 async def test_connection_refused_names_the_url_and_the_fix(tmp_path: Path) -> None:
     dead = closed_url()
-    server = await start_argo_mcp(tmp_path, "--argo-server-url", dead, "--argo-auth-mode", "none")
+    server = await start_without_argo_auth(tmp_path, dead)
     try:
         text = await tool_error(server.url, "get_argo_version", {})
         assert "Cannot reach the Argo server" in text and dead in text and "--argo-server-url" in text
@@ -159,9 +154,7 @@ async def test_timeout_is_reported(tmp_path: Path) -> None:
 
     app.router.add_get("/api/v1/version", slow)
     async with serve_app(app) as url:
-        server = await start_argo_mcp(
-            tmp_path, "--argo-server-url", url, "--argo-auth-mode", "none", "--argo-timeout", "0.5"
-        )
+        server = await start_without_argo_auth(tmp_path, url, "--argo-timeout", "0.5")
         try:
             text = await tool_error(server.url, "get_argo_version", {})
             assert "did not answer in time" in text

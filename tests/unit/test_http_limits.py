@@ -89,10 +89,8 @@ async def test_2000_idle_connections_do_not_starve_real_calls_and_are_closed(
 async def test_slow_headers_idle_keep_alive_and_get_streams_are_cut(
     argo: FakeArgo, argo_url: str, tmp_path: Path
 ) -> None:
-    server = await start_without_argo_auth(
-        tmp_path, argo_url, "--http-header-timeout", "2", "--http-idle-timeout", "1"
-    )
-    try:
+    timeouts = ("--http-header-timeout", "2", "--http-idle-timeout", "1")
+    async with _serving(tmp_path, argo_url, *timeouts) as (server, _):
         # Slowloris: one header byte every 0.25 s never completes a request; it is cut at the header timeout.
         reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
         writer.write(b"POST /mcp HTTP/1.1\r\nHost: localhost\r\n")
@@ -120,8 +118,6 @@ async def test_slow_headers_idle_keep_alive_and_get_streams_are_cut(
         async with httpx2.AsyncClient() as http:
             response = await http.get(server.url, headers={"Accept": "text/event-stream"}, timeout=5)
         assert response.status_code == 405
-    finally:
-        await server.stop()
 
 
 async def test_connection_limit_evicts_the_longest_idle(

@@ -21,7 +21,7 @@ from tests.support.processes import (
     http_client,
     payload,
     serve_app,
-    start_argo_mcp,
+    start_without_argo_auth,
     stdio_mcp_client,
 )
 from tests.support.raw_mcp import ACCEPT, initialize_request
@@ -122,7 +122,7 @@ async def test_healthz_and_readyz(argo: FakeArgo, shared_server: ServerProcess, 
         ready = await http.get(f"{shared_server.base}/readyz")
         assert ready.status_code == 200, ready.text
         assert ready.json() == {"status": "ready", "argo": "v3.7.6"}
-    dead = await start_argo_mcp(tmp_path, "--argo-server-url", closed_url(), "--argo-auth-mode", "none")
+    dead = await start_without_argo_auth(tmp_path, closed_url())
     try:
         async with httpx2.AsyncClient() as http:
             assert (await http.get(f"{dead.base}/healthz")).status_code == 200
@@ -216,8 +216,8 @@ async def test_two_replicas_serve_one_client_without_affinity(
     argo: FakeArgo, argo_url: str, tmp_path: Path
 ) -> None:
     argo.on("InfoService_GetVersion", VERSION)
-    replica_b = await start_argo_mcp(tmp_path, "--argo-server-url", argo_url, "--argo-auth-mode", "none")
-    replica_a = await start_argo_mcp(tmp_path, "--argo-server-url", argo_url, "--argo-auth-mode", "none")
+    replica_b = await start_without_argo_auth(tmp_path, argo_url)
+    replica_a = await start_without_argo_auth(tmp_path, argo_url)
     try:
         async with httpx2.AsyncClient() as http:
             init = await http.post(replica_a.url, json=initialize_request("2025-11-25"), headers=ACCEPT)
@@ -249,7 +249,7 @@ async def test_stdio_transport(argo: FakeArgo, argo_url: str, tmp_path: Path) ->
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 async def test_graceful_shutdown_exits_zero(argo: FakeArgo, argo_url: str, tmp_path: Path, sig: int) -> None:
-    server = await start_argo_mcp(tmp_path, "--argo-server-url", argo_url, "--argo-auth-mode", "none")
+    server = await start_without_argo_auth(tmp_path, argo_url)
     assert await server.stop(sig) == 0
 
 
@@ -262,7 +262,7 @@ async def test_in_flight_call_finishes_on_sigterm(tmp_path: Path) -> None:
 
     app.router.add_get("/api/v1/version", slow_version)
     async with serve_app(app) as url:
-        server = await start_argo_mcp(tmp_path, "--argo-server-url", url, "--argo-auth-mode", "none")
+        server = await start_without_argo_auth(tmp_path, url)
         try:
             call = {
                 "jsonrpc": "2.0",
