@@ -109,6 +109,24 @@ def node(node_id: str, display: str, kind: str, phase: str, **extra: Any) -> dic
     }
 
 
+def build_attempt(attempt: int, message: str, **times: str) -> dict[str, Any]:
+    """Try `attempt` of failed_workflow's retried `build` step: a failed pod exiting with attempt + 1, whose
+    inputs carry a secret that answers must redact."""
+    return node(
+        f"{NAME}-{attempt + 3}",
+        f"build({attempt})",
+        "Pod",
+        "Failed",
+        templateName="build",
+        **times,
+        message=message,
+        outputs={"exitCode": str(attempt + 1)},
+        inputs={
+            "parameters": [{"name": "repo", "value": "git@x:etl"}, {"name": "api-token", "value": "s3cr3t"}]
+        },
+    )
+
+
 def failed_workflow() -> dict[str, Any]:
     wf = Workflow(NAME, phase="Failed").json()
     nodes = [
@@ -117,37 +135,12 @@ def failed_workflow() -> dict[str, Any]:
         node(
             f"{NAME}-2", "build", "Retry", "Failed", children=[f"{NAME}-3", f"{NAME}-4"], templateName="build"
         ),
-        node(
-            f"{NAME}-3",
-            "build(0)",
-            "Pod",
-            "Failed",
-            templateName="build",
-            message="Error (exit code 1)",
-            outputs={"exitCode": "1"},
-            inputs={
-                "parameters": [
-                    {"name": "repo", "value": "git@x:etl"},
-                    {"name": "api-token", "value": "s3cr3t"},
-                ]
-            },
-        ),
-        node(
-            f"{NAME}-4",
-            "build(1)",
-            "Pod",
-            "Failed",
-            templateName="build",
+        build_attempt(0, "Error (exit code 1)"),
+        build_attempt(
+            1,
+            "Error (exit code 2): password=hunter2 rejected",
             startedAt="2026-11-25T10:02:00Z",
             finishedAt="2026-11-25T10:02:42Z",
-            message="Error (exit code 2): password=hunter2 rejected",
-            outputs={"exitCode": "2"},
-            inputs={
-                "parameters": [
-                    {"name": "repo", "value": "git@x:etl"},
-                    {"name": "api-token", "value": "s3cr3t"},
-                ]
-            },
         ),
         node(f"{NAME}-5", "test", "Pod", "Succeeded", templateName="test"),
         node(
