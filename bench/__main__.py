@@ -46,7 +46,7 @@ import aiohttp
 
 from bench.standin import BIG_NAME, LIST_SIZE, NAMESPACE, RUNNING_NAME
 from bench.tokens import count_tokens
-from tests.support.processes import REPO, clean_env, free_port
+from tests.support.processes import REPO, clean_env, free_port, stdio_command
 from tests.support.raw_mcp import rpc_answer
 
 PROTOCOL = "2025-11-25"
@@ -142,14 +142,7 @@ class StdioMcp:
     @classmethod
     async def spawn(cls, root: Path, argo_url: str, discovery_cache: str = "off") -> StdioMcp:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "argo_mcp",
-            "--stdio",
-            "--argo-server-url",
-            argo_url,
-            "--argo-auth-mode",
-            "none",
+            *stdio_command(argo_url, "--argo-auth-mode", "none"),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.DEVNULL,

@@ -15,15 +15,13 @@ import json
 import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import psutil
 
-from bench.__main__ import percentile, wait_port
+from bench.__main__ import latencies, percentile, wait_port
 from tests.support.processes import REPO, clean_env, free_port, http_client, start_argo_mcp
 
 STANDIN = """
@@ -36,17 +34,6 @@ fake.on("InfoService_GetVersion", {
     "gitTreeState": "clean", "goVersion": "go1.24", "compiler": "gc", "platform": "linux/amd64"})
 web.run_app(fake.app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
 """
-
-
-async def measure(call: Callable[[], Awaitable[Any]], count: int, warmup: int) -> list[float]:
-    for _ in range(warmup):
-        await call()
-    samples = []
-    for _ in range(count):
-        started = time.perf_counter()
-        await call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
 
 
 async def run(count: int, warmup: int) -> dict[str, Any]:
@@ -69,14 +56,14 @@ async def run(count: int, warmup: int) -> dict[str, Any]:
                     async with session.get(f"{argo_url}/api/v1/version") as response:
                         await response.json()
 
-                direct_ms = await measure(direct, count, warmup)
+                direct_ms = await latencies(direct, count, warmup)
             async with http_client(server.url) as client:
 
                 async def via_mcp() -> None:
                     result = await client.call_tool("get_argo_version", {})
                     assert not result.is_error
 
-                mcp_ms = await measure(via_mcp, count, warmup)
+                mcp_ms = await latencies(via_mcp, count, warmup)
             busy_rss = psutil.Process(server.proc.pid).memory_info().rss
         finally:
             await server.stop()

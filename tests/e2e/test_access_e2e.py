@@ -12,6 +12,7 @@ import pytest_asyncio
 from tests.e2e.mcp_support import simple_template
 from tests.e2e.stack.fixture import E2EStack
 from tests.support.processes import ServerProcess, http_client, payload, start_argo_mcp, text_of
+from tests.support.raw_mcp import ACCEPT, initialize_request
 
 WF = "argoproj.io/v1alpha1"
 
@@ -76,22 +77,12 @@ async def test_each_service_account_can_do_exactly_what_its_rbac_allows(
 
 async def test_tokens_for_another_audience_or_none_get_401(stack: E2EStack, guarded: ServerProcess) -> None:
     api_audience_token = stack.mint_token(stack.full_sa)  # the API server's own audience, not argo-mcp's
-    init = {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "initialize",
-        "params": {
-            "protocolVersion": "2025-11-25",
-            "capabilities": {},
-            "clientInfo": {"name": "t", "version": "1"},
-        },
-    }
-    headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+    init = initialize_request("2025-11-25")
     async with httpx2.AsyncClient() as http:
         wrong = await http.post(
-            guarded.url, json=init, headers={**headers, "Authorization": f"Bearer {api_audience_token}"}
+            guarded.url, json=init, headers={**ACCEPT, "Authorization": f"Bearer {api_audience_token}"}
         )
-        missing = await http.post(guarded.url, json=init, headers=headers)
+        missing = await http.post(guarded.url, json=init, headers=ACCEPT)
     assert wrong.status_code == 401 and 'error="invalid_token"' in wrong.headers["www-authenticate"]
     assert missing.status_code == 401
     assert "/.well-known/oauth-protected-resource/mcp" in missing.headers["www-authenticate"]

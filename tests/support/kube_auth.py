@@ -20,6 +20,13 @@ class FakeKubeAuth:
     allowed: set[tuple[str, str, str, str]] = field(default_factory=set)  # (user, verb, resource, namespace)
     reviews: list[dict[str, Any]] = field(default_factory=list)
 
+    def service_account(self, token: str, user: str, *grants: tuple[str, str, str]) -> str:
+        """Makes `token` authenticate as `user` for argo-mcp's audience, allowed each (verb, resource, namespace)
+        of `grants` (namespace '' for cluster-wide); returns `user`."""
+        self.tokens[token] = (user, ["argo-mcp"])
+        self.allowed.update((user, *grant) for grant in grants)
+        return user
+
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/apis/authentication.k8s.io/v1/tokenreviews", self.token_review)

@@ -16,8 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
+import psutil
+from aiohttp import web
 from mcp import Client
+from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
+
+from tests.support.raw_mcp import OpenStreams
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -26,6 +31,11 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def closed_url() -> str:
+    """An http URL on a free local port that nothing listens on: an Argo server or issuer that cannot be reached."""
+    return f"http://127.0.0.1:{free_port()}"
 
 
 def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -109,6 +119,12 @@ async def start_argo_mcp(
     return server
 
 
+async def start_without_argo_auth(tmp_path: Path, argo_url: str, *flags: str) -> ServerProcess:
+    """argo-mcp over HTTP against the Argo at `argo_url` with no Argo credentials (`--argo-auth-mode none`, what
+    the stand-ins accept), plus `flags`."""
+    return await start_argo_mcp(tmp_path, "--argo-server-url", argo_url, "--argo-auth-mode", "none", *flags)
+
+
 async def wait_healthy(server: ServerProcess, ca: ssl.SSLContext | None = None, timeout: float = 20) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     async with httpx2.AsyncClient(verify=ca if ca is not None else True) as http:
@@ -133,6 +149,63 @@ async def http_client(
         transport = streamable_http_client(url, http_client=http)
         async with Client(transport, mode=mode) as client:
             yield client
+
+
+def stdio_command(argo_url: str, *flags: str) -> list[str]:
+    """The command line of argo-mcp over stdio against `argo_url`, as the stdio tests and the bench spawn it."""
+    return [sys.executable, "-m", "argo_mcp", "--stdio", "--argo-server-url", argo_url, *flags]
+
+
+def stdio_params(argo_url: str, extra_env: dict[str, str] | None = None) -> StdioServerParameters:
+    """argo-mcp over stdio for the SDK's client, with no Argo credentials (`--argo-auth-mode none`)."""
+    command, *args = stdio_command(argo_url, "--argo-auth-mode", "none")
+    return StdioServerParameters(command=command, args=args, env=clean_env(extra_env), cwd=REPO)
+
+
+@contextlib.asynccontextmanager
+async def stdio_mcp_client(argo_url: str, errlog: Path) -> AsyncIterator[Client]:
+    """An SDK client (legacy mode) of argo-mcp over stdio; the server's stderr is written to `errlog` so that a
+    test can read its log lines once the client is closed."""
+    with errlog.open("w") as log:
+        async with (
+            stdio_client(stdio_params(argo_url), errlog=log) as streams,
+            Client(OpenStreams(streams), mode="legacy") as client,
+        ):
+            yield client
+
+
+async def peak_rss(pid: int, stop: asyncio.Event) -> int:
+    """The highest resident memory of process `pid`, sampled every 20 ms until `stop` is set: what a memory
+    bound is checked against (a final reading would miss a peak the process has already given back)."""
+    process = psutil.Process(pid)
+    peak = 0
+    while not stop.is_set():
+        with contextlib.suppress(psutil.Error):
+            peak = max(peak, process.memory_info().rss)
+        await asyncio.sleep(0.02)
+    return peak
+
+
+@contextlib.asynccontextmanager
+async def serve_app(app: web.Application) -> AsyncIterator[str]:
+    """`app` served on a free local port for the block's duration; yields its base URL (`http://127.0.0.1:port`)."""
+    runner = web.AppRunner(app, shutdown_timeout=0.5)
+    await runner.setup()
+    port = free_port()
+    try:
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+async def tool_error(url: str, tool: str, args: dict[str, Any]) -> str:
+    """The text of the error that `tool` answers `args` with, called by a new client of the server at `url`; the
+    test fails if the call succeeds."""
+    async with http_client(url) as client:
+        result = await client.call_tool(tool, args)
+    assert result.is_error, text_of(result)
+    return text_of(result)
 
 
 def text_of(result: Any) -> str:

@@ -5,8 +5,11 @@ They live here rather than in one test module so that no test module imports ano
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any
+
+import orjson
 
 from tests.support.fake_argo import Workflow
 
@@ -106,6 +109,24 @@ def node(node_id: str, display: str, kind: str, phase: str, **extra: Any) -> dic
     }
 
 
+def build_attempt(attempt: int, message: str, **times: str) -> dict[str, Any]:
+    """Try `attempt` of failed_workflow's retried `build` step: a failed pod exiting with attempt + 1, whose
+    inputs carry a secret that answers must redact."""
+    return node(
+        f"{NAME}-{attempt + 3}",
+        f"build({attempt})",
+        "Pod",
+        "Failed",
+        templateName="build",
+        **times,
+        message=message,
+        outputs={"exitCode": str(attempt + 1)},
+        inputs={
+            "parameters": [{"name": "repo", "value": "git@x:etl"}, {"name": "api-token", "value": "s3cr3t"}]
+        },
+    )
+
+
 def failed_workflow() -> dict[str, Any]:
     wf = Workflow(NAME, phase="Failed").json()
     nodes = [
@@ -114,37 +135,12 @@ def failed_workflow() -> dict[str, Any]:
         node(
             f"{NAME}-2", "build", "Retry", "Failed", children=[f"{NAME}-3", f"{NAME}-4"], templateName="build"
         ),
-        node(
-            f"{NAME}-3",
-            "build(0)",
-            "Pod",
-            "Failed",
-            templateName="build",
-            message="Error (exit code 1)",
-            outputs={"exitCode": "1"},
-            inputs={
-                "parameters": [
-                    {"name": "repo", "value": "git@x:etl"},
-                    {"name": "api-token", "value": "s3cr3t"},
-                ]
-            },
-        ),
-        node(
-            f"{NAME}-4",
-            "build(1)",
-            "Pod",
-            "Failed",
-            templateName="build",
+        build_attempt(0, "Error (exit code 1)"),
+        build_attempt(
+            1,
+            "Error (exit code 2): password=hunter2 rejected",
             startedAt="2026-11-25T10:02:00Z",
             finishedAt="2026-11-25T10:02:42Z",
-            message="Error (exit code 2): password=hunter2 rejected",
-            outputs={"exitCode": "2"},
-            inputs={
-                "parameters": [
-                    {"name": "repo", "value": "git@x:etl"},
-                    {"name": "api-token", "value": "s3cr3t"},
-                ]
-            },
         ),
         node(f"{NAME}-5", "test", "Pod", "Succeeded", templateName="test"),
         node(
@@ -171,10 +167,24 @@ KIB = 1024
 
 
 def chunks(data: bytes, size: int = 64 * KIB) -> Callable[[], AsyncIterator[bytes]]:
-    """A streamed answer for `FakeArgo.on(..., stream=...)`: `data` in chunks of `size` bytes."""
+    """A streamed answer for `FakeArgo.on(..., stream=...)`: `data` in chunks of `size` bytes, handing the event
+    loop back after each so that argo-mcp reads while the stand-in writes."""
 
     async def stream() -> AsyncIterator[bytes]:
         for start in range(0, len(data), size):
             yield data[start : start + size]
+            await asyncio.sleep(0)
 
     return stream
+
+
+def wide_workflow_list(count: int) -> bytes:
+    """A ListWorkflows answer of `count` workflows with a 2,000-character label each (~2.3 KiB a workflow): a
+    `full: true` list that exceeds --max-answer-mib without any one item being large."""
+    wf = Workflow("wf", labels={"team": "x" * 2000}).json()
+    return orjson.dumps(
+        {
+            "metadata": {},
+            "items": [{**wf, "metadata": {**wf["metadata"], "name": f"wf-{i}"}} for i in range(count)],
+        }
+    )

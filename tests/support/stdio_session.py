@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.support.processes import REPO, clean_env
+from tests.support.processes import REPO, clean_env, stdio_command
 
 PROTOCOL = "2025-11-25"
 
@@ -72,13 +71,7 @@ async def start_stdio(
     argo_url: str, cache: Path | str, tmp_path: Path, *flags: str, env: dict[str, str] | None = None
 ) -> Session:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "argo_mcp",
-        "--stdio",
-        "--argo-server-url",
-        argo_url,
-        *flags,
+        *stdio_command(argo_url, *flags),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=(tmp_path / "stderr.log").open("ab"),

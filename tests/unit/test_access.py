@@ -12,30 +12,20 @@ import httpx2
 import jwt
 import pytest
 import pytest_asyncio
-from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from argo_mcp.tools.shaping import redact_text
 from tests.support.fake_argo import FakeArgo
 from tests.support.kube_auth import FakeKubeAuth
-from tests.support.oidc_issuer import Issuer, b64
-from tests.support.processes import ServerProcess, free_port, http_client, start_argo_mcp, text_of
+from tests.support.oidc_issuer import Issuer, serve_issuer
+from tests.support.processes import ServerProcess, http_client, start_argo_mcp, text_of
+from tests.support.raw_mcp import ACCEPT, initialize_request
 from tests.support.samples import NAME, VERSION, failed_workflow
 
 WF_LIST: dict[str, Any] = {"metadata": {}, "items": []}
 
 
-ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
-INIT = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-11-25",
-        "capabilities": {},
-        "clientInfo": {"name": "t", "version": "1"},
-    },
-}
+INIT = initialize_request("2025-11-25")
 
 
 async def test_no_token_gets_401_with_protected_resource_metadata(k8s_server: ServerProcess) -> None:
@@ -80,8 +70,9 @@ async def test_rbac_decides_per_caller_before_argo_is_called(
     argo: FakeArgo, kube: tuple[FakeKubeAuth, Path], k8s_server: ServerProcess
 ) -> None:
     fake, _ = kube
-    fake.tokens["reader-token"] = ("system:serviceaccount:team-a:reader", ["argo-mcp"])
-    fake.allowed.add(("system:serviceaccount:team-a:reader", "list", "workflows", "team-a"))
+    fake.service_account(
+        "reader-token", "system:serviceaccount:team-a:reader", ("list", "workflows", "team-a")
+    )
     argo.on("WorkflowService_ListWorkflows", WF_LIST)
     async with http_client(k8s_server.url, headers={"Authorization": "Bearer reader-token"}) as client:
         allowed = await client.call_tool("list_workflows", {"namespace": "team-a"})
@@ -104,7 +95,7 @@ async def test_caller_token_is_never_forwarded_to_argo(
     argo: FakeArgo, kube: tuple[FakeKubeAuth, Path], k8s_server: ServerProcess
 ) -> None:
     fake, _ = kube
-    fake.tokens["agent-token"] = ("agent", ["argo-mcp"])
+    fake.service_account("agent-token", "agent")
     argo.on("InfoService_GetVersion", VERSION)
     async with http_client(k8s_server.url, headers={"Authorization": "Bearer agent-token"}) as client:
         assert not (await client.call_tool("get_argo_version", {})).is_error
@@ -114,43 +105,13 @@ async def test_caller_token_is_never_forwarded_to_argo(
 # ---- OIDC ---------------------------------------------------------------------------------------------------
 @pytest_asyncio.fixture(loop_scope="session")
 async def issuer() -> AsyncIterator[Issuer]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    numbers = key.public_key().public_numbers()
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    app = web.Application()
-
-    async def discovery(_r: web.Request) -> web.Response:
-        return web.json_response({"issuer": url, "jwks_uri": f"{url}/keys"})
-
-    async def keys(_r: web.Request) -> web.Response:
-        jwk = {
-            "kty": "RSA",
-            "kid": "k1",
-            "use": "sig",
-            "alg": "RS256",
-            "n": b64(numbers.n),
-            "e": b64(numbers.e),
-        }
-        return web.json_response({"keys": [jwk]})
-
-    app.router.add_get("/.well-known/openid-configuration", discovery)
-    app.router.add_get("/keys", keys)
-    runner = web.AppRunner(app, shutdown_timeout=0.5)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    yield Issuer(url, key)
-    await runner.cleanup()
+    async with serve_issuer() as served:
+        yield served
 
 
 async def test_oidc_tokens(argo: FakeArgo, issuer: Issuer, server_with: Any) -> None:
     argo.on("InfoService_GetVersion", VERSION)
-    server = await server_with(
-        "--auth-inbound",
-        "oidc",
-        "--oidc-issuer",
-        issuer.url,
-    )
+    server = await server_with("--auth-inbound", "oidc", "--oidc-issuer", issuer.url)
     other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     bad = {
         "expired": (issuer.token(exp=int(time.time()) - 120), "token expired"),
@@ -229,12 +190,7 @@ async def test_scope_switches_change_tools_list(
 
 
 async def test_namespace_allow_list(argo: FakeArgo, server_with: Any) -> None:
-    server = await server_with(
-        "--namespaces",
-        "team-a,team-b",
-        "--argo-default-namespace",
-        "team-a",
-    )
+    server = await server_with("--namespaces", "team-a,team-b", "--argo-default-namespace", "team-a")
     argo.on("WorkflowService_ListWorkflows", WF_LIST)
     archived_elsewhere = {
         "metadata": {"name": "x", "namespace": "kube-system", "uid": "3f1e9c2a-5b7d-4e8f-9a0b-1c2d3e4f5a6b"},
@@ -273,9 +229,9 @@ async def test_cluster_scoped_tools_are_authorized_cluster_wide(
 ) -> None:
     """A ClusterWorkflowTemplate has no namespace: the SubjectAccessReview asks cluster-wide (namespace '')."""
     fake, _ = kube
-    user = "system:serviceaccount:team-a:templates"
-    fake.tokens["templates-token"] = (user, ["argo-mcp"])
-    fake.allowed.add((user, "list", "clusterworkflowtemplates", ""))
+    user = fake.service_account(
+        "templates-token", "system:serviceaccount:team-a:templates", ("list", "clusterworkflowtemplates", "")
+    )
     argo.on("ClusterWorkflowTemplateService_ListClusterWorkflowTemplates", {"metadata": {}, "items": []})
     async with http_client(k8s_server.url, headers={"Authorization": "Bearer templates-token"}) as client:
         listed = await client.call_tool("list_cluster_workflow_templates", {})
@@ -295,12 +251,12 @@ async def test_cluster_scoped_tools_are_authorized_cluster_wide(
 async def test_diagnosis_leaves_out_logs_the_caller_may_not_read(
     argo: FakeArgo, kube: tuple[FakeKubeAuth, Path], k8s_server: ServerProcess
 ) -> None:
-
-    fake, _ = kube
-    user = "system:serviceaccount:team-a:no-logs"
-    fake.tokens["no-logs-token"] = (user, ["argo-mcp"])
-    fake.allowed.add((user, "get", "workflows", "argo"))  # but not get pods/log
     argo.on("WorkflowService_GetWorkflow", failed_workflow())
+    fake, _ = kube
+    # may read the workflow, but not its pods' logs (get pods/log)
+    user = fake.service_account(
+        "no-logs-token", "system:serviceaccount:team-a:no-logs", ("get", "workflows", "argo")
+    )
     async with http_client(k8s_server.url, headers={"Authorization": "Bearer no-logs-token"}) as client:
         result = await client.call_tool("diagnose_workflow", {"name": NAME})
     assert not result.is_error, text_of(result)

@@ -5,28 +5,16 @@ refusals say how to narrow the request."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-import orjson
 import psutil
 
 from tests.support.fake_argo import FakeArgo, Workflow
-from tests.support.processes import ServerProcess, http_client, text_of
-from tests.support.samples import VERSION
+from tests.support.processes import ServerProcess, http_client, peak_rss, text_of
+from tests.support.samples import VERSION, chunks, wide_workflow_list
 
 MIB = 1024 * 1024
-
-
-async def _peak_rss(pid: int, stop: asyncio.Event) -> int:
-    process = psutil.Process(pid)
-    peak = 0
-    while not stop.is_set():
-        with contextlib.suppress(psutil.Error):
-            peak = max(peak, process.memory_info().rss)
-        await asyncio.sleep(0.02)
-    return peak
 
 
 async def test_a_256_mib_answer_is_read_only_up_to_the_cap_in_bounded_memory(
@@ -45,7 +33,7 @@ async def test_a_256_mib_answer_is_read_only_up_to_the_cap_in_bounded_memory(
     argo.on("WorkflowService_ListWorkflows", stream=huge_list)
     baseline = psutil.Process(shared_server.proc.pid).memory_info().rss
     stop = asyncio.Event()
-    sampler = asyncio.create_task(_peak_rss(shared_server.proc.pid, stop))
+    sampler = asyncio.create_task(peak_rss(shared_server.proc.pid, stop))
     async with http_client(shared_server.url) as client:
         result = await asyncio.wait_for(client.call_tool("list_workflows", {"full": True}), timeout=60)
     stop.set()
@@ -97,20 +85,8 @@ async def test_a_full_list_over_the_answer_cap_leaves_memory_where_it_was(
     """Issue 27.7: a 13 MiB `full: true` list was decoded whole (~100 MiB of objects), written out as JSON, and
     refused only then; RSS stayed ~110 MiB higher. It is now refused while read item by item, and the body is
     let go at once (not kept by the refusal's traceback until a rare full collection)."""
-    wf = Workflow("wf", labels={"team": "x" * 2000}).json()
-    body = orjson.dumps(
-        {
-            "metadata": {},
-            "items": [{**wf, "metadata": {**wf["metadata"], "name": f"wf-{i}"}} for i in range(5000)],
-        }
-    )
-
-    async def chunks() -> AsyncIterator[bytes]:
-        for start in range(0, len(body), MIB):
-            yield body[start : start + MIB]
-            await asyncio.sleep(0)
-
-    argo.on("WorkflowService_ListWorkflows", stream=chunks)
+    body = wide_workflow_list(5000)
+    argo.on("WorkflowService_ListWorkflows", stream=chunks(body, MIB))
     # A server of its own: the shared one's heap, shaped by every earlier test, would measure fragmentation.
     server: ServerProcess = await server_with()
     process = psutil.Process(server.proc.pid)

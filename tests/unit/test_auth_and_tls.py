@@ -13,7 +13,7 @@ import trustme
 from aiohttp import web
 
 from tests.support.fake_argo import FakeArgo
-from tests.support.processes import ServerProcess, free_port, http_client, start_argo_mcp, text_of
+from tests.support.processes import ServerProcess, free_port, http_client, start_argo_mcp, text_of, tool_error
 from tests.support.samples import VERSION
 
 
@@ -138,10 +138,7 @@ async def test_private_ca_is_refused_with_the_x509_advice(tls_argo: tuple[str, P
     url, _ = tls_argo
     server = await start_argo_mcp(tmp_path, "--argo-server-url", url, "--argo-auth-mode", "none")
     try:
-        async with http_client(server.url) as client:
-            result = await client.call_tool("get_argo_version", {})
-        assert result.is_error
-        text = text_of(result)
+        text = await tool_error(server.url, "get_argo_version", {})
         assert "TLS verification of the Argo server failed" in text
         assert "certificate signed by unknown authority" in text and "--argo-ca-file" in text
     finally:

@@ -27,7 +27,12 @@ from argo_mcp.settings import ArgoSettings, AuthMode, ScopeSettings, Settings
 from argo_mcp.tools import ALL_TOOLS
 from tests.support.elicitation import User, elicitation_client
 from tests.support.fake_argo import FakeArgo, Workflow, ndjson_log
-from tests.support.processes import ServerProcess, http_client, start_argo_mcp, text_of
+from tests.support.processes import (
+    ServerProcess,
+    http_client,
+    start_without_argo_auth,
+    text_of,
+)
 
 BY_NAME = {tool.name: tool for tool in ALL_TOOLS}
 DEBUG = types.PromptReference(type="ref/prompt", name="debug_failed_workflow")
@@ -231,11 +236,9 @@ async def test_completions_and_resource_lists_count_against_the_in_flight_limit(
 async def test_a_destructive_call_outside_the_allow_list_is_refused_before_the_user_is_asked(
     argo: FakeArgo, argo_url: str, tmp_path: Path
 ) -> None:
-    server = await start_argo_mcp(
-        tmp_path,
-        "--argo-server-url", argo_url, "--argo-auth-mode", "none",
-        "--confirm-destructive", "--namespaces", "team-a",
-    )  # fmt: skip
+    server = await start_without_argo_auth(
+        tmp_path, argo_url, "--confirm-destructive", "--namespaces", "team-a"
+    )
     user = User()
     try:
         async with elicitation_client(server.url, user) as client:

@@ -9,7 +9,7 @@ import mcp_types as types
 
 from argo_mcp.tools.shaping import WORKFLOW_LIST_FIELDS
 from tests.support.fake_argo import FakeArgo, Workflow
-from tests.support.processes import ServerProcess, http_client, start_argo_mcp
+from tests.support.processes import ServerProcess, http_client, start_without_argo_auth
 
 DEBUG = types.PromptReference(type="ref/prompt", name="debug_failed_workflow")
 SUMMARY = types.PromptReference(type="ref/prompt", name="summarize_recent_failures")
@@ -47,11 +47,9 @@ async def test_namespace_and_workflow_names(argo: FakeArgo, shared_server: Serve
 async def test_completions_stay_inside_the_namespace_allow_list(
     argo: FakeArgo, argo_url: str, tmp_path: Path
 ) -> None:
-    server = await start_argo_mcp(
-        tmp_path,
-        "--argo-server-url", argo_url, "--argo-auth-mode", "none",
-        "--namespaces", "team-a,team-b,ops", "--argo-default-namespace", "team-a",
-    )  # fmt: skip
+    server = await start_without_argo_auth(
+        tmp_path, argo_url, "--namespaces", "team-a,team-b,ops", "--argo-default-namespace", "team-a"
+    )
     try:
         async with http_client(server.url) as client:
             namespaces = await client.complete(DEBUG, {"name": "namespace", "value": "team"})

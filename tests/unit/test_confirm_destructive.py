@@ -7,7 +7,6 @@ what works instead."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from mcp.shared.exceptions import MCPError
 
 from tests.support.elicitation import User, elicitation_client
 from tests.support.fake_argo import FakeArgo
-from tests.support.processes import REPO, ServerProcess, clean_env, payload, start_argo_mcp, text_of
+from tests.support.processes import ServerProcess, payload, start_argo_mcp, stdio_params, text_of
 from tests.support.samples import VERSION
 
 DELETE = "WorkflowService_DeleteWorkflow"
@@ -39,13 +38,8 @@ async def confirming(argo_url: str, tmp_path: Path) -> AsyncIterator[ServerProce
         await server.stop()
 
 
-def stdio_params(argo_url: str) -> StdioServerParameters:
-    return StdioServerParameters(
-        command=sys.executable,
-        args=["-m", "argo_mcp", "--stdio", "--argo-server-url", argo_url, "--argo-auth-mode", "none"],
-        env=clean_env({"ARGO_MCP_CONFIRM_DESTRUCTIVE": "true"}),
-        cwd=REPO,
-    )
+def confirming_stdio(argo_url: str) -> StdioServerParameters:
+    return stdio_params(argo_url, {"ARGO_MCP_CONFIRM_DESTRUCTIVE": "true"})
 
 
 async def test_a_confirmed_call_runs_once_over_stateless_http(
@@ -154,7 +148,7 @@ async def test_stdio_asks_with_elicitation_create(
     argo: FakeArgo, argo_url: str, user: User, runs: bool
 ) -> None:
     argo.on(DELETE, {})
-    async with Client(stdio_params(argo_url), mode="legacy", elicitation_callback=user) as client:
+    async with Client(confirming_stdio(argo_url), mode="legacy", elicitation_callback=user) as client:
         result = await client.call_tool("delete_workflow", ARGS)
     assert result.is_error is not runs, text_of(result)
     assert len(user.asked) == 1 and "hello-abc12" in user.asked[0].message
@@ -162,7 +156,7 @@ async def test_stdio_asks_with_elicitation_create(
 
 
 async def test_stdio_client_without_elicitation_gets_32021(argo: FakeArgo, argo_url: str) -> None:
-    async with Client(stdio_params(argo_url), mode="legacy") as client:
+    async with Client(confirming_stdio(argo_url), mode="legacy") as client:
         with pytest.raises(MCPError) as raised:
             await client.call_tool("delete_workflow", ARGS)
     assert raised.value.error.code == -32021
@@ -173,7 +167,7 @@ async def test_stdio_client_that_fails_the_question_sends_nothing(argo: FakeArgo
     async def broken(context: Any, params: types.ElicitRequestParams) -> types.ErrorData:
         return types.ErrorData(code=-32603, message="no user interface")
 
-    async with Client(stdio_params(argo_url), mode="legacy", elicitation_callback=broken) as client:
+    async with Client(confirming_stdio(argo_url), mode="legacy", elicitation_callback=broken) as client:
         result = await client.call_tool("delete_workflow", ARGS)
     assert result.is_error and "no user interface" in text_of(result), text_of(result)
     assert "nothing was sent to Argo" in text_of(result)

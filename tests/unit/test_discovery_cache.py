@@ -10,6 +10,7 @@ from tests.support.fake_argo import FakeArgo
 from tests.support.samples import VERSION
 from tests.support.stdio_session import (
     INITIALIZED,
+    Session,
     initialize,
     start_stdio,
     stderr_log,
@@ -30,6 +31,15 @@ async def _discover(
     return answers
 
 
+async def _session_after_cached_discovery(argo: FakeArgo, argo_url: str, tmp_path: Path) -> Session:
+    """A stdio session started once a first start has cached discovery: what it is asked next is served by the
+    real server (Argo answers the version)."""
+    argo.on("InfoService_GetVersion", VERSION)
+    cache = tmp_path / "cache"
+    await _discover(argo_url, cache, tmp_path)
+    return await start_stdio(argo_url, cache, tmp_path, "--argo-auth-mode", "none")
+
+
 async def test_a_second_start_answers_discovery_from_the_cache_with_the_same_bytes(
     argo: FakeArgo, argo_url: str, tmp_path: Path
 ) -> None:
@@ -46,10 +56,7 @@ async def test_a_second_start_answers_discovery_from_the_cache_with_the_same_byt
 async def test_after_a_cached_discovery_the_session_serves_calls_and_other_requests(
     argo: FakeArgo, argo_url: str, tmp_path: Path
 ) -> None:
-    argo.on("InfoService_GetVersion", VERSION)
-    cache = tmp_path / "cache"
-    await _discover(argo_url, cache, tmp_path)
-    session = await start_stdio(argo_url, cache, tmp_path, "--argo-auth-mode", "none")
+    session = await _session_after_cached_discovery(argo, argo_url, tmp_path)
     # tools/list and a call in one chunk: the call is read by the fast path and must reach the real server.
     await session.send(initialize("init"), INITIALIZED, tools_list(2), version_call(3))
     answers = [json.loads(await session.line()) for _ in range(3)]
@@ -64,10 +71,7 @@ async def test_after_a_cached_discovery_the_session_serves_calls_and_other_reque
 async def test_a_call_instead_of_tools_list_is_served_by_the_real_server(
     argo: FakeArgo, argo_url: str, tmp_path: Path
 ) -> None:
-    argo.on("InfoService_GetVersion", VERSION)
-    cache = tmp_path / "cache"
-    await _discover(argo_url, cache, tmp_path)
-    session = await start_stdio(argo_url, cache, tmp_path, "--argo-auth-mode", "none")
+    session = await _session_after_cached_discovery(argo, argo_url, tmp_path)
     await session.send(initialize(7))
     assert json.loads(await session.line())["id"] == 7
     await session.send(INITIALIZED, version_call(8))

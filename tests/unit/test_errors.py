@@ -9,7 +9,16 @@ import pytest
 from aiohttp import web
 
 from tests.support.fake_argo import FakeArgo, Workflow
-from tests.support.processes import ServerProcess, free_port, http_client, payload, start_argo_mcp, text_of
+from tests.support.processes import (
+    ServerProcess,
+    closed_url,
+    http_client,
+    payload,
+    serve_app,
+    start_without_argo_auth,
+    text_of,
+    tool_error,
+)
 
 
 @pytest.mark.parametrize(
@@ -57,10 +66,7 @@ async def test_argo_http_errors_are_mapped(
     expected: list[str],
 ) -> None:
     argo.error("WorkflowService_GetWorkflow", status, argo_message, grpc)
-    async with http_client(shared_server.url) as client:
-        result = await client.call_tool("get_workflow", {"name": "nope"})
-    assert result.is_error
-    text = text_of(result)
+    text = await tool_error(shared_server.url, "get_workflow", {"name": "nope"})
     for fragment in expected:
         assert fragment in text, text
     assert "get workflow argo/nope" in text
@@ -68,11 +74,9 @@ async def test_argo_http_errors_are_mapped(
 
 async def test_malformed_json_from_argo(argo: FakeArgo, shared_server: ServerProcess) -> None:
     argo.on("WorkflowService_GetWorkflow", b"<html>proxy login</html>", content_type="text/html")
-    async with http_client(shared_server.url) as client:
-        result = await client.call_tool("get_workflow", {"name": "x"})
-    assert result.is_error
-    assert "expected JSON" in text_of(result)
-    assert "points at the Argo Server" in text_of(result)
+    text = await tool_error(shared_server.url, "get_workflow", {"name": "x"})
+    assert "expected JSON" in text
+    assert "points at the Argo Server" in text
 
 
 async def test_lint_reports_an_invalid_manifest_as_a_finding(
@@ -123,21 +127,16 @@ async def test_lint_reports_an_invalid_manifest_as_a_finding(
 async def test_bad_input_is_rejected_before_any_request(
     argo: FakeArgo, shared_server: ServerProcess, tool: str, args: dict[str, object], fragment: str
 ) -> None:
-    async with http_client(shared_server.url) as client:
-        result = await client.call_tool(tool, args)
-    assert result.is_error
-    assert fragment in text_of(result), text_of(result)
+    message = await tool_error(shared_server.url, tool, args)
+    assert fragment in message, message
     assert argo.requests == []
 
 
 async def test_connection_refused_names_the_url_and_the_fix(tmp_path: Path) -> None:
-    dead = f"http://127.0.0.1:{free_port()}"
-    server = await start_argo_mcp(tmp_path, "--argo-server-url", dead, "--argo-auth-mode", "none")
+    dead = closed_url()
+    server = await start_without_argo_auth(tmp_path, dead)
     try:
-        async with http_client(server.url) as client:
-            result = await client.call_tool("get_argo_version", {})
-        assert result.is_error
-        text = text_of(result)
+        text = await tool_error(server.url, "get_argo_version", {})
         assert "Cannot reach the Argo server" in text and dead in text and "--argo-server-url" in text
     finally:
         await server.stop()
@@ -154,29 +153,15 @@ async def test_timeout_is_reported(tmp_path: Path) -> None:
         return web.json_response({})
 
     app.router.add_get("/api/v1/version", slow)
-    runner = web.AppRunner(app, shutdown_timeout=0.5)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    server = await start_argo_mcp(
-        tmp_path,
-        "--argo-server-url",
-        f"http://127.0.0.1:{port}",
-        "--argo-auth-mode",
-        "none",
-        "--argo-timeout",
-        "0.5",
-    )
-    try:
-        async with http_client(server.url) as client:
-            result = await client.call_tool("get_argo_version", {})
-        assert result.is_error
-        assert "did not answer in time" in text_of(result)
-        assert "--argo-timeout" in text_of(result)
-    finally:
-        released.set()
-        await server.stop()
-        await runner.cleanup()
+    async with serve_app(app) as url:
+        server = await start_without_argo_auth(tmp_path, url, "--argo-timeout", "0.5")
+        try:
+            text = await tool_error(server.url, "get_argo_version", {})
+            assert "did not answer in time" in text
+            assert "--argo-timeout" in text
+        finally:
+            released.set()
+            await server.stop()
 
 
 async def test_calls_are_logged_with_request_id_tool_namespace_outcome(

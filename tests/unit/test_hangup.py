@@ -17,6 +17,7 @@ import pytest
 
 from tests.support.fake_argo import FakeArgo, Workflow
 from tests.support.processes import REPO, ServerProcess, clean_env, http_client, start_argo_mcp, text_of
+from tests.support.raw_mcp import initialize_request
 
 WAIT = {"name": "long-run", "pollSeconds": 0.2, "timeoutSeconds": 600}
 GET = "WorkflowService_GetWorkflow"
@@ -127,16 +128,7 @@ async def test_notifications_cancelled_ends_a_call_over_stdio(
 
     try:
         await send(
-            {
-                "jsonrpc": "2.0",
-                "id": 1,
-                "method": "initialize",
-                "params": {
-                    "protocolVersion": "2025-11-25",
-                    "capabilities": {},
-                    "clientInfo": {"name": "t", "version": "1"},
-                },
-            },
+            initialize_request("2025-11-25"),
             {"jsonrpc": "2.0", "method": "notifications/initialized"},
         )
         assert json.loads(await asyncio.wait_for(proc.stdout.readline(), 30))["id"] == 1

@@ -16,14 +16,10 @@ import httpx2
 
 from argo_mcp.transport.connections import FD_HEADROOM, ensure_fd_headroom
 from tests.support.fake_argo import FakeArgo
-from tests.support.processes import ServerProcess, http_client, start_argo_mcp, text_of
+from tests.support.processes import ServerProcess, http_client, start_without_argo_auth, text_of
 from tests.support.samples import VERSION
 
 Conn = tuple[asyncio.StreamReader, asyncio.StreamWriter]
-
-
-async def _start(tmp_path: Path, argo_url: str, *flags: str) -> ServerProcess:
-    return await start_argo_mcp(tmp_path, "--argo-server-url", argo_url, "--argo-auth-mode", "none", *flags)
 
 
 async def _open_idle(server: ServerProcess, count: int) -> list[Conn]:
@@ -52,6 +48,21 @@ def _close_all(conns: list[Conn]) -> None:
         writer.close()
 
 
+@contextlib.asynccontextmanager
+async def _serving(
+    tmp_path: Path, argo_url: str, *flags: str
+) -> AsyncIterator[tuple[ServerProcess, list[Conn]]]:
+    """A server started with `flags` and a list for the raw connections the test opens: all are closed, and the
+    server stopped, when the block ends."""
+    server = await start_without_argo_auth(tmp_path, argo_url, *flags)
+    conns: list[Conn] = []
+    try:
+        yield server, conns
+    finally:
+        _close_all(conns)
+        await server.stop()
+
+
 async def _version_call_seconds(server: ServerProcess) -> float:
     started = time.perf_counter()
     async with http_client(server.url) as client:
@@ -64,10 +75,8 @@ async def test_2000_idle_connections_do_not_starve_real_calls_and_are_closed(
     argo: FakeArgo, argo_url: str, tmp_path: Path
 ) -> None:
     argo.on("InfoService_GetVersion", VERSION)
-    server = await _start(tmp_path, argo_url, "--http-header-timeout", "3")
-    conns: list[Conn] = []
-    try:
-        conns = await _open_idle(server, 2000)
+    async with _serving(tmp_path, argo_url, "--http-header-timeout", "3") as (server, conns):
+        conns.extend(await _open_idle(server, 2000))
         seconds = await _version_call_seconds(server)
         assert seconds < 5, f"a real call took {seconds:.1f}s with 2000 idle connections open"
         async with httpx2.AsyncClient() as http:
@@ -75,16 +84,13 @@ async def test_2000_idle_connections_do_not_starve_real_calls_and_are_closed(
         # Nothing was ever sent on them: the header timeout closes every one.
         closed = await asyncio.gather(*(_closed_by_server(c, 10) for c in conns))
         assert all(closed), f"{closed.count(False)} idle connections were left open"
-    finally:
-        _close_all(conns)
-        await server.stop()
 
 
 async def test_slow_headers_idle_keep_alive_and_get_streams_are_cut(
     argo: FakeArgo, argo_url: str, tmp_path: Path
 ) -> None:
-    server = await _start(tmp_path, argo_url, "--http-header-timeout", "2", "--http-idle-timeout", "1")
-    try:
+    timeouts = ("--http-header-timeout", "2", "--http-idle-timeout", "1")
+    async with _serving(tmp_path, argo_url, *timeouts) as (server, _):
         # Slowloris: one header byte every 0.25 s never completes a request; it is cut at the header timeout.
         reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
         writer.write(b"POST /mcp HTTP/1.1\r\nHost: localhost\r\n")
@@ -112,17 +118,14 @@ async def test_slow_headers_idle_keep_alive_and_get_streams_are_cut(
         async with httpx2.AsyncClient() as http:
             response = await http.get(server.url, headers={"Accept": "text/event-stream"}, timeout=5)
         assert response.status_code == 405
-    finally:
-        await server.stop()
 
 
 async def test_connection_limit_evicts_the_longest_idle(
     argo: FakeArgo, argo_url: str, tmp_path: Path
 ) -> None:
     argo.on("InfoService_GetVersion", VERSION)
-    server = await _start(tmp_path, argo_url, "--max-connections", "20", "--http-header-timeout", "60")
-    conns: list[Conn] = []
-    try:
+    limits = ("--max-connections", "20", "--http-header-timeout", "60")
+    async with _serving(tmp_path, argo_url, *limits) as (server, conns):
         for _ in range(40):  # one by one, so the server sees them in this order
             conns.append(await asyncio.open_connection("127.0.0.1", server.port))
             await asyncio.sleep(0.01)
@@ -130,9 +133,6 @@ async def test_connection_limit_evicts_the_longest_idle(
         # The first 20 were evicted by the next 20 (well before the 60 s header timeout); the newest stay.
         assert closed[:20] == [True] * 20 and closed[20:] == [False] * 20, closed
         assert await _version_call_seconds(server) < 5
-    finally:
-        _close_all(conns)
-        await server.stop()
 
 
 async def test_calls_beyond_the_in_flight_limit_are_refused_before_argo(
@@ -143,7 +143,7 @@ async def test_calls_beyond_the_in_flight_limit_are_refused_before_argo(
         yield json.dumps(VERSION).encode()
 
     argo.on("InfoService_GetVersion", stream=slow_version)
-    server = await _start(tmp_path, argo_url, "--max-inflight-calls", "1")
+    server = await start_without_argo_auth(tmp_path, argo_url, "--max-inflight-calls", "1")
     try:
         async with http_client(server.url) as first, http_client(server.url) as second:
             slow = asyncio.create_task(first.call_tool("get_argo_version", {}))
@@ -167,7 +167,9 @@ SLOW_BODY = (
 async def test_slow_bodies_are_cut_and_busy_connections_are_never_evicted(
     argo: FakeArgo, argo_url: str, tmp_path: Path
 ) -> None:
-    server = await _start(tmp_path, argo_url, "--http-body-timeout", "1.5", "--max-connections", "2")
+    server = await start_without_argo_auth(
+        tmp_path, argo_url, "--http-body-timeout", "1.5", "--max-connections", "2"
+    )
     busy: list[Conn] = []
     try:
         for _ in range(2):  # two requests whose bodies never finish: both connections are busy, not idle
@@ -206,7 +208,9 @@ async def test_a_peer_trickling_bodies_cannot_lock_other_peers_out(
     each one it loses; a client from 127.0.0.1 still gets every answer, as the trickler's connections are the
     ones closed to make room."""
     argo.on("InfoService_GetVersion", VERSION)
-    server = await _start(tmp_path, argo_url, "--max-connections", "4", "--http-body-timeout", "60")
+    server = await start_without_argo_auth(
+        tmp_path, argo_url, "--max-connections", "4", "--http-body-timeout", "60"
+    )
     held: list[Conn] = []
     stop = asyncio.Event()
 

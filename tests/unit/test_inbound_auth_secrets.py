@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx2
 
-from tests.support.processes import free_port, start_argo_mcp
+from tests.support.processes import ServerProcess, closed_url, free_port, start_argo_mcp
 
 ARGO_TOKEN = "argo-token-planted-5b0e7c91d2"
 KUBE_TOKEN = "kubeconfig-token-planted-a8f31c"
@@ -62,6 +62,20 @@ async def _calls(url: str) -> list[str]:
     return answers
 
 
+async def _answers(tmp_path: Path, argo_url: str, *inbound: str) -> tuple[ServerProcess, list[str]]:
+    """The answers to the planted-token calls of a server with its own Argo token and the `inbound` auth flags;
+    the server is stopped, its log left to read."""
+    server = await start_argo_mcp(
+        tmp_path,
+        "--argo-server-url", argo_url, "--argo-auth-mode", "bearer", *inbound,
+        env={"ARGO_TOKEN": ARGO_TOKEN},
+    )  # fmt: skip
+    try:
+        return server, await _calls(f"{server.base}/mcp")
+    finally:
+        await server.stop()
+
+
 def _assert_nothing_planted(texts: list[str]) -> None:
     for text in texts:
         for secret in PLANTED:
@@ -70,16 +84,9 @@ def _assert_nothing_planted(texts: list[str]) -> None:
 
 async def test_kubernetes_api_unreachable_leaks_no_token(tmp_path: Path, argo_url: str) -> None:
     kubeconfig = _unreachable_kubeconfig(tmp_path / "kubeconfig")
-    server = await start_argo_mcp(
-        tmp_path,
-        "--argo-server-url", argo_url, "--argo-auth-mode", "bearer",
-        "--auth-inbound", "kubernetes", "--kubeconfig", str(kubeconfig),
-        env={"ARGO_TOKEN": ARGO_TOKEN},
-    )  # fmt: skip
-    try:
-        answers = await _calls(f"{server.base}/mcp")
-    finally:
-        await server.stop()
+    server, answers = await _answers(
+        tmp_path, argo_url, "--auth-inbound", "kubernetes", "--kubeconfig", str(kubeconfig)
+    )
     # the TokenReview cannot be made: 503 with Retry-After, and the failure logged (with its traceback)
     assert all(answer.startswith("503") and "'retry-after': '5'" in answer for answer in answers), answers
     logs = server.stderr()
@@ -88,17 +95,17 @@ async def test_kubernetes_api_unreachable_leaks_no_token(tmp_path: Path, argo_ur
 
 
 async def test_oidc_errors_leak_no_token(tmp_path: Path, argo_url: str) -> None:
-    closed = f"http://127.0.0.1:{free_port()}"
-    server = await start_argo_mcp(
+    closed = closed_url()
+    server, answers = await _answers(
         tmp_path,
-        "--argo-server-url", argo_url, "--argo-auth-mode", "bearer",
-        "--auth-inbound", "oidc", "--oidc-issuer", closed, "--oidc-jwks-url", f"{closed}/keys",
-        env={"ARGO_TOKEN": ARGO_TOKEN},
-    )  # fmt: skip
-    try:
-        answers = await _calls(f"{server.base}/mcp")
-    finally:
-        await server.stop()
+        argo_url,
+        "--auth-inbound",
+        "oidc",
+        "--oidc-issuer",
+        closed,
+        "--oidc-jwks-url",
+        f"{closed}/keys",
+    )
     # the opaque token is not a JWT (401); the JWT cannot be checked while the issuer is down (503)
     assert answers[0].startswith("401") and answers[1].startswith("503"), answers
     _assert_nothing_planted([*answers, server.stderr()])

@@ -67,7 +67,9 @@ def test_help_works_without_a_usable_temporary_directory(tmp_path: Path) -> None
     )
     assert done.returncode == 0, done.stderr
     assert "--artifact-dir" in done.stdout
-    assert "argo-mcp/artifacts" in "".join(done.stdout.split())  # the default is named, not probed (however wrapped)
+    assert "argo-mcp/artifacts" in "".join(
+        done.stdout.split()
+    )  # the default is named, not probed (however wrapped)
 
 
 async def test_server_serves_mcp_without_a_usable_temporary_directory(

@@ -20,7 +20,7 @@ from argo_mcp.argo.errors import ArgoError, ArgoPlainHTTP
 from argo_mcp.settings import ArgoSettings, AuthMode
 from argo_mcp.transport.readiness import Readiness
 from tests.support.fake_argo import FakeArgo
-from tests.support.processes import ServerProcess, free_port, start_argo_mcp
+from tests.support.processes import ServerProcess, closed_url, free_port, start_without_argo_auth
 
 SECRET_TOKEN = "refused-caller-token-5f2e9a7c1b"
 
@@ -105,12 +105,9 @@ async def _wait_for_refusals(server: ServerProcess, count: int) -> list[dict[str
 async def test_each_refused_request_leaves_one_access_log_line_without_secrets(
     argo: FakeArgo, argo_url: str, tmp_path: Path
 ) -> None:
-    server = await start_argo_mcp(
-        tmp_path,
-        "--argo-server-url", argo_url, "--argo-auth-mode", "none",
-        "--auth-inbound", "oidc", "--oidc-issuer", f"http://127.0.0.1:{free_port()}",
-        "--max-connections", "2",
-    )  # fmt: skip
+    server = await start_without_argo_auth(
+        tmp_path, argo_url, "--auth-inbound", "oidc", "--oidc-issuer", closed_url(), "--max-connections", "2"
+    )
     body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
     accept = {"Accept": "application/json, text/event-stream"}
     cases = [

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,24 +15,21 @@ from typing import Any
 import httpx2
 import mcp_types as types
 import pytest
-from mcp import Client
-from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.shared.exceptions import MCPError
 
 from argo_mcp.tools.shaping import WORKFLOW_DETAIL_FIELDS, WORKFLOW_LIST_FIELDS
 from tests.support.fake_argo import FakeArgo, Workflow, ndjson_log
 from tests.support.kube_auth import FakeKubeAuth
 from tests.support.processes import (
-    REPO,
     ServerProcess,
-    clean_env,
-    free_port,
+    closed_url,
     http_client,
     payload,
     start_argo_mcp,
+    stdio_mcp_client,
     text_of,
 )
-from tests.support.raw_mcp import OpenStreams, initialize_request
+from tests.support.raw_mcp import initialize_request
 from tests.support.samples import CLUSTER_TEMPLATE, CRON, TEMPLATE
 
 TEMPLATES = [
@@ -333,15 +329,13 @@ async def test_allow_list_and_toolsets_confine_resources(argo: FakeArgo, server_
 
 
 async def test_rbac_decides_per_caller_in_kubernetes_mode(
-    argo: FakeArgo,
-    kube: tuple[FakeKubeAuth, Path],
-    k8s_server: ServerProcess,
+    argo: FakeArgo, kube: tuple[FakeKubeAuth, Path], k8s_server: ServerProcess
 ) -> None:
-    fake, _ = kube
-    user = "system:serviceaccount:team-a:reader"
-    fake.tokens["reader-token"] = (user, ["argo-mcp"])
-    fake.allowed.add((user, "get", "workflows", "argo"))
     argo.on("WorkflowService_GetWorkflow", workflow("hello-1"))
+    fake, _ = kube
+    user = fake.service_account(
+        "reader-token", "system:serviceaccount:team-a:reader", ("get", "workflows", "argo")
+    )
     async with http_client(k8s_server.url, headers={"Authorization": "Bearer reader-token"}) as client:
         read = await client.read_resource("argo://workflows/argo/hello-1")
         with pytest.raises(MCPError) as logs:
@@ -420,23 +414,13 @@ async def test_resources_and_completions_over_stdio(argo: FakeArgo, argo_url: st
     argo.on("WorkflowService_ListWorkflows", listing(workflow("hello-1")))
     argo.on("WorkflowTemplateService_GetWorkflowTemplate", TEMPLATE)
     argo.on("CronWorkflowService_ListCronWorkflows", listing(CRON))
-    params = StdioServerParameters(
-        command=sys.executable,
-        args=["-m", "argo_mcp", "--stdio", "--argo-server-url", argo_url, "--argo-auth-mode", "none"],
-        env=clean_env(),
-        cwd=REPO,
-    )
-    with (tmp_path / "stdio.err").open("w") as errlog:
-        async with (
-            stdio_client(params, errlog=errlog) as streams,
-            Client(OpenStreams(streams), mode="legacy") as client,
-        ):
-            templates = await client.list_resource_templates()
-            listed = await client.list_resources()
-            read = await client.read_resource("argo://workflow-templates/argo/hello")
-            cron = await client.complete(ref(TEMPLATES[4]), {"name": "name", "value": ""})
-            with pytest.raises(MCPError) as bad:
-                await client.read_resource("argo://workflow-templates/argo")
+    async with stdio_mcp_client(argo_url, tmp_path / "stdio.err") as client:
+        templates = await client.list_resource_templates()
+        listed = await client.list_resources()
+        read = await client.read_resource("argo://workflow-templates/argo/hello")
+        cron = await client.complete(ref(TEMPLATES[4]), {"name": "name", "value": ""})
+        with pytest.raises(MCPError) as bad:
+            await client.read_resource("argo://workflow-templates/argo")
     assert len(templates.resource_templates) == 5
     assert [r.uri for r in listed.resources] == ["argo://workflows/argo/hello-1"]
     assert json.loads(read.contents[0].text)["name"] == "hello"  # type: ignore[union-attr]
@@ -472,9 +456,7 @@ async def test_reads_share_the_in_flight_limit_with_tool_calls(argo: FakeArgo, s
 
 
 async def test_unreachable_argo_lists_no_resources_and_fails_reads(tmp_path: Path) -> None:
-    server = await start_argo_mcp(
-        tmp_path, "--argo-server-url", f"http://127.0.0.1:{free_port()}", "--argo-auth-mode", "none"
-    )
+    server = await start_argo_mcp(tmp_path, "--argo-server-url", closed_url(), "--argo-auth-mode", "none")
     try:
         async with http_client(server.url, mode="2026-07-28") as client:
             listed = await client.list_resources()

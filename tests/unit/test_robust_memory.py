@@ -28,9 +28,10 @@ import orjson
 import pytest
 import pytest_asyncio
 
-from tests.support.fake_argo import FakeArgo, Workflow
+from tests.support.fake_argo import FakeArgo
 from tests.support.processes import ServerProcess, start_argo_mcp
 from tests.support.raw_mcp import Answer, call_tool
+from tests.support.samples import chunks, wide_workflow_list
 
 MIB = 1024 * 1024
 INLINE_KIB = 2048  # the largest --inline-artifact-kib allows
@@ -180,20 +181,8 @@ def _check(answer: Answer, digest: str) -> None:
 async def test_full_lists_over_the_answer_cap_leave_resident_memory_where_it_was(
     argo: FakeArgo, server: ServerProcess
 ) -> None:
-    wf = Workflow("wf", labels={"team": "x" * 2000}).json()
-    body = orjson.dumps(
-        {
-            "metadata": {},
-            "items": [{**wf, "metadata": {**wf["metadata"], "name": f"wf-{i}"}} for i in range(3000)],
-        }
-    )
-
-    async def chunks() -> AsyncIterator[bytes]:
-        for start in range(0, len(body), MIB):
-            yield body[start : start + MIB]
-            await asyncio.sleep(0)
-
-    argo.on("WorkflowService_ListWorkflows", stream=chunks)
+    body = wide_workflow_list(3000)
+    argo.on("WorkflowService_ListWorkflows", stream=chunks(body, MIB))
     pid = server.proc.pid
     full = {"full": True, "namespace": "argo"}
     async with aiohttp.ClientSession() as session:

@@ -25,7 +25,6 @@ import aiohttp
 import jwt
 import pytest
 import pytest_asyncio
-from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
@@ -33,8 +32,8 @@ from hypothesis import strategies as st
 
 from tests.support import fuzz
 from tests.support.fake_argo import FakeArgo, Workflow
-from tests.support.oidc_issuer import Issuer
-from tests.support.processes import ServerProcess, free_port, start_argo_mcp
+from tests.support.oidc_issuer import Issuer, serve_issuer
+from tests.support.processes import ServerProcess, start_argo_mcp
 from tests.support.raw_mcp import Answer
 from tests.support.rpc import rpc
 
@@ -60,41 +59,10 @@ SURFACES: list[tuple[str, dict[str, Any]]] = [
 SURFACE_IDS = [method for method, _ in SURFACES]
 
 
-def _b64(number: int) -> str:
-    return (
-        base64.urlsafe_b64encode(number.to_bytes((number.bit_length() + 7) // 8, "big")).rstrip(b"=").decode()
-    )
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def issuer() -> AsyncIterator[Issuer]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    numbers = key.public_key().public_numbers()
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    jwk = {
-        "kty": "RSA",
-        "kid": "k1",
-        "use": "sig",
-        "alg": "RS256",
-        "n": _b64(numbers.n),
-        "e": _b64(numbers.e),
-    }
-
-    async def discovery(_r: web.Request) -> web.Response:
-        return web.json_response({"issuer": url, "jwks_uri": f"{url}/keys"})
-
-    async def keys(_r: web.Request) -> web.Response:
-        return web.json_response({"keys": [jwk]})
-
-    app = web.Application()
-    app.router.add_get("/.well-known/openid-configuration", discovery)
-    app.router.add_get("/keys", keys)
-    runner = web.AppRunner(app, shutdown_timeout=0.5)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    yield Issuer(url, key)
-    await runner.cleanup()
+    async with serve_issuer() as served:
+        yield served
 
 
 class Rig:

@@ -419,9 +419,12 @@ async def test_a_caller_who_may_not_read_a_cluster_template_cannot_use_it(
     k8s_server: ServerProcess,
 ) -> None:
     fake, _ = kube
-    user = "system:serviceaccount:argo:submitter"
-    fake.tokens["submitter-token"] = (user, ["argo-mcp"])
-    fake.allowed |= {(user, "create", "workflows", "argo"), (user, "create", "cronworkflows", "argo")}
+    user = fake.service_account(
+        "submitter-token",
+        "system:serviceaccount:argo:submitter",
+        ("create", "workflows", "argo"),
+        ("create", "cronworkflows", "argo"),
+    )
     caller = {"Authorization": "Bearer submitter-token"}
     cron = manifest("CronWorkflow", [container("main")], name="nightly")
     cron["spec"]["workflowSpec"] = {"workflowTemplateRef": {"name": "shared", "clusterScope": True}}
@@ -454,9 +457,9 @@ async def test_a_cluster_template_naming_another_reviews_the_read_of_it(
     """A ClusterWorkflowTemplate whose step names another one (`templateRef` with clusterScope) makes Argo read
     that one with the caller's identity, as a namespaced manifest's reference does."""
     fake, _ = kube
-    user = "system:serviceaccount:argo:platform"
-    fake.tokens["platform-token"] = (user, ["argo-mcp"])
-    fake.allowed.add((user, "create", "clusterworkflowtemplates", ""))
+    user = fake.service_account(
+        "platform-token", "system:serviceaccount:argo:platform", ("create", "clusterworkflowtemplates", "")
+    )
     argo.on(CREATE_OPERATION["ClusterWorkflowTemplate"], created("ClusterWorkflowTemplate"))
     step = {"name": "go", "templateRef": {"name": "shared", "template": "main", "clusterScope": True}}
     document = manifest("ClusterWorkflowTemplate", [{"name": "main", "steps": [[step]]}], name="wrapper")

@@ -21,7 +21,7 @@ from argo_mcp.settings import ConfigError
 from argo_mcp.tools import ALL_TOOLS
 from tests.support.elicitation import User, elicitation_client
 from tests.support.fake_argo import FakeArgo
-from tests.support.processes import ServerProcess, start_argo_mcp
+from tests.support.processes import ServerProcess, start_without_argo_auth
 
 DELETE = "WorkflowService_DeleteWorkflow"
 ARGS = {"name": "hello-abc12", "namespace": "team-a"}
@@ -36,11 +36,9 @@ def _key(tmp_path: Path, name: str) -> Path:
 
 
 async def _server(argo_url: str, tmp_path: Path, key: Path) -> ServerProcess:
-    return await start_argo_mcp(
-        tmp_path,
-        "--argo-server-url", argo_url, "--argo-auth-mode", "none",
-        "--confirm-destructive", "--task-key-file", str(key),
-    )  # fmt: skip
+    return await start_without_argo_auth(
+        tmp_path, argo_url, "--confirm-destructive", "--task-key-file", str(key)
+    )
 
 
 @pytest.fixture

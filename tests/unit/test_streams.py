@@ -4,7 +4,6 @@ a 200 MiB artifact with flat memory."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import json
 from collections.abc import AsyncIterator
@@ -13,7 +12,7 @@ from pathlib import Path
 import psutil
 
 from tests.support.fake_argo import FakeArgo
-from tests.support.processes import ServerProcess, http_client, payload, text_of
+from tests.support.processes import ServerProcess, http_client, payload, peak_rss, text_of
 
 MIB = 1024 * 1024
 
@@ -75,16 +74,6 @@ def _pattern_chunk() -> bytes:
     return bytes(range(256)) * (MIB // 256)
 
 
-async def _peak_rss(pid: int, stop: asyncio.Event) -> int:
-    process = psutil.Process(pid)
-    peak = 0
-    while not stop.is_set():
-        with contextlib.suppress(psutil.Error):
-            peak = max(peak, process.memory_info().rss)
-        await asyncio.sleep(0.02)
-    return peak
-
-
 async def test_200_mib_artifact_streams_with_flat_memory_and_right_sha256(
     argo: FakeArgo, shared_server: ServerProcess, session_tmp: Path
 ) -> None:
@@ -102,7 +91,7 @@ async def test_200_mib_artifact_streams_with_flat_memory_and_right_sha256(
     )
     baseline = psutil.Process(shared_server.proc.pid).memory_info().rss
     stop = asyncio.Event()
-    sampler = asyncio.create_task(_peak_rss(shared_server.proc.pid, stop))
+    sampler = asyncio.create_task(peak_rss(shared_server.proc.pid, stop))
     async with http_client(shared_server.url) as client:
         result = await client.call_tool(
             "get_workflow_output_artifact",

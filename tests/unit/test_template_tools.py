@@ -19,8 +19,7 @@ from argo_mcp.tools.events import EVENT_SOURCE, SENSOR
 from argo_mcp.tools.kinds import ArgoKind, checked_manifest, kind_tools
 from argo_mcp.tools.templates import CLUSTER_WORKFLOW_TEMPLATE, CRON_WORKFLOW, WORKFLOW_TEMPLATE
 from tests.support.fake_argo import FakeArgo
-from tests.support.processes import ServerProcess, http_client, payload, text_of
-from tests.support.raw_mcp import OpenStreams
+from tests.support.processes import ServerProcess, http_client, payload, text_of, tool_error
 from tests.support.samples import (
     CLUSTER_TEMPLATE,
     CRON,
@@ -519,11 +518,9 @@ async def test_a_yaml_manifest_reaches_argo_exactly_as_written(
 async def test_bad_manifests_are_refused_before_argo(
     argo: FakeArgo, shared_server: ServerProcess, tool: str, args: dict[str, Any], message: str
 ) -> None:
-    async with http_client(shared_server.url) as client:
-        result = await client.call_tool(tool, args)
-    assert result.is_error
-    assert message in text_of(result), text_of(result)
-    assert "Traceback" not in text_of(result)
+    text = await tool_error(shared_server.url, tool, args)
+    assert message in text, text
+    assert "Traceback" not in text
     assert argo.requests == []
 
 
@@ -611,14 +608,10 @@ async def test_namespaces_confine_template_tools(argo: FakeArgo, server_with: An
 async def test_template_tools_diagnosis_and_completions_over_stdio(
     argo: FakeArgo, argo_url: str, tmp_path: Path
 ) -> None:
-    import sys
-
     import mcp_types as types
-    from mcp import Client
-    from mcp.client.stdio import StdioServerParameters, stdio_client
 
     from tests.support.fake_argo import ndjson_log
-    from tests.support.processes import REPO, clean_env
+    from tests.support.processes import stdio_mcp_client
 
     argo.on("WorkflowTemplateService_ListWorkflowTemplates", {"metadata": {}, "items": [TEMPLATE]})
     argo.on("CronWorkflowService_SuspendCronWorkflow", CRON)
@@ -629,29 +622,19 @@ async def test_template_tools_diagnosis_and_completions_over_stdio(
     argo.on(
         "ArtifactService_GetArtifactFile", stream=chunks(blob, 700), content_type="application/octet-stream"
     )
-    params = StdioServerParameters(
-        command=sys.executable,
-        args=["-m", "argo_mcp", "--stdio", "--argo-server-url", argo_url, "--argo-auth-mode", "none"],
-        env=clean_env(),
-        cwd=REPO,
-    )
-    with (tmp_path / "stdio.err").open("w") as errlog:
-        async with (
-            stdio_client(params, errlog=errlog) as streams,
-            Client(OpenStreams(streams), mode="legacy") as client,
-        ):
-            listed = await client.call_tool("list_workflow_templates", {})
-            suspended = await client.call_tool("suspend_cron_workflow", {"name": "nightly"})
-            node = await client.call_tool("get_workflow_node", {"name": NAME, "node": "lint"})
-            diagnosis = await client.call_tool("diagnose_workflow", {"name": NAME, "tailLines": 5})
-            artifact = await client.call_tool(
-                "get_workflow_output_artifact",
-                {"workflowName": "wf", "nodeId": "wf-1", "artifactName": "report"},
-            )
-            completed = await client.complete(
-                types.PromptReference(type="ref/prompt", name="debug_failed_workflow"),
-                {"name": "namespace", "value": ""},
-            )
+    async with stdio_mcp_client(argo_url, tmp_path / "stdio.err") as client:
+        listed = await client.call_tool("list_workflow_templates", {})
+        suspended = await client.call_tool("suspend_cron_workflow", {"name": "nightly"})
+        node = await client.call_tool("get_workflow_node", {"name": NAME, "node": "lint"})
+        diagnosis = await client.call_tool("diagnose_workflow", {"name": NAME, "tailLines": 5})
+        artifact = await client.call_tool(
+            "get_workflow_output_artifact",
+            {"workflowName": "wf", "nodeId": "wf-1", "artifactName": "report"},
+        )
+        completed = await client.complete(
+            types.PromptReference(type="ref/prompt", name="debug_failed_workflow"),
+            {"name": "namespace", "value": ""},
+        )
     assert payload(listed)["items"][0]["name"] == "hello"
     assert payload(suspended)["result"] == "cron workflow argo/nightly suspended"
     assert payload(node)["node"]["templateRef"] == {"name": "shared", "template": "lint"}

@@ -5,29 +5,26 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import sys
 from pathlib import Path
 from typing import Any
 
 import httpx2
 import pytest
 from aiohttp import web
-from mcp import Client
-from mcp.client.stdio import StdioServerParameters
 
 from argo_mcp.settings import DEFAULT_ALLOWED_HOSTS
 from argo_mcp.transport.guard import host_allowed, origin_allowed
 from tests.support.fake_argo import FakeArgo
 from tests.support.processes import (
-    REPO,
     ServerProcess,
-    clean_env,
-    free_port,
+    closed_url,
     http_client,
     payload,
-    start_argo_mcp,
+    serve_app,
+    start_without_argo_auth,
+    stdio_mcp_client,
 )
-from tests.support.raw_mcp import ACCEPT, OpenStreams, initialize_request
+from tests.support.raw_mcp import ACCEPT, initialize_request
 from tests.support.samples import VERSION
 
 
@@ -89,10 +86,7 @@ async def test_foreign_host_gets_421_and_browser_origin_gets_403(
 
 async def test_allowed_origin_flag(argo: FakeArgo, server_with: Any) -> None:
     server = await server_with(
-        "--allowed-origins",
-        "http://localhost:*",
-        "--allowed-hosts",
-        "mcp.example.com",
+        "--allowed-origins", "http://localhost:*", "--allowed-hosts", "mcp.example.com"
     )
     async with httpx2.AsyncClient() as http:
         ok = await http.post(
@@ -128,9 +122,7 @@ async def test_healthz_and_readyz(argo: FakeArgo, shared_server: ServerProcess, 
         ready = await http.get(f"{shared_server.base}/readyz")
         assert ready.status_code == 200, ready.text
         assert ready.json() == {"status": "ready", "argo": "v3.7.6"}
-    dead = await start_argo_mcp(
-        tmp_path, "--argo-server-url", f"http://127.0.0.1:{free_port()}", "--argo-auth-mode", "none"
-    )
+    dead = await start_without_argo_auth(tmp_path, closed_url())
     try:
         async with httpx2.AsyncClient() as http:
             assert (await http.get(f"{dead.base}/healthz")).status_code == 200
@@ -224,8 +216,8 @@ async def test_two_replicas_serve_one_client_without_affinity(
     argo: FakeArgo, argo_url: str, tmp_path: Path
 ) -> None:
     argo.on("InfoService_GetVersion", VERSION)
-    replica_b = await start_argo_mcp(tmp_path, "--argo-server-url", argo_url, "--argo-auth-mode", "none")
-    replica_a = await start_argo_mcp(tmp_path, "--argo-server-url", argo_url, "--argo-auth-mode", "none")
+    replica_b = await start_without_argo_auth(tmp_path, argo_url)
+    replica_a = await start_without_argo_auth(tmp_path, argo_url)
     try:
         async with httpx2.AsyncClient() as http:
             init = await http.post(replica_a.url, json=initialize_request("2025-11-25"), headers=ACCEPT)
@@ -247,32 +239,17 @@ async def test_two_replicas_serve_one_client_without_affinity(
 
 async def test_stdio_transport(argo: FakeArgo, argo_url: str, tmp_path: Path) -> None:
     argo.on("InfoService_GetVersion", VERSION)
-    errlog = (tmp_path / "stdio.err").open("w")
-    params = StdioServerParameters(
-        command=sys.executable,
-        args=["-m", "argo_mcp", "--stdio", "--argo-server-url", argo_url, "--argo-auth-mode", "none"],
-        env=clean_env(),
-        cwd=REPO,
-    )
-    try:
-        from mcp.client.stdio import stdio_client
-
-        async with (
-            stdio_client(params, errlog=errlog) as streams,
-            Client(OpenStreams(streams), mode="legacy") as client,
-        ):
-            result = await client.call_tool("get_argo_version", {})
-            assert not result.is_error
-            assert payload(result)["version"] == "v3.7.6"
-    finally:
-        errlog.close()
+    async with stdio_mcp_client(argo_url, tmp_path / "stdio.err") as client:
+        result = await client.call_tool("get_argo_version", {})
+        assert not result.is_error
+        assert payload(result)["version"] == "v3.7.6"
     logs = (tmp_path / "stdio.err").read_text()
     assert '"event": "starting"' in logs and '"transport": "stdio"' in logs
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 async def test_graceful_shutdown_exits_zero(argo: FakeArgo, argo_url: str, tmp_path: Path, sig: int) -> None:
-    server = await start_argo_mcp(tmp_path, "--argo-server-url", argo_url, "--argo-auth-mode", "none")
+    server = await start_without_argo_auth(tmp_path, argo_url)
     assert await server.stop(sig) == 0
 
 
@@ -284,33 +261,27 @@ async def test_in_flight_call_finishes_on_sigterm(tmp_path: Path) -> None:
         return web.json_response(VERSION)
 
     app.router.add_get("/api/v1/version", slow_version)
-    runner = web.AppRunner(app, shutdown_timeout=0.5)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    server = await start_argo_mcp(
-        tmp_path, "--argo-server-url", f"http://127.0.0.1:{port}", "--argo-auth-mode", "none"
-    )
-    try:
-        call = {
-            "jsonrpc": "2.0",
-            "id": 2,
-            "method": "tools/call",
-            "params": {"name": "get_argo_version", "arguments": {}},
-        }
-        async with httpx2.AsyncClient(timeout=30) as http:
-            await http.post(server.url, json=initialize_request("2025-11-25"), headers=ACCEPT)
-            pending = asyncio.create_task(
-                http.post(server.url, json=call, headers={**ACCEPT, "MCP-Protocol-Version": "2025-11-25"})
-            )
-            await asyncio.sleep(0.5)  # the call is now waiting on the slow Argo
-            server.proc.send_signal(signal.SIGTERM)
-            answer = await asyncio.wait_for(pending, timeout=20)
-        assert answer.status_code == 200
-        assert json.loads(_sse_json(answer)["result"]["content"][0]["text"])["version"] == "v3.7.6"
-        # The one SIGTERM ends the process with 0 once the call has been answered. No second signal: one sent
-        # while uvicorn has already restored the default handlers would kill it (-15) on a slow host.
-        assert await asyncio.wait_for(server.proc.wait(), 15) == 0
-    finally:
-        await server.stop()
-        await runner.cleanup()
+    async with serve_app(app) as url:
+        server = await start_without_argo_auth(tmp_path, url)
+        try:
+            call = {
+                "jsonrpc": "2.0",
+                "id": 2,
+                "method": "tools/call",
+                "params": {"name": "get_argo_version", "arguments": {}},
+            }
+            async with httpx2.AsyncClient(timeout=30) as http:
+                await http.post(server.url, json=initialize_request("2025-11-25"), headers=ACCEPT)
+                pending = asyncio.create_task(
+                    http.post(server.url, json=call, headers={**ACCEPT, "MCP-Protocol-Version": "2025-11-25"})
+                )
+                await asyncio.sleep(0.5)  # the call is now waiting on the slow Argo
+                server.proc.send_signal(signal.SIGTERM)
+                answer = await asyncio.wait_for(pending, timeout=20)
+            assert answer.status_code == 200
+            assert json.loads(_sse_json(answer)["result"]["content"][0]["text"])["version"] == "v3.7.6"
+            # The one SIGTERM ends the process with 0 once the call has been answered. No second signal: one
+            # sent while uvicorn has already restored the default handlers would kill it (-15) on a slow host.
+            assert await asyncio.wait_for(server.proc.wait(), 15) == 0
+        finally:
+            await server.stop()

@@ -66,6 +66,27 @@ def _run(args: Sequence[str], cwd: Path, log: Path, what: str, timeout: float = 
     _say(f"{what}: done in {time.monotonic() - started:.0f}s")
 
 
+def go_build(
+    src: Path,
+    log: Path,
+    what: str,
+    out: str,
+    *packages: str,
+    ldflags: str = LDFLAGS,
+    flags: Sequence[str] = (),
+    timeout: float = 3600,
+) -> None:
+    """`go build -v -trimpath` of `packages` in `src` into `out` (a file, or a folder when it ends in /), every
+    binary of the stack built the same way."""
+    _run(
+        ["go", "build", "-v", *flags, "-trimpath", f"-ldflags={ldflags}", "-o", out, *packages],
+        src,
+        log,
+        what,
+        timeout,
+    )
+
+
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
@@ -99,21 +120,7 @@ def build_etcd(log: Path) -> None:
     _write(src / "tools.go", '//go:build tools\n\npackage tools\n\nimport _ "go.etcd.io/etcd/server/v3"\n')
     _run(["go", "get", f"go.etcd.io/etcd/server/v3@{v.etcd}"], src, log, "etcd: resolve")
     _run(["go", "mod", "tidy"], src, log, "etcd: tidy")
-    _run(
-        [
-            "go",
-            "build",
-            "-v",
-            "-trimpath",
-            f"-ldflags={LDFLAGS}",
-            "-o",
-            str(V.bin_dir() / "etcd"),
-            "go.etcd.io/etcd/server/v3",
-        ],
-        src,
-        log,
-        "etcd: build",
-    )
+    go_build(src, log, "etcd: build", str(V.bin_dir() / "etcd"), "go.etcd.io/etcd/server/v3")
 
 
 def _staging_replaces(kubernetes_gomod: str, staging_version: str) -> list[str]:
@@ -158,20 +165,13 @@ def build_kubernetes_commands(names: Sequence[str], src: Path, out: Path, log: P
         f" -X k8s.io/component-base/version.gitMinor={minor}"
         " -X k8s.io/component-base/version.gitTreeState=clean"
     )
-    _run(
-        [
-            "go",
-            "build",
-            "-v",
-            "-trimpath",
-            f"-ldflags={ldflags}",
-            "-o",
-            str(out) + "/",
-            *(f"k8s.io/kubernetes/cmd/{n}" for n in names),
-        ],
+    go_build(
         src,
         log,
         f"{what}: build {', '.join(names)}",
+        str(out) + "/",
+        *(f"k8s.io/kubernetes/cmd/{n}" for n in names),
+        ldflags=ldflags,
         timeout=5400,
     )
 
@@ -228,21 +228,14 @@ def build_argo(log: Path) -> None:
     v = V.load()
     src = argo_source(log, fresh=True)
     ldflags = f"{LDFLAGS} -X github.com/argoproj/argo-workflows/v3.version={v.argo_workflows}"
-    _run(
-        [
-            "go",
-            "build",
-            "-v",
-            "-trimpath",
-            f"-ldflags={ldflags}",
-            "-o",
-            str(V.bin_dir()) + "/",
-            "./cmd/workflow-controller",
-            "./cmd/argo",
-        ],
+    go_build(
         src,
         log,
         "argo-workflows: build workflow-controller, argo",
+        str(V.bin_dir()) + "/",
+        "./cmd/workflow-controller",
+        "./cmd/argo",
+        ldflags=ldflags,
         timeout=5400,
     )
 

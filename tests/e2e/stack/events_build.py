@@ -31,23 +31,7 @@ def _build_module(
     src = B.download(module, version, log, cwd=V.events_build_dir())
     out = V.events_bin_dir() / binary
     partial = out.with_name(f".{binary}.partial")
-    B._run(
-        [
-            "go",
-            "build",
-            "-v",
-            "-mod=readonly",
-            "-trimpath",
-            f"-ldflags={ldflags}",
-            "-o",
-            str(partial),
-            package,
-        ],
-        src,
-        log,
-        what,
-        timeout=5400,
-    )
+    B.go_build(src, log, what, str(partial), package, ldflags=ldflags, flags=["-mod=readonly"], timeout=5400)
     partial.replace(out)
 
 

@@ -51,6 +51,7 @@ from .local import (
     S3_ACCESS_KEY,
     S3_REGION,
     S3_SECRET_KEY,
+    controller_defaults,
     e2e_rbac,
 )
 
@@ -256,41 +257,7 @@ def support_services() -> list[JSON]:
 
 def controller_config() -> JSON:
     """workflow-controller-configmap: S3 artifacts, the PostgreSQL archive, workflow pods on the node."""
-    data = {
-        "workflowDefaults": yaml.safe_dump(
-            {"spec": {"nodeSelector": dict(N.NODE_SELECTOR), "tolerations": list(N.TOLERATIONS)}}
-        ),
-        "artifactRepository": yaml.safe_dump(
-            {
-                "archiveLogs": False,
-                "s3": {
-                    "bucket": BUCKET,
-                    "endpoint": S3_IN_CLUSTER,
-                    "insecure": True,
-                    "region": S3_REGION,
-                    "keyFormat": "{{workflow.name}}/{{pod.name}}",
-                    "accessKeySecret": {"name": "argo-artifacts-s3", "key": "accesskey"},
-                    "secretKeySecret": {"name": "argo-artifacts-s3", "key": "secretkey"},
-                },
-            }
-        ),
-        "persistence": yaml.safe_dump(
-            {
-                "archive": True,
-                "nodeStatusOffLoad": False,
-                "connectionPool": {"maxIdleConns": 10, "maxOpenConns": 0},
-                "postgresql": {
-                    "host": f"postgres.{NAMESPACE}.svc",
-                    "port": PG_PORT,
-                    "database": PG_DB,
-                    "tableName": "argo_workflows",
-                    "ssl": False,
-                    "userNameSecret": {"name": "argo-postgres-config", "key": "username"},
-                    "passwordSecret": {"name": "argo-postgres-config", "key": "password"},
-                },
-            }
-        ),
-    }
+    data = controller_defaults(S3_IN_CLUSTER, f"postgres.{NAMESPACE}.svc", PG_PORT)
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",

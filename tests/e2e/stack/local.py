@@ -599,41 +599,8 @@ class LocalStack:
             "executor": yaml.safe_dump(
                 {"image": node["images"]["argoexec"]["ref"], "imagePullPolicy": "Never"}
             ),
-            # every workflow's pods run on the real node (tainted so nothing else lands there by accident)
-            "workflowDefaults": yaml.safe_dump(
-                {"spec": {"nodeSelector": dict(N.NODE_SELECTOR), "tolerations": list(N.TOLERATIONS)}}
-            ),
-            "artifactRepository": yaml.safe_dump(
-                {
-                    "archiveLogs": False,
-                    "s3": {
-                        "bucket": BUCKET,
-                        # the relay pods reach (the argo server, on the host, reaches it too)
-                        "endpoint": node["s3_endpoint"],
-                        "insecure": True,
-                        "region": S3_REGION,
-                        "keyFormat": "{{workflow.name}}/{{pod.name}}",
-                        "accessKeySecret": {"name": "argo-artifacts-s3", "key": "accesskey"},
-                        "secretKeySecret": {"name": "argo-artifacts-s3", "key": "secretkey"},
-                    },
-                }
-            ),
-            "persistence": yaml.safe_dump(
-                {
-                    "archive": True,
-                    "nodeStatusOffLoad": False,
-                    "connectionPool": {"maxIdleConns": 10, "maxOpenConns": 0},
-                    "postgresql": {
-                        "host": "127.0.0.1",
-                        "port": self.info.postgres_port,
-                        "database": PG_DB,
-                        "tableName": "argo_workflows",
-                        "ssl": False,
-                        "userNameSecret": {"name": "argo-postgres-config", "key": "username"},
-                        "passwordSecret": {"name": "argo-postgres-config", "key": "password"},
-                    },
-                }
-            ),
+            # the S3 endpoint the relay pods reach (the argo server, on the host, reaches it too)
+            **controller_defaults(node["s3_endpoint"], "127.0.0.1", self.info.postgres_port),
             "metricsConfig": yaml.safe_dump({"enabled": True, "port": metrics_port, "secure": False}),
             "telemetryConfig": yaml.safe_dump({"enabled": True, "port": telemetry_port, "secure": False}),
         }
@@ -856,6 +823,47 @@ def teardown(info: StackInfo) -> None:
         shutil.rmtree(Path(info.kwok_workdir) / "clusters" / CLUSTER / "etcd", ignore_errors=True)
     with contextlib.suppress(OSError):
         (run_dir / "stopped").write_text(time.strftime("%Y-%m-%dT%H:%M:%S\n"))
+
+
+def controller_defaults(s3_endpoint: str, postgres_host: str, postgres_port: int) -> dict[str, str]:
+    """The workflow-controller-configmap keys both stacks share: every workflow's pods on the real node (tainted
+    so nothing else lands there by accident), S3 artifacts and the PostgreSQL archive, reached where each stack
+    serves them."""
+    return {
+        "workflowDefaults": yaml.safe_dump(
+            {"spec": {"nodeSelector": dict(N.NODE_SELECTOR), "tolerations": list(N.TOLERATIONS)}}
+        ),
+        "artifactRepository": yaml.safe_dump(
+            {
+                "archiveLogs": False,
+                "s3": {
+                    "bucket": BUCKET,
+                    "endpoint": s3_endpoint,
+                    "insecure": True,
+                    "region": S3_REGION,
+                    "keyFormat": "{{workflow.name}}/{{pod.name}}",
+                    "accessKeySecret": {"name": "argo-artifacts-s3", "key": "accesskey"},
+                    "secretKeySecret": {"name": "argo-artifacts-s3", "key": "secretkey"},
+                },
+            }
+        ),
+        "persistence": yaml.safe_dump(
+            {
+                "archive": True,
+                "nodeStatusOffLoad": False,
+                "connectionPool": {"maxIdleConns": 10, "maxOpenConns": 0},
+                "postgresql": {
+                    "host": postgres_host,
+                    "port": postgres_port,
+                    "database": PG_DB,
+                    "tableName": "argo_workflows",
+                    "ssl": False,
+                    "userNameSecret": {"name": "argo-postgres-config", "key": "username"},
+                    "passwordSecret": {"name": "argo-postgres-config", "key": "password"},
+                },
+            }
+        ),
+    }
 
 
 def e2e_rbac(ns: str) -> list[JSON]:

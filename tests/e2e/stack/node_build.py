@@ -56,12 +56,7 @@ def build_coredns(log: Path) -> None:
     B._run(["go", "get", f"github.com/coredns/coredns@{v.coredns}"], src, log, "coredns: resolve")
     B._run(["go", "mod", "tidy"], src, log, "coredns: tidy")
     out = V.node_bin_dir() / "coredns"
-    B._run(
-        ["go", "build", "-v", "-trimpath", f"-ldflags={B.LDFLAGS}", "-o", str(out), "."],
-        src,
-        log,
-        "coredns: build",
-    )
+    B.go_build(src, log, "coredns: build", str(out), ".")
 
 
 def build_argoexec(log: Path) -> None:
@@ -71,20 +66,13 @@ def build_argoexec(log: Path) -> None:
     v = V.load()
     src = B.argo_source(log)
     ldflags = f"{B.LDFLAGS} -X github.com/argoproj/argo-workflows/v3.version={v.argo_workflows}"
-    B._run(
-        [
-            "go",
-            "build",
-            "-v",
-            "-trimpath",
-            f"-ldflags={ldflags}",
-            "-o",
-            str(V.node_bin_dir() / "argoexec"),
-            "./cmd/argoexec",
-        ],
+    B.go_build(
         src,
         log,
         "argoexec: build",
+        str(V.node_bin_dir() / "argoexec"),
+        "./cmd/argoexec",
+        ldflags=ldflags,
         timeout=5400,
     )
 
