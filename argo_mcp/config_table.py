@@ -514,8 +514,9 @@ OPTIONS: tuple[Option, ...] = (
         "ARGO_MCP_TASK_KEY_FILE",
         "task_key_file",
         File(),
-        "File of at least 32 random bytes that every replica shares: it seals the state argo-mcp hands to clients "
-        "(a confirmation's requestState), so any replica recognises it; without it each process has its own key",
+        "File of at least 32 random bytes that every replica shares: it seals what argo-mcp hands to clients (a "
+        "confirmation's requestState, task ids), so any replica recognises it; without it each process has its "
+        "own key",
         SCOPE,
         more="The chart and the operator create it as a Secret. Create one by hand with "
         "`head -c 48 /dev/urandom | base64 > FILE`.",

@@ -196,7 +196,8 @@ class Settings(BaseModel):
     inline_artifact_bytes: int = DEFAULT_INLINE_ARTIFACT_BYTES
     """Artifacts up to this size come back in the answer when no destinationPath is given (0: never)."""
     confirm_destructive: bool = False
-    task_key_file: Path | None = None
-    """The key every replica shares for the state argo-mcp seals (confirmations); None: a key of this process."""
     """Ask the client to confirm (elicitation) before a destructive tool runs."""
+    task_key_file: Path | None = None
+    """The key every replica shares for what argo-mcp seals (confirmations, task ids); None: a key of this
+    process."""
     log_level: LogLevel = LogLevel.INFO
