@@ -20,12 +20,12 @@ from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import NamedInput
 from argo_mcp.tools.paths import api
 from argo_mcp.tools.registry import TextOutput, Tool, ToolContext, ToolKind
-from argo_mcp.tools.shaping import POD_NAME_FORMAT, pod_name, redact_text, workflow_summary
+from argo_mcp.tools.shaping import POD_NAME_FORMAT, parameter_values, pod_name, redact_text, workflow_summary
 
 FINISHED = frozenset({"Succeeded", "Failed", "Error"})
 SUMMARY_FIELDS = (
     "metadata.name,metadata.namespace,metadata.uid,metadata.labels,spec.workflowTemplateRef,"
-    "status.phase,status.progress,status.message,status.startedAt,status.finishedAt"
+    "status.phase,status.progress,status.message,status.startedAt,status.finishedAt,status.outputs.parameters"
 )
 GRAPH_CAP_BYTES = 64 * 1024
 
@@ -61,7 +61,16 @@ async def wait_for_workflow(ctx: ToolContext, args: WaitInput) -> dict[str, Any]
             await ctx.progress(done, total, f"{args.name}: {phase} ({summary.get('progress', '?')})")
             last_reported = state
         if phase in FINISHED:
-            return {"finished": True, "timedOut": False, "workflow": summary}
+            # What the run produced, as a waiting agent needs it next (secret-looking values redacted).
+            outputs = parameter_values(
+                ((workflow.get("status") or {}).get("outputs") or {}).get("parameters")
+            )
+            return {
+                "finished": True,
+                "timedOut": False,
+                "workflow": summary,
+                **({"outputs": outputs} if outputs else {}),
+            }
         remaining = deadline - time.monotonic()
         if remaining <= 0 or ctx.one_look:
             return {

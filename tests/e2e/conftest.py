@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.helm_support import restricted_namespace
 from tests.e2e.stack import build as B
 from tests.e2e.stack import images as I
 from tests.e2e.stack import local, procs
@@ -217,3 +218,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             report.sections.append(
                 (f"e2e pod log {f.parent.parent.name}/{f.parent.name} (last 40 lines)", procs.tail(f, 40))
             )
+
+
+@pytest.fixture
+def mcp_namespace(stack: E2EStack) -> Iterator[str]:
+    """A namespace of its own that enforces the restricted Pod Security profile, for a release."""
+    name = stack.unique("mcp")
+    restricted_namespace(stack, name)
+    yield name
+    stack.kubectl("delete", "namespace", name, "--wait=false", check=False)

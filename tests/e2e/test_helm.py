@@ -19,11 +19,9 @@ import concurrent.futures
 import datetime
 import json
 import os
-import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,66 +33,19 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from mcp_types import CallToolResult
 
+from tests.e2e.helm_support import (
+    CHART,
+    ROOT,
+    helm,
+    real_pod_values,
+    restricted_namespace,
+)
 from tests.e2e.mcp_support import container, mcp_through_service, simple_template
 from tests.e2e.stack import node as N
 from tests.e2e.stack.fixture import E2EStack
 from tests.support.processes import http_client, start_argo_mcp, text_of
 
-ROOT = Path(__file__).resolve().parents[2]
-CHART = ROOT / "deploy" / "helm" / "argo-mcp"
 KUSTOMIZE_BASE = ROOT / "deploy" / "kustomize" / "base"
-RESTRICTED = {
-    "pod-security.kubernetes.io/enforce": "restricted",
-    "pod-security.kubernetes.io/enforce-version": "latest",
-}
-
-
-def _helm_binary() -> str:
-    proc = subprocess.run(
-        [str(ROOT / "scripts" / "install-tools"), "--print-path", "helm"],
-        capture_output=True,
-        text=True,
-        timeout=3600,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"scripts/install-tools could not provide helm:\n{proc.stderr}")
-    return proc.stdout.strip().splitlines()[-1]
-
-
-def _helm(
-    stack: E2EStack, namespace: str, *args: str, check: bool = True
-) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [_helm_binary(), "--kubeconfig", stack.kubeconfig, "--namespace", namespace, *args],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    if check and proc.returncode != 0:
-        raise AssertionError(f"helm {' '.join(args)} failed:\n{proc.stderr}\n{proc.stdout}")
-    return proc
-
-
-def _real_pod_values(stack: E2EStack, *, argo_url: bool = True) -> list[str]:
-    """Helm flags that run the chart's pods for real: the locally built image (never pulled), on the real node,
-    with Argo as pods reach it (unless `argo_url` is false: the chart's default then)."""
-    if not stack.argo_mcp_image:
-        pytest.fail(
-            "the stack built no argo-mcp image (images.PROVIDERS has no `argo-mcp` role)", pytrace=False
-        )
-    repository, tag = stack.argo_mcp_image.rsplit(":", 1)
-    return [
-        "--set", f"image.repository={repository}", "--set", f"image.tag={tag}", "--set", "image.pullPolicy=Never",
-        "--set-json", f"nodeSelector={json.dumps(N.NODE_SELECTOR)}",
-        "--set-json", f"tolerations={json.dumps(N.TOLERATIONS)}",
-        *(["--set", f"argo.serverUrl={stack.pod_argo_url}"] if argo_url else []),
-    ]  # fmt: skip
-
-
-def _restricted_namespace(stack: E2EStack, name: str) -> None:
-    stack.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": RESTRICTED}})
 
 
 def _get(stack: E2EStack, *args: str) -> Any:
@@ -154,14 +105,6 @@ def _leftovers(stack: E2EStack, namespaces: list[str], release: str, timeout: fl
         time.sleep(1)
 
 
-@pytest.fixture
-def mcp_namespace(stack: E2EStack) -> Iterator[str]:
-    name = stack.unique("mcp")
-    _restricted_namespace(stack, name)
-    yield name
-    stack.kubectl("delete", "namespace", name, "--wait=false", check=False)
-
-
 def test_pod_security_admission_is_enforced(stack: E2EStack, mcp_namespace: str) -> None:
     """The control for the tests below: the namespace really refuses a pod outside the restricted profile."""
     pod = {
@@ -203,11 +146,11 @@ def test_helm_install_upgrade_uninstall(stack: E2EStack, mcp_namespace: str, tmp
     release = stack.unique("amcp")
     fullname = f"{release}-argo-mcp"
     values = [
-        *_real_pod_values(stack),
+        *real_pod_values(stack),
         "--set", f"namespaces={{{stack.namespace},{mcp_namespace}}}",
-        "--set", f"argo.defaultNamespace={stack.namespace}",
+        "--set", f"defaultNamespace={stack.namespace}",
     ]  # fmt: skip
-    _helm(stack, mcp_namespace, "install", release, str(CHART), *values, "--wait", "--timeout", "180s")
+    helm(stack, mcp_namespace, "install", release, str(CHART), *values, "--wait", "--timeout", "180s")
 
     selector = f"app.kubernetes.io/instance={release}"
     pods = _pods_admitted(stack, mcp_namespace, selector)
@@ -221,7 +164,7 @@ def test_helm_install_upgrade_uninstall(stack: E2EStack, mcp_namespace: str, tmp
         statuses = p["status"]["containerStatuses"]
         assert all(c["ready"] and "running" in c["state"] for c in statuses), statuses
         assert all(c["imageID"] for c in statuses), statuses
-    tested = _helm(stack, mcp_namespace, "test", release, "--timeout", "120s", check=False)
+    tested = helm(stack, mcp_namespace, "test", release, "--timeout", "120s", check=False)
     assert tested.returncode == 0 and "Phase:          Succeeded" in tested.stdout, (
         tested.stdout + tested.stderr
     )
@@ -276,7 +219,7 @@ def test_helm_install_upgrade_uninstall(stack: E2EStack, mcp_namespace: str, tmp
         x509.DNSName
     )
     assert f"{fullname}.{mcp_namespace}.svc" in dns
-    _helm(
+    helm(
         stack,
         mcp_namespace,
         "upgrade",
@@ -305,7 +248,7 @@ def test_helm_install_upgrade_uninstall(stack: E2EStack, mcp_namespace: str, tmp
     # operate mode: the same token may now submit.
     assert _argo(stack, token, "POST", f"/api/v1/workflows/{mcp_namespace}", _workflow(mcp_namespace)) == 200
 
-    _helm(stack, mcp_namespace, "uninstall", release, "--wait")
+    helm(stack, mcp_namespace, "uninstall", release, "--wait")
     assert _leftovers(stack, [stack.namespace, mcp_namespace], release) == []  # pods included: nothing runs
 
 
@@ -343,7 +286,7 @@ def _argo_helm_service(stack: E2EStack, name: str) -> None:
     )
 
 
-def test_chart_defaults_work_next_to_argo_helm(stack: E2EStack) -> None:
+def test_chart_defaults_work_next_to_argohelm(stack: E2EStack) -> None:
     """Installed in the namespace where argo-helm's `argo-workflows` chart runs Argo and its workflows, with no
     Argo URL and no namespaces set: the chart finds `argo-workflows-server` over plain HTTP, acts in the release
     namespace, and an agent lists that namespace's workflows through the Service."""
@@ -352,9 +295,9 @@ def test_chart_defaults_work_next_to_argo_helm(stack: E2EStack) -> None:
     _argo_helm_service(stack, "argo-workflows-server")
     release = stack.unique("amcp")
     fullname = f"{release}-argo-mcp"
-    values = _real_pod_values(stack, argo_url=False)
+    values = real_pod_values(stack, argo_url=False)
     try:
-        _helm(stack, stack.namespace, "install", release, str(CHART), *values, "--wait", "--timeout", "180s")
+        helm(stack, stack.namespace, "install", release, str(CHART), *values, "--wait", "--timeout", "180s")
         args = _get(stack, "deployment", fullname, "-n", stack.namespace)["spec"]["template"]["spec"][
             "containers"
         ][0]["args"]
@@ -380,7 +323,7 @@ def test_chart_defaults_work_next_to_argo_helm(stack: E2EStack) -> None:
         )
         assert stack.get_workflow(marker) is not None
     finally:
-        _helm(stack, stack.namespace, "uninstall", release, "--wait", check=False)
+        helm(stack, stack.namespace, "uninstall", release, "--wait", check=False)
         stack.kubectl("-n", stack.namespace, "delete", "service", "argo-workflows-server", check=False)
         stack.kubectl(
             "-n", stack.namespace, "delete", "endpointslice", "argo-workflows-server-relay", check=False
@@ -395,11 +338,11 @@ def test_operator_toggle_installs_and_keeps_the_crd(stack: E2EStack, mcp_namespa
     if stack.kubectl("get", "crd", crd, check=False).returncode == 0:
         pytest.fail(f"CRD {crd} already exists in the cluster (left by another test?)")
     release = stack.unique("amcp")
-    values = ["--set", f"argo.serverUrl={stack.argo_url}", "--set", "operator.enabled=true"]
-    _helm(stack, mcp_namespace, "install", release, str(CHART), *values, "--wait", "--timeout", "120s")
+    values = ["--set", f"argoServer.url={stack.argo_url}", "--set", "operator.enabled=true"]
+    helm(stack, mcp_namespace, "install", release, str(CHART), *values, "--wait", "--timeout", "120s")
     stack.kubectl("wait", "--for=condition=Established", f"crd/{crd}", "--timeout=60s")
     assert _pods_admitted(stack, mcp_namespace, "app.kubernetes.io/name=argo-mcp-operator")
-    _helm(stack, mcp_namespace, "uninstall", release, "--wait")
+    helm(stack, mcp_namespace, "uninstall", release, "--wait")
     try:
         kept = stack.kubectl("get", "crd", crd, "-o", "jsonpath={.metadata.annotations}", check=False)
         assert kept.returncode == 0, f"helm uninstall deleted CRD {crd}: {kept.stderr}"
@@ -455,7 +398,7 @@ def test_kustomize_base_apply_and_delete(stack: E2EStack) -> None:
     namespace = "argo-mcp"  # the base's namespace
     if stack.kubectl("get", "namespace", namespace, check=False).returncode == 0:
         pytest.fail(f"namespace {namespace} already exists (left by another test?)")
-    _restricted_namespace(stack, namespace)
+    restricted_namespace(stack, namespace)
     try:
         stack.apply(_tls_secret("argo-mcp-tls", namespace))
         stack.apply(_task_key_secret("argo-mcp-task-key", namespace))  # the base's other prerequisite
@@ -473,7 +416,7 @@ def test_kustomize_base_apply_and_delete(stack: E2EStack) -> None:
 def test_rendered_objects_pass_server_side_dry_run(stack: E2EStack, mcp_namespace: str) -> None:
     """Every object of every CI scenario, checked by the real API server (strict field validation)."""
     for scenario in sorted((CHART / "ci").glob("*-values.yaml")):
-        text = _helm(stack, mcp_namespace, "template", "dry", str(CHART), "-f", str(scenario)).stdout
+        text = helm(stack, mcp_namespace, "template", "dry", str(CHART), "-f", str(scenario)).stdout
         # Not the CRD-backed kinds (no CRDs here), nor the `helm test` Pod (a dry run makes no ServiceAccount
         # for it; its pod spec is checked by the upstream PodSecurity evaluator in the unit tests).
         skip = ("Certificate", "ServiceMonitor", "Pod")
