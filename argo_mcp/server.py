@@ -28,6 +28,7 @@ from argo_mcp.prompts import prompt_handlers
 from argo_mcp.resources import resource_handlers
 from argo_mcp.sealing import Sealer
 from argo_mcp.settings import Settings
+from argo_mcp.subscriptions import Subscriptions
 from argo_mcp.tasks import EXTENSION as TASKS_EXTENSION
 from argo_mcp.tasks import Tasks
 from argo_mcp.tools import ALL_TOOLS
@@ -151,6 +152,14 @@ def build_server(
         }
         server.add_request_handler(method, params_type.get(method, types.GetTaskRequestParams), handler)
     server.extensions[TASKS_EXTENSION] = {}
+    subscriptions = Subscriptions(pipeline, argo, by_name)
+    server.add_request_handler(
+        "subscriptions/listen", types.SubscriptionsListenRequestParams, subscriptions.listen
+    )
+    server.add_request_handler("resources/subscribe", types.SubscribeRequestParams, subscriptions.subscribe)
+    server.add_request_handler(
+        "resources/unsubscribe", types.UnsubscribeRequestParams, subscriptions.unsubscribe
+    )
     server.middleware.append(tasks.middleware)
     # The SDK installs an OpenTelemetry middleware by default: a span per MCP message, parented on the trace
     # context in `_meta`. Kept when tracing is on (telemetry.py); otherwise argo-mcp's own logs and metrics per
