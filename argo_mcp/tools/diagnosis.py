@@ -280,6 +280,20 @@ def fit(answer: dict[str, Any], budget: int = FIT_BUDGET) -> dict[str, Any]:
     return answer
 
 
+async def failure_summary(ctx: ToolContext, name: str) -> dict[str, Any]:
+    """What a waiting agent needs first when a run failed: the verdict and the failed steps (name, template,
+    message, exit code), without logs; diagnose_workflow has the rest. One GET of the nodes."""
+    wf = await _workflow(ctx, name, DIAGNOSIS_FIELDS)
+    failing, retries = _failing(_nodes(wf))
+    described = [_describe(node, retries.get(str(node.get("id"))), None) for node in failing[:3]]
+    keep = ("name", "template", "message", "exitCode")
+    return {
+        "verdict": _short(_verdict(workflow_summary(wf), described), MESSAGE_CHARS),
+        "failedNodes": [{k: d[k] for k in keep if k in d} for d in described],
+        "next": "diagnose_workflow adds each failed step's log tail",
+    }
+
+
 async def diagnose_workflow(ctx: ToolContext, args: DiagnoseInput) -> dict[str, Any]:
     wf = await _workflow(ctx, args.name, DIAGNOSIS_FIELDS)
     nodes = _nodes(wf)

@@ -17,6 +17,7 @@ from pydantic import Field
 
 from argo_mcp.policy import WORKFLOWS_GET, Scope
 from argo_mcp.settings import ToolGroup
+from argo_mcp.tools.diagnosis import failure_summary
 from argo_mcp.tools.inputs import NamedInput
 from argo_mcp.tools.paths import api
 from argo_mcp.tools.registry import TextOutput, Tool, ToolContext, ToolKind
@@ -61,16 +62,7 @@ async def wait_for_workflow(ctx: ToolContext, args: WaitInput) -> dict[str, Any]
             await ctx.progress(done, total, f"{args.name}: {phase} ({summary.get('progress', '?')})")
             last_reported = state
         if phase in FINISHED:
-            # What the run produced, as a waiting agent needs it next (secret-looking values redacted).
-            outputs = parameter_values(
-                ((workflow.get("status") or {}).get("outputs") or {}).get("parameters")
-            )
-            return {
-                "finished": True,
-                "timedOut": False,
-                "workflow": summary,
-                **({"outputs": outputs} if outputs else {}),
-            }
+            return await _finished(ctx, args.name, workflow, summary)
         remaining = deadline - time.monotonic()
         if remaining <= 0 or ctx.one_look:
             return {
@@ -80,6 +72,20 @@ async def wait_for_workflow(ctx: ToolContext, args: WaitInput) -> dict[str, Any]
                 "hint": "still running: call wait_for_workflow again, or get_workflow_graph to see where it is",
             }
         await asyncio.sleep(min(args.poll_seconds, remaining))
+
+
+async def _finished(
+    ctx: ToolContext, name: str, workflow: dict[str, Any], summary: dict[str, Any]
+) -> dict[str, Any]:
+    """The answer for a run that ended: what it produced (secret-looking values redacted) and, when it failed,
+    why (the failed steps, as diagnose_workflow finds them, without logs)."""
+    answer: dict[str, Any] = {"finished": True, "timedOut": False, "workflow": summary}
+    outputs = parameter_values(((workflow.get("status") or {}).get("outputs") or {}).get("parameters"))
+    if outputs:
+        answer["outputs"] = outputs
+    if summary.get("phase") in ("Failed", "Error"):
+        answer["diagnosis"] = await failure_summary(ctx, name)
+    return answer
 
 
 # ---- graph --------------------------------------------------------------------------------------------------

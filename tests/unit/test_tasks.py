@@ -158,6 +158,7 @@ async def test_the_2025_11_25_experimental_tasks(
     argo.on(GET, Workflow("etl-7x2k", namespace="team-a", phase="Failed").json())
     result = (await _legacy(b.url, "tasks/result", {"taskId": task["taskId"]}))["result"]
     assert '"phase":"Failed"' in result["content"][0]["text"]
+    assert '"diagnosis":{"verdict":' in result["content"][0]["text"], "a failed run's answer says why"
     assert result["_meta"]["io.modelcontextprotocol/related-task"] == {"taskId": task["taskId"]}
     cancelled = (await _legacy(a.url, "tasks/cancel", {"taskId": task["taskId"]}))["result"]
     assert cancelled["status"] == "cancelled"
