@@ -83,7 +83,8 @@ class Tasks:
         tool = self.tools.get(name)
         if tool is None or not tool.task or POLL_TOOL not in self.tools:
             return False
-        return tool.long or (arguments or {}).get("wait") is True
+        given = arguments or {}
+        return tool.long or given.get("wait") is True or given.get("follow") is True
 
     def wanted(
         self, ctx: ServerRequestContext[Any, Any], name: str, arguments: Mapping[str, Any] | None
@@ -103,10 +104,24 @@ class Tasks:
         refused, or the user must answer a confirmation first."""
         tool = self.tools[params.name]
         look = dict(params.arguments or {})
-        call = Call(tool, look, caller=caller_of(ctx), peer=peer_of(ctx), brief=True)
-        outcome = await self.pipeline.run(call, self.confirmer(ctx, params))
+        then_args: dict[str, Any] = {}
+        if look.get("follow") is True:
+            # A log follow: read once without following (this checks the arguments and the caller's right to
+            # the logs), and let the task answer with the logs once the workflow ended.
+            then_args = {**look, "follow": False}
+            first = await self.pipeline.run(Call(tool, then_args, caller=caller_of(ctx), peer=peer_of(ctx)))
+            if not isinstance(first, Answer):
+                return self._dump(first.result)
+            look = {"name": look.get("name"), "namespace": look.get("namespace")}
+            call = Call(self.tools[POLL_TOOL], look, caller=caller_of(ctx), peer=peer_of(ctx), brief=True)
+            outcome = await self.pipeline.run(call)
+        else:
+            call = Call(tool, look, caller=caller_of(ctx), peer=peer_of(ctx), brief=True)
+            outcome = await self.pipeline.run(call, self.confirmer(ctx, params))
         if not isinstance(outcome, Answer) or not isinstance(outcome.data, dict):
             return self._dump(outcome.result)  # refused, failed, or a confirmation the user must answer first
+        if then_args and outcome.data.get("finished") and not legacy:
+            return self._dump(first.result)  # the run is over: its logs now are the answer
         waited = outcome.data.get("waited") or outcome.data  # a started run's first look, or the wait's
         summary = waited.get("workflow") or {}
         if waited.get("finished") and not legacy:
@@ -120,7 +135,9 @@ class Tasks:
             caller=self._caller(ctx),
             created=time.time(),
             poll_ms=max(MIN_POLL_MS, int(float(poll) * 1000)) if isinstance(poll, int | float) else 3000,
-            submitted=tool.name != POLL_TOOL,
+            submitted=tool.name != POLL_TOOL and not then_args,
+            then=tool.name if then_args else "",
+            then_args={k: v for k, v in then_args.items() if v is not None},
         )
         task_id = seal_task(self.sealer, ref)
         status = "completed" if waited.get("finished") else "working"
@@ -147,11 +164,14 @@ class Tasks:
         else:
             wait = {"name": ref.name, "namespace": ref.namespace, "timeoutSeconds": LONGEST_WAIT}
             wait["pollSeconds"] = ref.poll_ms / 1000
-            outcome = await self.pipeline.run(
-                Call(
-                    self.tools[ref.tool], wait, road="tasks/result", caller=caller_of(ctx), peer=peer_of(ctx)
+            caller, peer = caller_of(ctx), peer_of(ctx)
+            waited = Call(self.tools[POLL_TOOL], wait, road="tasks/result", caller=caller, peer=peer)
+            outcome = await self.pipeline.run(waited)
+            if ref.then in self.tools and isinstance(outcome, Answer):
+                then = Call(
+                    self.tools[ref.then], ref.then_args, road="tasks/result", caller=caller, peer=peer
                 )
-            )
+                outcome = await self.pipeline.run(then)
             answer = self._dump(outcome.result)
         return {**answer, "_meta": {**answer.get("_meta", {}), RELATED_TASK: {"taskId": task_id}}}
 
@@ -229,6 +249,19 @@ class Tasks:
             gone = f"workflow {ref.namespace}/{ref.name} was deleted and another one made with its name"
             return ref, "failed", {"message": gone, "error": {"code": types.INVALID_PARAMS, "message": gone}}
         message = self._message(summary)
+        if outcome.data.get("finished") and ref.then in self.tools:
+            then = Call(
+                self.tools[ref.then],
+                ref.then_args,
+                road="tasks/get",
+                caller=caller_of(ctx),
+                peer=peer_of(ctx),
+            )
+            return (
+                ref,
+                "completed",
+                {"message": message, "result": self._dump((await self.pipeline.run(then)).result)},
+            )
         if outcome.data.get("finished"):
             return ref, "completed", {"message": message, "result": self._dump(outcome.result)}
         return ref, "working", {"message": message}

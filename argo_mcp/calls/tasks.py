@@ -14,7 +14,8 @@ import hashlib
 import hmac
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 from cryptography.exceptions import InvalidTag
@@ -42,6 +43,9 @@ class TaskRef:
     poll_ms: int = 3000
     submitted: bool = False
     """The task started the workflow (a submit, resubmit or retry with `wait`): cancelling it stops the run."""
+    then: str = ""
+    """The tool whose answer completes the task once the workflow ended ("" : the wait's own answer)."""
+    then_args: dict[str, Any] = field(default_factory=dict)
 
     @property
     def expired(self) -> bool:
@@ -64,6 +68,7 @@ def seal_task(sealer: Sealer, ref: TaskRef) -> str:
             "at": round(ref.created, 3),
             "p": ref.poll_ms,
             "s": ref.submitted,
+            **({"x": ref.then, "xa": ref.then_args} if ref.then else {}),
         }
     )
     nonce = os.urandom(_NONCE)
@@ -87,6 +92,8 @@ def open_task(sealer: Sealer, task_id: str, caller: str) -> TaskRef | None:
             created=float(payload["at"]),
             poll_ms=int(payload["p"]),
             submitted=bool(payload.get("s", False)),
+            then=str(payload.get("x", "")),
+            then_args=dict(payload.get("xa") or {}),
         )
     except (ValueError, KeyError, TypeError, InvalidTag, orjson.JSONDecodeError):
         return None

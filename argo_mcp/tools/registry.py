@@ -108,7 +108,7 @@ class Tool(Generic[InputT]):
     long: bool = False
     task: bool = False
     """May answer with an MCP task instead of blocking (tasks.py), for clients that support tasks: always when
-    the tool is long (a wait), else when the call asks to `wait` for the run it starts."""
+    the tool is long (a wait), else when the call asks to `wait` for the run it starts or to `follow` logs."""
     """Holds its slot for minutes (a wait, a download): admitted from the long-call budget, so it never takes a
     slot short calls need. A log tool called with `follow`, and a call that asks to `wait`, are long too."""
 

@@ -168,6 +168,7 @@ TOOLS: list[Tool[Any]] = [
         handler=get_workflow_logs,
         scope=Scope.argument(),
         permission=POD_LOGS,
+        task=True,
     ),
     Tool(
         name="get_pod_logs",

@@ -16,7 +16,7 @@ import pytest
 
 from argo_mcp.calls.tasks import TTL_MS, TaskRef, open_task, seal_task
 from argo_mcp.sealing import Sealer
-from tests.support.fake_argo import FakeArgo, Workflow
+from tests.support.fake_argo import FakeArgo, Workflow, ndjson_log
 from tests.support.processes import ServerProcess, start_argo_mcp
 from tests.support.raw_mcp import rpc_answer
 
@@ -278,3 +278,49 @@ async def test_under_confirm_destructive_a_task_cancel_stops_nothing_and_names_s
     assert not argo.calls("WorkflowService_StopWorkflow") and not argo.calls(
         "WorkflowService_TerminateWorkflow"
     )
+
+
+async def test_a_log_follow_is_a_task_answered_with_the_logs_once_the_run_ended(
+    argo: FakeArgo, replicas: tuple[ServerProcess, ServerProcess, ServerProcess]
+) -> None:
+    a, b, _ = replicas
+    argo.on(GET, _running())
+    argo.on(
+        "WorkflowService_WorkflowLogs", stream=ndjson_log([("etl-7x2k-1", "loading"), ("etl-7x2k-1", "done")])
+    )
+    follow = {"name": "etl-7x2k", "namespace": "team-a", "follow": True, "grep": "lo|do"}
+    created = (
+        await _modern(
+            a.url, "tools/call", {"name": "get_workflow_logs", "arguments": follow}, "get_workflow_logs"
+        )
+    )["result"]
+    assert created["resultType"] == "task" and created["status"] == "working", created
+    assert "logOptions.follow" not in argo.last("WorkflowService_WorkflowLogs").query_dict, (
+        "no stream is held open"
+    )
+    argo.on(GET, Workflow("etl-7x2k", namespace="team-a", phase="Succeeded").json())
+    done = (await _modern(b.url, "tasks/get", {"taskId": created["taskId"]}, created["taskId"]))["result"]
+    assert done["status"] == "completed", done
+    assert (
+        "loading" in done["result"]["content"][0]["text"] and "done" in done["result"]["content"][0]["text"]
+    )
+    assert argo.last("WorkflowService_WorkflowLogs").query_dict.get("logOptions.grep") == "lo|do", (
+        "its own filters"
+    )
+
+
+async def test_the_2025_11_25_result_of_a_submitted_run_is_its_end(
+    argo: FakeArgo, replicas: tuple[ServerProcess, ServerProcess, ServerProcess]
+) -> None:
+    a, b, _ = replicas
+    argo.on("WorkflowService_SubmitWorkflow", _running())
+    argo.on(GET, _running())
+    created = await _legacy(a.url, "tools/call", {"name": "submit_workflow", "arguments": SUBMIT, "task": {}})
+    task_id = created["result"]["task"]["taskId"]
+    argo.on(GET, Workflow("etl-7x2k", namespace="team-a", phase="Succeeded").json())
+    result = (await _legacy(b.url, "tasks/result", {"taskId": task_id}))["result"]
+    assert (
+        '"finished":true' in result["content"][0]["text"]
+        and '"phase":"Succeeded"' in result["content"][0]["text"]
+    )
+    assert len(argo.calls("WorkflowService_SubmitWorkflow")) == 1, "the run was started once"
