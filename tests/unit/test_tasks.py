@@ -304,7 +304,7 @@ async def test_a_log_follow_is_a_task_answered_with_the_logs_once_the_run_ended(
     assert (
         "loading" in done["result"]["content"][0]["text"] and "done" in done["result"]["content"][0]["text"]
     )
-    assert argo.last("WorkflowService_WorkflowLogs").query_dict.get("logOptions.grep") == "lo|do", (
+    assert argo.last("WorkflowService_WorkflowLogs").query_dict.get("grep") == "lo|do", (
         "its own filters"
     )
 
