@@ -77,13 +77,13 @@ async def run(settings: Settings, stdio_start: StdioStart | None = None) -> None
                 "in a shared cluster"
             ),
         )
-    if settings.confirm_destructive and settings.task_key_file is None:
+    if settings.task_key_file is None:
         log.warning(
             "task_key_per_process",
             message=(
-                "confirmations are sealed with a key of this process: behind several replicas, or across a "
-                "restart, a client's answer is not recognised and the question is asked again; give every replica "
-                "the same --task-key-file (the chart and the operator create one)"
+                "task ids and confirmations are sealed with a key of this process: they live only as long as it "
+                "does, and another replica does not recognise them; give every replica the same --task-key-file "
+                "(the chart and the operator create one)"
             ),
         )
     wrap = None
