@@ -105,6 +105,19 @@ def _victim(newcomer: G, others: list[G]) -> G | None:
     return min(sending, key=lambda c: (-held[c._peer()], c.sending_since)) if sending else None
 
 
+def _refuse(transport: asyncio.Transport, max_connections: int) -> None:
+    """Answer 503 to a connection over the limit when none can make room, and log the refusal."""
+    log_refusal(
+        status=503,
+        reason=f"connection limit: all {max_connections} connections are busy with requests (--max-connections)",
+        peer=peer_of(transport.get_extra_info("peername")),
+        method=None,
+        path=None,
+    )
+    transport.write(BUSY)
+    transport.close()
+
+
 def guarded_protocol(limits: ConnectionLimits) -> type[H11Protocol]:
     """uvicorn's h11 protocol with `limits` applied (uvicorn's `Config(http=...)` takes the class)."""
 
@@ -122,16 +135,7 @@ def guarded_protocol(limits: ConnectionLimits) -> type[H11Protocol]:
             super().connection_made(transport)
             self.idle_since = self.loop.time()
             if len(self.connections) > limits.max_connections and not self._evict_one():
-                log_refusal(
-                    status=503,
-                    reason=f"connection limit: all {limits.max_connections} connections are busy with requests "
-                    "(--max-connections)",
-                    peer=peer_of(transport.get_extra_info("peername")),
-                    method=None,
-                    path=None,
-                )
-                transport.write(BUSY)
-                transport.close()
+                _refuse(transport, limits.max_connections)
                 return
             self._arm_header_deadline()
 
