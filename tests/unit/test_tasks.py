@@ -304,9 +304,7 @@ async def test_a_log_follow_is_a_task_answered_with_the_logs_once_the_run_ended(
     assert (
         "loading" in done["result"]["content"][0]["text"] and "done" in done["result"]["content"][0]["text"]
     )
-    assert argo.last("WorkflowService_WorkflowLogs").query_dict.get("grep") == "lo|do", (
-        "its own filters"
-    )
+    assert argo.last("WorkflowService_WorkflowLogs").query_dict.get("grep") == "lo|do", "its own filters"
 
 
 async def test_the_2025_11_25_result_of_a_submitted_run_is_its_end(
