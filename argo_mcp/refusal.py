@@ -8,8 +8,13 @@ from collections.abc import MutableMapping
 from typing import Any
 
 REFUSAL_KEY = "argo_mcp.refusal"
+REFUSAL_KIND_KEY = "argo_mcp.refusal_kind"
 
 
-def refuse(scope: MutableMapping[str, Any], reason: str) -> None:
-    """Note why this request is refused (call it before sending the answer)."""
+def refuse(scope: MutableMapping[str, Any], reason: str, kind: str | None = None) -> None:
+    """Note why this request is refused (call it before sending the answer): `reason` for the log line, `kind`
+    (one word of a fixed set: host, origin, token_check...) for the metrics' reason label, whose cardinality
+    must stay bounded; without it the label is the status's usual name."""
     scope[REFUSAL_KEY] = reason
+    if kind is not None:
+        scope[REFUSAL_KIND_KEY] = kind

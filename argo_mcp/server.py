@@ -17,7 +17,7 @@ from mcp.server.caching import CacheHint
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 
-from argo_mcp import __version__, telemetry
+from argo_mcp import __version__, metrics, telemetry
 from argo_mcp.argo.client import ArgoClient
 from argo_mcp.calls import Call, CallPipeline, Confirmer, error_result
 from argo_mcp.calls.confirm import Proceed, confirm
@@ -103,6 +103,7 @@ def build_server(
     # lookup the SDK finds the schema by running the whole tools/list handler again for every call.
     input_schemas = {tool.name: tool.input_schema for tool in listing.tools}
     pipeline = CallPipeline(settings, argo, authorize=authorize)
+    metrics.watch_admission(pipeline.admission)  # the budgets' gauges read this server's (one per process)
     sealer = Sealer.from_file(settings.task_key_file)
     tasks = Tasks(pipeline, by_name, sealer, lambda ctx, params: _confirmer(ctx, params, sealer))
 
@@ -153,6 +154,9 @@ def build_server(
         server.add_request_handler(method, params_type.get(method, types.GetTaskRequestParams), handler)
     server.extensions[TASKS_EXTENSION] = {}
     subscriptions = Subscriptions(pipeline, argo, by_name)
+    metrics.watch_subscriptions(
+        lambda: sum(subscriptions.by_caller.values()), lambda: len(subscriptions.watches.watches)
+    )
     server.add_request_handler(
         "subscriptions/listen", types.SubscriptionsListenRequestParams, subscriptions.listen
     )

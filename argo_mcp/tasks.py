@@ -38,6 +38,7 @@ from argo_mcp.argo.errors import ArgoNotFound
 from argo_mcp.calls import Answer, Call, CallPipeline, Confirmer, Refusal
 from argo_mcp.calls.requests import caller_of, peer_of
 from argo_mcp.calls.tasks import MIN_POLL_MS, TTL_MS, TaskRef, open_task, seal_task
+from argo_mcp.metrics import TASK_RESULTS_WAITING, TASKS_CREATED
 from argo_mcp.sealing import Sealer
 from argo_mcp.tools.registry import Tool
 
@@ -140,6 +141,7 @@ class Tasks:
             then_args={k: v for k, v in then_args.items() if v is not None},
         )
         task_id = seal_task(self.sealer, ref)
+        TASKS_CREATED.inc()
         status = "completed" if waited.get("finished") else "working"
         task = self._fields(task_id, ref, status, self._message(summary), legacy=legacy)
         return {"task": task} if legacy else {"resultType": "task", **task}
@@ -166,7 +168,8 @@ class Tasks:
             wait["pollSeconds"] = ref.poll_ms / 1000
             caller, peer = caller_of(ctx), peer_of(ctx)
             waited = Call(self.tools[POLL_TOOL], wait, road="tasks/result", caller=caller, peer=peer)
-            outcome = await self.pipeline.run(waited)
+            with TASK_RESULTS_WAITING.track_inprogress():
+                outcome = await self.pipeline.run(waited)
             if ref.then in self.tools and isinstance(outcome, Answer):
                 then = Call(
                     self.tools[ref.then], ref.then_args, road="tasks/result", caller=caller, peer=peer

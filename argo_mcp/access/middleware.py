@@ -94,7 +94,7 @@ def quoted(value: str) -> str:
 
 
 async def _unavailable(scope: Scope, receive: Receive, send: Send, reason: str) -> None:
-    refuse(scope, f"the token could not be checked: {reason}")
+    refuse(scope, f"the token could not be checked: {reason}", kind="token_check")
     response = JSONResponse(
         {
             "error": "temporarily_unavailable",
@@ -142,7 +142,9 @@ class InboundAuth:
             return
         except Exception:
             log.exception("inbound_token_check_failed")
-            refuse(scope, "the token could not be checked (see inbound_token_check_failed)")
+            refuse(
+                scope, "the token could not be checked (see inbound_token_check_failed)", kind="token_check"
+            )
             response = JSONResponse(
                 {
                     "error": "temporarily_unavailable",

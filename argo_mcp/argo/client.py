@@ -313,8 +313,17 @@ class ArgoClient:
                     error = self._translate(exc, what)
                     code = _failure_code(error, code)
                     raise error from None
+                except asyncio.CancelledError:
+                    # The caller left before Argo answered: says nothing about Argo (not "unreachable").
+                    code = "cancelled" if code == "unreachable" else code
+                    raise
                 finally:
-                    record_argo_request(operation, code, time.perf_counter() - started)
+                    record_argo_request(
+                        operation,
+                        code,
+                        time.perf_counter() - started,
+                        None if code == "cancelled" else self.base_url,
+                    )
                     span.finish(code)
             if check_body is not None and (refusal := _refusal(check_body, raw)) is not None:
                 del raw
@@ -350,10 +359,10 @@ class ArgoClient:
             except (aiohttp.ClientError, TimeoutError) as exc:
                 error = self._translate(exc, label)
                 code = _failure_code(error, "unreachable")
-                record_argo_request(operation, code, time.perf_counter() - started)
+                record_argo_request(operation, code, time.perf_counter() - started, self.base_url)
                 span.finish(code)
                 raise error from None
-            record_argo_request(operation, str(response.status), time.perf_counter() - started)
+            record_argo_request(operation, str(response.status), time.perf_counter() - started, self.base_url)
             span.finish(str(response.status))
         try:
             if response.status >= 400:

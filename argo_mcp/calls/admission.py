@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from argo_mcp.metrics import record_busy
 from argo_mcp.policy import ToolError
 
 WAITING_SECONDS = 10.0
@@ -38,6 +39,8 @@ class Budget:
     flag: str
     kind: str
     per_caller: int | None = None
+    name: str = "short"
+    """The budget's label in the metrics (short, long)."""
     running: int = 0
     by_caller: Counter[str] = field(default_factory=Counter)
     waiting: dict[str, float] = field(default_factory=dict)
@@ -56,11 +59,13 @@ class Budget:
         """Why `caller` may not take a slot now, or None."""
         held = self.by_caller[caller]
         if self.running >= self.limit:
+            reason = "limit"
             message = (
                 f"argo-mcp is busy: {self.limit} {self.kind} are already running ({self.flag}), so {what} was not "
                 "started and nothing was sent to Argo; retry in a few seconds"
             )
         elif held >= (share := self.share(caller, now)):
+            reason = "per_caller" if self.per_caller is not None and held >= self.per_caller else "share"
             message = (
                 f"argo-mcp is busy for this caller: it already runs {held} {self.kind}, its share of the "
                 f"{self.limit} ({self.flag}) while other callers wait for theirs, so {what} was not started and "
@@ -69,6 +74,7 @@ class Budget:
         else:
             return None
         self.waiting[caller] = now
+        record_busy(self.name, reason)
         return Busy(message)
 
 
@@ -84,7 +90,11 @@ class Admission:
         return cls(
             Budget(limit, "--max-inflight-calls", "calls"),
             Budget(
-                long_limit, "--max-long-calls", "long calls (waits, log follows, downloads)", long_per_caller
+                long_limit,
+                "--max-long-calls",
+                "long calls (waits, log follows, downloads)",
+                long_per_caller,
+                name="long",
             ),
         )
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import structlog
 
-from argo_mcp.metrics import record_tool_call
+from argo_mcp.metrics import record_call
 from argo_mcp.tools.registry import Tool, ToolKind
 
 log = structlog.get_logger("argo_mcp.tools")
@@ -61,7 +61,7 @@ def record(
     data: Any = None,
 ) -> None:
     """Log, count and (for a call that changes something) audit one finished call."""
-    record_tool_call(tool.name, outcome, seconds)
+    record_call(road, tool.name, outcome, seconds)  # a tool call only when `road` is tools/call
     bound = log.bind(request_id=request_id, tool=tool.name, caller=caller)
     if failure is not None:
         bound = bound.bind(error_type=type(failure).__name__, status=getattr(failure, "status", None))

@@ -113,6 +113,7 @@ def _refuse(transport: asyncio.Transport, max_connections: int) -> None:
         peer=peer_of(transport.get_extra_info("peername")),
         method=None,
         path=None,
+        kind="connection_limit",
     )
     transport.write(BUSY)
     transport.close()

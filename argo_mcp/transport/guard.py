@@ -109,7 +109,7 @@ class HostOriginGuard:
         if scope["type"] == "http" and scope["path"].startswith(self.paths):
             headers = Headers(scope=scope)
             if not host_allowed(headers.get("host"), self.allowed_hosts):
-                refuse(scope, "Host not served here (--allowed-hosts)")
+                refuse(scope, "Host not served here (--allowed-hosts)", kind="host")
                 response = JSONResponse(
                     {"error": "misdirected request: this Host is not served here (see --allowed-hosts)"},
                     status_code=421,
@@ -117,7 +117,7 @@ class HostOriginGuard:
                 await response(scope, receive, send)
                 return
             if not origin_allowed(headers.get("origin"), self.allowed_origins):
-                refuse(scope, "browser Origin not allowed (--allowed-origins)")
+                refuse(scope, "browser Origin not allowed (--allowed-origins)", kind="origin")
                 response = JSONResponse(
                     {
                         "error": "forbidden: browser requests from this Origin are not allowed (see --allowed-origins)"

@@ -29,7 +29,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
 from argo_mcp.argo.client import ArgoClient
-from argo_mcp.metrics import metrics_endpoint
+from argo_mcp.metrics import metrics_endpoint, watch_connections
 from argo_mcp.settings import ConfigError, HttpSettings, Settings
 from argo_mcp.transport.access_log import RefusalLog
 from argo_mcp.transport.connections import ConnectionLimits, ensure_fd_headroom, guarded_protocol
@@ -179,4 +179,6 @@ async def serve_http(settings: Settings, app: Starlette, sock: socket.socket) ->
     ensure_fd_headroom(http.max_connections)
     scheme = "https" if http.tls_cert else "http"
     log.info("listening", url=f"{scheme}://{http.host}:{http.port}{MCP_PATH}", argo=settings.argo.server_url)
-    await _Server(config).serve(sockets=[sock])
+    server = _Server(config)
+    watch_connections(lambda: len(server.server_state.connections), http.max_connections)
+    await server.serve(sockets=[sock])

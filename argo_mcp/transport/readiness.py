@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse
 
 from argo_mcp.argo.client import ArgoClient
 from argo_mcp.argo.errors import ArgoError
+from argo_mcp.metrics import record_argo_up
 
 READY_CACHE_SECONDS = 2.0
 READY_TIMEOUT_SECONDS = 2.0
@@ -48,6 +49,8 @@ class Readiness:
                 self.argo.request("GET", "/api/v1/version", what="readiness check"), self.timeout
             )
         except TimeoutError:
+            # The request was abandoned (so the client recorded nothing about Argo): Argo did not answer.
+            record_argo_up(self.argo.base_url, False)
             return 503, {
                 "status": "not ready",
                 "reason": f"the Argo server did not answer /api/v1/version within {self.timeout:g}s",
