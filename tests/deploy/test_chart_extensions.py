@@ -206,6 +206,7 @@ def test_prometheus_rule_alerts_use_metrics_the_server_exports() -> None:
     alerts = {r["alert"]: r for r in group["rules"]}
     assert set(alerts) == {
         "ArgoMCPDown",
+        "ArgoMCPArgoDown",
         "ArgoMCPArgoUnreachable",
         "ArgoMCPToolErrorRate",
         "ArgoMCPToolLatency",
@@ -215,6 +216,10 @@ def test_prometheus_rule_alerts_use_metrics_the_server_exports() -> None:
         assert 'namespace="tools", job="argo-mcp"' in alert["expr"], alert["expr"]
         for name in re.findall(r"\b(argo_mcp_[a-z_]+?)(?:_bucket|_total)?\{", alert["expr"]):
             assert name in exported, f"{alert['alert']} uses {name}, which argo-mcp does not export"
+    # The gauge each pod keeps of its Argo server's answers (per server URL), what pages first.
+    assert "argo_mcp_argo_up{" in alerts["ArgoMCPArgoDown"]["expr"]
+    assert alerts["ArgoMCPArgoDown"]["expr"].endswith("== 0")
+    assert alerts["ArgoMCPArgoDown"]["labels"]["severity"] == "critical"
     # Every code of a request that got no answer (argo/client.py `_failure_code`) means Argo is not reachable.
     assert 'code=~"unreachable|timeout|tls"' in alerts["ArgoMCPArgoUnreachable"]["expr"]
     assert "> 0.1" in alerts["ArgoMCPToolErrorRate"]["expr"]
@@ -261,3 +266,45 @@ def test_chart_has_artifact_hub_metadata() -> None:
     for key in ("artifacthub.io/links", "artifacthub.io/crds", "artifacthub.io/images"):
         assert isinstance(yaml.safe_load(chart["annotations"][key]), list), key
     run([str(tool("helm")), "lint", "--strict", str(CHART), "--values", str(EXPOSED)])
+
+
+def _hpa_metrics(values: Obj) -> list[Obj]:
+    hpa = one(helm_template(values={"autoscaling": values}), "HorizontalPodAutoscaler")
+    metrics_: list[Obj] = hpa["spec"]["metrics"]
+    return metrics_
+
+
+def test_the_hpa_scales_on_calls_in_flight_as_well_as_cpu() -> None:
+    """The Pods metric names the gauge the server exports (its label selector, a label the gauge carries);
+    kubeconform checks the HPA in test_exposed_values_render_schema_valid_objects."""
+    objs = helm_template(values_files=[EXPOSED], namespace="tools")
+    hpa = one(objs, "HorizontalPodAutoscaler")
+    cpu, calls = hpa["spec"]["metrics"]
+    assert cpu["resource"] == {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}}
+    assert calls["type"] == "Pods"
+    assert calls["pods"]["metric"] == {
+        "name": "argo_mcp_calls_in_flight",
+        "selector": {"matchLabels": {"budget": "short"}},
+    }
+    assert calls["pods"]["target"] == {"type": "AverageValue", "averageValue": "24"}
+    assert hpa["spec"]["maxReplicas"] == 6
+    exported = {m.name: m for m in metrics.REGISTRY.collect()}
+    assert "argo_mcp_calls_in_flight" in exported
+    assert "budget" in metrics.CALLS_IN_FLIGHT._labelnames
+
+    only_calls = _hpa_metrics(
+        {"enabled": True, "targetCPUUtilizationPercentage": None, "callsInFlight": {"enabled": True}}
+    )
+    assert [m["type"] for m in only_calls] == ["Pods"]
+    assert only_calls[0]["pods"]["target"]["averageValue"] == "32"
+    assert [m["type"] for m in _hpa_metrics({"enabled": True})] == ["Resource"], "CPU alone by default"
+
+
+def test_an_hpa_without_any_metric_is_refused_with_the_fix() -> None:
+    proc = helm_template_proc(
+        values={"autoscaling": {"enabled": True, "targetCPUUtilizationPercentage": None}}
+    )
+    assert proc.returncode != 0
+    assert "autoscaling.callsInFlight.enabled=true" in proc.stderr
+    bad = helm_template_proc(values={"autoscaling": {"callsInFlight": {"averageValue": "lots"}}})
+    assert bad.returncode != 0 and "averageValue" in bad.stderr
