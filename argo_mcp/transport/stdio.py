@@ -25,11 +25,38 @@ from mcp.server.stdio import stdio_server
 
 from argo_mcp import discovery
 from argo_mcp.argo.client import ArgoClient
+from argo_mcp.argo.errors import ArgoError
 from argo_mcp.logging import get_logger
+from argo_mcp.metrics import record_argo_up
 from argo_mcp.transport import pipes
 
 log = get_logger("argo_mcp.stdio")
 WATCHED_MESSAGES = 8  # the discovery requests come first; later lines are not inspected
+ARGO_CHECK_SECONDS = 5.0
+
+
+async def check_argo(argo: ArgoClient, timeout: float = ARGO_CHECK_SECONDS) -> None:
+    """One look at Argo at start, in the background, so a desktop user's log says at once whether Argo
+    answers (not at the first call): `argo_answered` with its version, or `argo_not_answering` with the reason
+    and the flag to check. The log line names the URL, never the token."""
+    try:
+        version = await asyncio.wait_for(
+            argo.request("GET", "/api/v1/version", what="start-up check"), timeout
+        )
+    except TimeoutError:
+        record_argo_up(argo.base_url, False)
+        reason = f"no answer from /api/v1/version within {timeout:g}s"
+    except ArgoError as exc:
+        reason = str(exc)
+    else:
+        log.info("argo_answered", argo=argo.base_url, version=version.get("version", "unknown"))
+        return
+    log.warning(
+        "argo_not_answering",
+        argo=argo.base_url,
+        reason=reason,
+        message="tool calls fail until Argo answers: check --argo-server-url, the token and the CA",
+    )
 
 
 class DiscoveryRecorder:
@@ -176,6 +203,7 @@ async def serve_stdio(
                 out.close()
 
     task = asyncio.create_task(serve())
+    check = asyncio.create_task(check_argo(argo))  # never in initialize's way: it only logs
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, task.cancel)
@@ -185,4 +213,5 @@ async def serve_stdio(
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
+        check.cancel()
         await argo.close()
