@@ -218,6 +218,9 @@ class FakeArgo:
                     self._validate(schema, body_now, f"sequenced {status_now} answer of {operation}")
                 return web.json_response(body_now, status=status_now)
             canned = self.canned.get(operation)
+            if canned is None and operation == "InfoService_GetVersion":
+                # Every stdio argo-mcp asks for the version once at start (its "Argo answered" log line).
+                return web.json_response({"version": "v3.7.6"})
             if canned is None:
                 problem = f"{operation}: argo-mcp called it, but this test did not program an answer for it"
                 self.violations.append(problem)

@@ -20,14 +20,14 @@ async def test_an_unprogrammed_operation_is_a_violation_not_an_empty_answer() ->
     try:
         async with (
             aiohttp.ClientSession() as http,
-            http.get(f"http://127.0.0.1:{port}/api/v1/version") as answer,
+            http.get(f"http://127.0.0.1:{port}/api/v1/info") as answer,
         ):
             assert answer.status == 501
             assert "did not program" in (await answer.json())["message"]
     finally:
         await runner.cleanup()
     assert fake.violations == [
-        "InfoService_GetVersion: argo-mcp called it, but this test did not program an answer for it"
+        "InfoService_GetInfo: argo-mcp called it, but this test did not program an answer for it"
     ]
 
 
