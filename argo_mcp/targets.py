@@ -20,7 +20,6 @@ import re
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from argo_mcp.settings import DEFAULT_SERVICE_ACCOUNT_TOKEN, AuthMode, ConfigError, Settings, ToolGroup
@@ -135,6 +134,8 @@ class TargetsFile(_Strict):
 
 def parse_targets(text: str, *, source: str) -> TargetsFile:
     """The file's YAML, validated; a ConfigError names the file, the field and the fix."""
+    import yaml  # noqa: PLC0415 - only with a targets file: start-up stays lean without one
+
     try:
         raw: Any = yaml.safe_load(text)
     except yaml.YAMLError as exc:
