@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import mcp_types as types
 import pytest
 import pytest_asyncio
 from structlog.testing import capture_logs
@@ -258,7 +259,8 @@ async def test_a_changed_file_is_used_without_a_restart_and_a_bad_one_keeps_the_
 async def _tools(targets: Targets | None, settings: Settings) -> list[dict[str, Any]]:
     argo = ArgoClient(settings.argo)
     server = build_server(settings, argo, targets=targets)
-    listed = await server._request_handlers["tools/list"].handler(None, None)
+    handler: Any = server._request_handlers["tools/list"].handler
+    listed = await handler(None, None)
     await argo.close()
     return [tool.model_dump(mode="json", by_alias=True, exclude_none=True) for tool in listed.tools]
 
@@ -331,3 +333,24 @@ async def test_a_real_server_serves_two_targets(tmp_path: Path) -> None:
         logs = [line for line in server.logs() if line.get("event") == "tool_call"]
         assert {"staging", "prod-eu"} <= {line.get("target") for line in logs}
         assert "token-of" not in server.stderr()
+
+
+# ---- tasks ---------------------------------------------------------------------------------------------------
+async def test_a_task_remembers_its_target_and_its_polls_go_there(two: Two) -> None:
+    from argo_mcp.calls.tasks import TaskRef, open_task, seal_task
+    from argo_mcp.sealing import Sealer
+
+    sealer = Sealer.from_file(None)
+    ref = TaskRef(tool="wait_for_workflow", namespace="team-b", name="w", uid="", caller="", created=0.0)
+    ref = TaskRef(**{**ref.__dict__, "target": "staging", "created": __import__("time").time()})
+    opened = open_task(sealer, seal_task(sealer, ref), "")
+    assert opened is not None and opened.target == "staging"
+
+    two.staging.on("WorkflowService_ListWorkflows", EMPTY_LIST)
+    pipeline = CallPipeline(two.targets.base, two.targets.primary.argo, targets=two.targets)
+    outcome = await pipeline.run(
+        Call(BY_NAME["list_workflows"], {"namespace": "team-b"}, target=opened.target)
+    )
+    result = outcome.result
+    assert isinstance(result, types.CallToolResult) and not result.is_error, text_of(result)
+    assert two.staging.calls("WorkflowService_ListWorkflows") and two.prod.requests == []
