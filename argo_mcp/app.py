@@ -10,6 +10,7 @@ from starlette.types import ASGIApp
 from argo_mcp import redaction, runtime
 from argo_mcp.access.middleware import CachedVerifier, InboundAuth, TokenVerifier, metadata_routes
 from argo_mcp.argo.client import ArgoClient
+from argo_mcp.calls.targets import Targets
 from argo_mcp.discovery import StdioStart
 from argo_mcp.logging import configure_logging, get_logger
 from argo_mcp.policy import Authorizer
@@ -37,6 +38,17 @@ def _access_layer(settings: Settings) -> tuple[TokenVerifier | None, Authorizer 
     return None, None, None
 
 
+def _targets(settings: Settings, argo: ArgoClient) -> Targets | None:
+    """The targets file's Argo servers (a bad file stops start-up with the field and the fix), else None: the
+    one Argo server of the flags, exactly as without targets."""
+    if settings.targets_file is None:
+        return None
+    from argo_mcp.tools import ALL_TOOLS  # noqa: PLC0415 - build_server imports them anyway
+    from argo_mcp.tools.targets import LIST_TARGETS  # noqa: PLC0415
+
+    return Targets.from_file(settings, ALL_TOOLS, settings.targets_file, multi_tools=[LIST_TARGETS])
+
+
 async def run(settings: Settings, stdio_start: StdioStart | None = None) -> None:
     # The port first: if it cannot be had, start-up fails with one line before anything else is logged.
     sock = None
@@ -48,6 +60,7 @@ async def run(settings: Settings, stdio_start: StdioStart | None = None) -> None
     redaction.configure_secret_names(settings.scope.redact_parameter_names)
     log = get_logger("argo_mcp")
     argo = ArgoClient(settings.argo)
+    targets = _targets(settings, argo)
     log.info(
         "starting",
         transport="stdio" if settings.stdio else "http",
@@ -56,12 +69,13 @@ async def run(settings: Settings, stdio_start: StdioStart | None = None) -> None
         inbound_auth=settings.inbound.mode.value,
         default_namespace=settings.argo.default_namespace,
         tls_verify=not settings.argo.insecure_skip_tls_verify,
+        **({"targets": targets.names, "default_target": targets.default} if targets is not None else {}),
     )
     if settings.stdio:
         # stdio has no inbound auth: the client that launched the process owns it.
         from argo_mcp.transport.stdio import serve_stdio  # noqa: PLC0415 - each transport loads only its own
 
-        server = build_server(settings, argo)
+        server = build_server(settings, argo, targets=targets)
         runtime.settle()
         await serve_stdio(server, argo, stdio_start)
         return
@@ -99,8 +113,8 @@ async def run(settings: Settings, stdio_start: StdioStart | None = None) -> None
                 verifier, resource=settings.inbound.resource_url, audience=settings.inbound.audience
             )
         )
-    server = build_server(settings, argo, authorize=authorize)
-    app = build_app(settings, server, argo, wrap_mcp=wrap, extra_routes=routes)
+    server = build_server(settings, argo, authorize=authorize, targets=targets)
+    app = build_app(settings, server, argo, wrap_mcp=wrap, extra_routes=routes, targets=targets)
     runtime.settle()
     try:
         assert sock is not None

@@ -25,6 +25,7 @@ from argo_mcp.settings import (
     InboundAuthMode,
     Settings,
 )
+from argo_mcp.targets import TargetsFile, read_targets, target_settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -114,11 +115,30 @@ def parse_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | N
     args = build_parser().parse_args(argv)
     values = config_table.read(args, environ)
     _check_tls(values)
+    targets = _check_targets(values)
     _check_argo(values, environ)
     _check_inbound(values, environ)
     if values.get("task_key_file") is not None:
         Sealer.from_file(values["task_key_file"])  # readable and long enough, or one line and exit 2
-    return Settings.model_validate(config_table.nest(values))
+    settings = Settings.model_validate(config_table.nest(values))
+    if targets is not None:
+        for spec in targets.targets:
+            target_settings(settings, spec)  # a target's token variable unset: one line and exit 2
+    return settings
+
+
+def _check_targets(values: dict[str, Any]) -> TargetsFile | None:
+    """A targets file is read (and refused, naming the field) at start; its default target stands in for the
+    flags' Argo server, which the file makes optional."""
+    path = values.get("targets_file")
+    if path is None:
+        return None
+    targets = read_targets(path)
+    if "argo.server_url" not in values:
+        default = next(spec for spec in targets.targets if spec.name == targets.default)
+        values["argo.server_url"] = default.argo_server.url
+        values.setdefault("argo.auth_mode", AuthMode.NONE)
+    return targets
 
 
 def fail(message: str) -> NoReturn:

@@ -522,6 +522,16 @@ OPTIONS: tuple[Option, ...] = (
         "`head -c 48 /dev/urandom | base64 > FILE`.",
     ),
     Option(
+        "--targets-file",
+        "ARGO_MCP_TARGETS_FILE",
+        "targets_file",
+        File(),
+        "YAML file of several Argo servers (targets) served by one endpoint, each with its own URL, credentials, "
+        "namespaces and mode; every tool then takes `target`. Re-read when it changes",
+        SCOPE,
+        more="See [Several clusters](#several-clusters). Without it, the flags above define the one Argo server.",
+    ),
+    Option(
         "--confirm-destructive",
         "ARGO_MCP_CONFIRM_DESTRUCTIVE",
         "confirm_destructive",

@@ -32,6 +32,8 @@ class Permission:
     resource: str
     group: str = "argoproj.io"
     subresource: str | None = None
+    name: str | None = None
+    """One named object (a target's `use`); None: any object of the resource."""
 
     def describe(self) -> str:
         target = f"{self.resource}/{self.subresource}" if self.subresource else self.resource

@@ -22,6 +22,7 @@ from argo_mcp.argo.client import ArgoClient
 from argo_mcp.calls import Call, CallPipeline, Confirmer, error_result
 from argo_mcp.calls.confirm import Proceed, confirm
 from argo_mcp.calls.requests import caller_of, fixed_list, peer_of
+from argo_mcp.calls.targets import TARGET_ARGUMENT, TARGET_HEADER, Targets
 from argo_mcp.completions import completion_handler
 from argo_mcp.policy import Authorizer
 from argo_mcp.prompts import prompt_handlers
@@ -32,7 +33,7 @@ from argo_mcp.subscriptions import Subscriptions
 from argo_mcp.tasks import EXTENSION as TASKS_EXTENSION
 from argo_mcp.tasks import Tasks
 from argo_mcp.tools import ALL_TOOLS
-from argo_mcp.tools.registry import ProgressFn, Tool, exposed
+from argo_mcp.tools.registry import ProgressFn, Tool
 
 log = structlog.get_logger("argo_mcp.server")
 
@@ -88,6 +89,59 @@ def _confirmer(
     return ask
 
 
+TARGET_PROPERTY: dict[str, Any] = {"type": "string", "x-mcp-header": TARGET_HEADER}
+"""The `target` argument every tool takes when a targets file names several Argo servers; what it means is
+said once, in list_targets' description and the server's instructions, not in each tool (~14 tokens a tool)."""
+
+
+def _offered(targets: Targets) -> list[Tool[Any]]:
+    """The tools some target exposes, in declaration order (one target: exactly that target's)."""
+    exposed_somewhere = {name for target in targets.all() for name in target.tools}
+    return [tool for tool in targets.offered() if tool.name in exposed_somewhere]
+
+
+def _to_mcp(tool: Tool[Any], *, multi: bool) -> types.Tool:
+    listed = tool.to_mcp()
+    if not multi:
+        return listed
+    schema = dict(listed.input_schema)
+    schema["properties"] = {**schema.get("properties", {}), TARGET_ARGUMENT: TARGET_PROPERTY}
+    return listed.model_copy(update={"input_schema": schema})
+
+
+class _Listing:
+    """tools/list and the tools by name, rebuilt when the targets file changed the set of targets."""
+
+    def __init__(self, targets: Targets) -> None:
+        self.targets = targets
+        self.generation = -1
+        self.build()
+
+    def build(self) -> None:
+        if self.generation == self.targets.generation:
+            return
+        chosen = _offered(self.targets)
+        self.by_name = {tool.name: tool for tool in chosen}
+        self.result = types.ListToolsResult(
+            tools=[_to_mcp(tool, multi=self.targets.multi) for tool in chosen]
+        )
+        # A 2026-07-28 tools/call is checked against its tool's input schema (its Mcp-Param-* headers); without
+        # this lookup the SDK finds the schema by running the whole tools/list handler again for every call.
+        self.input_schemas = {tool.name: tool.input_schema for tool in self.result.tools}
+        self.generation = self.targets.generation
+
+    async def on_list(
+        self, _ctx: ServerRequestContext[Any, Any], _params: types.PaginatedRequestParams | None
+    ) -> types.ListToolsResult:
+        await self.targets.reload_if_changed()
+        self.build()
+        return self.result
+
+    def input_schema(self, name: str) -> dict[str, Any] | None:
+        self.build()
+        return self.input_schemas.get(name)
+
+
 def build_server(
     settings: Settings,
     argo: ArgoClient,
@@ -95,14 +149,12 @@ def build_server(
     tools: Sequence[Tool[Any]] = ALL_TOOLS,
     authorize: Authorizer | None = None,
     extra_handlers: dict[str, Any] | None = None,
+    targets: Targets | None = None,
 ) -> Server[Any]:
-    chosen = exposed(tools, settings)
-    by_name = {tool.name: tool for tool in chosen}
-    listing = types.ListToolsResult(tools=[tool.to_mcp() for tool in chosen])
-    # A 2026-07-28 tools/call is checked against its tool's input schema (its Mcp-Param-* headers); without this
-    # lookup the SDK finds the schema by running the whole tools/list handler again for every call.
-    input_schemas = {tool.name: tool.input_schema for tool in listing.tools}
-    pipeline = CallPipeline(settings, argo, authorize=authorize)
+    targets = targets or Targets(settings, tools, argo=argo)
+    listing = _Listing(targets)
+    by_name = listing.by_name
+    pipeline = CallPipeline(settings, argo, authorize=authorize, targets=targets)
     metrics.watch_admission(pipeline.admission)  # the budgets' gauges read this server's (one per process)
     sealer = Sealer.from_file(settings.task_key_file)
     tasks = Tasks(pipeline, by_name, sealer, lambda ctx, params: _confirmer(ctx, params, sealer))
@@ -110,7 +162,8 @@ def build_server(
     async def on_call_tool(
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
     ) -> types.CallToolResult | types.InputRequiredResult:
-        tool = by_name.get(params.name)
+        listing.build()
+        tool = listing.by_name.get(params.name)
         if tool is None:
             hidden = any(t.name == params.name for t in tools)
             reason = (
@@ -138,9 +191,9 @@ def build_server(
         title="Argo Workflows MCP",
         instructions=INSTRUCTIONS,
         cache_hints={"tools/list": STATIC_LISTS, "prompts/list": STATIC_LISTS},
-        on_list_tools=fixed_list(listing),
+        on_list_tools=fixed_list(listing.result) if targets.path is None else listing.on_list,
         on_call_tool=on_call_tool,
-        get_tool_input_schema=input_schemas.get,
+        get_tool_input_schema=listing.input_schema,
         **prompt_handlers(settings.argo.default_namespace),
         on_completion=completion_handler(settings, pipeline, by_name),
         **resources,

@@ -200,4 +200,6 @@ class Settings(BaseModel):
     task_key_file: Path | None = None
     """The key every replica shares for what argo-mcp seals (confirmations, task ids); None: a key of this
     process."""
+    targets_file: Path | None = None
+    """Several Argo servers behind one endpoint (targets.py); None: the one Argo server of the flags above."""
     log_level: LogLevel = LogLevel.INFO

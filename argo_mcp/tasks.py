@@ -105,6 +105,8 @@ class Tasks:
         refused, or the user must answer a confirmation first."""
         tool = self.tools[params.name]
         look = dict(params.arguments or {})
+        named = look.get("target")
+        target = named if isinstance(named, str) else None  # several targets: every later look goes there too
         then_args: dict[str, Any] = {}
         if look.get("follow") is True:
             # A log follow: read once without following (this checks the arguments and the caller's right to
@@ -114,7 +116,14 @@ class Tasks:
             if not isinstance(first, Answer):
                 return self._dump(first.result)
             look = {"name": look.get("name"), "namespace": look.get("namespace")}
-            call = Call(self.tools[POLL_TOOL], look, caller=caller_of(ctx), peer=peer_of(ctx), brief=True)
+            call = Call(
+                self.tools[POLL_TOOL],
+                look,
+                caller=caller_of(ctx),
+                peer=peer_of(ctx),
+                brief=True,
+                target=target,
+            )
             outcome = await self.pipeline.run(call)
         else:
             call = Call(tool, look, caller=caller_of(ctx), peer=peer_of(ctx), brief=True)
@@ -139,6 +148,7 @@ class Tasks:
             submitted=tool.name != POLL_TOOL and not then_args,
             then=tool.name if then_args else "",
             then_args={k: v for k, v in then_args.items() if v is not None},
+            target=target or "",
         )
         task_id = seal_task(self.sealer, ref)
         TASKS_CREATED.inc()
@@ -167,12 +177,24 @@ class Tasks:
             wait = {"name": ref.name, "namespace": ref.namespace, "timeoutSeconds": LONGEST_WAIT}
             wait["pollSeconds"] = ref.poll_ms / 1000
             caller, peer = caller_of(ctx), peer_of(ctx)
-            waited = Call(self.tools[POLL_TOOL], wait, road="tasks/result", caller=caller, peer=peer)
+            waited = Call(
+                self.tools[POLL_TOOL],
+                wait,
+                road="tasks/result",
+                caller=caller,
+                peer=peer,
+                target=ref.target or None,
+            )
             with TASK_RESULTS_WAITING.track_inprogress():
                 outcome = await self.pipeline.run(waited)
             if ref.then in self.tools and isinstance(outcome, Answer):
                 then = Call(
-                    self.tools[ref.then], ref.then_args, road="tasks/result", caller=caller, peer=peer
+                    self.tools[ref.then],
+                    ref.then_args,
+                    road="tasks/result",
+                    caller=caller,
+                    peer=peer,
+                    target=ref.target or None,
                 )
                 outcome = await self.pipeline.run(then)
             answer = self._dump(outcome.result)
@@ -211,6 +233,7 @@ class Tasks:
                 road="tasks/cancel",
                 caller=caller_of(ctx),
                 peer=peer_of(ctx),
+                target=ref.target or None,
             )
             if "get_workflow" in self.tools
             else None
@@ -225,7 +248,14 @@ class Tasks:
         if verb not in self.tools:
             raise MCPError(types.INVALID_REQUEST, f"{verb} is disabled on this server; nothing was stopped")
         outcome = await self.pipeline.run(
-            Call(self.tools[verb], target, road="tasks/cancel", caller=caller_of(ctx), peer=peer_of(ctx))
+            Call(
+                self.tools[verb],
+                target,
+                road="tasks/cancel",
+                caller=caller_of(ctx),
+                peer=peer_of(ctx),
+                target=ref.target or None,
+            )
         )
         if isinstance(outcome, Refusal):
             raise MCPError(types.INVALID_REQUEST, f"the task was not cancelled: {outcome.message}")
@@ -242,7 +272,15 @@ class Tasks:
         if task_id in self.cancelled:
             return ref, "cancelled", {"message": "the wait ended; the workflow was left running"}
         look = {"name": ref.name, "namespace": ref.namespace}
-        call = Call(tool, look, road="tasks/get", caller=caller_of(ctx), peer=peer_of(ctx), brief=True)
+        call = Call(
+            tool,
+            look,
+            road="tasks/get",
+            caller=caller_of(ctx),
+            peer=peer_of(ctx),
+            brief=True,
+            target=ref.target or None,
+        )
         outcome = await self.pipeline.run(call)
         if isinstance(outcome, Refusal):
             return self._refused(ref, outcome)
@@ -259,6 +297,7 @@ class Tasks:
                 road="tasks/get",
                 caller=caller_of(ctx),
                 peer=peer_of(ctx),
+                target=ref.target or None,
             )
             return (
                 ref,

@@ -87,6 +87,7 @@ class KubernetesAccess:
                     group=permission.group,
                     resource=permission.resource,
                     subresource=permission.subresource,
+                    name=permission.name,
                 ),
             ),
         )

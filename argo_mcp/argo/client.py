@@ -191,9 +191,16 @@ async def _read_head(response: aiohttp.ClientResponse, size: int) -> bytes:
 class ArgoClient:
     """A thin, typed-error client for the Argo Server REST API."""
 
-    def __init__(self, settings: ArgoSettings, token_source: TokenSource | None = None) -> None:
-        self.answers = AnswerBudget(settings.max_buffered_bytes)
-        """The bytes of answers held at once across concurrent calls (--max-buffered-mib)."""
+    def __init__(
+        self,
+        settings: ArgoSettings,
+        token_source: TokenSource | None = None,
+        *,
+        answers: AnswerBudget | None = None,
+    ) -> None:
+        self.answers = answers or AnswerBudget(settings.max_buffered_bytes)
+        """The bytes of answers held at once across concurrent calls (--max-buffered-mib), shared by the
+        clients of every target."""
         self.settings = settings
         self.base_url = settings.server_url.rstrip("/")
         self._tokens = token_source or token_source_for(settings)

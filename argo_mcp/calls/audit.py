@@ -55,14 +55,18 @@ def record(
     namespace: str,
     args: Any,
     outcome: str,
+    target: str | None = None,
     seconds: float,
     error: str | None = None,
     failure: BaseException | None = None,
     data: Any = None,
 ) -> None:
-    """Log, count and (for a call that changes something) audit one finished call."""
+    """Log, count and (for a call that changes something) audit one finished call. `target` is named only
+    when the process serves a targets file (the single implicit target keeps today's lines)."""
     record_call(road, tool.name, outcome, seconds)  # a tool call only when `road` is tools/call
     bound = log.bind(request_id=request_id, tool=tool.name, caller=caller)
+    if target is not None:
+        bound = bound.bind(target=target)
     if failure is not None:
         bound = bound.bind(error_type=type(failure).__name__, status=getattr(failure, "status", None))
     # A failed call is an operator's concern (warning); refusals and bad input are the caller's (info).
@@ -82,6 +86,7 @@ def record(
             caller=caller or "anonymous",
             tool=tool.name,
             kind=kind.value,
+            **({"target": target} if target is not None else {}),
             namespace=namespace or None,
             name=audit_target(args),
             outcome=outcome,

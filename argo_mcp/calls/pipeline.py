@@ -1,6 +1,6 @@
 """The one road every request that may reach Argo takes, whatever MCP method carried it.
 
-parse (once) → place (namespace; the allow-list) → authorize (the caller, per Permission) → confirm (only a
+target (which Argo server) → parse (once) → place (namespace; the allow-list) → authorize (the caller, per Permission) → confirm (only a
 call that passed every check, and only when a confirmer is given) → admit (the in-flight budget) → run →
 shape (rendered once, the answer cap applied); then one record (log line, metrics, audit line).
 
@@ -41,6 +41,7 @@ from argo_mcp.calls.render import (
     too_large_message,
     validation_message,
 )
+from argo_mcp.calls.targets import TARGET_ARGUMENT, Target, Targets
 from argo_mcp.policy import Authorizer, Caller, Permission, ScopeKind, ToolError
 from argo_mcp.redaction import scrub
 from argo_mcp.settings import Settings
@@ -69,6 +70,8 @@ class Call:
     progress: ProgressFn = _no_progress
     brief: bool = False
     """One look (a task's poll): a waiting tool looks once, and the call is admitted as a short one."""
+    target: str | None = None
+    """The target a road other than tools/call names (a resource URI's); tools/call names it as an argument."""
 
     @property
     def caller_name(self) -> str | None:
@@ -137,6 +140,7 @@ class _Progress:
     data: Any = None
     recorded: bool = True
     kind: ToolKind | None = None
+    target: str | None = None
 
 
 def _manifest_field(tool: Tool[Any]) -> str | None:
@@ -157,9 +161,12 @@ class CallPipeline:
         *,
         authorize: Authorizer | None = None,
         admission: Admission | None = None,
+        targets: Targets | None = None,
     ) -> None:
-        self.settings = settings
-        self.argo = argo
+        self.targets = targets or Targets(settings, (), argo=argo)
+        self.settings = self.targets.primary.settings
+        """The default target's settings (the command line's, without a targets file)."""
+        self.argo = self.targets.primary.argo
         self.authorize = authorize
         self.admission = admission or Admission.of(
             settings.max_inflight_calls, settings.max_long_calls, settings.max_long_calls_per_caller
@@ -190,6 +197,7 @@ class CallPipeline:
                     request_id=state.request_id,
                     caller=call.caller_name,
                     namespace=state.namespace,
+                    target=state.target if self.targets.file is not None else None,
                     args=state.args,
                     outcome=state.outcome,
                     seconds=time.perf_counter() - state.started,
@@ -200,14 +208,16 @@ class CallPipeline:
 
     async def _stages(self, call: Call, confirm: Confirmer | None, state: _Progress) -> Outcome:
         tool = call.tool
-        args = state.args = await self._parse(call)
-        state.kind = self._kind(tool, args)
-        ctx = self._context(call, state)
+        target, arguments = await self._target(call)
+        state.target = target.name
+        args = state.args = await self._parse(call, arguments)
+        state.kind = self._kind(tool, args, target.settings)
+        ctx = self._context(call, state, target)
         placement = await self._place(call, args, ctx)
         state.namespace = ctx.namespace = placement.namespace
         ctx.resolved = placement.resolved
         await self._review_reads(call, args, ctx.namespace)
-        if confirm is not None and self._asks(state.kind):
+        if confirm is not None and self._asks(state.kind, target.settings):
             answer = await confirm(tool, args, ctx.namespace)
             if isinstance(answer, types.InputRequiredResult):
                 state.recorded = False  # asked, not run: the retry with the user's answer is the call
@@ -223,10 +233,33 @@ class CallPipeline:
             ticket.release()
         return self._shape(tool, data, state)
 
-    def _asks(self, kind: ToolKind) -> bool:
-        return self.settings.confirm_destructive and kind is ToolKind.DESTRUCTIVE
+    async def _target(self, call: Call) -> tuple[Target, dict[str, Any] | None]:
+        """The Argo server the call goes to (its `target` argument, the road's, or the default), refused alike
+        when unknown or not the caller's to use; and the arguments without `target`, which no tool takes."""
+        arguments = call.arguments
+        name = call.target
+        if self.targets.file is not None and arguments is not None and TARGET_ARGUMENT in arguments:
+            arguments = dict(arguments)
+            named = arguments.pop(TARGET_ARGUMENT)
+            if named is not None and not isinstance(named, str):
+                raise InvalidArguments(
+                    f"Invalid arguments for {call.tool.name}: 'target' must be a target's name (a string); "
+                    "list_targets names them"
+                )
+            name = named or name
+        target = await self.targets.choose(name, call.caller, self.authorize)
+        if self.targets.file is not None and call.tool.name not in target.tools:
+            raise ToolError(
+                f"{call.tool.name} is disabled on target {target.name!r} (its mode or toolsets); "
+                "list_targets says what each target allows"
+            )
+        return target, arguments
 
-    def _kind(self, tool: Tool[Any], args: Any) -> ToolKind:
+    @staticmethod
+    def _asks(kind: ToolKind, settings: Settings) -> bool:
+        return settings.confirm_destructive and kind is ToolKind.DESTRUCTIVE
+
+    def _kind(self, tool: Tool[Any], args: Any, settings: Settings) -> ToolKind:
         """The call's kind: the tool's, or destructive when the manifest it carries deletes or replaces objects
         (composition.py); refused here, before Argo sees anything, when the server refuses destructive calls."""
         field = _manifest_field(tool)
@@ -235,15 +268,15 @@ class CallPipeline:
         steps = destructive_steps(args, field)
         if not steps:
             return tool.kind
-        if self.settings.scope.disable_destructive:
+        if settings.scope.disable_destructive:
             raise ToolError(composition_refusal(tool.name, steps))
         return ToolKind.DESTRUCTIVE
 
-    async def _parse(self, call: Call) -> Any:
+    async def _parse(self, call: Call, arguments: dict[str, Any] | None) -> Any:
         """The arguments, validated once; every later stage reads the parsed model."""
         tool = call.tool
         try:
-            return await tool.input_model.parse_tool_arguments(call.arguments)
+            return await tool.input_model.parse_tool_arguments(arguments)
         except ValidationError as exc:
             raise InvalidArguments(validation_message(tool.name, exc)) from exc
         except RecursionError:
@@ -254,16 +287,23 @@ class CallPipeline:
                 "more than a manifest's few dozen levels"
             ) from None
 
-    def _context(self, call: Call, state: _Progress) -> ToolContext:
+    def _context(self, call: Call, state: _Progress, target: Target) -> ToolContext:
         ctx = ToolContext(
-            argo=self.argo,
-            settings=self.settings,
+            argo=target.argo,
+            settings=target.settings,
             namespace=state.namespace,
             request_id=state.request_id,
             progress=call.progress,
             caller=call.caller_name,
             one_look=call.brief,
+            target=target.name,
+            targets_default=self.targets.default,
         )
+
+        async def usable() -> list[Any]:
+            return list(await self.targets.usable(call.caller, self.authorize))
+
+        ctx.usable_targets = usable
 
         async def check_permission(permission: Permission) -> None:
             # A second permission a tool exercises on the way, only ever in the namespace the call was placed
@@ -291,7 +331,7 @@ class CallPipeline:
             return await place(
                 tool.scope,
                 args,
-                settings=self.settings,
+                settings=ctx.settings,
                 check=check,
                 context=ctx,
                 tool_name=tool.name,

@@ -46,6 +46,8 @@ class TaskRef:
     then: str = ""
     """The tool whose answer completes the task once the workflow ended ("" : the wait's own answer)."""
     then_args: dict[str, Any] = field(default_factory=dict)
+    target: str = ""
+    """The target the task's workflow is on (several Argo servers); "" : the default target."""
 
     @property
     def expired(self) -> bool:
@@ -69,6 +71,7 @@ def seal_task(sealer: Sealer, ref: TaskRef) -> str:
             "p": ref.poll_ms,
             "s": ref.submitted,
             **({"x": ref.then, "xa": ref.then_args} if ref.then else {}),
+            **({"tg": ref.target} if ref.target else {}),
         }
     )
     nonce = os.urandom(_NONCE)
@@ -94,6 +97,7 @@ def open_task(sealer: Sealer, task_id: str, caller: str) -> TaskRef | None:
             submitted=bool(payload.get("s", False)),
             then=str(payload.get("x", "")),
             then_args=dict(payload.get("xa") or {}),
+            target=str(payload.get("tg", "")),
         )
     except (ValueError, KeyError, TypeError, InvalidTag, orjson.JSONDecodeError):
         return None

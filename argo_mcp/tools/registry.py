@@ -49,6 +49,10 @@ async def _no_permission_check(_permission: Permission) -> None:
     return None
 
 
+async def _no_targets() -> list[Any]:
+    return []
+
+
 @dataclass
 class ToolContext:
     """What a handler may use: the Argo client, the settings, the namespace the registry placed the call in
@@ -66,6 +70,11 @@ class ToolContext:
     authorize_permission: PermissionCheck = _no_permission_check
     one_look: bool = False
     """A task's poll: a tool that waits looks once and answers with what it saw, instead of waiting."""
+    target: str | None = None
+    """The target the call was sent to (argo_mcp/calls/targets.py); "default" without a targets file."""
+    usable_targets: Callable[[], Awaitable[list[Any]]] = _no_targets
+    """The targets the caller may use (calls/targets.py), for list_targets."""
+    targets_default: str | None = None
 
 
 @dataclass(frozen=True)

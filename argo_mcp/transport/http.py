@@ -35,7 +35,7 @@ from argo_mcp.transport.access_log import RefusalLog
 from argo_mcp.transport.connections import ConnectionLimits, ensure_fd_headroom, guarded_protocol
 from argo_mcp.transport.guard import HostOriginGuard
 from argo_mcp.transport.hangup import HangUpWatch
-from argo_mcp.transport.readiness import Readiness
+from argo_mcp.transport.readiness import Readiness, TargetsReadiness
 from argo_mcp.transport.response_mode import ResponseModeRouter
 from argo_mcp.transport.single_exchange import SingleExchange
 
@@ -70,6 +70,7 @@ def build_app(
     *,
     wrap_mcp: MCPAppWrapper | None = None,
     extra_routes: list[BaseRoute] | None = None,
+    targets: Any = None,
 ) -> Starlette:
     """The ASGI app: `wrap_mcp` lets the access layer put inbound auth in front of /mcp only."""
     streaming = StreamableHTTPSessionManager(
@@ -104,13 +105,21 @@ def build_app(
             finally:
                 AppStatus.should_exit = True
                 await argo.close()
+                if targets is not None:
+                    await targets.close()
 
     routes: list[BaseRoute] = [
         # No GET: stateless HTTP has no server-to-client stream, and a GET would open an SSE stream that never
         # carries anything and never ends (an idle connection per GET, forever). The MCP spec's answer is 405.
         Route(MCP_PATH, endpoint=mcp_app, methods=["POST", "DELETE"]),
         Route("/healthz", endpoint=healthz, methods=["GET"]),
-        Route("/readyz", endpoint=Readiness(argo).endpoint(), methods=["GET"]),
+        Route(
+            "/readyz",
+            endpoint=(
+                Readiness(argo) if targets is None or targets.file is None else TargetsReadiness(targets)
+            ).endpoint(),
+            methods=["GET"],
+        ),
         Route("/metrics", endpoint=metrics_endpoint, methods=["GET"]),
         *(extra_routes or []),
     ]

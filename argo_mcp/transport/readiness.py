@@ -81,3 +81,33 @@ class Readiness:
             return JSONResponse(body, status_code=status)
 
         return readyz
+
+
+class TargetsReadiness:
+    """/readyz with several targets: ready while any target's Argo answers, and which ones do not, by name (a
+    pod taken out of its Service because one cluster is down would take every other cluster's calls with it)."""
+
+    def __init__(self, targets: Any) -> None:
+        self.targets = targets
+        self._each: dict[tuple[str, int], Readiness] = {}
+
+    def _of(self, target: Any) -> Readiness:
+        key = (target.name, id(target.argo))
+        if key not in self._each:
+            self._each[key] = Readiness(target.argo)
+        return self._each[key]
+
+    async def verdict(self) -> Verdict:
+        await self.targets.reload_if_changed()
+        current = self.targets.all()
+        verdicts = await asyncio.gather(*(self._of(target).verdict() for target in current))
+        body = {target.name: answer for target, (_status, answer) in zip(current, verdicts, strict=True)}
+        ready = any(status == 200 for status, _ in verdicts)
+        return (200 if ready else 503), {"status": "ready" if ready else "not ready", "targets": body}
+
+    def endpoint(self) -> Callable[[Request], Awaitable[JSONResponse]]:
+        async def readyz(_request: Request) -> JSONResponse:
+            status, body = await self.verdict()
+            return JSONResponse(body, status_code=status)
+
+        return readyz

@@ -132,6 +132,7 @@ PATHS = {
     "--argo-ca-file",
     "--artifact-dir",
     "--task-key-file",
+    "--targets-file",
 }  # checked with real files below
 
 
