@@ -225,12 +225,9 @@ async def test_list_targets_says_what_each_target_allows_and_nothing_secret(two:
         "defaultNamespace": "team-a",
         "default": True,
     }
-    assert (
-        answer[1]["argoVersion"] == "unreachable"
-    )  # the staging stand-in was not programmed: it answers 5xx
+    assert answer[1]["argoVersion"] not in ("v4.0.7", "unreachable")  # staging's own stand-in answered
     assert answer[1]["mode"] == "full"
     assert "token" not in text and "http" not in text
-    two.staging.violations.clear()
 
 
 # ---- reloads -------------------------------------------------------------------------------------------------
