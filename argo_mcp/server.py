@@ -16,12 +16,13 @@ import structlog
 from mcp.server.caching import CacheHint
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
+from mcp_types.version import is_version_at_least
 
-from argo_mcp import __version__, telemetry
+from argo_mcp import __version__, apps, icons, telemetry
 from argo_mcp.argo.client import ArgoClient
 from argo_mcp.calls import Call, CallPipeline, Confirmer, error_result
 from argo_mcp.calls.confirm import Proceed, confirm
-from argo_mcp.calls.requests import caller_of, fixed_list, peer_of
+from argo_mcp.calls.requests import caller_of, peer_of
 from argo_mcp.completions import completion_handler
 from argo_mcp.policy import Authorizer
 from argo_mcp.prompts import prompt_handlers
@@ -88,6 +89,26 @@ def _confirmer(
     return ask
 
 
+def _tools_list(listing: types.ListToolsResult, tools: Sequence[Tool[Any]]) -> Any:
+    """`tools/list`, built once in its four forms: an MCP Apps client gets the workflow tools linked to the view
+    (apps.py); a 2026-07-28 client gets each tool's group icon (icons.py); a handshake-era client without Apps
+    gets exactly the plain list."""
+    iconed = icons.with_group_icons(listing, {tool.name: tool.group for tool in tools})
+    forms = {
+        (False, False): listing,
+        (True, False): apps.with_view(listing),
+        (False, True): iconed,
+        (True, True): apps.with_view(iconed),
+    }
+
+    async def on_list(
+        ctx: ServerRequestContext[Any, Any], _params: types.PaginatedRequestParams | None
+    ) -> types.ListToolsResult:
+        return forms[apps.negotiated(ctx), is_version_at_least(ctx.protocol_version, "2026-07-28")]
+
+    return on_list
+
+
 def build_server(
     settings: Settings,
     argo: ArgoClient,
@@ -137,7 +158,8 @@ def build_server(
         title="Argo Workflows MCP",
         instructions=INSTRUCTIONS,
         cache_hints={"tools/list": STATIC_LISTS, "prompts/list": STATIC_LISTS},
-        on_list_tools=fixed_list(listing),
+        icons=icons.SERVER_ICONS,
+        on_list_tools=_tools_list(listing, chosen),
         on_call_tool=on_call_tool,
         get_tool_input_schema=input_schemas.get,
         **prompt_handlers(settings.argo.default_namespace),
@@ -152,6 +174,7 @@ def build_server(
         }
         server.add_request_handler(method, params_type.get(method, types.GetTaskRequestParams), handler)
     server.extensions[TASKS_EXTENSION] = {}
+    server.extensions[apps.EXTENSION_ID] = apps.SERVER_EXTENSION
     subscriptions = Subscriptions(pipeline, argo, by_name)
     server.add_request_handler(
         "subscriptions/listen", types.SubscriptionsListenRequestParams, subscriptions.listen
