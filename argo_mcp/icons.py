@@ -1,10 +1,9 @@
 """Icons (2025-11-25 schema: `Implementation.icons`, `Tool.icons`): SVG data URIs, one for light and one for dark
 backgrounds, so a client shows argo-mcp and its tool groups without fetching anything.
 
-The server's icons go in `serverInfo` (the initialize answer, once a session). A tool group's icon on every tool
-costs ~120 tokens a tool (~5,000 for the whole list, measured in tests/unit/test_apps.py), over the tools/list
-budget, so handshake-era clients (2025-06-18, 2025-11-25), whose list is read in every conversation, get the list
-without them; 2026-07-28 clients, which may keep the list five minutes in a shared cache, get them.
+The server's icons go in `serverInfo` (the initialize answer, once a session). A tool group's icons on every tool
+would add ~19,900 tokens to tools/list (measured in tests/unit/test_apps.py), more than twice its 8,000-token
+budget, so no client gets them in the list; `with_group_icons` is kept for the measurement and for a leaner form.
 """
 
 from __future__ import annotations
