@@ -32,9 +32,10 @@ import structlog
 from mcp.server.context import ServerRequestContext
 from mcp.shared.exceptions import MCPError
 
+from argo_mcp import apps
 from argo_mcp.argo.errors import ArgoNotFound
 from argo_mcp.calls import Answer, Call, CallPipeline, Refusal
-from argo_mcp.calls.requests import caller_of, fixed_list, peer_of
+from argo_mcp.calls.requests import caller_of, peer_of
 from argo_mcp.settings import Settings
 from argo_mcp.tools.registry import Tool
 from argo_mcp.tools.shaping import finished_at
@@ -248,6 +249,22 @@ def resource_handlers(
         ttl_ms=TTL_TEMPLATE_LIST_MS,
         cache_scope="public",
     )
+    # An MCP Apps client sees the workflow template linked to the view (apps.py); others the plain list.
+    template_list_with_view = template_list.model_copy(
+        update={
+            "resource_templates": [
+                t.model_copy(update={"meta": apps.VIEW_META})
+                if t.uri_template == WORKFLOW.uri_template
+                else t
+                for t in template_list.resource_templates
+            ]
+        }
+    )
+
+    async def on_list_resource_templates(
+        ctx: ServerRequestContext[Any, Any], _params: types.PaginatedRequestParams | None
+    ) -> types.ListResourceTemplatesResult:
+        return template_list_with_view if apps.negotiated(ctx) else template_list
 
     async def list_namespace(
         call: Call, namespace: str, slots: asyncio.Semaphore
@@ -288,12 +305,18 @@ def resource_handlers(
             }
             found = await asyncio.gather(*(list_namespace(call, ns, slots) for ns, call in calls.items()))
             resources = [_workflow_resource(ns, item) for ns, item in _recent([i for f in found for i in f])]
+        if apps.negotiated(ctx):
+            linked = [r.model_copy(update={"meta": apps.VIEW_META}) for r in resources]
+            resources = [apps.view_resource(), *linked]
         return types.ListResourcesResult(resources=resources, ttl_ms=TTL_LIST_MS, cache_scope="private")
 
     async def on_read_resource(
         ctx: ServerRequestContext[Any, Any], params: types.ReadResourceRequestParams
     ) -> types.ReadResourceResult:
         uri = str(params.uri)
+        if uri == apps.VIEW_URI:
+            # The view is static and names no workflow: nothing of Argo's is read, so no call to check.
+            return types.ReadResourceResult(contents=[apps.view_contents()], ttl_ms=TTL_TEMPLATE_LIST_MS)
         decl, arguments = resolve(uri, templates)
         call = Call(
             tools[decl.tool], arguments, road="resources/read", caller=caller_of(ctx), peer=peer_of(ctx)
@@ -303,14 +326,15 @@ def resource_handlers(
             assert isinstance(outcome, Refusal), "resources are read-only: nothing is confirmed"
             raise _read_error(uri, decl, outcome)
         text = outcome.text
+        linked = apps.VIEW_META if decl is WORKFLOW and apps.negotiated(ctx) else None
         return types.ReadResourceResult(
-            contents=[types.TextResourceContents(uri=uri, mime_type=decl.mime_type, text=text)],
+            contents=[types.TextResourceContents(uri=uri, mime_type=decl.mime_type, text=text, meta=linked)],
             ttl_ms=decl.ttl(outcome.data),
             cache_scope="private",
         )
 
     return {
         "on_list_resources": on_list_resources,
-        "on_list_resource_templates": fixed_list(template_list),
+        "on_list_resource_templates": on_list_resource_templates,
         "on_read_resource": on_read_resource,
     }

@@ -17,11 +17,11 @@ from mcp.server.caching import CacheHint
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 
-from argo_mcp import __version__, metrics, telemetry
+from argo_mcp import __version__, apps, icons, metrics, telemetry
 from argo_mcp.argo.client import ArgoClient
 from argo_mcp.calls import Call, CallPipeline, Confirmer, error_result
 from argo_mcp.calls.confirm import Proceed, confirm
-from argo_mcp.calls.requests import caller_of, fixed_list, peer_of
+from argo_mcp.calls.requests import caller_of, peer_of
 from argo_mcp.calls.targets import TARGET_ARGUMENT, TARGET_HEADER, Targets
 from argo_mcp.completions import completion_handler
 from argo_mcp.policy import Authorizer
@@ -110,7 +110,8 @@ def _to_mcp(tool: Tool[Any], *, multi: bool) -> types.Tool:
 
 
 class _Listing:
-    """tools/list and the tools by name, rebuilt when the targets file changed the set of targets."""
+    """tools/list (plain, and linked to the workflow view for MCP Apps clients) and the tools by name, rebuilt
+    when the targets file changed the set of targets."""
 
     def __init__(self, targets: Targets) -> None:
         self.targets = targets
@@ -128,14 +129,18 @@ class _Listing:
         # A 2026-07-28 tools/call is checked against its tool's input schema (its Mcp-Param-* headers); without
         # this lookup the SDK finds the schema by running the whole tools/list handler again for every call.
         self.input_schemas = {tool.name: tool.input_schema for tool in self.result.tools}
+        # An MCP Apps client gets the workflow tools linked to the view (apps.py), every other client exactly
+        # the plain list. Tool-group icons (icons.py) are not sent: measured at ~19,900 tokens for the whole
+        # list, more than twice its budget.
+        self.with_view = apps.with_view(self.result)
         self.generation = self.targets.generation
 
     async def on_list(
-        self, _ctx: ServerRequestContext[Any, Any], _params: types.PaginatedRequestParams | None
+        self, ctx: ServerRequestContext[Any, Any], _params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
         await self.targets.reload_if_changed()
         self.build()
-        return self.result
+        return self.with_view if apps.negotiated(ctx) else self.result
 
     def input_schema(self, name: str) -> dict[str, Any] | None:
         self.build()
@@ -191,7 +196,8 @@ def build_server(
         title="Argo Workflows MCP",
         instructions=INSTRUCTIONS,
         cache_hints={"tools/list": STATIC_LISTS, "prompts/list": STATIC_LISTS},
-        on_list_tools=fixed_list(listing.result) if targets.path is None else listing.on_list,
+        icons=icons.SERVER_ICONS,
+        on_list_tools=listing.on_list,
         on_call_tool=on_call_tool,
         get_tool_input_schema=listing.input_schema,
         **prompt_handlers(settings.argo.default_namespace),
@@ -206,6 +212,7 @@ def build_server(
         }
         server.add_request_handler(method, params_type.get(method, types.GetTaskRequestParams), handler)
     server.extensions[TASKS_EXTENSION] = {}
+    server.extensions[apps.EXTENSION_ID] = apps.SERVER_EXTENSION
     subscriptions = Subscriptions(pipeline, argo, by_name)
     metrics.watch_subscriptions(
         lambda: sum(subscriptions.by_caller.values()), lambda: len(subscriptions.watches.watches)

@@ -3,15 +3,18 @@
 `wait_for_workflow` polls a trimmed view of the workflow (Argo's `fields` filter) until it finishes or the time
 limit passes, sending MCP progress notifications as nodes complete. `get_workflow_graph` turns `status.nodes`
 (a flat map linked by children/boundaryID) into the tree a human reads: steps in order within step groups,
-DAG tasks within their DAG, retries with their attempts, each with phase and duration.
+DAG tasks within their DAG, retries with their attempts, each with phase and duration. With `format` mermaid or
+dot it answers the same nodes as a graph a client can draw (edges are Argo's own `children` links, as Argo's UI
+draws them, and the exit handler hangs off the workflow's root), each node with its pod name and phase.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -29,6 +32,13 @@ SUMMARY_FIELDS = (
     "status.phase,status.progress,status.message,status.startedAt,status.finishedAt,status.outputs.parameters"
 )
 GRAPH_CAP_BYTES = 64 * 1024
+
+
+GraphFormat = Literal["tree", "mermaid", "dot"]
+
+
+class GraphInput(NamedInput):
+    format: GraphFormat = Field(default="tree", description="tree, mermaid or dot.")
 
 
 class WaitInput(NamedInput):
@@ -188,7 +198,104 @@ def _render(entry: dict[str, Any], prefix: str = "", last: bool = True, top: boo
     return lines
 
 
-async def get_workflow_graph(ctx: ToolContext, args: NamedInput) -> TextOutput:
+def _ordered_nodes(graph: _Graph) -> list[dict[str, Any]]:
+    """Every node once, in a stable order (the root, then by start time and name), so the same workflow draws
+    the same text."""
+    root = graph.root["id"] if graph.root else None
+    return sorted(
+        (n for n in graph.nodes.values() if isinstance(n, dict) and n.get("id")),
+        key=lambda n: (
+            n["id"] != root,
+            n.get("startedAt") or "~",
+            n.get("displayName") or n.get("name") or "",
+            n["id"],
+        ),
+    )
+
+
+def _edges(graph: _Graph, ordered: list[dict[str, Any]]) -> list[tuple[str, str, bool]]:
+    """(parent id, child id, is-exit-handler) for every drawn link: Argo's `children`, and the root to each
+    exit handler (`<workflow>.onExit`, which no node lists as a child)."""
+    known = {n["id"] for n in ordered}
+    edges = [(n["id"], c, False) for n in ordered for c in n.get("children") or [] if c in known]
+    root = graph.root["id"] if graph.root else None
+    for n in ordered:
+        if root and n["id"] != root and str(n.get("name", "")).endswith(".onExit"):
+            edges.append((root, n["id"], True))
+    return edges
+
+
+def _node_lines(graph: _Graph, node: dict[str, Any]) -> list[str]:
+    """A node's label lines: name, phase and duration; its pod; a failure's message (redacted, shortened)."""
+    head = f"{node.get('displayName') or node.get('name')} [{node.get('phase', 'Pending')}]"
+    if duration := _duration(node):
+        head += f" {duration}"
+    lines = [head]
+    if node.get("type") == "Pod":
+        lines.append(f"pod {pod_name(graph.name, node, graph.pod_name_format)}")
+    elif node.get("type") not in (None, "Pod"):
+        lines[0] += f" ({node['type']})"
+    if node.get("message") and node.get("phase") in ("Failed", "Error"):
+        message = redact_text(str(node["message"]))
+        lines.append(message if len(message) <= 80 else message[:79] + "…")
+    return lines
+
+
+def _mermaid(graph: _Graph) -> str:
+    ordered = _ordered_nodes(graph)
+    ids = {n["id"]: f"n{i}" for i, n in enumerate(ordered)}
+    out = ["graph TD"]
+    for n in ordered:
+        label = "<br/>".join(
+            line.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+            for line in _node_lines(graph, n)
+        )
+        out.append(f'  {ids[n["id"]]}["{label}"]:::{_phase_class(n)}')
+    for parent, child, exit_handler in _edges(graph, ordered):
+        out.append(f"  {ids[parent]} {'-. onExit .->' if exit_handler else '-->'} {ids[child]}")
+    used = sorted({_phase_class(n) for n in ordered})
+    out += [f"  classDef {phase} {_PHASE_STYLE.get(phase, _PHASE_STYLE['Pending'])}" for phase in used]
+    return "\n".join(out) + "\n"
+
+
+def _phase_class(node: dict[str, Any]) -> str:
+    """The node's phase as a Mermaid class name (letters only: a phase Argo never sends cannot break the text)."""
+    return re.sub(r"[^A-Za-z]", "", str(node.get("phase") or "")) or "Pending"
+
+
+def _dot_text(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _dot(graph: _Graph) -> str:
+    ordered = _ordered_nodes(graph)
+    ids = {n["id"]: f"n{i}" for i, n in enumerate(ordered)}
+    out = [f'digraph "{_dot_text(graph.name)}" {{', '  node [shape=box style="rounded,filled"]']
+    for n in ordered:
+        label = "\\n".join(_dot_text(line) for line in _node_lines(graph, n))
+        fill = _PHASE_FILL.get(n.get("phase", "Pending"), _PHASE_FILL["Pending"])
+        out.append(f'  {ids[n["id"]]} [label="{label}" fillcolor="{fill}"]')
+    for parent, child, exit_handler in _edges(graph, ordered):
+        out.append(
+            f"  {ids[parent]} -> {ids[child]}" + (' [style=dashed label="onExit"]' if exit_handler else "")
+        )
+    return "\n".join(out) + "\n}\n"
+
+
+# Argo's UI colours by phase; the phase is also in every label, so colour is never the only sign.
+_PHASE_FILL = {
+    "Succeeded": "#c8e6c9",
+    "Failed": "#ffcdd2",
+    "Error": "#ffcdd2",
+    "Running": "#bbdefb",
+    "Pending": "#eeeeee",
+    "Skipped": "#f5f5f5",
+    "Omitted": "#f5f5f5",
+}
+_PHASE_STYLE = {phase: f"fill:{fill}" for phase, fill in _PHASE_FILL.items()}
+
+
+async def get_workflow_graph(ctx: ToolContext, args: GraphInput) -> TextOutput:
     workflow = await ctx.argo.request(
         "GET",
         api("workflows", ctx.namespace, args.name),
@@ -205,15 +312,22 @@ async def get_workflow_graph(ctx: ToolContext, args: NamedInput) -> TextOutput:
     if graph.root is None:
         text = f"{args.name} [{phase}]: no nodes yet (the controller has not started it)\n"
         return TextOutput(text=text, data={"name": args.name, "phase": phase, "nodes": 0})
-    tree = graph.tree(graph.root)
-    text = "\n".join(_render(tree)) + "\n"
+    if args.format == "mermaid":
+        text = _mermaid(graph)
+    elif args.format == "dot":
+        text = _dot(graph)
+    else:
+        text = "\n".join(_render(graph.tree(graph.root))) + "\n"
     if len(text.encode()) > GRAPH_CAP_BYTES:
         text = (
             text.encode()[:GRAPH_CAP_BYTES].decode(errors="ignore")
             + "\n[argo-mcp: graph truncated at 64 KiB]\n"
         )
     # The tree is the text; the structured content is only metadata, so the graph is not sent twice.
-    return TextOutput(text=text, data={"name": args.name, "phase": phase, "nodes": len(nodes)})
+    data: dict[str, Any] = {"name": args.name, "phase": phase, "nodes": len(nodes)}
+    if args.format != "tree":
+        data["format"] = args.format
+    return TextOutput(text=text, data=data)
 
 
 TOOLS: list[Tool[Any]] = [
@@ -239,7 +353,7 @@ TOOLS: list[Tool[Any]] = [
         description=("A workflow's steps or DAG as a text tree: each node's phase, duration and message."),
         group=ToolGroup.WORKFLOWS,
         kind=ToolKind.READ_ONLY,
-        input_model=NamedInput,
+        input_model=GraphInput,
         handler=get_workflow_graph,
         scope=Scope.argument(),
         permission=WORKFLOWS_GET,

@@ -10,7 +10,7 @@ import signal
 import socket
 import ssl
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ import httpx2
 import psutil
 from aiohttp import web
 from mcp import Client
+from mcp.client.extension import ClientExtension
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
@@ -142,12 +143,17 @@ async def wait_healthy(server: ServerProcess, ca: ssl.SSLContext | None = None, 
 
 @contextlib.asynccontextmanager
 async def http_client(
-    url: str, *, headers: dict[str, str] | None = None, verify: Any = True, mode: str = "auto"
+    url: str,
+    *,
+    headers: dict[str, str] | None = None,
+    verify: Any = True,
+    mode: str = "auto",
+    extensions: Sequence[ClientExtension] | None = None,
 ) -> AsyncIterator[Client]:
     http = httpx2.AsyncClient(headers=headers or {}, verify=verify, timeout=httpx2.Timeout(30, read=120))
     async with http:
         transport = streamable_http_client(url, http_client=http)
-        async with Client(transport, mode=mode) as client:
+        async with Client(transport, mode=mode, extensions=extensions) as client:
             yield client
 
 

@@ -188,3 +188,73 @@ def wide_workflow_list(count: int) -> bytes:
             "items": [{**wf, "metadata": {**wf["metadata"], "name": f"wf-{i}"}} for i in range(count)],
         }
     )
+
+
+# A DAG with a failed task (get_workflow_graph's formats, the workflow view in a browser).
+def _pod(node_id: str, display: str, phase: str, start: str, end: str | None, **extra: Any) -> dict[str, Any]:
+    node = {
+        "id": node_id,
+        "name": f"diamond.{display}",
+        "displayName": display,
+        "type": "Pod",
+        "templateName": display,
+        "phase": phase,
+        "boundaryID": "diamond",
+        "startedAt": start,
+        **extra,
+    }
+    if end:
+        node["finishedAt"] = end
+    return node
+
+
+def dag_workflow() -> dict[str, Any]:
+    """A → (B, C) → D, with C failed and D never run (Omitted)."""
+    wf = Workflow("diamond", phase="Failed").json()
+    nodes = [
+        {
+            "id": "diamond",
+            "name": "diamond",
+            "displayName": "diamond",
+            "type": "DAG",
+            "phase": "Failed",
+            "startedAt": "2026-11-25T10:00:00Z",
+            "finishedAt": "2026-11-25T10:00:40Z",
+            "children": ["diamond-a"],
+        },
+        _pod(
+            "diamond-a",
+            "A",
+            "Succeeded",
+            "2026-11-25T10:00:00Z",
+            "2026-11-25T10:00:10Z",
+            children=["diamond-b", "diamond-c"],
+        ),
+        _pod(
+            "diamond-b",
+            "B",
+            "Succeeded",
+            "2026-11-25T10:00:11Z",
+            "2026-11-25T10:00:20Z",
+            children=["diamond-d"],
+        ),
+        _pod(
+            "diamond-c",
+            "C",
+            "Failed",
+            "2026-11-25T10:00:12Z",
+            "2026-11-25T10:00:30Z",
+            children=["diamond-d"],
+            message='Error (exit code 3): "quoted" password=hunter2',
+        ),
+        {
+            "id": "diamond-d",
+            "name": "diamond.D",
+            "displayName": "D",
+            "type": "Omitted",
+            "phase": "Omitted",
+            "boundaryID": "diamond",
+        },
+    ]
+    wf["status"] = {"phase": "Failed", "nodes": {n["id"]: n for n in nodes}}
+    return wf
