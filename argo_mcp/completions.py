@@ -27,6 +27,7 @@ from argo_mcp.resources import (
     CLUSTER_WORKFLOW_TEMPLATE,
     CRON_WORKFLOW,
     RESOURCE_TEMPLATES,
+    TARGET_TEMPLATE,
     WORKFLOW,
     WORKFLOW_LOGS,
     WORKFLOW_TEMPLATE,
@@ -102,39 +103,56 @@ def completion_handler(
 ) -> CompletionHandler:
     """`on_completion` for the low-level server; `tools` are the exposed tools by name."""
 
-    def namespaces(prefix: str) -> list[str]:
-        candidates = settings.scope.namespaces or (settings.argo.default_namespace,)
+    targets = pipeline.targets
+
+    def namespaces(prefix: str, target: str | None) -> list[str]:
+        chosen = targets.get(target) if targets.multi else None
+        scope = chosen.settings if chosen is not None else settings
+        candidates = scope.scope.namespaces or (scope.argo.default_namespace,)
         return sorted(ns for ns in candidates if ns.startswith(prefix))
 
+    async def target_names(ctx: ServerRequestContext[Any, Any], prefix: str) -> list[str]:
+        usable = await targets.usable(caller_of(ctx), pipeline.authorize)
+        return [target.name for target in usable if target.name.startswith(prefix)]
+
     async def answer(
-        ctx: ServerRequestContext[Any, Any], tool_name: str, arguments: dict[str, Any]
+        ctx: ServerRequestContext[Any, Any], tool_name: str, arguments: dict[str, Any], target: str | None
     ) -> dict[str, Any] | None:
         """The tool's JSON answer through the pipeline, or None when it is hidden, refused or failed."""
         tool = tools.get(tool_name)
         if tool is None:
             return None
-        call = Call(tool, arguments, road="completion/complete", caller=caller_of(ctx), peer=peer_of(ctx))
+        call = Call(tool, arguments, road="completion/complete", caller=caller_of(ctx), peer=peer_of(ctx),
+                    target=target)  # fmt: skip
         outcome = await pipeline.run(call)
         return outcome.data if isinstance(outcome, Answer) and isinstance(outcome.data, dict) else None
 
     async def names(
-        ctx: ServerRequestContext[Any, Any], source: NameSource, namespace: str | None, prefix: str
+        ctx: ServerRequestContext[Any, Any],
+        source: NameSource,
+        namespace: str | None,
+        prefix: str,
+        target: str | None,
     ) -> list[str]:
         if _SELECTOR_UNSAFE & set(prefix):
             return []
-        listed = await answer(ctx, source.tool, _arguments(source, namespace, prefix))
+        listed = await answer(ctx, source.tool, _arguments(source, namespace, prefix), target)
         items = (listed or {}).get("items") or []
         found = [str(item["name"]) for item in items if str(item.get("name", "")).startswith(prefix)]
         return found if source.narrow == "prefix" else sorted(found)
 
     async def parameters(
-        ctx: ServerRequestContext[Any, Any], template: str, namespace: str | None, typed: str
+        ctx: ServerRequestContext[Any, Any],
+        template: str,
+        namespace: str | None,
+        typed: str,
+        target: str | None,
     ) -> list[str]:
         """`typed` ("a=1,b") completed with the template's parameters not yet given, each with its default."""
         if not template:
             return []
         arguments = {"name": template} | ({"namespace": namespace} if namespace else {})
-        read = await answer(ctx, "get_workflow_template", arguments)
+        read = await answer(ctx, "get_workflow_template", arguments, target)
         declared = ((read or {}).get("arguments") or {}).get("parameters") or []
         done, _, current = typed.rpartition(",")
         given = {pair.partition("=")[0].strip() for pair in done.split(",") if pair}
@@ -150,28 +168,32 @@ def completion_handler(
         ctx: ServerRequestContext[Any, Any], params: types.CompleteRequestParams
     ) -> types.CompleteResult:
         ref, argument = params.ref, params.argument
+        context = (params.context.arguments if params.context else None) or {}
+        # With several targets, `target` in the context picks the Argo server the names come from.
+        target = context.get("target") if targets.multi else None
+        if targets.multi and argument.name == "target":
+            return _result(await target_names(ctx, argument.value))
         if isinstance(ref, types.PromptReference):
             if argument.name == "namespace":
-                return _result(namespaces(argument.value))
+                return _result(namespaces(argument.value, target))
             template_argument = PROMPT_PARAMETERS.get((ref.name, argument.name))
             if template_argument is not None:
                 given = (params.context.arguments if params.context else None) or {}
                 return _result(
                     await parameters(
-                        ctx, given.get(template_argument, ""), given.get("namespace"), argument.value
+                        ctx, given.get(template_argument, ""), given.get("namespace"), argument.value, target
                     )
                 )
             source = PROMPT_NAMES.get((ref.name, argument.name))
         else:
-            decl = _TEMPLATES.get(ref.uri)
+            decl = _TEMPLATES.get(ref.uri.removesuffix(TARGET_TEMPLATE))
             if decl is None or decl.tool not in tools or argument.name not in decl.variables:
                 return _result([])  # not a template this server serves, or not one of its arguments
             if argument.name == "namespace":
-                return _result(namespaces(argument.value))
-            source = RESOURCE_NAMES.get((ref.uri, argument.name))
+                return _result(namespaces(argument.value, target))
+            source = RESOURCE_NAMES.get((decl.uri_template, argument.name))
         if source is None:
             return _result([])
-        context = (params.context.arguments if params.context else None) or {}
-        return _result(await names(ctx, source, context.get("namespace"), argument.value))
+        return _result(await names(ctx, source, context.get("namespace"), argument.value, target))
 
     return on_completion

@@ -97,9 +97,20 @@ PROMPTS = (
 )
 
 
-def prompt_handlers(default_namespace: str) -> dict[str, Any]:
-    """`on_list_prompts` / `on_get_prompt` for the low-level server."""
+TARGET_ARGUMENT = ("target", "The Argo server (list_targets names them; default: {default}).", False)
+
+
+def prompt_handlers(
+    default_namespace: str, *, targets: tuple[str, ...] = (), default_target: str | None = None
+) -> dict[str, Any]:
+    """`on_list_prompts` / `on_get_prompt` for the low-level server. With several `targets`, every prompt takes
+    an optional `target`, and the investigation it writes passes it to every tool call."""
     by_name = {prompt.name: prompt for prompt in PROMPTS}
+    extra = (
+        ((TARGET_ARGUMENT[0], TARGET_ARGUMENT[1].format(default=default_target), False),)
+        if len(targets) > 1
+        else ()
+    )
     listing = types.ListPromptsResult(
         prompts=[
             types.Prompt(
@@ -107,7 +118,8 @@ def prompt_handlers(default_namespace: str) -> dict[str, Any]:
                 title=p.title,
                 description=p.description,
                 arguments=[
-                    types.PromptArgument(name=n, description=d, required=r) for n, d, r in p.arguments
+                    types.PromptArgument(name=n, description=d, required=r)
+                    for n, d, r in (*p.arguments, *extra)
                 ],
             )
             for p in PROMPTS
@@ -138,11 +150,18 @@ def prompt_handlers(default_namespace: str) -> dict[str, Any]:
             "since_clause": f" since {since}" if since else "",
             "since_arg": f" and createdAfter='{since}'" if since else "",
         }
+        text = prompt.render(values)
+        target = given.get("target") if extra else None
+        if target:
+            if target not in targets:
+                raise MCPError(
+                    types.INVALID_PARAMS,
+                    f"unknown target {target!r}; list_targets names the targets you may use",
+                )
+            text += f"\nThis is about the Argo server {target!r}: pass target={target} to every tool call."
         return types.GetPromptResult(
             description=prompt.description,
-            messages=[
-                types.PromptMessage(role="user", content=types.TextContent(text=prompt.render(values)))
-            ],
+            messages=[types.PromptMessage(role="user", content=types.TextContent(text=text))],
         )
 
     return {"on_list_prompts": fixed_list(listing), "on_get_prompt": on_get_prompt}

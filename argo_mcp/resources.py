@@ -166,6 +166,22 @@ CRON_WORKFLOW = ResourceTemplateDecl(
 RESOURCE_TEMPLATES = (WORKFLOW, WORKFLOW_LOGS, WORKFLOW_TEMPLATE, CLUSTER_WORKFLOW_TEMPLATE, CRON_WORKFLOW)
 
 
+TARGET_QUERY = "?target="
+TARGET_TEMPLATE = "{?target}"
+"""With several targets a URI names its target as a query (`argo://workflows/ns/name?target=staging`) and every
+template ends in the RFC 6570 form `{?target}`; without, URIs are exactly today's."""
+
+
+def split_target(uri: str) -> tuple[str, str | None]:
+    """(the URI without its target, the target it names or None)."""
+    base, found, target = uri.partition(TARGET_QUERY)
+    return (base, target) if found else (uri, None)
+
+
+def with_target(uri: str, target: str | None) -> str:
+    return f"{uri}{TARGET_QUERY}{target}" if target else uri
+
+
 def exposed_templates(tools: Mapping[str, Tool[Any]]) -> list[ResourceTemplateDecl]:
     """The templates whose tool this server exposes (toolsets and switches decide, as for tools/list)."""
     return [decl for decl in RESOURCE_TEMPLATES if decl.tool in tools]
@@ -216,26 +232,34 @@ def _read_error(uri: str, decl: ResourceTemplateDecl, refusal: Refusal) -> MCPEr
     return MCPError(types.INTERNAL_ERROR, f"Cannot read {uri!r}: {message}", {"uri": uri})
 
 
-def _recent(items: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
+Found = tuple[str | None, str, dict[str, Any]]
+"""(target, namespace, workflow list item)."""
+
+
+def _recent(items: list[Found]) -> list[Found]:
     # Newest first: not yet started (pending) before the latest start.
-    return sorted(items, key=lambda item: str(item[1].get("startedAt") or "\uffff"), reverse=True)[
+    return sorted(items, key=lambda item: str(item[2].get("startedAt") or "\uffff"), reverse=True)[
         :RECENT_WORKFLOWS
     ]
 
 
-def _workflow_resource(namespace: str, item: dict[str, Any]) -> types.Resource:
+def _workflow_resource(namespace: str, item: dict[str, Any], target: str | None = None) -> types.Resource:
     name = str(item["name"])
     phase = item.get("phase") or "Pending"
     when = finished_at(item) or item.get("startedAt")
     return types.Resource(
-        uri=WORKFLOW.uri(namespace=namespace, name=name),
+        uri=with_target(WORKFLOW.uri(namespace=namespace, name=name), target),
         name=name,
-        title=f"{namespace}/{name}",
+        title=f"{target}: {namespace}/{name}" if target else f"{namespace}/{name}",
         description=f"Workflow {namespace}/{name}: {phase}"
         + (f", {item['progress']}" if item.get("progress") else ""),
         mime_type=JSON,
         annotations=types.Annotations(last_modified=str(when)) if when else None,
     )
+
+
+def _namespaces(settings: Settings) -> tuple[str, ...]:
+    return settings.scope.namespaces or (settings.argo.default_namespace,)
 
 
 def resource_handlers(
@@ -244,8 +268,14 @@ def resource_handlers(
     """`on_list_resources`, `on_list_resource_templates` and `on_read_resource` for the low-level server;
     `tools` are the exposed tools by name."""
     templates = exposed_templates(tools)
+    multi = pipeline.targets.multi
     template_list = types.ListResourceTemplatesResult(
-        resource_templates=[decl.to_mcp() for decl in templates],
+        resource_templates=[
+            decl.to_mcp().model_copy(update={"uri_template": decl.uri_template + TARGET_TEMPLATE})
+            if multi
+            else decl.to_mcp()
+            for decl in templates
+        ],
         ttl_ms=TTL_TEMPLATE_LIST_MS,
         cache_scope="public",
     )
@@ -254,7 +284,7 @@ def resource_handlers(
         update={
             "resource_templates": [
                 t.model_copy(update={"meta": apps.VIEW_META})
-                if t.uri_template == WORKFLOW.uri_template
+                if t.uri_template.removesuffix(TARGET_TEMPLATE) == WORKFLOW.uri_template
                 else t
                 for t in template_list.resource_templates
             ]
@@ -266,9 +296,7 @@ def resource_handlers(
     ) -> types.ListResourceTemplatesResult:
         return template_list_with_view if apps.negotiated(ctx) else template_list
 
-    async def list_namespace(
-        call: Call, namespace: str, slots: asyncio.Semaphore
-    ) -> list[tuple[str, dict[str, Any]]]:
+    async def list_namespace(call: Call, namespace: str, slots: asyncio.Semaphore) -> list[Found]:
         async with slots:
             outcome = await pipeline.run(call)
         if isinstance(outcome, Refusal) and outcome.outcome == "busy":
@@ -278,7 +306,7 @@ def resource_handlers(
         items = outcome.data.get("items") or []
         # Only what is in the namespace asked about (and so passed its allow-list and RBAC check).
         return [
-            (namespace, item)
+            (call.target, namespace, item)
             for item in items
             if isinstance(item, dict) and item.get("name") and item.get("namespace", namespace) == namespace
         ]
@@ -290,21 +318,32 @@ def resource_handlers(
         resources: list[types.Resource] = []
         if lister is not None and WORKFLOW in templates:
             caller, peer = caller_of(ctx), peer_of(ctx)
-            namespaces = settings.scope.namespaces or (settings.argo.default_namespace,)
+            # Every target the caller may use (one: the flags' Argo server), every namespace of each.
+            usable = await pipeline.targets.usable(caller, pipeline.authorize) if multi else []
+            places: list[tuple[str | None, str]] = [
+                (target.name, ns) for target in usable for ns in _namespaces(target.settings)
+            ] or [(None, ns) for ns in ([] if multi else _namespaces(settings))]
             # Each namespace is one call, admitted like any other: never more at once than the limit allows.
             slots = asyncio.Semaphore(max(1, min(LIST_CONCURRENCY, pipeline.admission.limit)))
-            calls = {
-                ns: Call(
-                    lister,
-                    {"namespace": ns, "limit": RECENT_WORKFLOWS},
-                    road="resources/list",
-                    caller=caller,
-                    peer=peer,
+            calls = [
+                (
+                    ns,
+                    Call(
+                        lister,
+                        {"namespace": ns, "limit": RECENT_WORKFLOWS},
+                        road="resources/list",
+                        caller=caller,
+                        peer=peer,
+                        target=target,
+                    ),
                 )
-                for ns in namespaces
-            }
-            found = await asyncio.gather(*(list_namespace(call, ns, slots) for ns, call in calls.items()))
-            resources = [_workflow_resource(ns, item) for ns, item in _recent([i for f in found for i in f])]
+                for target, ns in places
+            ]
+            found = await asyncio.gather(*(list_namespace(call, ns, slots) for ns, call in calls))
+            resources = [
+                _workflow_resource(ns, item, target)
+                for target, ns, item in _recent([i for f in found for i in f])
+            ]
         if apps.negotiated(ctx):
             linked = [r.model_copy(update={"meta": apps.VIEW_META}) for r in resources]
             resources = [apps.view_resource(), *linked]
@@ -317,9 +356,15 @@ def resource_handlers(
         if uri == apps.VIEW_URI:
             # The view is static and names no workflow: nothing of Argo's is read, so no call to check.
             return types.ReadResourceResult(contents=[apps.view_contents()], ttl_ms=TTL_TEMPLATE_LIST_MS)
-        decl, arguments = resolve(uri, templates)
+        base, target = split_target(uri) if multi else (uri, None)
+        decl, arguments = resolve(base, templates)
         call = Call(
-            tools[decl.tool], arguments, road="resources/read", caller=caller_of(ctx), peer=peer_of(ctx)
+            tools[decl.tool],
+            arguments,
+            road="resources/read",
+            caller=caller_of(ctx),
+            peer=peer_of(ctx),
+            target=target,
         )
         outcome = await pipeline.run(call)
         if not isinstance(outcome, Answer):

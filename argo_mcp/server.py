@@ -200,7 +200,9 @@ def build_server(
         on_list_tools=listing.on_list,
         on_call_tool=on_call_tool,
         get_tool_input_schema=listing.input_schema,
-        **prompt_handlers(settings.argo.default_namespace),
+        **prompt_handlers(
+            settings.argo.default_namespace, targets=tuple(targets.names), default_target=targets.default
+        ),
         on_completion=completion_handler(settings, pipeline, by_name),
         **resources,
         **(extra_handlers or {}),
@@ -213,7 +215,7 @@ def build_server(
         server.add_request_handler(method, params_type.get(method, types.GetTaskRequestParams), handler)
     server.extensions[TASKS_EXTENSION] = {}
     server.extensions[apps.EXTENSION_ID] = apps.SERVER_EXTENSION
-    subscriptions = Subscriptions(pipeline, argo, by_name)
+    subscriptions = Subscriptions(pipeline, by_name)
     metrics.watch_subscriptions(
         lambda: sum(subscriptions.by_caller.values()), lambda: len(subscriptions.watches.watches)
     )

@@ -29,7 +29,7 @@ from argo_mcp.argo.client import ArgoClient
 from argo_mcp.argo.errors import ArgoError
 from argo_mcp.calls import Answer, Call, CallPipeline
 from argo_mcp.calls.requests import caller_of, peer_of
-from argo_mcp.resources import WORKFLOW
+from argo_mcp.resources import WORKFLOW, split_target, with_target
 from argo_mcp.tools.paths import api
 from argo_mcp.tools.registry import Tool
 
@@ -39,6 +39,10 @@ PER_CALLER = 16
 IN_ALL = 1024
 RETRY_SECONDS = 2.0
 WATCH_SECONDS = 300  # one watch request's life; it is opened again while someone listens
+
+
+Where = tuple[str | None, str, str]
+"""(target, namespace, name) of a watched workflow; target None: the default one."""
 
 
 @dataclass
@@ -51,15 +55,16 @@ class _Watch:
 class WorkflowWatches:
     """The upstream watches, one per workflow, reference-counted."""
 
-    argo: ArgoClient
+    argo_of: Callable[[str | None], ArgoClient]
+    """The Argo client of a target (None: the default target)."""
     publish: Callable[[str], None]
-    watches: dict[tuple[str, str], _Watch] = field(default_factory=dict)
+    watches: dict[Where, _Watch] = field(default_factory=dict)
 
-    def acquire(self, namespace: str, name: str) -> Callable[[], None]:
-        key = (namespace, name)
+    def acquire(self, target: str | None, namespace: str, name: str) -> Callable[[], None]:
+        key = (target, namespace, name)
         watch = self.watches.get(key)
         if watch is None:
-            watch = self.watches[key] = _Watch(asyncio.create_task(self._follow(namespace, name)))
+            watch = self.watches[key] = _Watch(asyncio.create_task(self._follow(target, namespace, name)))
         watch.users += 1
 
         def release() -> None:
@@ -70,8 +75,8 @@ class WorkflowWatches:
 
         return release
 
-    async def _follow(self, namespace: str, name: str) -> None:
-        uri = WORKFLOW.uri(namespace=namespace, name=name)
+    async def _follow(self, target: str | None, namespace: str, name: str) -> None:
+        uri = with_target(WORKFLOW.uri(namespace=namespace, name=name), target)
         query = {
             "listOptions.fieldSelector": f"metadata.name={name}",
             "listOptions.timeoutSeconds": str(WATCH_SECONDS),
@@ -79,7 +84,7 @@ class WorkflowWatches:
         }
         while True:
             try:
-                async with self.argo.stream(
+                async with self.argo_of(target).stream(
                     api("workflow-events", namespace), query=query, timeout=WATCH_SECONDS + 30
                 ) as response:
                     async for line in response.content:
@@ -104,11 +109,14 @@ class WorkflowWatches:
 class Subscriptions:
     """`subscriptions/listen` and `resources/subscribe` over the shared watches."""
 
-    def __init__(self, pipeline: CallPipeline, argo: ArgoClient, tools: Mapping[str, Tool[Any]]) -> None:
+    def __init__(self, pipeline: CallPipeline, tools: Mapping[str, Tool[Any]]) -> None:
         self.pipeline, self.tools = pipeline, tools
         self.bus = InMemorySubscriptionBus()
         self.listen_handler = ListenHandler(self.bus, max_subscriptions=IN_ALL)
-        self.watches = WorkflowWatches(argo, self._publish)
+        targets = pipeline.targets
+        self.watches = WorkflowWatches(
+            lambda name: (targets.get(name) or targets.primary).argo, self._publish
+        )
         self.by_caller: Counter[str] = Counter()
         self.subscribed: dict[str, Callable[[], None]] = {}  # resources/subscribe (stdio: one session)
         self.sessions: dict[str, Any] = {}
@@ -122,16 +130,17 @@ class Subscriptions:
                     session.send_notification(types.ResourceUpdatedNotification(params=params))
                 )
 
-    async def _readable(self, ctx: ServerRequestContext[Any, Any], uri: str) -> tuple[str, str] | None:
-        """(namespace, name) of a workflow URI the caller may read now (one read through the pipeline)."""
-        arguments = WORKFLOW.match(uri)
+    async def _readable(self, ctx: ServerRequestContext[Any, Any], uri: str) -> Where | None:
+        """(target, namespace, name) of a workflow URI the caller may read now (one read through the pipeline)."""
+        base, target = split_target(uri) if self.pipeline.targets.multi else (uri, None)
+        arguments = WORKFLOW.match(base)
         tool = self.tools.get(WORKFLOW.tool)
         if arguments is None or tool is None:
             return None
         call = Call(tool, {**arguments, "fields": "metadata.name"}, road="subscribe", caller=caller_of(ctx),
-                    peer=peer_of(ctx))  # fmt: skip
+                    peer=peer_of(ctx), target=target)  # fmt: skip
         outcome = await self.pipeline.run(call)
-        return (arguments["namespace"], arguments["name"]) if isinstance(outcome, Answer) else None
+        return (target, arguments["namespace"], arguments["name"]) if isinstance(outcome, Answer) else None
 
     def _admit(self, ctx: ServerRequestContext[Any, Any], count: int) -> str:
         caller = caller_of(ctx)

@@ -29,7 +29,7 @@ from argo_mcp.tools import ALL_TOOLS
 from argo_mcp.tools.targets import LIST_TARGETS
 from bench.tokens import count_tokens
 from tests.support.fake_argo import FakeArgo
-from tests.support.processes import payload, serve_app, start_argo_mcp, text_of
+from tests.support.processes import http_client, payload, serve_app, start_argo_mcp, text_of
 from tests.support.samples import VERSION
 
 BY_NAME = {tool.name: tool for tool in ALL_TOOLS}
@@ -307,8 +307,6 @@ async def test_a_real_server_serves_two_targets(tmp_path: Path) -> None:
         path.write_text(_file_text(prod_url, staging_url, tmp_path))
         server = await start_argo_mcp(tmp_path, "--targets-file", str(path))
         try:
-            from tests.support.processes import http_client
-
             async with http_client(server.url) as client:
                 tools = {tool.name: tool for tool in (await client.list_tools()).tools}
                 assert "list_targets" in tools
@@ -351,3 +349,57 @@ async def test_a_task_remembers_its_target_and_its_polls_go_there(two: Two) -> N
     result = outcome.result
     assert isinstance(result, types.CallToolResult) and not result.is_error, text_of(result)
     assert two.staging.calls("WorkflowService_ListWorkflows") and two.prod.requests == []
+
+
+# ---- resources, completions and prompts per target -----------------------------------------------------------
+async def test_resources_completions_and_prompts_name_their_target(tmp_path: Path) -> None:
+    from tests.support.fake_argo import Workflow
+
+    prod, staging = FakeArgo(), FakeArgo()
+    prod.on(
+        "WorkflowService_ListWorkflows",
+        {"metadata": {}, "items": [Workflow("p-run", namespace="team-a").json()]},
+    )
+    staging.on(
+        "WorkflowService_ListWorkflows",
+        {"metadata": {}, "items": [Workflow("s-run", namespace="team-b").json()]},
+    )
+    staging.on("WorkflowService_GetWorkflow", Workflow("s-run", namespace="team-b").json())
+    async with serve_app(prod.app) as prod_url, serve_app(staging.app) as staging_url:
+        path = tmp_path / "targets.yaml"
+        path.write_text(_file_text(prod_url, staging_url, tmp_path))
+        server = await start_argo_mcp(tmp_path, "--targets-file", str(path))
+        try:
+            async with http_client(server.url, mode="2026-07-28") as client:
+                templates = await client.list_resource_templates()
+                resources = await client.list_resources()
+                read = await client.read_resource("argo://workflows/team-b/s-run?target=staging")
+                names = await client.complete(
+                    types.PromptReference(type="ref/prompt", name="debug_failed_workflow"),
+                    {"name": "name", "value": "s-"},
+                    {"namespace": "team-b", "target": "staging"},
+                )
+                target_names = await client.complete(
+                    types.PromptReference(type="ref/prompt", name="debug_failed_workflow"),
+                    {"name": "target", "value": "st"},
+                )
+                prompts = await client.list_prompts()
+                prompt = await client.get_prompt(
+                    "debug_failed_workflow", {"name": "s-run", "target": "staging"}
+                )
+        finally:
+            await server.stop()
+    assert all(t.uri_template.endswith("{?target}") for t in templates.resource_templates)
+    assert sorted(str(r.uri) for r in resources.resources) == [
+        "argo://workflows/team-a/p-run?target=prod-eu",
+        "argo://workflows/team-b/s-run?target=staging",
+    ]
+    content = read.contents[0]
+    assert isinstance(content, types.TextResourceContents) and "s-run" in content.text
+    assert staging.calls("WorkflowService_GetWorkflow") and not prod.calls("WorkflowService_GetWorkflow")
+    assert names.completion.values == ["s-run"]
+    assert target_names.completion.values == ["staging"]
+    debug = next(p for p in prompts.prompts if p.name == "debug_failed_workflow")
+    assert "target" in [a.name for a in debug.arguments or []]
+    text = prompt.messages[0].content
+    assert isinstance(text, types.TextContent) and "pass target=staging to every tool call" in text.text
