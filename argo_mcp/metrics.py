@@ -60,8 +60,9 @@ TOOL_DURATION = Histogram(
 CALLS = Counter(
     "argo_mcp_calls_total",
     "Calls through the call pipeline by MCP method (tools/call, resources/read, resources/list, "
-    "completion/complete, subscribe, tasks/get, tasks/result, tasks/cancel) and outcome.",
-    ["method", "outcome"],
+    "completion/complete, subscribe, tasks/get, tasks/result, tasks/cancel), outcome and target (the Argo "
+    "server of a targets file; `default` without one).",
+    ["method", "outcome", "target"],
     registry=REGISTRY,
 )
 CALLS_IN_FLIGHT = Gauge(
@@ -203,9 +204,9 @@ def record_argo_request(operation: str, code: str, seconds: float, server: str |
         record_argo_up(server, code not in _NOT_ANSWERED)
 
 
-def record_call(method: str, tool: str, outcome: str, seconds: float) -> None:
-    """One finished call: by method always; as a tool call only when it was one (a tools/call request)."""
-    CALLS.labels(method=method, outcome=outcome).inc()
+def record_call(method: str, tool: str, outcome: str, seconds: float, target: str = "default") -> None:
+    """One finished call: by method and target always; as a tool call only when it was one (tools/call)."""
+    CALLS.labels(method=method, outcome=outcome, target=target).inc()
     if method == "tools/call":
         TOOL_CALLS.labels(tool=tool, outcome=outcome).inc()
         TOOL_DURATION.labels(tool=tool).observe(seconds)

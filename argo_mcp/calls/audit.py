@@ -63,7 +63,7 @@ def record(
 ) -> None:
     """Log, count and (for a call that changes something) audit one finished call. `target` is named only
     when the process serves a targets file (the single implicit target keeps today's lines)."""
-    record_call(road, tool.name, outcome, seconds)  # a tool call only when `road` is tools/call
+    record_call(road, tool.name, outcome, seconds, target or "default")  # a tool call only on tools/call
     bound = log.bind(request_id=request_id, tool=tool.name, caller=caller)
     if target is not None:
         bound = bound.bind(target=target)

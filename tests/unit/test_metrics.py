@@ -167,9 +167,12 @@ async def test_a_real_server_exports_admission_http_and_method_metrics(
     assert value(during, "argo_mcp_http_connections_limit") == 40
 
     # Each MCP method counted as what it is; only tools/call is a tool call.
-    assert value(after, "argo_mcp_calls_total", method="tools/call", outcome="ok") == 1
-    assert value(after, "argo_mcp_calls_total", method="completion/complete", outcome="busy") == 1
-    assert value(after, "argo_mcp_calls_total", method="resources/read", outcome="ok") == 1
+    assert value(after, "argo_mcp_calls_total", method="tools/call", outcome="ok", target="default") == 1
+    assert (
+        value(after, "argo_mcp_calls_total", method="completion/complete", outcome="busy", target="default")
+        == 1
+    )
+    assert value(after, "argo_mcp_calls_total", method="resources/read", outcome="ok", target="default") == 1
     assert value(after, "argo_mcp_tool_calls_total", tool="get_workflow", outcome="ok") == 1
     tool_outcomes = {dict(labels)["outcome"] for name, labels in after if name == "argo_mcp_tool_calls_total"}
     assert tool_outcomes == {"ok"}, "the refused completion and the resource read are not tool calls"

@@ -322,6 +322,9 @@ async def test_a_real_server_serves_two_targets(tmp_path: Path) -> None:
                 assert [t["argoVersion"] for t in listed["targets"]] == ["v3.7.18", "v4.0.7"]
             async with aiohttp.ClientSession() as http, http.get(f"{server.base}/readyz") as answer:
                 ready = await answer.json()
+            async with aiohttp.ClientSession() as http, http.get(f"{server.base}/metrics") as answer:
+                scraped = await answer.text()
+            assert 'argo_mcp_calls_total{method="tools/call",outcome="ok",target="staging"} 1.0' in scraped
             assert ready["status"] == "ready" and set(ready["targets"]) == {"prod-eu", "staging"}
         finally:
             await server.stop()
