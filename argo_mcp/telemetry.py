@@ -131,6 +131,15 @@ def _provider(exporters: list[SpanExporter], *, batch: bool) -> TracerProvider:
     return provider
 
 
+def annotate(key: str, value: str) -> None:
+    """An attribute on the current span (the `tools/call` span the SDK opened) when tracing is on."""
+    if _TRACING.tracer is None:
+        return
+    from opentelemetry import trace  # noqa: PLC0415 - loaded already: tracing is on
+
+    trace.get_current_span().set_attribute(key, value)
+
+
 def enable(provider: TracerProvider) -> None:
     """Install ``provider`` as the process's tracer provider (the MCP SDK's spans use the global one)."""
     from opentelemetry import trace  # noqa: PLC0415

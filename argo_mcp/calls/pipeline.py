@@ -24,6 +24,7 @@ import structlog
 from mcp.shared.exceptions import MCPError
 from pydantic import ValidationError
 
+from argo_mcp import telemetry
 from argo_mcp.argo.buffers import ArgoBuffersFull
 from argo_mcp.argo.client import ArgoClient
 from argo_mcp.argo.errors import ArgoError
@@ -210,6 +211,8 @@ class CallPipeline:
         tool = call.tool
         target, arguments = await self._target(call)
         state.target = target.name
+        if self.targets.file is not None:
+            telemetry.annotate("argo_mcp.target", target.name)
         args = state.args = await self._parse(call, arguments)
         state.kind = self._kind(tool, args, target.settings)
         ctx = self._context(call, state, target)

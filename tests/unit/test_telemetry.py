@@ -209,3 +209,31 @@ async def test_a_tool_span_with_its_argo_child_in_the_clients_trace(
     exported = b"".join(span.SerializeToString() for span in received.spans)
     assert secret.encode() not in exported
     assert received.resources[0]["service.name"] == "argo-mcp"
+
+
+async def test_a_tool_span_names_its_target(
+    argo: FakeArgo, argo_url: str, tmp_path: Path, collector: tuple[Collector, str]
+) -> None:
+    received, endpoint = collector
+    argo.on("InfoService_GetVersion", VERSION)
+    targets = tmp_path / "targets.yaml"
+    targets.write_text(
+        "defaultTarget: first\n"
+        "targets:\n"
+        "  - {name: first, argoServer: {url: 'http://127.0.0.1:9'}, auth: {mode: none}}\n"
+        f"  - {{name: second, argoServer: {{url: '{argo_url}'}}, auth: {{mode: none}}}}\n"
+    )
+    server = await start_argo_mcp(
+        tmp_path,
+        "--targets-file",
+        str(targets),
+        env={"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "OTEL_BSP_SCHEDULE_DELAY": "50"},
+    )
+    try:
+        async with http_client(server.url) as client:
+            result = await client.call_tool("get_argo_version", {"target": "second"})
+            assert not result.is_error, text_of(result)
+        spans = await received.wait_for("tools/call get_argo_version", "GET /api/v1/version")
+    finally:
+        await server.stop()
+    assert _attributes(spans["tools/call get_argo_version"])["argo_mcp.target"] == "second"
