@@ -15,10 +15,12 @@ from argo_mcp.tools.logs import LOG_ANSWER, LogOptions, drain
 from argo_mcp.tools.paths import api
 from argo_mcp.tools.registry import TextOutput, Tool, ToolContext, ToolKind
 from argo_mcp.tools.shaping import (
+    LIVE_ONLY_SELECTOR,
     WORKFLOW_DETAIL_FIELDS,
     WORKFLOW_LIST_FIELDS,
     ListShape,
     clean,
+    is_archived,
     workflow_detail,
     workflow_item,
 )
@@ -59,7 +61,16 @@ async def list_workflows(ctx: ToolContext, args: ListWorkflowsInput) -> dict[str
         what=f"list workflows in namespace {ctx.namespace}",
         check_body=shape.check_body,
     )
-    return shape.shape(answer)
+    items = answer.get("items") if isinstance(answer, dict) else None
+    archived = isinstance(items, list) and any(is_archived(item) for item in items)
+    shaped = shape.shape(answer)
+    if archived:
+        # Said once, and only when the page has one: a run delete_workflow removed is still listed.
+        shaped["archivedHint"] = (
+            "archived: true = read from Argo's workflow archive, perhaps deleted from the cluster (the archive "
+            f"tools take its uid); labelSelector '{LIVE_ONLY_SELECTOR}' leaves archived runs out"
+        )
+    return shaped
 
 
 class GetWorkflowInput(NamedInput):
