@@ -25,13 +25,15 @@ from typing import Any
 import mcp_types as types
 from pydantic import Field, model_validator
 
+from argo_mcp.argo.errors import ArgoBadRequest, ArgoError, ArgoNotFound, ArgoServerError
 from argo_mcp.argo.streams import download_to_file, read_or_save, resolve_destination
-from argo_mcp.policy import WORKFLOWS_GET, Scope
+from argo_mcp.policy import WORKFLOWS_GET, Scope, ToolError
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.archive import archived_by_uid
 from argo_mcp.tools.inputs import NamespacedInput, PathSegment, ResourceName, Uid
-from argo_mcp.tools.paths import raw
+from argo_mcp.tools.paths import api, raw
 from argo_mcp.tools.registry import ContentOutput, Output, TextOutput, Tool, ToolContext, ToolKind
+from argo_mcp.tools.suggest import closest, name_list, unknown_name
 
 
 class ArtifactInput(NamespacedInput):
@@ -95,6 +97,79 @@ def _input_path(ctx: ToolContext, args: ArtifactInput) -> str:
 
 
 async def _download(ctx: ToolContext, args: ArtifactInput, path: str, direction: str) -> Output:
+    try:
+        return await _fetch(ctx, args, path, direction)
+    except (ArgoServerError, ArgoNotFound, ArgoBadRequest):
+        # Argo answers a node or an artifact name it does not have with 500 ("retry shortly"): when that is
+        # the cause, say so with the names there are. Only on this path, so a download costs no extra request.
+        await _check_names(ctx, args, direction)
+        raise
+
+
+async def _workflow_nodes(ctx: ToolContext, args: ArtifactInput) -> dict[str, Any]:
+    """status.nodes of the workflow: the archived one the registry read to place the call, or a live one's."""
+    if args.workflow_uid:
+        wf = ctx.resolved if isinstance(ctx.resolved, dict) else {}
+    else:
+        assert args.workflow_name is not None
+        try:
+            wf = await ctx.argo.request(
+                "GET",
+                api("workflows", ctx.namespace, args.workflow_name),
+                query={"fields": "status.nodes"},
+                what=f"get workflow {ctx.namespace}/{args.workflow_name}",
+            )
+        except ArgoError:
+            return {}
+    nodes = ((wf if isinstance(wf, dict) else {}).get("status") or {}).get("nodes") or {}
+    return {key: node for key, node in nodes.items() if isinstance(node, dict)}
+
+
+def _artifact_names(node: dict[str, Any], direction: str) -> list[str]:
+    artifacts = (node.get(f"{direction}s") or {}).get("artifacts") or []
+    return [str(a["name"]) for a in artifacts if isinstance(a, dict) and a.get("name")]
+
+
+async def _check_names(ctx: ToolContext, args: ArtifactInput, direction: str) -> None:
+    """A ToolError when the workflow has no node `nodeId` or the node no such artifact, naming what it has;
+    nothing when the workflow cannot be read or the names are right (Argo's own error then stands)."""
+    nodes = await _workflow_nodes(ctx, args)
+    if not nodes:
+        return
+    where = f"workflow {args.target}"
+    node = nodes.get(args.node_id)
+    if node is None:
+        named = [key for key, n in nodes.items() if args.node_id in (n.get("displayName"), n.get("name"))]
+        if len(named) == 1:
+            raise ToolError(f"nodeId takes a node's id: {args.node_id!r} is the name of node {named[0]!r}")
+        with_artifacts = [
+            f"{key} ({n.get('displayName') or n.get('name')})"
+            for key, n in nodes.items()
+            if _artifact_names(n, "input") or _artifact_names(n, "output")
+        ]
+        hint = closest(args.node_id, nodes)
+        raise ToolError(
+            f"{where} has no node with id {args.node_id!r}"
+            + (f" (did you mean {hint!r}?)" if hint else "")
+            + (
+                f"; nodes with artifacts: {name_list(with_artifacts)}"
+                if with_artifacts
+                else "; no node has artifacts"
+            )
+        )
+    names = _artifact_names(node, direction)
+    if args.artifact_name in names:
+        return
+    other = "input" if direction == "output" else "output"
+    message = unknown_name(
+        f"{direction} artifact", args.artifact_name, names, where=f"node {args.node_id} of {where}"
+    )
+    if others := _artifact_names(node, other):
+        message += f"; its {other} artifacts (get_workflow_{other}_artifact): {name_list(others)}"
+    raise ToolError(message)
+
+
+async def _fetch(ctx: ToolContext, args: ArtifactInput, path: str, direction: str) -> Output:
     what = f"{direction} artifact {args.artifact_name!r} of node {args.node_id} of workflow {args.target}"
     # The answer must also fit --max-answer-mib once base64-encoded; beyond that an artifact is saved instead.
     limit = min(ctx.settings.inline_artifact_bytes, max(0, (ctx.settings.max_answer_bytes - 1024) * 3 // 4))

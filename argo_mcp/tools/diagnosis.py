@@ -3,14 +3,16 @@
 `get_workflow` answers with a summary whose failed nodes carry ids and pod names; `get_workflow_node` is the
 next step down, one node with everything Argo records about it. `diagnose_workflow` does in one bounded call
 what an agent otherwise does in five: find the failed and errored steps, read their exit codes, messages,
-durations, retries and inputs, and tail each failing pod's main log. The answer is held to 4,000 tokens (see
+durations, retries and inputs, and tail each failing pod's main log; and, for a run that has not failed but
+will not go on (a pod whose image cannot be pulled, that no node can take, whose Secret is missing), the stuck
+pods with the fix (`stuckNodes`). The answer is held to 4,000 tokens (see
 `budget.py`): logs are shortened first (their last lines are kept), then node details, never the verdict.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import Field
@@ -47,6 +49,33 @@ MAX_NODES = 5  # failing nodes described; the rest are counted
 LOG_BYTES = LOG_CAP_BYTES
 LOG_SECONDS = 10.0
 MESSAGE_CHARS = 400
+PENDING_SECONDS = 300  # a pod pending longer than this without a known reason is reported as stuck
+# Why a pod does not run, as Argo's node message starts ("<reason>: <detail>", from the pod's waiting container
+# or its PodScheduled condition: getPendingReason in workflow/controller/operator.go), and the fix.
+_IMAGE_FIX = (
+    "the image cannot be pulled: check the image name and tag in the template, that the cluster's nodes can "
+    "reach its registry, and imagePullSecrets for a private registry"
+)
+STUCK_REASONS = {
+    "ErrImagePull": _IMAGE_FIX,
+    "ImagePullBackOff": _IMAGE_FIX,
+    "InvalidImageName": "the image reference is malformed: fix the image in the template",
+    "ErrImageNeverPull": "imagePullPolicy is Never and the image is not on the node: use IfNotPresent or Always",
+    "Unschedulable": (
+        "no node can take the pod: lower its resource requests or fix its nodeSelector, affinity or "
+        "tolerations (the message says which), or add capacity"
+    ),
+    "CreateContainerConfigError": (
+        "a Secret or ConfigMap (or a key of it) the pod uses does not exist: create it in the namespace or fix "
+        "the reference in the template"
+    ),
+    "CreateContainerError": "the container could not be created: see the message (command, volume mounts)",
+    "RunContainerError": "the container could not be started: see the message (command, volume mounts)",
+}
+_PENDING_FIX = (
+    "the pod has been pending for long: look at its events (kubectl describe pod), the namespace's resource "
+    "quota and the cluster's capacity"
+)
 VALUE_CHARS = 200
 _LIST_LIMIT = 20
 
@@ -228,8 +257,54 @@ async def _log_tail(ctx: ToolContext, workflow: str, pod: str, lines: int) -> di
     return {"logTail": log.text or "(the main container logged nothing)"}
 
 
-def _verdict(summary: dict[str, Any], described: list[dict[str, Any]]) -> str:
+def _pending_seconds(node: dict[str, Any], now: datetime) -> int | None:
+    try:
+        started = datetime.fromisoformat(str(node["startedAt"]).replace("Z", "+00:00"))
+    except (KeyError, ValueError):
+        return None
+    return int((now - started).total_seconds()) if started.tzinfo else None
+
+
+def stuck_nodes(
+    workflow: str, nodes: dict[str, dict[str, Any]], version: str = "v2", now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Pods that do not run and will not by waiting, from what Argo records on their node (phase Pending, its
+    message): an image that cannot be pulled, a pod no node can take, a missing Secret or ConfigMap; and a pod
+    pending longer than PENDING_SECONDS for another reason. Each with its pod and the fix; oldest first."""
+    now = now or datetime.now(UTC)
+    stuck = []
+    for node in sorted(nodes.values(), key=lambda n: str(n.get("startedAt") or "~")):
+        if node.get("type") != "Pod" or node.get("phase") != "Pending":
+            continue
+        message = str(node.get("message") or "")
+        reason = message.split(":", 1)[0].strip()
+        fix = STUCK_REASONS.get(reason)
+        waited = _pending_seconds(node, now)
+        if fix is None:
+            if waited is None or waited < PENDING_SECONDS:
+                continue
+            reason, fix = "PendingTooLong", _PENDING_FIX
+        entry = {
+            "id": node.get("id"),
+            "name": _label(node),
+            "pod": pod_name(workflow, node, version),
+            "reason": reason,
+            "message": _short(message, MESSAGE_CHARS) if message else None,
+            "pendingSeconds": waited,
+            "fix": fix,
+        }
+        stuck.append({k: v for k, v in entry.items() if v is not None})
+    return stuck
+
+
+def _verdict(
+    summary: dict[str, Any], described: list[dict[str, Any]], stuck: list[dict[str, Any]] | None = None
+) -> str:
     phase = summary.get("phase")
+    if stuck and phase not in FAILED:
+        first = stuck[0]
+        why = first.get("message") or f"pending for {first.get('pendingSeconds')}s"
+        return f"the workflow is {phase} but stuck: {first['name']} {why} (stuckNodes has the fix)"
     if phase not in FAILED:
         return f"the workflow is {phase}, not failed" + (
             f"; {len(described)} node(s) failed on the way" if described else ""
@@ -255,7 +330,7 @@ def fit(answer: dict[str, Any], budget: int = FIT_BUDGET) -> dict[str, Any]:
             for node in nodes:
                 node.pop("inputs", None)
         elif step == "message":
-            for node in nodes:
+            for node in nodes + answer.get("stuckNodes", []):
                 if "message" in node:
                     node["message"] = _short(node["message"], 120)
         elif step == "drop":
@@ -318,11 +393,16 @@ async def diagnose_workflow(ctx: ToolContext, args: DiagnoseInput) -> dict[str, 
         tails = await asyncio.gather(*(_log_tail(ctx, args.name, d["pod"], args.tail_lines) for d in pods))
         for entry, tail in zip(pods, tails, strict=True):
             entry.update(tail)
+    stuck = stuck_nodes(args.name, nodes, version)
     answer: dict[str, Any] = {
         "workflow": summary,
-        "verdict": _short(_verdict(summary, described), MESSAGE_CHARS),
+        "verdict": _short(_verdict(summary, described, stuck), MESSAGE_CHARS),
         "failedNodes": described,
     }
+    if stuck:
+        answer["stuckNodes"] = stuck[:MAX_NODES]
+        if len(stuck) > MAX_NODES:
+            answer["moreStuckNodes"] = len(stuck) - MAX_NODES
     if len(failing) > MAX_NODES:
         answer["moreFailedNodes"] = len(failing) - MAX_NODES
     if logs_note:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from argo_mcp.argo.errors import ArgoBadRequest, ArgoNotFound, ArgoServerError
+from argo_mcp.argo.errors import ArgoBadRequest, ArgoError, ArgoNotFound, ArgoServerError
 from argo_mcp.policy import (
     WORKFLOWS_CREATE,
     WORKFLOWS_DELETE,
@@ -31,6 +31,7 @@ from argo_mcp.tools.manifests import manifest_documents
 from argo_mcp.tools.paths import api
 from argo_mcp.tools.registry import Handler, Tool, ToolContext, ToolKind
 from argo_mcp.tools.shaping import brief, clean
+from argo_mcp.tools.suggest import closest, name_list
 from argo_mcp.tools.watch import WaitInput, wait_for_workflow
 
 ParameterValue = str | int | float | bool
@@ -180,7 +181,71 @@ def _pairs(values: dict[str, str] | None) -> str | None:
     return ",".join(f"{k}={v}" for k, v in values.items()) if values else None
 
 
+def _template_path(ctx: ToolContext, args: SubmitInput) -> str:
+    if args.resource_kind == "ClusterWorkflowTemplate":
+        return api("cluster-workflow-templates", args.resource_name)
+    kind = "cron-workflows" if args.resource_kind == "CronWorkflow" else "workflow-templates"
+    return api(kind, ctx.namespace, args.resource_name)
+
+
+def declared_parameters(template: dict[str, Any], kind: str, entry_point: str | None) -> list[str] | None:
+    """The parameter names a submit of `template` can set: its spec.arguments.parameters (a CronWorkflow's
+    spec.workflowSpec's) and the entry template's inputs.parameters (Argo passes the workflow's arguments to
+    it). None when they cannot be known from the template: one that runs another by workflowTemplateRef."""
+    spec = template.get("spec") or {}
+    if kind == "CronWorkflow":  # (Argo's answers carry no `kind`)
+        spec = spec.get("workflowSpec") or {}
+    if not isinstance(spec, dict) or spec.get("workflowTemplateRef"):
+        return None
+    names = [
+        p.get("name") for p in (spec.get("arguments") or {}).get("parameters") or [] if isinstance(p, dict)
+    ]
+    entry = entry_point or spec.get("entrypoint")
+    for step in spec.get("templates") or []:
+        if isinstance(step, dict) and step.get("name") == entry:
+            inputs = (step.get("inputs") or {}).get("parameters") or []
+            names += [p.get("name") for p in inputs if isinstance(p, dict)]
+    return [name for name in dict.fromkeys(names) if isinstance(name, str) and name]
+
+
+async def check_parameter_names(ctx: ToolContext, args: SubmitInput) -> None:
+    """Refuse a parameter the template does not declare, before anything is created: Argo adds it to the
+    workflow's arguments silently, so a misspelt name (`mesage`) runs with the template's default instead.
+
+    One GET of the template, only when parameters are given. A template that declares none takes none (a
+    parameter can only be used where it is declared). When the template cannot be read, Argo's submit answers
+    as it would have."""
+    if not args.parameters:
+        return
+    try:
+        template = await ctx.argo.request(
+            "GET", _template_path(ctx, args), what=f"get {args.resource_kind} {args.resource_name}"
+        )
+    except ArgoError:
+        return
+    template = template if isinstance(template, dict) else {}
+    declared = declared_parameters(template, args.resource_kind, args.entry_point)
+    if declared is None:
+        return
+    unknown = [name for name in args.parameters if name not in declared]
+    if not unknown:
+        return
+    what = f"{args.resource_kind} {args.resource_name}"
+    if not declared:
+        raise ToolError(
+            f"{what} declares no parameters: submit it without parameters (got {', '.join(unknown)})"
+        )
+    guesses = [
+        f"{name!r} (did you mean {hint!r}?)" if (hint := closest(name, declared)) else repr(name)
+        for name in unknown
+    ]
+    raise ToolError(
+        f"{what} declares no parameter {', '.join(guesses)}; its parameters: {name_list(declared)}"
+    )
+
+
 async def submit_workflow(ctx: ToolContext, args: SubmitInput) -> dict[str, Any]:
+    await check_parameter_names(ctx, args)
     options = {
         "parameters": parameters_as_argo(args.parameters),
         "labels": _pairs(args.labels),

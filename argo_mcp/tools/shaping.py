@@ -125,7 +125,18 @@ _ITEM_MESSAGE_CHARS = 160  # a list item's message: the reason at a glance; get_
 _ITEM_KEYS = (
     *("name", "namespace", "uid", "phase", "startedAt", "duration", "finishedAt", "progress", "message"),
     "template",
+    "archived",
 )
+ARCHIVING_STATUS = "workflows.argoproj.io/workflow-archiving-status"
+"""Argo's label on a workflow it read back from its archive: `Persisted` (workflow/common/common.go)."""
+LIVE_ONLY_SELECTOR = f"{ARCHIVING_STATUS}!=Persisted"
+"""A label selector that keeps the archive's rows out of Argo's workflow list (Argo merges them in)."""
+
+
+def is_archived(wf: Any) -> bool:
+    """Argo's list merges archived runs (also deleted ones) into the live ones; it labels each it read from
+    the archive `Persisted` (persist/sqldb/workflow_archive.go), the only way to tell them apart."""
+    return _map(_map(_map(wf).get("metadata")).get("labels")).get(ARCHIVING_STATUS) == "Persisted"
 
 
 def _time(value: Any) -> datetime | None:
@@ -174,10 +185,14 @@ def workflow_item(wf: dict[str, Any], *, uid: bool = False) -> dict[str, Any]:
     name, phase, startedAt, and instead of finishedAt the `duration` (finishedAt when either time is unreadable);
     `progress` unless the workflow succeeded with every node done; `message` (cut to 160 characters) unless it
     succeeded; `template` when it came from one. The uid only where it addresses the workflow (the archive);
-    the namespace is stated once by shape_list. get_workflow has the rest."""
+    the namespace is stated once by shape_list. `archived: true` only on a run Argo's list took from its archive
+    (list_archived_workflows' items, all archived and addressed by uid, do not carry it). get_workflow has the
+    rest."""
     summary = workflow_summary(wf)
     if not uid:
         summary.pop("uid", None)
+        if is_archived(wf):
+            summary["archived"] = True
     started, finished = _time(summary.get("startedAt")), _time(summary.pop("finishedAt", None))
     if started and finished and (started.tzinfo is None) == (finished.tzinfo is None):
         summary["duration"] = duration_text((finished - started).total_seconds())

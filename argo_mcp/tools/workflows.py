@@ -7,21 +7,27 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from argo_mcp.argo.errors import ArgoError
 from argo_mcp.argo.streams import format_pod_log, format_workflow_log
-from argo_mcp.policy import POD_LOGS, WORKFLOWS_GET, WORKFLOWS_LIST, Scope
+from argo_mcp.policy import POD_LOGS, WORKFLOWS_GET, WORKFLOWS_LIST, Scope, ToolError
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import LabelSelector, ListOptionsInput, NamedInput, PathSegment
 from argo_mcp.tools.logs import LOG_ANSWER, LogOptions, drain
 from argo_mcp.tools.paths import api
 from argo_mcp.tools.registry import TextOutput, Tool, ToolContext, ToolKind
 from argo_mcp.tools.shaping import (
+    LIVE_ONLY_SELECTOR,
+    POD_NAME_FORMAT,
     WORKFLOW_DETAIL_FIELDS,
     WORKFLOW_LIST_FIELDS,
     ListShape,
     clean,
+    is_archived,
+    pod_name,
     workflow_detail,
     workflow_item,
 )
+from argo_mcp.tools.suggest import unknown_name
 
 
 class ListWorkflowsInput(ListOptionsInput):
@@ -59,7 +65,16 @@ async def list_workflows(ctx: ToolContext, args: ListWorkflowsInput) -> dict[str
         what=f"list workflows in namespace {ctx.namespace}",
         check_body=shape.check_body,
     )
-    return shape.shape(answer)
+    items = answer.get("items") if isinstance(answer, dict) else None
+    archived = isinstance(items, list) and any(is_archived(item) for item in items)
+    shaped = shape.shape(answer)
+    if archived:
+        # Said once, and only when the page has one: a run delete_workflow removed is still listed.
+        shaped["archivedHint"] = (
+            "archived: true = read from Argo's workflow archive, perhaps deleted from the cluster (the archive "
+            f"tools take its uid); labelSelector '{LIVE_ONLY_SELECTOR}' leaves archived runs out"
+        )
+    return shaped
 
 
 class GetWorkflowInput(NamedInput):
@@ -103,7 +118,7 @@ async def get_workflow_logs(ctx: ToolContext, args: WorkflowLogsInput) -> TextOu
         "grep": args.grep,
         "selector": args.selector,
     }
-    return await drain(
+    answer = await drain(
         ctx,
         api("workflows", ctx.namespace, args.name, "log"),
         query,
@@ -112,6 +127,41 @@ async def get_workflow_logs(ctx: ToolContext, args: WorkflowLogsInput) -> TextOu
         formatter=format_workflow_log,
         empty_hint="the workflow's pods have not logged anything yet, or the filters matched nothing",
     )
+    if args.pod_name and not answer.data.get("linesRead"):
+        await _check_pod(ctx, args.name, args.pod_name)
+    return answer
+
+
+async def workflow_pods(ctx: ToolContext, name: str) -> list[str]:
+    """The pods of a workflow's Pod nodes, as the log tools take them (one GET of the nodes only)."""
+    wf = await ctx.argo.request(
+        "GET",
+        api("workflows", ctx.namespace, name),
+        query={"fields": "metadata.annotations,status.nodes"},
+        what=f"get workflow {ctx.namespace}/{name}",
+    )
+    version = str(((wf.get("metadata") or {}).get("annotations") or {}).get(POD_NAME_FORMAT) or "v2")
+    nodes = (wf.get("status") or {}).get("nodes") or {}
+    return [
+        pod_name(name, node, version)
+        for node in nodes.values()
+        if isinstance(node, dict) and node.get("type") == "Pod"
+    ]
+
+
+async def _check_pod(ctx: ToolContext, workflow: str, pod: str) -> None:
+    """Argo filters a workflow's logs by podName without checking that the pod is the workflow's, so a wrong
+    name reads as "no log lines": when nothing came back, a name that is none of its pods is refused, naming
+    them. (When the workflow cannot be read, the empty answer stands.)"""
+    try:
+        pods = await workflow_pods(ctx, workflow)
+    except ArgoError:
+        return
+    if pod not in pods:
+        raise ToolError(
+            unknown_name("pod", pod, pods, where=f"workflow {ctx.namespace}/{workflow}")
+            + " (podName takes a pod as get_workflow names it)"
+        )
 
 
 class PodLogsInput(NamedInput, LogOptions):

@@ -9,11 +9,13 @@ import json
 import random
 import secrets
 import string
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from argo_mcp.tools.budget import estimate_tokens, tail_within
-from argo_mcp.tools.diagnosis import DIAGNOSIS_FIELDS, NODE_FIELDS
+from argo_mcp.tools.diagnosis import DIAGNOSIS_FIELDS, NODE_FIELDS, PENDING_SECONDS, stuck_nodes
 from argo_mcp.tools.shaping import pod_name
 from bench.tokens import count_tokens
 from tests.support.fake_argo import FakeArgo, Workflow, ndjson_log
@@ -202,3 +204,76 @@ def test_tail_within_keeps_the_end_at_a_line_start() -> None:
 @pytest.fixture(autouse=True)
 def _seeded() -> None:
     random.seed(13)
+
+
+# ---- stuck pods (issue 26: "Running, not failed" for a pod in ImagePullBackOff) --------------------------------
+def running_with(*pending: dict[str, Any]) -> dict[str, Any]:
+    wf = Workflow(NAME, phase="Running").json()
+    root = node(NAME, NAME, "Steps", "Running", children=[p["id"] for p in pending], finishedAt=None)
+    wf["status"]["nodes"] = {n["id"]: {k: v for k, v in n.items() if v is not None} for n in (root, *pending)}
+    return wf
+
+
+def pending(node_id: str, display: str, message: str, started: str) -> dict[str, Any]:
+    return node(
+        node_id,
+        display,
+        "Pod",
+        "Pending",
+        templateName=display,
+        startedAt=started,
+        finishedAt=None,
+        message=message,
+    )
+
+
+async def test_a_running_workflow_whose_pod_cannot_pull_its_image_is_stuck_with_the_fix(
+    argo: FakeArgo, shared_server: ServerProcess
+) -> None:
+    pull = pending(
+        f"{NAME}-1", "main", 'ImagePullBackOff: Back-off pulling image "nope/none:1"', "2026-11-25T10:00:05Z"
+    )
+    argo.on("WorkflowService_GetWorkflow", running_with(pull))
+    async with http_client(shared_server.url) as client:
+        answer = payload(await client.call_tool("diagnose_workflow", {"name": NAME}))
+    assert answer["verdict"].startswith("the workflow is Running but stuck: main ImagePullBackOff"), answer
+    assert "not failed" not in answer["verdict"]
+    (stuck,) = answer["stuckNodes"]
+    assert stuck["reason"] == "ImagePullBackOff" and "nope/none:1" in stuck["message"]
+    assert "image name and tag" in stuck["fix"] and "imagePullSecrets" in stuck["fix"]
+    assert stuck["pod"] == pod_name(NAME, pull) and stuck["pendingSeconds"] > 0
+    assert argo.calls("WorkflowService_PodLogs") == []  # a pod that never started has no log to read
+
+
+@pytest.mark.parametrize(
+    ("message", "reason", "fix"),
+    [
+        ("ErrImagePull: rpc error: pull access denied", "ErrImagePull", "registry"),
+        ('InvalidImageName: Failed to apply default image tag "UPPER:x"', "InvalidImageName", "malformed"),
+        ("Unschedulable: 0/1 nodes are available: 1 Insufficient cpu.", "Unschedulable", "resource requests"),
+        (
+            'CreateContainerConfigError: secret "db-pass" not found',
+            "CreateContainerConfigError",
+            "Secret or ConfigMap",
+        ),
+    ],
+)
+def test_each_known_reason_has_its_fix_at_once(message: str, reason: str, fix: str) -> None:
+    now = datetime(2026, 11, 25, 10, 0, 10, tzinfo=UTC)
+    nodes = {"n": pending("n", "step", message, "2026-11-25T10:00:05Z")}
+    (stuck,) = stuck_nodes(NAME, nodes, now=now)
+    assert stuck["reason"] == reason and fix in stuck["fix"] and stuck["pendingSeconds"] == 5
+
+
+def test_a_pod_pending_for_long_without_a_known_reason_is_stuck_and_a_young_one_is_not() -> None:
+    nodes = {
+        "young": pending("young", "a", "PodInitializing", "2026-11-25T10:00:00Z"),
+        "old": pending("old", "b", "", "2026-11-25T09:00:00Z"),
+        "ok": node("ok", "c", "Pod", "Running", templateName="c"),
+    }
+    now = datetime(2026, 11, 25, 10, 1, tzinfo=UTC)
+    (stuck,) = stuck_nodes(NAME, nodes, now=now)
+    assert stuck["id"] == "old" and stuck["reason"] == "PendingTooLong" and stuck["pendingSeconds"] == 3660
+    assert "message" not in stuck and "quota" in stuck["fix"]
+    later = datetime(2026, 11, 25, 10, 0, 1, tzinfo=UTC) + timedelta(seconds=PENDING_SECONDS)
+    assert [s["id"] for s in stuck_nodes(NAME, nodes, now=later)] == ["old", "young"]

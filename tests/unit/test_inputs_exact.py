@@ -96,6 +96,10 @@ async def test_parameters_and_messages_reach_argo_unchanged(
     argo: FakeArgo, shared_server: ServerProcess
 ) -> None:
     argo.on("WorkflowService_SubmitWorkflow", WF)
+    argo.on(
+        "WorkflowTemplateService_GetWorkflowTemplate",
+        {"metadata": {"name": "t"}, "spec": {"arguments": {"parameters": [{"name": "greeting"}]}}},
+    )
     argo.on("WorkflowService_StopWorkflow", WF)
     async with http_client(shared_server.url) as client:
         submitted = await client.call_tool(

@@ -31,6 +31,7 @@ from argo_mcp.tools.shaping import (
 from bench.standin import LIST_SIZE, StandIn, filter_fields
 from bench.tokens import count_tokens
 from tests.support.fake_argo import FakeArgo, Workflow
+from tests.support.processes import ServerProcess, http_client, payload
 
 UID = "3f1e9c2a-5b7d-4e8f-9a0b-1c2d3e4f5a6b"
 
@@ -214,3 +215,36 @@ def test_an_answer_over_the_cap_once_shaped_is_refused_before_its_json_is_writte
     with pytest.raises(AnswerTooLarge) as refused:
         ListShape(workflow_item, full=False, cap=64 * 1024).shape(answer)
     assert answer == {} and refused.value.fits < 3000
+
+
+# ---- archived runs in list_workflows (issue 26: a deleted workflow was still listed, unmarked) ------------------
+ARCHIVED_LABELS = {"workflows.argoproj.io/workflow-archiving-status": "Persisted"}
+
+
+def test_only_a_run_read_from_the_archive_is_marked_archived() -> None:
+    archived = workflow("Succeeded", finishedAt="2026-12-10T17:45:56Z")
+    archived["metadata"]["labels"] = {**archived["metadata"]["labels"], **ARCHIVED_LABELS}
+    assert workflow_item(archived)["archived"] is True
+    # A live one that the controller archived already ("Archived") or will ("Pending") is still in the cluster.
+    for status in ("Archived", "Pending"):
+        live = workflow("Succeeded")
+        live["metadata"]["labels"] = {"workflows.argoproj.io/workflow-archiving-status": status}
+        assert "archived" not in workflow_item(live)
+    assert "archived" not in workflow_item(workflow("Running"))
+    # list_archived_workflows' items are all archived: no marker there, the uid instead.
+    assert "archived" not in archived_item(archived) and archived_item(archived)["uid"] == UID
+
+
+async def test_list_workflows_marks_archived_items_and_says_how_to_leave_them_out(
+    argo: FakeArgo, shared_server: ServerProcess
+) -> None:
+    live = Workflow("etl-live").json()
+    gone = Workflow("etl-deleted", phase="Succeeded", labels=dict(ARCHIVED_LABELS)).json()
+    argo.on("WorkflowService_ListWorkflows", {"metadata": {}, "items": [live, gone]})
+    async with http_client(shared_server.url) as client:
+        mixed = payload(await client.call_tool("list_workflows", {}))
+        argo.on("WorkflowService_ListWorkflows", {"metadata": {}, "items": [live]})
+        only_live = payload(await client.call_tool("list_workflows", {}))
+    assert [item.get("archived") for item in mixed["items"]] == [None, True]
+    assert "workflows.argoproj.io/workflow-archiving-status!=Persisted" in mixed["archivedHint"]
+    assert "archivedHint" not in only_live and "archived" not in only_live["items"][0]

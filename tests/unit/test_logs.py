@@ -8,8 +8,10 @@ from collections.abc import AsyncIterator
 import pytest
 
 from argo_mcp.argo.streams import DEFAULT_TAIL_LINES
+from argo_mcp.tools.shaping import pod_name
 from tests.support.fake_argo import FakeArgo, ndjson_log
 from tests.support.processes import ServerProcess, http_client, text_of
+from tests.support.samples import NAME, failed_workflow
 
 
 async def test_default_answer_is_the_last_lines_whole(argo: FakeArgo, shared_server: ServerProcess) -> None:
@@ -73,3 +75,33 @@ async def test_unknown_pod_is_reported_as_not_found(argo: FakeArgo, shared_serve
     text = text_of(result)
     assert text.startswith('Not found: pods "wf-nope" not found'), text
     assert "get_workflow" in text  # says where the pod names are
+
+
+# ---- a pod the workflow does not have (issue 26) ----------------------------------------------------------------
+async def test_a_pod_the_workflow_does_not_have_is_named_with_its_pods(
+    argo: FakeArgo, shared_server: ServerProcess
+) -> None:
+    wf = failed_workflow()
+    nodes = wf["status"]["nodes"]
+    pods = sorted({pod_name(NAME, n) for n in nodes.values() if n.get("type") == "Pod"})
+    typo = pods[0][:-1] + ("x" if pods[0][-1] != "x" else "y")
+    argo.on("WorkflowService_WorkflowLogs", stream=ndjson_log([]))  # Argo: nothing for a pod it does not know
+    argo.on("WorkflowService_GetWorkflow", wf)
+    async with http_client(shared_server.url) as client:
+        result = await client.call_tool("get_workflow_logs", {"name": NAME, "podName": typo})
+        quiet = await client.call_tool("get_workflow_logs", {"name": NAME, "podName": pods[1]})
+    assert result.is_error, text_of(result)
+    text = text_of(result)
+    assert f"has no pod {typo!r} (did you mean {pods[0]!r}?)" in text, text
+    assert all(pod in text for pod in pods)
+    assert argo.last("WorkflowService_GetWorkflow").q("fields") == "metadata.annotations,status.nodes"
+    # One of its pods that logged nothing yet is the plain empty answer.
+    assert not quiet.is_error and text_of(quiet).startswith("(no log lines")
+
+
+async def test_a_pod_that_logged_is_never_checked(argo: FakeArgo, shared_server: ServerProcess) -> None:
+    argo.on("WorkflowService_WorkflowLogs", stream=ndjson_log([("wf-a-1", "hello")]))
+    async with http_client(shared_server.url) as client:
+        result = await client.call_tool("get_workflow_logs", {"name": "wf", "podName": "wf-a-1"})
+    assert text_of(result) == "wf-a-1: hello\n"
+    assert argo.calls("WorkflowService_GetWorkflow") == []  # no extra request when the log answered

@@ -175,6 +175,13 @@ CASES = [
         },
         answer=WF,
         check=action_check("submitted workflow argo/hello-abc12"),
+        # With parameters, their names are checked against the template's first.
+        extra={
+            "WorkflowTemplateService_GetWorkflowTemplate": {
+                "metadata": {"name": "hello", "namespace": "argo"},
+                "spec": {"arguments": {"parameters": [{"name": "message"}, {"name": "count"}]}},
+            }
+        },
     ),
     Case(
         "lint_workflow",
