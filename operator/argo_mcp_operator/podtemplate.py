@@ -78,19 +78,24 @@ SCHEME = Setting(
     'ternary "HTTP" "HTTPS" (eq .Values.tls.mode "disabled")',
 )
 
+# OpenShift's restricted-v2 SCC assigns each namespace a UID range and refuses a pod that names a UID outside
+# it, so with `openshift` the pods name no UID, GID or fsGroup (runAsNonRoot still holds: the image's user is
+# not root, and OpenShift's UIDs never are).
+FIXED_UID = When(lambda t: not t.spec.openshift, "not .Values.openshift")
+
 POD_SECURITY_CONTEXT: dict[str, Any] = {
     "runAsNonRoot": True,
-    "runAsUser": c.RUN_AS_USER,
-    "runAsGroup": c.RUN_AS_USER,
-    "fsGroup": c.RUN_AS_USER,
+    "runAsUser": If(FIXED_UID, c.RUN_AS_USER),
+    "runAsGroup": If(FIXED_UID, c.RUN_AS_USER),
+    "fsGroup": If(FIXED_UID, c.RUN_AS_USER),
     "seccompProfile": {"type": "RuntimeDefault"},
 }
 """Restricted Pod Security Standard, pod level (also the chart's operator and `helm test` pods)."""
 
 CONTAINER_SECURITY_CONTEXT: dict[str, Any] = {
     "runAsNonRoot": True,
-    "runAsUser": c.RUN_AS_USER,
-    "runAsGroup": c.RUN_AS_USER,
+    "runAsUser": If(FIXED_UID, c.RUN_AS_USER),
+    "runAsGroup": If(FIXED_UID, c.RUN_AS_USER),
     "readOnlyRootFilesystem": True,
     "allowPrivilegeEscalation": False,
     "capabilities": {"drop": ["ALL"]},

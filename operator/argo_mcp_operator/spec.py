@@ -412,6 +412,11 @@ class ArgoMCPServerSpec(_Model):
     tolerations: list[KubeObject] | None = None
     affinity: KubeObject | None = None
     pod_annotations: dict[str, str] | None = None
+    openshift: bool = Field(
+        False,
+        description="Run on OpenShift (restricted-v2 SCC): the pods name no UID, GID or fsGroup, so the "
+        "namespace's assigned range applies (the chart's openshift).",
+    )
     env: list[KubeObject] | None = Field(
         None,
         max_length=128,

@@ -154,8 +154,9 @@ ALLOWED_VOLUME_SOURCES = {
 }
 
 
-def assert_restricted(name: str, spec: Obj) -> None:
-    """The restricted Pod Security Standard, field by field, plus a read-only root filesystem."""
+def assert_restricted(name: str, spec: Obj, *, fixed_uid: bool = True) -> None:
+    """The restricted Pod Security Standard, field by field, plus a read-only root filesystem; with
+    ``fixed_uid=False`` (the chart's openshift) the platform assigns the UID, so none may be named."""
     for host in ("hostNetwork", "hostPID", "hostIPC"):
         assert not spec.get(host, False), f"{name}: {host}"
     pod_sc: Obj = spec.get("securityContext", {})
@@ -170,8 +171,11 @@ def assert_restricted(name: str, spec: Obj) -> None:
         run_as_non_root = sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot"))
         assert run_as_non_root is True, f"{where}: runAsNonRoot"
         run_as_user = sc.get("runAsUser", pod_sc.get("runAsUser"))
-        assert run_as_user not in (None, 0), f"{where}: runAsUser must be a non-zero uid"
-        assert run_as_user == 65532
+        if fixed_uid:
+            assert run_as_user not in (None, 0), f"{where}: runAsUser must be a non-zero uid"
+            assert run_as_user == 65532
+        else:
+            assert run_as_user is None, f"{where}: names UID {run_as_user}; OpenShift assigns one"
         seccomp: Obj = sc.get("seccompProfile") or pod_sc.get("seccompProfile") or {}
         assert seccomp.get("type") in ("RuntimeDefault", "Localhost"), f"{where}: seccompProfile"
         assert sc.get("allowPrivilegeEscalation") is False, f"{where}: allowPrivilegeEscalation"

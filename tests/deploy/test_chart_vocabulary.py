@@ -193,9 +193,10 @@ def test_deployment_takes_its_pod_template_from_the_generated_helpers() -> None:
     """The Deployment template writes no probe, security context or volume of its own: they are included from
     _generated.tpl, which the operator's podtemplate table generates (checked current by the parity tests)."""
     text = (CHART / "templates" / "deployment.yaml").read_text()
+    # The security contexts go through the merge of the user's podSecurityContext/containerSecurityContext.
+    for name in ("podSecurityContext", "containerSecurityContext"):
+        assert f'include "argo-mcp.mergedSecurityContext" (list . "argo-mcp.{name}"' in text, name
     for name in (
-        "podSecurityContext",
-        "containerSecurityContext",
         "ports",
         "livenessProbe",
         "readinessProbe",

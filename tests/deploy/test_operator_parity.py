@@ -162,6 +162,11 @@ SCENARIOS: dict[str, tuple[Obj, Obj]] = {
             },
         },
     ),
+    # OpenShift's restricted-v2 SCC: no UID, GID or fsGroup named by either deployer.
+    "openshift": (
+        {"argoServer": {"url": "https://argo.example:2746"}, "openshift": True},
+        {"argoServer": {"url": "https://argo.example:2746"}, "openshift": True},
+    ),
 }
 
 

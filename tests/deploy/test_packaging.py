@@ -1,4 +1,5 @@
-"""Packaging: LICENSE, project metadata, the MCP registry manifest, image labels and client snippets agree."""
+"""Packaging: LICENSE, project metadata, the MCP registry manifest and image labels agree (the README's client
+snippets and server.json's defaults: tests/unit/test_client_snippets.py)."""
 
 from __future__ import annotations
 
@@ -51,20 +52,6 @@ def test_image_labels_name_the_source_and_the_registry_entry() -> None:
     assert f'io.modelcontextprotocol.server.name="{name}"' in dockerfile
     source = re.search(r'org\.opencontainers\.image\.source="([^"]+)"', dockerfile)
     assert source and source[1] == PROJECT["urls"]["Source"]
-
-
-def test_readme_client_snippets_parse_and_cover_every_client() -> None:
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("<!-- client-snippets", 1)[1].split("\n## ", 1)[0]
-    blocks = [json.loads(b) for b in re.findall(r"```json\n(.*?)```", section, re.S)]
-    assert len(blocks) == 3
-    desktop, vscode, cursor = blocks
-    assert desktop["mcpServers"]["argo-workflows"]["args"][0] == "--stdio"
-    assert {s["type"] for s in vscode["servers"].values()} == {"http", "stdio"}
-    assert {"url" in s for s in cursor["mcpServers"].values()} == {True, False}
-    assert (
-        "claude mcp add --transport http" in readme and "claude mcp add argo-workflows -- argo-mcp" in readme
-    )
 
 
 def test_operator_without_its_extra_fails_with_one_clear_line() -> None:

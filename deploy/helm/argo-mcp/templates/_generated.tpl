@@ -113,9 +113,15 @@
 {{/* Pod template: podSecurityContext (operator: podtemplate.TEMPLATES). */}}
 {{- define "argo-mcp.podSecurityContext" -}}
 runAsNonRoot: true
+{{- if not .Values.openshift }}
 runAsUser: 65532
+{{- end }}
+{{- if not .Values.openshift }}
 runAsGroup: 65532
+{{- end }}
+{{- if not .Values.openshift }}
 fsGroup: 65532
+{{- end }}
 seccompProfile:
   type: RuntimeDefault
 {{- end }}
@@ -123,8 +129,12 @@ seccompProfile:
 {{/* Pod template: containerSecurityContext (operator: podtemplate.TEMPLATES). */}}
 {{- define "argo-mcp.containerSecurityContext" -}}
 runAsNonRoot: true
+{{- if not .Values.openshift }}
 runAsUser: 65532
+{{- end }}
+{{- if not .Values.openshift }}
 runAsGroup: 65532
+{{- end }}
 readOnlyRootFilesystem: true
 allowPrivilegeEscalation: false
 capabilities:

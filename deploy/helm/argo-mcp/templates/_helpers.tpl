@@ -34,6 +34,34 @@ app.kubernetes.io/component: server
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ include "argo-mcp.chart" . }}
+{{- include "argo-mcp.commonLabels" . }}
+{{- end }}
+
+{{/* The user's commonLabels, one per line after a newline (nothing when there are none), for every object's and
+pod's labels; never in selectors, so setting them later does not orphan the pods. */}}
+{{- define "argo-mcp.commonLabels" -}}
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* The server's ServiceAccount: serviceAccount.name, else the full name. */}}
+{{- define "argo-mcp.serviceAccountName" -}}
+{{- default (include "argo-mcp.fullname" .) .Values.serviceAccount.name }}
+{{- end }}
+
+{{/* A security context from the pod-template table (the include's output) with the user's entries merged
+over it; a null entry removes one. Call with (list $ "argo-mcp.podSecurityContext" .Values.podSecurityContext). */}}
+{{- define "argo-mcp.mergedSecurityContext" -}}
+{{- if not (index . 2) }}
+{{- include (index . 1) (index . 0) }}
+{{- else }}
+{{- $base := include (index . 1) (index . 0) | fromYaml }}
+{{- range $key, $value := index . 2 }}
+{{- if kindIs "invalid" $value }}{{ $_ := unset $base $key }}{{ else }}{{ $_ := set $base $key $value }}{{ end }}
+{{- end }}
+{{- toYaml $base }}
+{{- end }}
 {{- end }}
 
 {{/* Target namespaces: values.namespaces, or the release namespace. */}}
@@ -168,6 +196,7 @@ app.kubernetes.io/component: operator
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ include "argo-mcp.chart" . }}
+{{- include "argo-mcp.commonLabels" . }}
 {{- end }}
 
 {{/*
