@@ -27,8 +27,8 @@ from pydantic import ValidationError
 from argo_mcp.argo.buffers import ArgoBuffersFull
 from argo_mcp.argo.client import ArgoClient
 from argo_mcp.argo.errors import ArgoError
-from argo_mcp.argo.version import server_version
 from argo_mcp.argo.streams import DestinationError
+from argo_mcp.argo.version import server_version
 from argo_mcp.calls import audit
 from argo_mcp.calls.admission import Admission, Busy
 from argo_mcp.calls.composition import destructive_steps, template_refs

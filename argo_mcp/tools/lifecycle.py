@@ -25,9 +25,9 @@ from argo_mcp.policy import (
     ToolError,
 )
 from argo_mcp.settings import ToolGroup
+from argo_mcp.tools.compat import linted
 from argo_mcp.tools.conflicts import retry_on_conflict
 from argo_mcp.tools.inputs import NamedInput, NamespacedInput, NewResourceName, ResourceName, ToolInput
-from argo_mcp.tools.compat import linted
 from argo_mcp.tools.manifests import manifest_documents
 from argo_mcp.tools.paths import api
 from argo_mcp.tools.registry import Handler, Tool, ToolContext, ToolKind
