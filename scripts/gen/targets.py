@@ -126,7 +126,7 @@ def targets() -> tuple[Target, ...]:
         *(
             Target(
                 str(argo_swagger.pinned_file(version).relative_to(ROOT)),
-                f"{argo_swagger.MODULE}@{version}",
+                f"{argo_swagger.module_path(version)}@{version}",
                 functools.partial(argo_swagger.module_swagger, version),
                 ("go",),
             )
