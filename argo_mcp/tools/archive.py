@@ -41,7 +41,7 @@ class ListArchivedInput(ListOptionsInput):
         default=None, min_length=1, max_length=253, pattern=r"^[a-z0-9.-]+$", description="Name to match."
     )
     name_filter: Literal["Exact", "Prefix", "Contains", "NotEquals"] | None = Field(
-        default=None, description="How name matches (default Exact; Contains, NotEquals need Argo v4)."
+        default=None, description="How name matches (default Exact)."
     )
     full: bool = Field(default=False, description="Whole objects.")
 

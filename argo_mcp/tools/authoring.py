@@ -24,7 +24,7 @@ from argo_mcp.tools.registry import Tool, ToolContext, ToolKind
 
 
 class ConvertInput(ToolInput):
-    manifest: dict[str, Any] | str = Field(description="Object or YAML/JSON text ('---' documents too).")
+    manifest: dict[str, Any] | str = Field(description="Object or YAML/JSON text.")
 
     @field_validator("manifest")
     @classmethod
@@ -65,8 +65,7 @@ TOOLS: list[Tool[Any]] = [
         name="convert_manifest",
         title="Convert a manifest for Argo v4",
         description=(
-            "Rewrite a v3 Workflow, template or CronWorkflow manifest for Argo v4 (schedules, mutexes, "
-            "semaphores, cache); says what changed and what needs you. Sends nothing."
+            "Rewrite a v3 Workflow, template or CronWorkflow manifest for Argo v4; says what changed. Sends nothing."
         ),
         group=ToolGroup.WORKFLOWS,
         kind=ToolKind.READ_ONLY,
