@@ -35,7 +35,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote
 
 import mcp_types as types
@@ -354,11 +354,13 @@ def resource_handlers(
     aids = authoring_resources(tools)
     aid_uris = {aid.uri for aid in aids}
 
-    def content(uri: str, mime_type: str, text: str, ttl: int, scope: str) -> types.ReadResourceResult:
+    def content(
+        uri: str, mime_type: str, text: str, ttl: int, scope: Literal["public", "private"]
+    ) -> types.ReadResourceResult:
         return types.ReadResourceResult(
             contents=[types.TextResourceContents(uri=uri, mime_type=mime_type, text=text)],
             ttl_ms=ttl,
-            cache_scope=scope,  # type: ignore[arg-type]
+            cache_scope=scope,
         )
 
     async def read_aid(ctx: ServerRequestContext[Any, Any], uri: str) -> types.ReadResourceResult:

@@ -30,6 +30,8 @@ def module_path(version: str) -> str:
     """The Go module of Argo Workflows `version`: its major version is part of the path from v3 on."""
     major = version.removeprefix("v").split(".", 1)[0]
     return f"github.com/argoproj/argo-workflows/v{major}"
+
+
 PINNED_VERSION: str = tomllib.loads((ROOT / "tests" / "e2e" / "stack" / "versions.toml").read_text())[
     "versions"
 ]["argo_workflows"]

@@ -118,13 +118,15 @@ def cron(spec: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
     }
 
 
-def template(kind: str = "WorkflowTemplate", **extra: Any) -> dict[str, Any]:
+def template(kind: str = "WorkflowTemplate", /, **extra: Any) -> dict[str, Any]:
     metadata = {"name": "tpl"} if kind == "ClusterWorkflowTemplate" else {"name": "tpl", "namespace": "argo"}
     return {"apiVersion": API, "kind": kind, "metadata": metadata, "spec": workflow_spec(**extra)}
 
 
-MUTEX = {"synchronization": {"mutex": {"name": "db"}}}
-SEMAPHORE = {"synchronization": {"semaphore": {"configMapKeyRef": {"name": "limits", "key": "db"}}}}
+MUTEX: dict[str, Any] = {"synchronization": {"mutex": {"name": "db"}}}
+SEMAPHORE: dict[str, Any] = {
+    "synchronization": {"semaphore": {"configMapKeyRef": {"name": "limits", "key": "db"}}}
+}
 MEMO_TEMPLATE = {
     "name": "main",
     "memoize": {"key": "k", "maxAge": "1h", "cache": {"configMap": {"name": "cache", "key": "old"}}},
