@@ -81,7 +81,9 @@ def remember(client: ArgoClient, answer: Any) -> ArgoVersion:
     text = answer.get("version") if isinstance(answer, dict) else None
     version = ArgoVersion.parse(text) if isinstance(text, str) and text.strip() else UNKNOWN
     entry = _entry(client)
-    entry.version, entry.until = version, time.monotonic() + TTL_SECONDS
+    # A version that says nothing (a branch build, an odd answer) is asked again soon, like a failed look.
+    entry.version = version
+    entry.until = time.monotonic() + (TTL_SECONDS if version.known else RETRY_SECONDS)
     return version
 
 

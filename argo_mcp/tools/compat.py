@@ -159,8 +159,11 @@ def _places(manifest: dict[str, Any]) -> Iterator[tuple[Where, dict[str, Any], s
     if spec is None:
         return
     kind = manifest.get("kind")
-    if kind is None:  # the tool fills the kind in; a CronWorkflow is recognised by its own fields
-        kind = "CronWorkflow" if {"workflowSpec", "schedule", "schedules"} & spec.keys() else "Workflow"
+    if kind is None:  # the tool fills the kind in: recognised by the spec's own fields, else left alone
+        if {"workflowSpec", "schedule", "schedules"} & spec.keys():
+            kind = "CronWorkflow"
+        elif {"templates", "entrypoint", "workflowTemplateRef", "synchronization"} & spec.keys():
+            kind = "Workflow"
     if kind == "CronWorkflow":
         yield Where.CRON, spec, "spec"
         workflow_spec, at = _mapping(spec.get("workflowSpec")), "spec.workflowSpec"

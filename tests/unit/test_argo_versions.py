@@ -470,3 +470,27 @@ async def test_tools_follow_each_pinned_swagger(each: StandIn, case: Case) -> No
     await each.answer(case.tool, case.args)
     assert each.fake.last(case.operation).path == case.path
     assert each.sent() == [case.operation]
+
+
+def test_a_manifest_without_kind_is_read_by_its_spec() -> None:
+    """Create tools fill the kind in, so the walk recognises a kindless manifest by its spec, and leaves alone
+    what is no workflow (an EventSource's calendar has a `schedule` of its own, nested)."""
+    kindless_cron = {"spec": {"schedule": "x", "workflowSpec": workflow_spec()}}
+    assert [f.path for f in findings(kindless_cron)] == ["spec.schedule"]
+    assert [f.path for f in findings({"spec": workflow_spec(**MUTEX)})] == ["spec.synchronization.mutex"]
+    assert findings({"spec": {"calendar": {"daily": {"schedule": "x"}}}}) == []
+
+
+async def test_the_user_is_not_asked_to_confirm_a_call_that_would_be_refused(v4: StandIn) -> None:
+    asked: list[str] = []
+
+    async def confirm(tool: Any, _args: Any, _namespace: str) -> None:
+        asked.append(tool.name)
+
+    v4.says_version(V4)
+    settings = v4.pipeline.settings.model_copy(update={"confirm_destructive": True})
+    pipeline = CallPipeline(settings, v4.pipeline.argo)
+    manifest = {**template(**MUTEX), "metadata": {"name": "tpl", "namespace": "argo", "resourceVersion": "7"}}
+    outcome = await pipeline.run(Call(BY_NAME["update_workflow_template"], {"manifest": manifest}), confirm)
+    assert isinstance(outcome, Refusal) and "spec.synchronization.mutex" in outcome.message
+    assert asked == [] and v4.sent() == ["InfoService_GetVersion"]
