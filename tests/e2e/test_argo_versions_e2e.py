@@ -88,3 +88,11 @@ async def test_name_filter_on_the_real_archive(stack: E2EStack, mcp: ServerProce
         assert f"needs Argo v4.0 or later, and this Argo is {version.text}" in refused, refused
     exact = await call(mcp, "list_archived_workflows", {"name": "no-such-run"})
     assert exact["items"] == [], exact
+
+
+async def test_the_template_examples_lint_clean_on_the_real_argo(mcp: ServerProcess) -> None:
+    from argo_mcp.resources import DATA
+
+    answer = await call(mcp, "lint_workflow", {"workflow": (DATA / "template-examples.yaml").read_text()})
+    assert answer["valid"] is True, answer
+    assert len(answer["documents"]) == 7

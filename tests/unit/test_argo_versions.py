@@ -494,3 +494,23 @@ async def test_the_user_is_not_asked_to_confirm_a_call_that_would_be_refused(v4:
     outcome = await pipeline.run(Call(BY_NAME["update_workflow_template"], {"manifest": manifest}), confirm)
     assert isinstance(outcome, Refusal) and "spec.synchronization.mutex" in outcome.message
     assert asked == [] and v4.sent() == ["InfoService_GetVersion"]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_the_template_examples_follow_each_pinned_swagger(version: str) -> None:
+    import jsonschema
+    import yaml
+
+    from argo_mcp.resources import DATA
+    from tests.support.argo_spec import load_swagger
+
+    spec = load_swagger(version)
+    schema = {
+        "$ref": "#/definitions/io.argoproj.workflow.v1alpha1.Workflow",
+        "definitions": spec["definitions"],
+    }
+    examples = list(yaml.safe_load_all((DATA / "template-examples.yaml").read_text()))
+    assert len(examples) == 7
+    for example in examples:
+        jsonschema.Draft4Validator(schema).validate(example)
+        assert not findings(example)
