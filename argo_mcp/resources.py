@@ -12,6 +12,14 @@ Results carry the 2026-07-28 caching hints (`ttlMs`, `cacheScope`); the SDK leav
 handshake-era clients (2025-06-18, 2025-11-25), whose schemas do not have them. What depends on the caller or
 on Argo is `private`; only the template list, which depends on the server's flags alone, is `public`.
 
+Authoring aids, listed by `resources/list` after the workflows and read without Argo (but for the version):
+`argo://examples/templates` (one small Workflow per template type: container, script, steps, dag, resource,
+suspend, http), `argo://schemas/workflow-spec/<line>` (the WorkflowSpec JSON schema of each pinned Argo line,
+made from its swagger.json by `./dev gen`: ~50 KB, ~12k tokens each) and `argo://schemas/workflow-spec`, the
+one of the server's own line, learned through `get_argo_version` (a call like any other; the nearest pinned
+line of the same major when the server's is not pinned, the newest when the version is unknown; the schema's
+title says which).
+
 Failures are JSON-RPC errors: an unknown or malformed URI, a name Argo does not know (SEP-2164: -32602 with
 the URI as data) and a refusal by the allow-list or RBAC are invalid params; Argo being unreachable or failing
 is an internal error. Each message names the URI, and for a bad URI the forms argo-mcp serves.
@@ -20,11 +28,14 @@ is an internal error. Each message names the URI, and for a bad URI the forms ar
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 from urllib.parse import unquote
 
 import mcp_types as types
@@ -34,6 +45,7 @@ from mcp.shared.exceptions import MCPError
 
 from argo_mcp import apps
 from argo_mcp.argo.errors import ArgoNotFound
+from argo_mcp.argo.version import UNKNOWN, ArgoVersion
 from argo_mcp.calls import Answer, Call, CallPipeline, Refusal
 from argo_mcp.calls.requests import caller_of, peer_of
 from argo_mcp.settings import Settings
@@ -182,6 +194,96 @@ def with_target(uri: str, target: str | None) -> str:
     return f"{uri}{TARGET_QUERY}{target}" if target else uri
 
 
+# ---- authoring aids: static content, and the schema of the server's own Argo line -----------------------------
+DATA = Path(__file__).parent / "data"
+YAML = "application/yaml"
+EXAMPLES_URI = "argo://examples/templates"
+SCHEMA_URI = "argo://schemas/workflow-spec"
+TTL_STATIC_MS = 3_600_000
+TTL_SERVER_SCHEMA_MS = 300_000
+
+
+@functools.cache
+def schema_lines() -> tuple[str, ...]:
+    """The Argo lines whose WorkflowSpec schema is packaged (`v3.7`, `v4.0`), oldest first."""
+    found = [p.stem.removeprefix("workflow-spec-") for p in DATA.glob("workflow-spec-v*.json")]
+    return tuple(sorted(found, key=lambda line: tuple(int(n) for n in line[1:].split("."))))
+
+
+@functools.cache
+def schema_text(line: str) -> str:
+    return (DATA / f"workflow-spec-{line}.json").read_text()
+
+
+def schema_line_for(version: ArgoVersion) -> tuple[str, str]:
+    """The packaged line for a server `version`, and why: its own, the nearest older one of its major, or (an
+    unknown version, or none of its major) the newest."""
+    lines = schema_lines()
+    if version.number is not None:
+        if version.line in lines:
+            return str(version.line), f"the line of this Argo ({version.text})"
+        same_major = [
+            line
+            for line in lines
+            if line.startswith(f"v{version.number[0]}.") and int(line.split(".")[1]) <= version.number[1]
+        ]
+        if same_major:
+            return same_major[-1], f"the nearest pinned line to this Argo ({version.text})"
+    return lines[-1], f"the newest pinned line (this Argo's version is {version.text})"
+
+
+@dataclass(frozen=True)
+class StaticResource:
+    uri: str
+    name: str
+    title: str
+    description: str
+    mime_type: str
+
+    def to_mcp(self) -> types.Resource:
+        return types.Resource(
+            uri=self.uri,
+            name=self.name,
+            title=self.title,
+            description=self.description,
+            mime_type=self.mime_type,
+        )
+
+
+def authoring_resources(tools: Mapping[str, Tool[Any]]) -> list[StaticResource]:
+    """The authoring aids this server lists: the server's own schema only while get_argo_version is exposed."""
+    found = [
+        StaticResource(
+            EXAMPLES_URI,
+            "template-examples",
+            "Template examples",
+            "One small Workflow per template type (container, script, steps, dag, resource, suspend, http).",
+            YAML,
+        )
+    ]
+    if "get_argo_version" in tools:
+        found.append(
+            StaticResource(
+                SCHEMA_URI,
+                "workflow-spec-schema",
+                "Workflow spec schema",
+                "JSON schema of a Workflow's spec for this server's Argo version (~12k tokens).",
+                JSON,
+            )
+        )
+    found.extend(
+        StaticResource(
+            f"{SCHEMA_URI}/{line}",
+            f"workflow-spec-schema-{line}",
+            f"Workflow spec schema, Argo {line}",
+            f"JSON schema of a Workflow's spec for Argo {line} (~12k tokens).",
+            JSON,
+        )
+        for line in schema_lines()
+    )
+    return found
+
+
 def exposed_templates(tools: Mapping[str, Tool[Any]]) -> list[ResourceTemplateDecl]:
     """The templates whose tool this server exposes (toolsets and switches decide, as for tools/list)."""
     return [decl for decl in RESOURCE_TEMPLATES if decl.tool in tools]
@@ -296,6 +398,46 @@ def resource_handlers(
     ) -> types.ListResourceTemplatesResult:
         return template_list_with_view if apps.negotiated(ctx) else template_list
 
+    aids = authoring_resources(tools)
+    aid_uris = {aid.uri for aid in aids}
+
+    def content(
+        uri: str, mime_type: str, text: str, ttl: int, scope: Literal["public", "private"]
+    ) -> types.ReadResourceResult:
+        return types.ReadResourceResult(
+            contents=[types.TextResourceContents(uri=uri, mime_type=mime_type, text=text)],
+            ttl_ms=ttl,
+            cache_scope=scope,
+        )
+
+    async def read_aid(
+        ctx: ServerRequestContext[Any, Any], uri: str, target: str | None
+    ) -> types.ReadResourceResult:
+        if uri == EXAMPLES_URI:
+            text = (DATA / "template-examples.yaml").read_text()
+            return content(uri, YAML, text, TTL_STATIC_MS, "public")
+        if uri != SCHEMA_URI:
+            return content(uri, JSON, schema_text(uri.rsplit("/", 1)[1]), TTL_STATIC_MS, "public")
+        # The server's own line: its version asked through get_argo_version (the pipeline's checks and limits).
+        call = Call(
+            tools["get_argo_version"],
+            {},
+            road="resources/read",
+            caller=caller_of(ctx),
+            peer=peer_of(ctx),
+            target=target,
+        )
+        outcome = await pipeline.run(call)
+        version = UNKNOWN
+        if isinstance(outcome, Answer) and isinstance(outcome.data, dict):
+            version = ArgoVersion.parse(str(outcome.data.get("version") or "unknown"))
+        elif isinstance(outcome, Refusal) and outcome.outcome == "busy":
+            raise MCPError(types.INTERNAL_ERROR, outcome.message)
+        line, why = schema_line_for(version)
+        schema = json.loads(schema_text(line))
+        schema["title"] = f"{schema.get('title', '')}; {line}: {why}"
+        return content(uri, JSON, json.dumps(schema, separators=(",", ":")), TTL_SERVER_SCHEMA_MS, "private")
+
     async def list_namespace(call: Call, namespace: str, slots: asyncio.Semaphore) -> list[Found]:
         async with slots:
             outcome = await pipeline.run(call)
@@ -344,6 +486,7 @@ def resource_handlers(
                 _workflow_resource(ns, item, target)
                 for target, ns, item in _recent([i for f in found for i in f])
             ]
+        resources.extend(aid.to_mcp() for aid in aids)
         if apps.negotiated(ctx):
             linked = [r.model_copy(update={"meta": apps.VIEW_META}) for r in resources]
             resources = [apps.view_resource(), *linked]
@@ -357,6 +500,8 @@ def resource_handlers(
             # The view is static and names no workflow: nothing of Argo's is read, so no call to check.
             return types.ReadResourceResult(contents=[apps.view_contents()], ttl_ms=TTL_TEMPLATE_LIST_MS)
         base, target = split_target(uri) if multi else (uri, None)
+        if base in aid_uris:
+            return await read_aid(ctx, base, target)
         decl, arguments = resolve(base, templates)
         call = Call(
             tools[decl.tool],

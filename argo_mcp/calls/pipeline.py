@@ -29,6 +29,7 @@ from argo_mcp.argo.buffers import ArgoBuffersFull
 from argo_mcp.argo.client import ArgoClient
 from argo_mcp.argo.errors import ArgoError
 from argo_mcp.argo.streams import DestinationError
+from argo_mcp.argo.version import server_version
 from argo_mcp.calls import audit
 from argo_mcp.calls.admission import Admission, Busy
 from argo_mcp.calls.composition import destructive_steps, template_refs
@@ -46,6 +47,7 @@ from argo_mcp.calls.targets import TARGET_ARGUMENT, Target, Targets
 from argo_mcp.policy import Authorizer, Caller, Permission, ScopeKind, ToolError
 from argo_mcp.redaction import scrub
 from argo_mcp.settings import Settings
+from argo_mcp.tools import compat
 from argo_mcp.tools.budget import AnswerTooLarge
 from argo_mcp.tools.registry import Output, ProgressFn, Tool, ToolContext, ToolKind
 from argo_mcp.tools.scoping import place
@@ -220,6 +222,7 @@ class CallPipeline:
         state.namespace = ctx.namespace = placement.namespace
         ctx.resolved = placement.resolved
         await self._review_reads(call, args, ctx.namespace)
+        await self._check_versions(call, args, target.argo)
         if confirm is not None and self._asks(state.kind, target.settings):
             answer = await confirm(tool, args, ctx.namespace)
             if isinstance(answer, types.InputRequiredResult):
@@ -368,6 +371,27 @@ class CallPipeline:
                 raise ToolError(
                     f"{exc} ({tool.name} makes Argo read it with your identity.) {sent}"
                 ) from None
+
+    async def _check_versions(self, call: Call, args: Any, argo: ArgoClient) -> None:
+        """Refuse a manifest that uses a field the server's Argo version drops or refuses (tools/compat.py), before
+        the user is asked and before anything is sent: Argo would lose it silently. The version is asked (once
+        per client, cached; admitted like any Argo request) only when a manifest holds such a field; lint
+        tools report these fields instead of being refused."""
+        tool = call.tool
+        field = _manifest_field(tool)
+        if tool.kind is ToolKind.READ_ONLY or field is None:
+            return
+        found = [f for manifest in compat.manifests_in(args, field) for f in compat.findings(manifest)]
+        if not found:
+            return
+        ticket = self.admission.enter(call.admission_key, tool.name)
+        try:
+            version = await server_version(argo)  # the call's target's Argo
+        finally:
+            ticket.release()
+        message = compat.refusal(tool.name, found, version)
+        if message is not None:
+            raise ToolError(message)
 
     def _shape(self, tool: Tool[Any], data: Output, state: _Progress) -> Outcome:
         result = render_output(data)

@@ -7,6 +7,7 @@ from typing import Any
 from argo_mcp.tools import (
     archive,
     artifacts,
+    authoring,
     diagnosis,
     events,
     info,
@@ -27,6 +28,7 @@ ALL_TOOLS: list[Tool[Any]] = [
     *archive.TOOLS,
     *events.TOOLS,
     *templates.TOOLS,
+    *authoring.TOOLS,
 ]
 check_unique(ALL_TOOLS)
 check_declarations(ALL_TOOLS)

@@ -9,11 +9,12 @@ fills the namespace/name Argo's request bodies want).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from argo_mcp.argo.errors import ArgoNotFound
+from argo_mcp.argo.version import ArgoVersion
 from argo_mcp.policy import (
     WORKFLOWS_CREATE,
     WORKFLOWS_DELETE,
@@ -36,11 +37,56 @@ class ListArchivedInput(ListOptionsInput):
     name_prefix: str | None = Field(default=None, description="Only workflows whose name starts with this.")
     started_after: datetime | None = Field(default=None, description="Only runs started after this.")
     started_before: datetime | None = Field(default=None, description="Only runs started before this.")
+    name: str | None = Field(
+        default=None, min_length=1, max_length=253, pattern=r"^[a-z0-9.-]+$", description="Name to match."
+    )
+    name_filter: Literal["Exact", "Prefix", "Contains", "NotEquals"] | None = Field(
+        default=None, description="How name matches (default Exact)."
+    )
     full: bool = Field(default=False, description="Whole objects.")
 
+    @model_validator(mode="after")
+    def _filter_needs_name(self) -> Self:
+        if self.name_filter is not None and self.name is None:
+            raise ValueError("nameFilter says how `name` matches: give name too (or use namePrefix)")
+        return self
 
-def _archived_field_selector(args: ListArchivedInput) -> str | None:
+
+NAME_FILTER_SINCE = (4, 0, 0)
+"""Argo's archived-workflow list takes `nameFilter` from v4.0 (v3 matches `metadata.name=` exactly, and ignores
+a nameFilter it does not know, which would answer a different list than the one asked for)."""
+
+
+def _name_query(args: ListArchivedInput, version: ArgoVersion | None) -> dict[str, str | None]:
+    """The query that matches `name` as `name_filter` says, on this server's version.
+
+    v4+ (or an unknown version: sent as asked): `metadata.name=<name>` and `nameFilter`. v3: Exact is its only
+    match, Prefix falls back to `namePrefix` (the same match, which v3 has), Contains and NotEquals are refused
+    naming the version, since v3 would silently answer exact matches instead."""
+    if args.name is None:
+        return {"namePrefix": args.name_prefix}
+    how = args.name_filter or "Exact"
+    if how == "Exact" or version is None or not version.known or version.at_least(NAME_FILTER_SINCE):
+        selector = f"metadata.name={args.name}"
+        # Exact is Argo's default: not sent, so a v3 server (which has no nameFilter) gets what it knows.
+        filter_ = None if how == "Exact" else how
+        return {"selector": selector, "namePrefix": args.name_prefix, "nameFilter": filter_}
+    if how == "Prefix" and args.name_prefix is None:
+        return {"namePrefix": args.name}
+    raise ToolError(
+        f"nameFilter {how} needs Argo v4.0 or later, and this Argo is {version.text}: "
+        + (
+            "give namePrefix or name with nameFilter Prefix, not both"
+            if how == "Prefix"
+            else "use namePrefix, or name alone for an exact match"
+        )
+    )
+
+
+def _archived_field_selector(args: ListArchivedInput, name: str | None = None) -> str | None:
     parts = [args.field_selector] if args.field_selector else []
+    if name:
+        parts.append(name)
     if args.started_after:
         parts.append(f"spec.startedAt>{args.started_after.isoformat()}")
     if args.started_before:
@@ -52,14 +98,16 @@ async def list_archived(ctx: ToolContext, args: ListArchivedInput) -> dict[str, 
     shape = ListShape(
         archived_item, full=args.full, cap=ctx.settings.max_answer_bytes, namespace=ctx.namespace or None
     )
+    needs_version = args.name_filter not in (None, "Exact")
+    names = _name_query(args, await ctx.argo_version() if needs_version else None)
     answer = await ctx.argo.request(
         "GET",
         api("archived-workflows"),
         query={
             **args.list_options(),
-            "listOptions.fieldSelector": _archived_field_selector(args),
+            "listOptions.fieldSelector": _archived_field_selector(args, names.pop("selector", None)),
             "namespace": ctx.namespace,
-            "namePrefix": args.name_prefix,
+            **names,
         },
         what=f"list archived workflows in namespace {ctx.namespace}",
         check_body=shape.check_body,

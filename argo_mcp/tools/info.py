@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from argo_mcp.argo.version import VERSION_PATH, remember
 from argo_mcp.policy import Scope
 from argo_mcp.settings import ToolGroup
 from argo_mcp.tools.inputs import NoInput
@@ -16,6 +17,13 @@ def _fetch(path: str) -> Handler[NoInput]:
         return result
 
     return handler
+
+
+async def get_version(ctx: ToolContext, _args: NoInput) -> dict[str, Any]:
+    """Argo's answer, also kept as the client's cached version (argo/version.py): the freshest word on it."""
+    result: dict[str, Any] = await ctx.argo.request("GET", VERSION_PATH)
+    remember(ctx.argo, result)
+    return result
 
 
 # Argo's own server info: no Kubernetes resource, no namespace (Scope.none, no permission).
@@ -39,7 +47,7 @@ TOOLS: list[Tool[Any]] = [
         group=ToolGroup.INFO,
         kind=ToolKind.READ_ONLY,
         input_model=NoInput,
-        handler=_fetch("/api/v1/version"),
+        handler=get_version,
         scope=Scope.none(),
     ),
     Tool(

@@ -22,6 +22,7 @@ from pydantic import Field
 from argo_mcp.argo.streams import format_events_log
 from argo_mcp.policy import POD_LOGS, Permission, Scope, ToolError
 from argo_mcp.settings import ToolGroup
+from argo_mcp.tools.compat import linted
 from argo_mcp.tools.conflicts import replace_object
 from argo_mcp.tools.inputs import ListOptions, ListOptionsInput, NamedInput, ResourceName, ToolInput
 from argo_mcp.tools.lifecycle import lint_request
@@ -274,8 +275,8 @@ class KindCalls:
             what=f"lint {self.kind.words} in {self.where(ctx)}",
         )
         if result["valid"]:
-            return {"valid": True, self.kind.answer_key: self.kind.detail(result["answer"])}
-        return result
+            result = {"valid": True, self.kind.answer_key: self.kind.detail(result["answer"])}
+        return await linted(ctx, manifest, result)
 
     async def object_logs(self, ctx: ToolContext, args: LogOptions) -> TextOutput:
         values = args.model_dump()

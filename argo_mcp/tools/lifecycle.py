@@ -25,6 +25,7 @@ from argo_mcp.policy import (
     ToolError,
 )
 from argo_mcp.settings import ToolGroup
+from argo_mcp.tools.compat import linted
 from argo_mcp.tools.conflicts import retry_on_conflict
 from argo_mcp.tools.inputs import NamedInput, NamespacedInput, NewResourceName, ResourceName, ToolInput
 from argo_mcp.tools.manifests import manifest_documents
@@ -348,8 +349,8 @@ async def _lint_one(ctx: ToolContext, manifest: dict[str, Any]) -> dict[str, Any
         what=f"lint workflow in namespace {namespace}",
     )
     if result["valid"]:
-        return {"valid": True, "workflow": clean(result["answer"])}
-    return result
+        result = {"valid": True, "workflow": clean(result["answer"])}
+    return await linted(ctx, manifest, result)
 
 
 async def lint_workflow(ctx: ToolContext, args: LintInput) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 import mcp_types as types
 
 from argo_mcp.argo.client import ArgoClient
+from argo_mcp.argo.version import ArgoVersion, server_version
 from argo_mcp.policy import Permission, Scope
 from argo_mcp.settings import Settings, ToolGroup
 from argo_mcp.tools.inputs import ToolInput
@@ -75,6 +76,11 @@ class ToolContext:
     usable_targets: Callable[[], Awaitable[list[Any]]] = _no_targets
     """The targets the caller may use (calls/targets.py), for list_targets."""
     targets_default: str | None = None
+
+    async def argo_version(self) -> ArgoVersion:
+        """The Argo Server's version (cached per Argo client; UNKNOWN when Argo cannot say): what a tool
+        consults where Argo versions accept different things."""
+        return await server_version(self.argo)
 
 
 @dataclass(frozen=True)

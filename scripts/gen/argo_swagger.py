@@ -21,6 +21,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
 MODULE = "github.com/argoproj/argo-workflows/v3"
+ALSO_PINNED: tuple[str, ...] = ("v4.0.7",)
+"""Argo versions pinned beside the e2e default, so the stand-in can be any of them (issue 26: argo-mcp works
+with the v3.7 and the v4.0 line); newest patch of the v4.0 line the Go module proxy served on 2026-12-07."""
+
+
+def module_path(version: str) -> str:
+    """The Go module of Argo Workflows `version`: its major version is part of the path from v3 on."""
+    major = version.removeprefix("v").split(".", 1)[0]
+    return f"github.com/argoproj/argo-workflows/v{major}"
+
+
 PINNED_VERSION: str = tomllib.loads((ROOT / "tests" / "e2e" / "stack" / "versions.toml").read_text())[
     "versions"
 ]["argo_workflows"]
@@ -36,7 +47,7 @@ def pinned_versions() -> list[str]:
     found = {
         p.name.removeprefix("argo-swagger-").removesuffix(".json") for p in DATA.glob("argo-swagger-*.json")
     }
-    return sorted(found | {PINNED_VERSION})
+    return sorted(found | {PINNED_VERSION, *ALSO_PINNED})
 
 
 def _gomodcache() -> Path:
@@ -50,16 +61,17 @@ def _gomodcache() -> Path:
 def module_swagger(version: str = PINNED_VERSION) -> bytes:
     """api/openapi-spec/swagger.json of the Argo Workflows module at `version`, downloaded if not cached."""
     cache = _gomodcache()
-    spec = cache / f"{MODULE}@{version}" / "api" / "openapi-spec" / "swagger.json"
+    module = module_path(version)
+    spec = cache / f"{module}@{version}" / "api" / "openapi-spec" / "swagger.json"
     if not spec.is_file():
         go = shutil.which("go")
         if go is None:
             raise RuntimeError(
-                f"{MODULE}@{version} is not in the Go module cache {cache} and Go is missing to download it; "
+                f"{module}@{version} is not in the Go module cache {cache} and Go is missing to download it; "
                 "install golang (./dev gen and ./dev deploy need it)"
             )
         proc = subprocess.run(
-            [go, "mod", "download", "-json", f"{MODULE}@{version}"],
+            [go, "mod", "download", "-json", f"{module}@{version}"],
             env={**os.environ, "GOMODCACHE": str(cache), "GOFLAGS": "-mod=mod"},
             cwd=Path.home(),
             capture_output=True,
@@ -68,10 +80,10 @@ def module_swagger(version: str = PINNED_VERSION) -> bytes:
             check=False,
         )
         if proc.returncode != 0:
-            raise RuntimeError(f"go mod download {MODULE}@{version} failed:\n{proc.stderr}{proc.stdout}")
+            raise RuntimeError(f"go mod download {module}@{version} failed:\n{proc.stderr}{proc.stdout}")
         spec = Path(json.loads(proc.stdout)["Dir"]) / "api" / "openapi-spec" / "swagger.json"
         if not spec.is_file():
-            raise RuntimeError(f"downloaded {MODULE}@{version} but it has no {spec}")
+            raise RuntimeError(f"downloaded {module}@{version} but it has no {spec}")
     return spec.read_bytes()
 
 

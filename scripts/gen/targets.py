@@ -21,7 +21,7 @@ from pathlib import Path
 from argo_mcp.docs import regenerate
 from argo_mcp_operator.chartgen import generated_helpers
 from argo_mcp_operator.crd import crd_yaml
-from scripts.gen import argo_swagger, kustomize_base
+from scripts.gen import argo_swagger, kustomize_base, workflow_schema
 from scripts.gen.chart_readme import chart_readme
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -126,11 +126,19 @@ def targets() -> tuple[Target, ...]:
         *(
             Target(
                 str(argo_swagger.pinned_file(version).relative_to(ROOT)),
-                f"{argo_swagger.MODULE}@{version}",
+                f"{argo_swagger.module_path(version)}@{version}",
                 functools.partial(argo_swagger.module_swagger, version),
                 ("go",),
             )
             for version in argo_swagger.pinned_versions()
+        ),
+        *(
+            Target(
+                workflow_schema.schema_file(line),
+                f"{argo_swagger.pinned_file(version).relative_to(ROOT)} (scripts/gen/workflow_schema.py)",
+                functools.partial(workflow_schema.schema_text, version),
+            )
+            for line, version in workflow_schema.lines().items()
         ),
     )
 

@@ -30,7 +30,7 @@ from tests.support.processes import (
     text_of,
 )
 from tests.support.raw_mcp import initialize_request
-from tests.support.samples import CLUSTER_TEMPLATE, CRON, TEMPLATE
+from tests.support.samples import CLUSTER_TEMPLATE, CRON, TEMPLATE, VERSION
 
 TEMPLATES = [
     "argo://workflows/{namespace}/{name}",
@@ -55,6 +55,11 @@ def workflow(name: str, namespace: str = "argo", phase: str = "Running", started
 
 def listing(*items: dict[str, Any]) -> dict[str, Any]:
     return {"metadata": {}, "items": list(items)}
+
+
+def workflow_uris(result: Any) -> list[str]:
+    """The workflows resources/list names (the authoring aids follow them, always the same: see the end)."""
+    return [str(r.uri) for r in result.resources if str(r.uri).startswith("argo://workflows/")]
 
 
 def hinted(result: Any) -> bool:
@@ -87,7 +92,7 @@ async def test_templates_and_recent_workflows_with_caching_hints(
     assert (first.name, first.mime_type) == ("workflow", "application/json")
     assert templates.resource_templates[1].mime_type == "text/plain"
     assert hinted(templates) and (templates.ttl_ms, templates.cache_scope) == (300_000, "public")
-    assert [r.uri for r in resources.resources] == [
+    assert workflow_uris(resources) == [
         "argo://workflows/argo/queued",
         "argo://workflows/argo/new",
         "argo://workflows/argo/old",
@@ -267,7 +272,8 @@ async def test_handshake_era_clients_get_no_caching_hints(
         result = answer["result"]
         assert "ttlMs" not in result and "cacheScope" not in result, method
     assert [r["uri"] for r in answers["resources/list"]["result"]["resources"]] == [
-        "argo://workflows/argo/hello-1"
+        "argo://workflows/argo/hello-1",
+        *AIDS,
     ]
     assert len(answers["resources/templates/list"]["result"]["resourceTemplates"]) == 5
     (content,) = answers["resources/read"]["result"]["contents"]
@@ -322,7 +328,7 @@ async def test_allow_list_and_toolsets_confine_resources(argo: FakeArgo, server_
         "/api/v1/workflows/team-a",
         "/api/v1/workflows/team-b",
     ]
-    assert [r.uri for r in resources.resources] == ["argo://workflows/team-a/a-1"]
+    assert workflow_uris(resources) == ["argo://workflows/team-a/a-1"]
     assert namespaces.completion.values == ["team-a", "team-b"]
     # the template tools are not exposed, so neither are their resource template's arguments
     assert template_names.completion.values == [] and hidden_namespaces.completion.values == []
@@ -351,7 +357,7 @@ async def test_rbac_decides_per_caller_in_kubernetes_mode(
     )
     assert "Nothing was sent to Argo" in logs.value.message
     assert f"{user} may not get workflowtemplates (argoproj.io)" in template.value.message
-    assert listed.resources == []  # may not list workflows: nothing listed, no error
+    assert workflow_uris(listed) == []  # may not list workflows: nothing listed, no error
     assert names.completion.values == []
     assert [r.operation for r in argo.requests] == ["WorkflowService_GetWorkflow"]
     reviews = [r["spec"]["resourceAttributes"] for r in fake.reviews if r["kind"] == "SubjectAccessReview"]
@@ -422,7 +428,7 @@ async def test_resources_and_completions_over_stdio(argo: FakeArgo, argo_url: st
         with pytest.raises(MCPError) as bad:
             await client.read_resource("argo://workflow-templates/argo")
     assert len(templates.resource_templates) == 5
-    assert [r.uri for r in listed.resources] == ["argo://workflows/argo/hello-1"]
+    assert workflow_uris(listed) == ["argo://workflows/argo/hello-1"]
     assert json.loads(read.contents[0].text)["name"] == "hello"  # type: ignore[union-attr]
     assert not hinted(read)
     assert cron.completion.values == ["nightly"]
@@ -465,9 +471,70 @@ async def test_unreachable_argo_lists_no_resources_and_fails_reads(tmp_path: Pat
                 await client.read_resource("argo://workflows/argo/x")
     finally:
         await server.stop()
-    assert listed.resources == [] and hinted(listed)
+    assert workflow_uris(listed) == [] and hinted(listed)
     assert len(templates.resource_templates) == 5
     assert read.value.code == types.INTERNAL_ERROR
     assert read.value.message.startswith(
         "Cannot read 'argo://workflows/argo/x': Cannot reach the Argo server"
     )
+
+
+# ---- authoring aids: template examples and the Workflow spec's schema per Argo line ----------------------------
+AIDS = [
+    "argo://examples/templates",
+    "argo://schemas/workflow-spec",
+    "argo://schemas/workflow-spec/v3.7",
+    "argo://schemas/workflow-spec/v4.0",
+]
+
+
+TEMPLATE_TYPES = ("container", "script", "steps", "dag", "resource", "suspend", "http")
+
+
+def _synchronization(schema: dict[str, Any]) -> set[str]:
+    return set(schema["$defs"]["io.argoproj.workflow.v1alpha1.Synchronization"]["properties"])
+
+
+async def test_authoring_aids_are_listed_and_read(argo: FakeArgo, shared_server: ServerProcess) -> None:
+    import yaml
+
+    from argo_mcp.tools.compat import findings
+
+    argo.on("WorkflowService_ListWorkflows", listing())
+    argo.on("InfoService_GetVersion", {**VERSION, "version": "v4.0.7"})
+    async with http_client(shared_server.url) as client:
+        listed = await client.list_resources()
+        examples = await client.read_resource("argo://examples/templates")
+        own = await client.read_resource("argo://schemas/workflow-spec")
+        v3 = await client.read_resource("argo://schemas/workflow-spec/v3.7")
+    assert [str(r.uri) for r in listed.resources] == AIDS
+    documents = list(yaml.safe_load_all(examples.contents[0].text))  # type: ignore[union-attr]
+    kinds = [next(k for k in t if k in TEMPLATE_TYPES) for d in documents for t in d["spec"]["templates"]]
+    assert set(kinds) == set(TEMPLATE_TYPES), "an example of each template type"
+    assert all(d["kind"] == "Workflow" and not findings(d) for d in documents), "nothing v4 drops"
+    schema = json.loads(own.contents[0].text)  # type: ignore[union-attr]
+    assert "v4.0: the line of this Argo (v4.0.7)" in schema["title"]
+    assert _synchronization(schema) == {"mutexes", "semaphores"}  # v4 has no singular mutex/semaphore
+    older = json.loads(v3.contents[0].text)  # type: ignore[union-attr]
+    assert _synchronization(older) == {"mutex", "mutexes", "semaphore", "semaphores"}
+    assert older["$defs"]["io.k8s.api.core.v1.Container"] == {
+        "type": "object",
+        "description": "Kubernetes Container.",
+    }
+    assert len(own.contents[0].text) < 60_000  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("version", "line", "why"),
+    [
+        ("v4.1.2", "v4.0", "the nearest pinned line to this Argo (v4.1.2)"),
+        ("v3.7.15", "v3.7", "the line of this Argo (v3.7.15)"),
+        ("untagged", "v4.0", "the newest pinned line (this Argo's version is untagged)"),
+        ("v5.0.0", "v4.0", "the newest pinned line (this Argo's version is v5.0.0)"),
+    ],
+)
+def test_the_schema_of_the_servers_line(version: str, line: str, why: str) -> None:
+    from argo_mcp.argo.version import ArgoVersion
+    from argo_mcp.resources import schema_line_for
+
+    assert schema_line_for(ArgoVersion.parse(version)) == (line, why)
