@@ -7,6 +7,7 @@ from typing import Any
 from argo_mcp.tools import (
     archive,
     artifacts,
+    creation,
     diagnosis,
     events,
     info,
@@ -23,6 +24,7 @@ ALL_TOOLS: list[Tool[Any]] = [
     *watch.TOOLS,
     *diagnosis.TOOLS,
     *lifecycle.TOOLS,
+    *creation.TOOLS,
     *artifacts.TOOLS,
     *archive.TOOLS,
     *events.TOOLS,
