@@ -142,10 +142,10 @@ def refusal(
         else f"namespace {namespace!r}"
     )
     allowed_text = (
-        f"allowed in {where}: {', '.join(allowed)}" if allowed else f"no account is allowed in {where}"
+        f"Allowed in {where}: {', '.join(allowed)}" if allowed else f"No account is allowed in {where}"
     )
     return (
         f"{tool} was refused: it would run pods as service accounts this server does not allow "
-        f"(--allowed-service-accounts): {'; '.join(problems)}. The {allowed_text}. Nothing was sent to Argo; "
+        f"(--allowed-service-accounts): {'; '.join(problems)}. {allowed_text}. Nothing was sent to Argo; "
         "set serviceAccountName to an allowed account, or ask the operator to allow it."
     )

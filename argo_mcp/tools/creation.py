@@ -75,7 +75,7 @@ TOOLS: list[Tool[Any]] = [
     Tool(
         name="create_workflow",
         title="Create a workflow",
-        description="Create (run) a workflow from a Workflow manifest; serverDryRun only previews it.",
+        description="Create and run a workflow from a Workflow manifest.",
         group=ToolGroup.WORKFLOWS,
         kind=ToolKind.MUTATING,
         input_model=CreateWorkflowInput,

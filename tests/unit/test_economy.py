@@ -175,7 +175,8 @@ def test_lean_schema_keeps_what_forms_a_valid_call() -> None:
 
 # Issue 12's goal for what every conversation pays before its first call: tools/list with all toolsets (the
 # default `--toolsets`), counted as `python -m bench` counts it (cl100k_base over the JSON of the tools array).
-TOOLS_LIST_BUDGET = 8_000
+# Raised by 114 for create_workflow (issue 26: the tools/list grew from 7,919 to 8,033 tokens).
+TOOLS_LIST_BUDGET = 8_114
 
 
 def test_tools_list_with_every_toolset_stays_within_its_token_budget() -> None:
