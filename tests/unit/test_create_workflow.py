@@ -37,7 +37,7 @@ spec:
     - name: main
       container: {image: alpine, command: [echo, hi]}
 """
-HELLO = {
+HELLO: dict[str, Any] = {
     "metadata": {"name": "hello-fixed"},
     "spec": {"entrypoint": "main", "templates": [{"name": "main", "container": {"image": "alpine"}}]},
 }
