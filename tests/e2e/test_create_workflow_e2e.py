@@ -31,7 +31,7 @@ async def mcp(stack: E2EStack, tmp_path_factory: pytest.TempPathFactory) -> Asyn
 
 
 def _manifest(stack: E2EStack, case: str, **metadata: str) -> str:
-    """A one-step Workflow whose entrypoint's output parameter becomes the workflow's output."""
+    """A one-step Workflow whose output parameter is global (`globalName`), so it is the workflow's output."""
     return yaml.safe_dump(
         {
             "apiVersion": WF,
@@ -44,7 +44,13 @@ def _manifest(stack: E2EStack, case: str, **metadata: str) -> str:
                         "name": "main",
                         "container": container("echo made-from-a-manifest > /tmp/greeting"),
                         "outputs": {
-                            "parameters": [{"name": "greeting", "valueFrom": {"path": "/tmp/greeting"}}]
+                            "parameters": [
+                                {
+                                    "name": "greeting",
+                                    "globalName": "greeting",
+                                    "valueFrom": {"path": "/tmp/greeting"},
+                                }
+                            ]
                         },
                     }
                 ],
