@@ -45,15 +45,18 @@ class CreateWorkflowInput(Waiting, ManifestInput):
         return self
 
 
-def manifest_check(manifest: dict[str, Any]) -> dict[str, Any]:
-    """Where a rule that looks at the manifest before it is sent plugs in (the version-aware compat rules):
-    returns the manifest to send, or raises ToolError naming the field and its fix. Today: unchanged."""
+async def manifest_check(ctx: ToolContext, manifest: dict[str, Any]) -> dict[str, Any]:
+    """The call site for rules that judge the manifest against the Argo it is sent to (issue 26's version-aware
+    compat table: a field the server's version drops or refuses is refused here, naming the replacement, before
+    the create request). Returns the manifest to send, or raises ToolError naming the field and its fix; a rule
+    that needs the server's version reads it through `ctx` (cached per server). Today: no rule, unchanged."""
+    del ctx
     return manifest
 
 
 async def create_workflow(ctx: ToolContext, args: CreateWorkflowInput) -> dict[str, Any]:
     manifest = checked_manifest(WORKFLOW, args.document(), ctx.namespace, name=None, need_name=True)
-    manifest = manifest_check(manifest)
+    manifest = await manifest_check(ctx, manifest)
     body: dict[str, Any] = {"namespace": ctx.namespace, "workflow": manifest}
     if args.server_dry_run:
         body["serverDryRun"] = True

@@ -1,10 +1,17 @@
 """`create_workflow` on the real stack (issue 26): a Workflow manifest, given as YAML text with generateName,
 runs on the real node and its outputs come back through `wait`; `serverDryRun` makes the real Argo Server
-answer without creating anything; the service-account guard refuses a manifest before Argo sees it."""
+answer without creating anything (also for every single-document example of the pinned Argo module, with the
+same verdict as Argo's own API); the service-account guard refuses a manifest before Argo sees it."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import urllib.error
+import urllib.request
 from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -12,7 +19,8 @@ import yaml
 
 from tests.e2e.mcp_support import WF, call, call_error, container, start_with_token
 from tests.e2e.stack.fixture import E2EStack
-from tests.support.processes import ServerProcess
+from tests.e2e.test_argo_examples_lint import _workflow_examples
+from tests.support.processes import ServerProcess, http_client, text_of
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -102,3 +110,60 @@ async def test_an_account_outside_the_guard_is_refused_before_argo(
     assert f"Allowed in namespace '{stack.namespace}': default." in message
     listed = await call(mcp, "list_workflows", {"labelSelector": f"e2e-case={case}"})
     assert listed["items"] == []
+
+
+def _direct_dry_run(stack: E2EStack, token: str, document: dict[str, Any]) -> bool:
+    """Whether Argo's create API with serverDryRun accepts `document`, asked directly."""
+    body = {"namespace": stack.namespace, "serverDryRun": True, "workflow": document}
+    request = urllib.request.Request(
+        f"{stack.argo_url}/api/v1/workflows/{stack.namespace}",
+        method="POST",
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return bool(response.status == 200)
+    except urllib.error.HTTPError as exc:
+        if exc.code in (400, 404, 409, 422, 500):
+            return False
+        raise
+
+
+@pytest.mark.local_only(
+    reason="reads Argo's examples from the argo-workflows Go module that the local build downloads"
+)
+async def test_argo_examples_dry_run_the_same_through_create_workflow_and_create_nothing(
+    stack: E2EStack, tmp_path: Path
+) -> None:
+    """Every single-document Workflow example of the pinned Argo module, created with serverDryRun through
+    create_workflow (no guard) and directly: the same verdict each, and no workflow left behind."""
+    examples = [(path, docs[0]) for path, _text, docs in _workflow_examples() if len(docs) == 1]
+    assert len(examples) >= 150, f"only {len(examples)} single-document Workflow examples found"
+    token = stack.mint_token(stack.full_sa, seconds=3600)
+    server = await start_with_token(stack, tmp_path, token)
+    before = len(stack.kube.get(f"/apis/{WF}/namespaces/{stack.namespace}/workflows")["items"])
+    differences: list[str] = []
+    accepted = 0
+    try:
+        async with http_client(server.url) as client:
+            for path, document in examples:
+                metadata = {k: v for k, v in (document.get("metadata") or {}).items() if k != "namespace"}
+                manifest = {**document, "metadata": metadata}
+                result = await client.call_tool(
+                    "create_workflow", {"manifest": manifest, "serverDryRun": True}
+                )
+                direct = await asyncio.to_thread(_direct_dry_run, stack, token, manifest)
+                accepted += direct
+                if result.is_error == direct:
+                    differences.append(f"{path.name}: argo-mcp error={result.is_error}, Argo accepts={direct}: "
+                                       f"{text_of(result)[:300]}")  # fmt: skip
+    finally:
+        await server.stop()
+    after = len(stack.kube.get(f"/apis/{WF}/namespaces/{stack.namespace}/workflows")["items"])
+    print(f"argo examples dry-run through create_workflow: {accepted} of {len(examples)} accepted")
+    assert not differences, f"{len(differences)} of {len(examples)} examples differ:\n" + "\n".join(
+        differences
+    )
+    assert accepted >= len(examples) // 2, f"Argo accepted only {accepted} of {len(examples)} examples"
+    assert after == before, "a dry run created workflows"
