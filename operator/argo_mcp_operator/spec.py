@@ -444,18 +444,18 @@ class ArgoMCPServerSpec(_Model):
             ),
         )
     )
-    allowed_service_accounts: list[
-        Annotated[str, Field(max_length=318, pattern=SERVICE_ACCOUNT_ENTRY)]
-    ] = Field(
-        default_factory=list,
-        max_length=256,
-        json_schema_extra={"x-kubernetes-list-type": "set"},
-        description=(
-            "Service accounts the workflows, templates and cron workflows made or submitted through the server may "
-            "run as, as namespace:account entries (* for every namespace or any account, e.g. team-a:runner, "
-            "*:default); anything else is refused before Argo sees it. A workflow that names no account runs as "
-            "default. Empty: no guard (--allowed-service-accounts)."
-        ),
+    allowed_service_accounts: list[Annotated[str, Field(max_length=318, pattern=SERVICE_ACCOUNT_ENTRY)]] = (
+        Field(
+            default_factory=list,
+            max_length=256,
+            json_schema_extra={"x-kubernetes-list-type": "set"},
+            description=(
+                "Service accounts the workflows, templates and cron workflows made or submitted through the server may "
+                "run as, as namespace:account entries (* for every namespace or any account, e.g. team-a:runner, "
+                "*:default); anything else is refused before Argo sees it. A workflow that names no account runs as "
+                "default. Empty: no guard (--allowed-service-accounts)."
+            ),
+        )
     )
     task_key_secret_ref: TaskKeySecretRef | None = Field(
         None,
