@@ -141,11 +141,10 @@ def refusal(
         if not namespace
         else f"namespace {namespace!r}"
     )
-    allowed_text = (
-        f"Allowed in {where}: {', '.join(allowed)}" if allowed else f"No account is allowed in {where}"
-    )
+    names = "any account, named as is" if ANY in allowed else ", ".join(allowed)
+    allowed_text = f"Allowed in {where}: {names}" if allowed else f"No account is allowed in {where}"
     return (
         f"{tool} was refused: it would run pods as service accounts this server does not allow "
         f"(--allowed-service-accounts): {'; '.join(problems)}. {allowed_text}. Nothing was sent to Argo; "
-        "set serviceAccountName to an allowed account, or ask the operator to allow it."
+        "name an allowed account in those fields, or ask the server's operator to allow the one you need."
     )

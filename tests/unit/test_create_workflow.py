@@ -297,6 +297,8 @@ def test_the_refusal_names_the_accounts_allowed_there_and_default_must_be_allowe
     assert elsewhere is not None and "No account is allowed in namespace 'team-z'" in elsewhere
     cluster = refusal(strict, "create_cluster_workflow_template", "", [_wf({"serviceAccountName": "ci"})])
     assert cluster is not None and "only '*:' entries count" in cluster
+    expression = refusal(RULES, "create_workflow", "team-b", [_wf({"serviceAccountName": "{{inputs.x}}"})])
+    assert expression is not None and "Allowed in namespace 'team-b': any account, named as is." in expression
     assert refusal(strict, "submit_workflow", "team-a", [], "ci") is None
     submitted = refusal(strict, "submit_workflow", "team-a", [], "admin")
     assert submitted is not None and "'admin' (serviceAccount)" in submitted
