@@ -170,6 +170,30 @@ class Namespace:
         return str(default)
 
 
+SERVICE_ACCOUNT = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+
+
+@dataclass(frozen=True)
+class AccountEntry:
+    """`namespace:account`: a namespace (or `*`, every namespace) and a service account in it (or `*`, any)."""
+
+    def parse(self, raw: str, label: str) -> Any:
+        namespace, colon, account = raw.partition(":")
+        if (
+            not colon
+            or not (namespace == "*" or DNS1123_LABEL.match(namespace))
+            or not (account == "*" or SERVICE_ACCOUNT.match(account))
+        ):
+            raise ConfigError(
+                f"invalid {label} {raw!r}: expected namespace:serviceaccount, e.g. team-a:runner, "
+                "*:default (every namespace) or team-b:* (any account in team-b)"
+            )
+        return f"{namespace}:{account}"
+
+    def show(self, default: Any) -> str:
+        return str(default)
+
+
 @dataclass(frozen=True)
 class File:
     """A path; `~` is expanded, and `resolve` makes it absolute (a directory later joined with names)."""
@@ -572,6 +596,22 @@ OPTIONS: tuple[Option, ...] = (
         "Comma-separated namespaces every tool is confined to. A call outside them is refused before any request",
         SCOPE,
         shown="any namespace",
+    ),
+    Option(
+        "--allowed-service-accounts",
+        "ARGO_MCP_ALLOWED_SERVICE_ACCOUNTS",
+        "scope.allowed_service_accounts",
+        CommaList(AccountEntry(), "entry"),
+        "Comma-separated namespace:serviceaccount entries (* for every namespace or any account, e.g. "
+        "team-a:runner,*:default) that workflows, templates and cron workflows created, updated or submitted "
+        "through argo-mcp may run as; anything else is refused before any request",
+        SCOPE,
+        shown="any account",
+        more="Checked: every `serviceAccountName` in the manifest (workflow, template, executor, `podSpecPatch`) "
+        "and submit's `serviceAccount`. A workflow spec that names none runs as the namespace's `default` account, "
+        "so it is checked as `default` (allow it with `*:default`), unless it runs a `workflowTemplateRef` (the "
+        "template's account, checked when the template was made through argo-mcp). A ClusterWorkflowTemplate runs "
+        "in every namespace: only `*:` entries allow its accounts. See [Service-account guard](#service-account-guard).",
     ),
     Option(
         "--artifact-dir",

@@ -162,6 +162,9 @@ class ScopeSettings(BaseModel):
     namespaces: tuple[str, ...] = ()
     redact_parameter_names: tuple[str, ...] = ()
     """Regular expressions that add to the built-in rules for secret parameter names (redaction.py)."""
+    allowed_service_accounts: tuple[str, ...] = ()
+    """`namespace:account` entries (`*` for any) that manifests and submits may run as; empty: no guard
+    (calls/accounts.py)."""
 
 
 class InboundAuthSettings(BaseModel):

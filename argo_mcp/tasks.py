@@ -1,5 +1,5 @@
-"""MCP tasks for long work: `wait_for_workflow`, and `submit_workflow`, `resubmit_workflow` and `retry_workflow`
-called with `wait`, answer with a task instead of holding a request for minutes.
+"""MCP tasks for long work: `wait_for_workflow`, and `submit_workflow`, `create_workflow`, `resubmit_workflow` and
+`retry_workflow` called with `wait`, answer with a task instead of holding a request for minutes.
 
 Two eras, one model (calls/tasks.py: the task id is sealed and names the workflow, so Argo is the store):
 - 2026-07-28, the Tasks extension (SEP-2663, `io.modelcontextprotocol/tasks`): a `tools/call` whose request

@@ -22,7 +22,8 @@ from typing import Any
 DESTRUCTIVE_ACTIONS = frozenset({"delete", "replace"})
 
 
-def _documents(args: Any, field: str | None) -> list[Any]:
+def manifests(args: Any, field: str | None) -> list[Any]:
+    """The manifest(s) the call carries in `field` (none when the tool takes none)."""
     value = getattr(args, field, None) if field else None
     if value is None:
         return []
@@ -32,7 +33,7 @@ def _documents(args: Any, field: str | None) -> list[Any]:
 def destructive_steps(args: Any, field: str | None) -> list[str]:
     """Each template of the manifest(s) in `field` that deletes or replaces objects, as "'name' (delete)"."""
     found: list[str] = []
-    stack: list[Any] = _documents(args, field)
+    stack: list[Any] = manifests(args, field)
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
@@ -66,7 +67,7 @@ def template_refs(args: Any, field: str | None) -> set[tuple[str, bool]]:
     """The WorkflowTemplates (name, cluster-scoped) the manifest(s) in `field` refer to (`workflowTemplateRef`,
     a step's `templateRef`): Argo reads them with the caller's identity, so the caller is reviewed for them."""
     found: set[tuple[str, bool]] = set()
-    stack: list[Any] = _documents(args, field)
+    stack: list[Any] = manifests(args, field)
     while stack:
         node = stack.pop()
         if isinstance(node, dict):

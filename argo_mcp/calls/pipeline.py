@@ -1,8 +1,10 @@
 """The one road every request that may reach Argo takes, whatever MCP method carried it.
 
-target (which Argo server) → parse (once) → place (namespace; the allow-list) → authorize (the caller, per Permission) → confirm (only a
-call that passed every check, and only when a confirmer is given) → admit (the in-flight budget) → run →
-shape (rendered once, the answer cap applied); then one record (log line, metrics, audit line).
+target (which Argo server) → parse (once) → place (namespace; the allow-list) → authorize (the caller, per
+Permission; the service accounts the call would run pods as, calls/accounts.py; fields the server's Argo version
+drops, tools/compat.py) → confirm (only a call that passed every check, and only when a confirmer is given) →
+admit (the in-flight budget) → run → shape (rendered once, the answer cap applied); then one record (log line,
+metrics, audit line).
 
 `tools/call`, `resources/*` and `completion/complete` are thin adapters over `CallPipeline.run` (server.py,
 resources.py, completions.py): none of them checks, limits or audits anything itself, so a limit or a check
@@ -31,8 +33,10 @@ from argo_mcp.argo.errors import ArgoError
 from argo_mcp.argo.streams import DestinationError
 from argo_mcp.argo.version import server_version
 from argo_mcp.calls import audit
+from argo_mcp.calls.accounts import AccountRules
+from argo_mcp.calls.accounts import refusal as accounts_refusal
 from argo_mcp.calls.admission import Admission, Busy
-from argo_mcp.calls.composition import destructive_steps, template_refs
+from argo_mcp.calls.composition import destructive_steps, manifests, template_refs
 from argo_mcp.calls.composition import refusal as composition_refusal
 from argo_mcp.calls.hangup import CallerLeft, unless_hung_up
 from argo_mcp.calls.render import (
@@ -222,6 +226,7 @@ class CallPipeline:
         state.namespace = ctx.namespace = placement.namespace
         ctx.resolved = placement.resolved
         await self._review_reads(call, args, ctx.namespace)
+        self._guard_accounts(tool, args, ctx.namespace, state.kind, target.settings)
         await self._check_versions(call, args, target.argo)
         if confirm is not None and self._asks(state.kind, target.settings):
             answer = await confirm(tool, args, ctx.namespace)
@@ -392,6 +397,26 @@ class CallPipeline:
         message = compat.refusal(tool.name, found, version)
         if message is not None:
             raise ToolError(message)
+
+    @staticmethod
+    def _guard_accounts(
+        tool: Tool[Any], args: Any, namespace: str, kind: ToolKind, settings: Settings
+    ) -> None:
+        """The service-account guard (accounts.py), for every call that changes something: the accounts its
+        manifest(s) or its submit options would run pods as, refused unless allowed in the namespace."""
+        entries = settings.scope.allowed_service_accounts
+        if not entries or kind is ToolKind.READ_ONLY:
+            return
+        submitted = getattr(args, "service_account", None)
+        problem = accounts_refusal(
+            AccountRules.of(entries),
+            tool.name,
+            namespace,
+            manifests(args, _manifest_field(tool)),
+            submitted if isinstance(submitted, str) else None,
+        )
+        if problem is not None:
+            raise ToolError(problem)
 
     def _shape(self, tool: Tool[Any], data: Output, state: _Progress) -> Outcome:
         result = render_output(data)

@@ -143,8 +143,15 @@ def whole_object(key: str) -> Summary:
     return lambda answer: {key: clean(answer)}
 
 
+class KindName(Protocol):
+    """What `checked_manifest` reads of a kind: its name (an `ArgoKind`, or the Workflow kind of create_workflow)."""
+
+    @property
+    def kind(self) -> str: ...
+
+
 def checked_manifest(
-    kind: ArgoKind, document: dict[str, Any], namespace: str | None, *, name: str | None, need_name: bool
+    kind: KindName, document: dict[str, Any], namespace: str | None, *, name: str | None, need_name: bool
 ) -> dict[str, Any]:
     """The manifest as Argo must receive it: kind and apiVersion checked and filled in, metadata.name and
     (namespaced kinds) metadata.namespace set. Every other value is the caller's, untouched."""

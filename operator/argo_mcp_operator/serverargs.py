@@ -157,6 +157,11 @@ ARGS: tuple[Arg, ...] = (
         Value(lambda t: ",".join(t.spec.redact_parameter_names), 'join "," .Values.redactParameterNames'),
         When(lambda t: bool(t.spec.redact_parameter_names), ".Values.redactParameterNames"),
     ),
+    Arg(
+        "--allowed-service-accounts",
+        Value(lambda t: ",".join(t.spec.allowed_service_accounts), 'join "," .Values.allowedServiceAccounts'),
+        When(lambda t: bool(t.spec.allowed_service_accounts), ".Values.allowedServiceAccounts"),
+    ),
     Arg("--log-level", Value(lambda t: t.spec.log_level, ".Values.logLevel")),
 )
 

@@ -31,6 +31,8 @@ from argo_mcp import config_table as server_table
 
 DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 DNS1123_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+# --allowed-service-accounts: namespace:account, `*` for every namespace or any account (the server's syntax).
+SERVICE_ACCOUNT_ENTRY = r"^(\*|[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?):(\*|[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?)$"
 # Go duration strings restricted to whole hours, minutes and seconds (enough for a certificate lifetime);
 # CEL's duration() accepts every string this pattern accepts.
 DURATION_PATTERN = r"^([0-9]+h)?([0-9]+m)?([0-9]+s)?$"
@@ -444,6 +446,19 @@ class ArgoMCPServerSpec(_Model):
                 "Regular expressions (no commas), matched inside template parameter names in any case, that mark "
                 "more parameters as secret besides the server's built-in rules (pass, secret, token, key, dsn, "
                 "...): their defaults and enums are never shown or completed (--redact-parameter-names)."
+            ),
+        )
+    )
+    allowed_service_accounts: list[Annotated[str, Field(max_length=318, pattern=SERVICE_ACCOUNT_ENTRY)]] = (
+        Field(
+            default_factory=list,
+            max_length=256,
+            json_schema_extra={"x-kubernetes-list-type": "set"},
+            description=(
+                "Service accounts the workflows, templates and cron workflows made or submitted through the server may "
+                "run as, as namespace:account entries (* for every namespace or any account, e.g. team-a:runner, "
+                "*:default); anything else is refused before Argo sees it. A workflow that names no account runs as "
+                "default. Empty: no guard (--allowed-service-accounts)."
             ),
         )
     )

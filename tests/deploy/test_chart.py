@@ -563,6 +563,7 @@ BAD_VALUES: list[tuple[dict[str, Any], str]] = [
     ({"limits": {"maxConnections": 1.5}}, "at '/limits/maxConnections'"),
     ({"limits": {"maxLongCall": 3}}, "additional properties 'maxLongCall' not allowed"),
     ({"redactParameterNames": ["conn,str"]}, "at '/redactParameterNames/0'"),
+    ({"allowedServiceAccounts": ["runner"]}, "at '/allowedServiceAccounts/0'"),
     ({"taskKeySecretRef": {"name": "Not A Name"}}, "at '/taskKeySecretRef/name'"),
 ]
 

@@ -157,7 +157,7 @@ async def test_oidc_tokens(argo: FakeArgo, issuer: Issuer, server_with: Any) -> 
             ["--disable-destructive"],
             {"submit_workflow", "resume_workflow"},
             {"delete_workflow", "retry_workflow", "delete_sensor", "delete_cluster_workflow_template"},
-            48,  # and the three updates beyond the reference, which replace their object
+            49,  # and the three updates beyond the reference, which replace their object
         ),
         (
             ["--toolsets", "info,archive"],

@@ -116,6 +116,7 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "--redact-parameter-names": ("conn_?str, ^sig_", ("conn_?str", "^sig_")),
     "--toolsets": ("info,cron", frozenset({ToolGroup.INFO, ToolGroup.CRON})),
     "--namespaces": ("a,b", ("a", "b")),
+    "--allowed-service-accounts": ("a:runner,*:default", ("a:runner", "*:default")),
     "--inline-artifact-kib": ("8", 8 * 1024),
     "--auth-inbound": ("oidc", InboundAuthMode.OIDC),
     "--inbound-audience": ("aud", "aud"),

@@ -175,8 +175,9 @@ def test_lean_schema_keeps_what_forms_a_valid_call() -> None:
 
 # Issue 12's goal for what every conversation pays before its first call: tools/list with all toolsets (the
 # default `--toolsets`), counted as `python -m bench` counts it (cl100k_base over the JSON of the tools array).
-# Raised by 144 (7,919 -> 8,063 measured) for convert_manifest and list_archived_workflows' name/nameFilter (issue 26).
-TOOLS_LIST_BUDGET = 8_144
+# Raised by 144 (7,919 -> 8,063 measured) for convert_manifest and list_archived_workflows' name/nameFilter, and
+# by 114 for create_workflow (issue 26), and by 28 for get_workflow_graph's format (issue 30).
+TOOLS_LIST_BUDGET = 8_286
 
 
 def test_tools_list_with_every_toolset_stays_within_its_token_budget() -> None:

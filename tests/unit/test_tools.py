@@ -207,6 +207,31 @@ CASES = [
         check=lambda r: None if r["valid"] is True else pytest.fail(str(r)),
     ),
     Case(
+        "create_workflow",
+        {
+            "manifest": "kind: Workflow\nmetadata: {generateName: hello-}\n"
+            "spec: {entrypoint: main, templates: [{name: main, container: {image: busybox}}]}\n",
+            "serverDryRun": True,
+        },
+        "WorkflowService_CreateWorkflow",
+        "/api/v1/workflows/argo",
+        body={
+            "namespace": "argo",
+            "serverDryRun": True,
+            "workflow": {
+                "apiVersion": "argoproj.io/v1alpha1",
+                "kind": "Workflow",
+                "metadata": {"generateName": "hello-", "namespace": "argo"},
+                "spec": {
+                    "entrypoint": "main",
+                    "templates": [{"name": "main", "container": {"image": "busybox"}}],
+                },
+            },
+        },
+        answer=WF,
+        check=lambda r: None if "nothing was created" in r["result"] else pytest.fail(str(r)),
+    ),
+    Case(
         "suspend_workflow",
         {"name": "hello-abc12"},
         "WorkflowService_SuspendWorkflow",

@@ -88,6 +88,7 @@ def test_the_server_takes_the_rendered_command_line(tmp_path: Path) -> None:
     args = args_of(
         limits=limits,
         redactParameterNames=["conn_?str", "^sig_"],
+        allowedServiceAccounts=["team-a:runner", "*:default"],
         tls={"mode": "disabled"},
         inboundAuth={"mode": "none"},
     )
@@ -99,7 +100,16 @@ def test_the_server_takes_the_rendered_command_line(tmp_path: Path) -> None:
     assert settings.argo.max_buffered_bytes == 3 * MIB
     assert settings.http.max_connections == 77
     assert settings.scope.redact_parameter_names == ("conn_?str", "^sig_")
+    assert settings.scope.allowed_service_accounts == ("team-a:runner", "*:default")
     assert settings.task_key_file == key
+
+
+def test_allowed_service_accounts_are_one_flag_and_bad_entries_name_the_field() -> None:
+    args = args_of(allowedServiceAccounts=["team-a:runner", "*:default"])
+    assert args[args.index("--allowed-service-accounts") + 1] == "team-a:runner,*:default"
+    assert "--allowed-service-accounts" not in args_of()
+    with pytest.raises(SpecError, match=r"spec\.allowedServiceAccounts\[0\]"):
+        parse_spec({"argoServer": URL, "allowedServiceAccounts": ["runner"]})
 
 
 def test_redaction_names_are_one_flag_and_bad_ones_name_the_field() -> None:

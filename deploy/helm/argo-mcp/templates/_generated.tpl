@@ -106,6 +106,10 @@
 - --redact-parameter-names
 - {{ join "," .Values.redactParameterNames | quote }}
 {{- end }}
+{{- if .Values.allowedServiceAccounts }}
+- --allowed-service-accounts
+- {{ join "," .Values.allowedServiceAccounts | quote }}
+{{- end }}
 - --log-level
 - {{ .Values.logLevel | quote }}
 {{- end }}
