@@ -151,13 +151,13 @@ async def test_oidc_tokens(argo: FakeArgo, issuer: Issuer, server_with: Any) -> 
             ["--read-only"],
             {"list_workflows", "get_workflow_logs", "lint_workflow"},
             {"submit_workflow", "delete_workflow", "create_workflow_template", "suspend_cron_workflow"},
-            33,
+            34,  # with convert_manifest (issue 26)
         ),
         (
             ["--disable-destructive"],
             {"submit_workflow", "resume_workflow"},
             {"delete_workflow", "retry_workflow", "delete_sensor", "delete_cluster_workflow_template"},
-            49,  # and the three updates beyond the reference, which replace their object
+            50,  # create_workflow and convert_manifest too; and the three updates beyond the reference, which replace their object
         ),
         (
             ["--toolsets", "info,archive"],

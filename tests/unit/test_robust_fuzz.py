@@ -322,6 +322,10 @@ SECRET_MODES = [Mode.OK, Mode.NOT_FOUND, Mode.ERROR_5XX, Mode.MALFORMED, Mode.RE
 LEAKS = (ARGO_TOKEN, CALLER_TOKEN, ARGO_TOKEN[-8:], CALLER_TOKEN[-10:])
 
 
+ANSWERS_WITH_THE_INPUT = frozenset({"convert_manifest"})
+"""Tools whose answer is the caller's input transformed in argo-mcp, with no Argo request."""
+
+
 def _accepts(schema: dict[str, Any], kind: str) -> bool:
     types = [schema.get("type")] + [option.get("type") for option in schema.get("anyOf", [])]
     return kind in types or any(isinstance(t, list) and kind in t for t in types)
@@ -380,7 +384,8 @@ def test_planted_tokens_never_reach_a_rendered_log_line_or_an_answer(
     assert len(calls) == 1 and calls[0]["tool"] == tool.name, f"{shown}: the log was not captured: {lines}"
     # A successful answer from a working Argo may quote the caller's own input back (the workflow it asked for,
     # named like the token): that is Argo's data for the caller who sent it, not a leak. Everything else may not.
-    echo_allowed = mode is Mode.OK and not result.is_error
+    # convert_manifest sends nothing to Argo: its answer is the caller's own manifest rewritten, whatever Argo does.
+    echo_allowed = (mode is Mode.OK or tool.name in ANSWERS_WITH_THE_INPUT) and not result.is_error
     for leak in (ARGO_TOKEN, ARGO_TOKEN[-8:]) if echo_allowed else LEAKS:
         assert leak not in answer, f"{shown}: answer shows {leak!r}: {answer[:600]}"
     for line in lines:
