@@ -183,7 +183,7 @@ async def test_sdk_clients_of_both_eras(argo: FakeArgo, shared_server: ServerPro
         assert not (await legacy.call_tool("get_argo_version", {})).is_error
     async with http_client(shared_server.url, mode="2026-07-28") as modern:
         assert modern.protocol_version == "2026-07-28"
-        assert len((await modern.list_tools()).tools) == 62  # the reference's 38 and 24 beyond it
+        assert len((await modern.list_tools()).tools) == 64  # the reference's 38 and 26 beyond it
     async with http_client(shared_server.url) as auto:
         assert auto.protocol_version == "2026-07-28"
 
