@@ -38,6 +38,12 @@ def _namespace_objects(ns: str, runner: str) -> list[dict[str, Any]]:
     return [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}},
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": runner, "namespace": ns}},
+        # `argo server --namespace` reads its configuration from there (and exits without it)
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "workflow-controller-configmap", "namespace": ns},
+        },
         {
             "apiVersion": RBAC,
             "kind": "Role",
