@@ -5,6 +5,7 @@ pods only when the pod itself must change."""
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -274,3 +275,37 @@ async def test_the_targets_config_map_goes_when_targets_do() -> None:
     await reconciler.reconcile(resource(api, generation=2))
     assert ("ConfigMap", "team-a", "srv-targets") not in api.kinds()
     assert ("ClusterRole", None, "team-a-srv-target-local") not in api.kinds()
+
+
+def test_the_chart_values_schema_accepts_what_the_crd_does() -> None:
+    """values.schema.json's target (hand-written JSON Schema) and the CRD's (from spec.py) agree on the names,
+    the enums and the fields, so a target valid for the operator is valid for the chart and the other way."""
+    chart = Path(__file__).resolve().parents[3] / "deploy" / "helm" / "argo-mcp" / "values.schema.json"
+    schema = json.loads(chart.read_text())
+    definitions = schema["definitions"]
+    chart_target = definitions["target"]
+    crd_target = crd()["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"][
+        "properties"
+    ]["targets"]["items"]
+    assert set(chart_target["properties"]) == set(crd_target["properties"])
+    assert sorted(chart_target["required"]) == sorted(crd_target["required"])
+    name = definitions["targetName"]
+    assert (name["pattern"], name["maxLength"]) == (
+        crd_target["properties"]["name"]["pattern"],
+        crd_target["properties"]["name"]["maxLength"],
+    )
+    for field in ("mode",):
+        assert chart_target["properties"][field]["enum"] == crd_target["properties"][field]["enum"]
+    assert (
+        chart_target["properties"]["toolsets"]["items"]["enum"]
+        == crd_target["properties"]["toolsets"]["items"]["enum"]
+    )
+    chart_auth, crd_auth = chart_target["properties"]["auth"], crd_target["properties"]["auth"]
+    assert set(chart_auth["properties"]) == set(crd_auth["properties"])
+    assert sorted(chart_auth["properties"]["mode"]["enum"]) == sorted(crd_auth["properties"]["mode"]["enum"])
+    chart_server = chart_target["properties"]["argoServer"]["properties"]
+    assert set(chart_server) == set(crd_target["properties"]["argoServer"]["properties"])
+    assert set(definitions["secretKeyRef"]["properties"]) == set(
+        crd_auth["properties"]["tokenSecretRef"]["properties"]
+    )
+    assert {"targets", "defaultTarget", "oidcGroups"} <= set(schema["properties"])
