@@ -11,7 +11,16 @@ from typing import Any
 import pytest
 import yaml
 
-from .bundle import CI_VALUES, Obj, helm_template, helm_template_proc, kubeconform, one, psa_check
+from .bundle import (
+    CI_VALUES,
+    Obj,
+    helm_template,
+    helm_template_proc,
+    kubeconform,
+    one,
+    psa_check,
+    render_notes,
+)
 
 TARGETS = CI_VALUES / "targets-values.yaml"
 
@@ -145,3 +154,12 @@ def test_values_schema_rejects_bad_targets(target: dict[str, Any], message: str)
     assert proc.returncode != 0, f"accepted {target}"
     assert "values don't meet the specifications of the schema" in proc.stderr
     assert message in proc.stderr, proc.stderr
+
+
+def test_notes_name_each_target_and_its_cluster_role(tmp_path: Path) -> None:
+    notes = render_notes(tmp_path, "-f", str(TARGETS))
+    for name in ("prod-eu", "staging", "dev"):
+        assert f"ClusterRole default-argo-mcp-target-{name})" in notes, notes
+    assert "--clusterrole=default-argo-mcp-target-prod-eu" in notes
+    (tmp_path / "plain").mkdir()
+    assert "Targets" not in render_notes(tmp_path / "plain")
