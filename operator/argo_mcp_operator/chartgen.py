@@ -13,8 +13,8 @@ import re
 import sys
 from typing import Any
 
-from argo_mcp_operator.podtemplate import TEMPLATES, If, Setting
-from argo_mcp_operator.rbac import ALL_MODES, CLUSTER_WORKFLOW_TEMPLATE_GRANT, GRANTS, Grant
+from argo_mcp_operator.podtemplate import TEMPLATES, Each, If, Of, Setting, Where
+from argo_mcp_operator.rbac import ALL_MODES, CLUSTER_WORKFLOW_TEMPLATE_GRANT, GRANTS, Grant, target_use_rules
 from argo_mcp_operator.serverargs import ARGS, Value
 
 # Strings printed without quotes: plain YAML scalars that no YAML reader takes for a bool, null or number.
@@ -68,6 +68,11 @@ def role_rules() -> str:
         '{{- define "argo-mcp.clusterWorkflowTemplateRules" -}}',
         f"- {_json(CLUSTER_WORKFLOW_TEMPLATE_GRANT.rule())}",
         "{{- end }}",
+        "",
+        "{{/* ClusterRole rules granting use on one target, called with its name (operator: rbac.target_use_rules). */}}",
+        '{{- define "argo-mcp.targetUseRules" -}}',
+        *(f"- {_json(rule)}".replace('"\\u0000"', "{{ . | toJson }}") for rule in target_use_rules("\0")),
+        "{{- end }}",
     ]
     return "\n".join(lines) + "\n"
 
@@ -94,7 +99,7 @@ def server_args() -> str:
 def _scalar(node: Any) -> str | None:
     """A value written on its key's line: a setting (printed as JSON by the chart), a constant, an empty
     collection; None for a mapping or list that needs lines of its own."""
-    if isinstance(node, Setting):
+    if isinstance(node, (Setting, Of)):
         return f"{{{{ {node.chart} | toJson }}}}"
     if isinstance(node, (dict, list)) and node:
         return None
@@ -104,14 +109,23 @@ def _scalar(node: Any) -> str | None:
 
 
 def _block(node: Any, pad: str) -> list[str]:
-    """Block YAML lines for a mapping or list of the pod-template table, ``If`` parts wrapped in Go conditions."""
+    """Block YAML lines for a mapping or list of the pod-template table, ``If`` and ``Where`` parts wrapped in Go
+    conditions, ``Each`` in a ``range`` over the targets."""
     lines: list[str] = []
     entries = node.items() if isinstance(node, dict) else ((None, item) for item in node)
     for key, entry in entries:
-        when = entry.when if isinstance(entry, If) else None
-        value = entry.value if isinstance(entry, If) else entry
-        if when is not None:
-            lines.append(f"{{{{- if {when.chart} }}}}")
+        if isinstance(entry, Each):
+            assert key is None, "Each stands for list items"
+            lines.append("{{- range $t := $.Values.targets }}")
+            lines += _block(list(entry.values), pad)
+            lines.append("{{- end }}")
+            continue
+        condition = (
+            entry.when.chart if isinstance(entry, If) else entry.chart if isinstance(entry, Where) else None
+        )
+        value = entry.value if isinstance(entry, (If, Where)) else entry
+        if condition is not None:
+            lines.append(f"{{{{- if {condition} }}}}")
         scalar = _scalar(value)
         if key is not None:
             lines += (
@@ -125,7 +139,7 @@ def _block(node: Any, pad: str) -> list[str]:
             inner = _block(value, pad + "  ")
             assert not inner[0].startswith("{{"), "a list item's first key must be unconditional"
             lines += [f"{pad}- {inner[0][len(pad) + 2 :]}", *inner[1:]]
-        if when is not None:
+        if condition is not None:
             lines.append("{{- end }}")
     return lines
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from argo_mcp.sealing import MIN_KEY_BYTES
+from argo_mcp.targets import PROJECTED_TOKEN_ROOT
 from argo_mcp_operator import __version__
 
 GROUP: Final = "argo-mcp.io"
@@ -56,6 +57,21 @@ TASK_KEY_DIR: Final = "/etc/argo-mcp/task-key"
 TASK_KEY_NAME: Final = "task.key"
 TASK_KEY_FILE: Final = f"{TASK_KEY_DIR}/{TASK_KEY_NAME}"
 TASK_KEY_MIN_BYTES: Final = MIN_KEY_BYTES  # the server refuses a shorter key at start
+# Several Argo servers (spec.targets): the targets file is a ConfigMap mounted as a directory (never with subPath,
+# so the kubelet updates it in place and the server re-reads it without a restart); each target's token (a
+# projected token for its audience, or its bearer-file Secret) under the server's PROJECTED_TOKEN_ROOT/<name>,
+# its CA under TARGET_CA_ROOT/<name>/ca.
+TARGETS_FILE_DIR: Final = "/etc/argo-mcp/targets-file"
+TARGETS_FILE_NAME: Final = "targets.yaml"
+TARGETS_FILE: Final = f"{TARGETS_FILE_DIR}/{TARGETS_FILE_NAME}"
+TARGET_TOKEN_ROOT: Final = str(PROJECTED_TOKEN_ROOT)
+TARGET_CA_ROOT: Final = "/etc/argo-mcp/targets"
+TARGET_TOKEN_ENV: Final = "ARGO_MCP_TARGET_{}_TOKEN"
+"""bearer: the environment variable holding a target's token, named after it (upper case, '-' as '_')."""
+# The virtual resource a caller needs verb `use` on to call a target (argo_mcp.calls.targets.use_permission),
+# and the label naming the target on its ClusterRole.
+TARGETS_RESOURCE: Final = "targets"
+LABEL_TARGET: Final = "argo-mcp.io/target"
 
 CONTAINER_NAME: Final = "argo-mcp"
 PORT_NAME: Final = "mcp"

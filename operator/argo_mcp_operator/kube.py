@@ -53,6 +53,7 @@ KINDS: dict[str, Kind] = {
     for k in (
         Kind("v1", "ServiceAccount", "serviceaccounts", True),
         Kind("v1", "Secret", "secrets", True),
+        Kind("v1", "ConfigMap", "configmaps", True),
         Kind("v1", "Service", "services", True),
         Kind("apps/v1", "Deployment", "deployments", True),
         Kind("rbac.authorization.k8s.io/v1", "Role", "roles", True),

@@ -11,7 +11,10 @@ An entry is plain JSON-like data in which two markers may appear:
 
 - ``Setting``: a value read from the spec by the operator and from ``.Values`` by the chart (a Go template
   expression whose ``toJson`` prints the same JSON);
-- ``If``: a mapping entry or list item present only when its condition (the ``When`` of ``serverargs``) holds.
+- ``If``: a mapping entry or list item present only when its condition (the ``When`` of ``serverargs``) holds;
+- ``Each``: list items repeated for each target of ``spec.targets`` (the chart: ``range $t := .Values.targets``),
+  in which ``Of`` reads a value of the target and ``Where`` keeps an item only for the targets it applies to.
+  Inside ``Each`` a chart expression reads the target as ``$t`` and the values as ``$.Values``.
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from argo_mcp.settings import AuthMode
 from argo_mcp_operator import constants as c
 from argo_mcp_operator.serverargs import INBOUND_KUBERNETES, TLS_ON, Target, When
-from argo_mcp_operator.spec import SecretKeyRef
+from argo_mcp_operator.spec import SecretKeyRef, TargetSpec
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,31 @@ class If:
 
     when: When
     value: Any
+
+
+@dataclass(frozen=True)
+class Of:
+    """A value of one target (inside ``Each``): from its spec, and by a chart expression over ``$t``."""
+
+    operator: Callable[[TargetSpec], Any]
+    chart: str
+
+
+@dataclass(frozen=True)
+class Where:
+    """An item (or mapping entry) inside ``Each`` present only for the targets ``operator`` holds for; ``chart``
+    is the same condition over ``$t``."""
+
+    operator: Callable[[TargetSpec], bool]
+    chart: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class Each:
+    """The items ``values`` (each maybe a ``Where``) repeated for every target of the spec, in order."""
+
+    values: tuple[Any, ...]
 
 
 def tls_secret(target: Target) -> str:
@@ -222,6 +251,264 @@ VOLUME_MOUNTS: list[Any] = [
     {"name": "tmp", "mountPath": "/tmp"},
 ]
 
+# Reading a target in the chart: `dig` gives a field's default when the values leave it (or its parent) out.
+_T_NAME = Of(lambda t: t.name, "$t.name")
+_T_MODE = '(dig "auth" "mode" "k8s-service-account" $t)'
+_T_AUDIENCE = '(dig "auth" "audience" "" $t)'
+_T_TOKEN_NAME = '(dig "auth" "tokenSecretRef" "name" "" $t)'
+_T_TOKEN_KEY = '(dig "auth" "tokenSecretRef" "key" "token" $t)'
+_T_CA_NAME = '(dig "argoServer" "caSecretRef" "name" "" $t)'
+_T_CA_KEY = '(dig "argoServer" "caSecretRef" "key" "ca.crt" $t)'
+
+
+def _projected(t: TargetSpec) -> bool:
+    return t.auth.mode is AuthMode.K8S_SERVICE_ACCOUNT and t.auth.audience is not None
+
+
+def _bearer_file(t: TargetSpec) -> bool:
+    return t.auth.mode is AuthMode.BEARER_FILE
+
+
+def _token_ref(t: TargetSpec) -> SecretKeyRef:
+    assert t.auth.token_secret_ref is not None  # enforced by the spec model for bearer and bearer-file
+    return t.auth.token_secret_ref
+
+
+def _target_ca(t: TargetSpec) -> SecretKeyRef:
+    assert t.argo_server.ca_secret_ref is not None  # only read under TARGET_CA
+    return t.argo_server.ca_secret_ref
+
+
+def token_env(name: str) -> str:
+    """bearer: the environment variable that holds a target's token (the targets file's auth.tokenEnv)."""
+    return c.TARGET_TOKEN_ENV.format(name.upper().replace("-", "_"))
+
+
+def target_token_file(t: TargetSpec) -> str:
+    """Where the server reads a target's token: its own mount (a projected token for its audience, or its
+    bearer-file Secret), else the server's Argo token (k8s-service-account without an audience)."""
+    if _projected(t) or _bearer_file(t):
+        return f"{c.TARGET_TOKEN_ROOT}/{t.name}/token"
+    return c.ARGO_TOKEN_FILE
+
+
+PROJECTED = f'and (eq {_T_MODE} "k8s-service-account") (ne {_T_AUDIENCE} "")'
+BEARER_FILE = f'eq {_T_MODE} "bearer-file"'
+BEARER = f'eq {_T_MODE} "bearer"'
+TARGET_CA = _T_CA_NAME
+TARGETS = When(lambda t: bool(t.spec.targets), ".Values.targets")
+TOKEN_VOLUME_NAME = Of(lambda t: f"target-{t.name}-token", 'printf "target-%s-token" $t.name')
+CA_VOLUME_NAME = Of(lambda t: f"target-{t.name}-ca", 'printf "target-%s-ca" $t.name')
+
+TARGET_VOLUMES: list[Any] = [
+    # The targets file, re-read by the server when the kubelet updates the mounted ConfigMap.
+    If(
+        TARGETS,
+        {
+            "name": "targets",
+            "configMap": {
+                "name": Setting(
+                    lambda t: f"{t.name}-targets", 'printf "%s-targets" (include "argo-mcp.fullname" .)'
+                )
+            },
+        },
+    ),
+    Each(
+        (
+            # k8s-service-account with an audience: a token of the server's ServiceAccount for that audience.
+            Where(
+                _projected,
+                PROJECTED,
+                {
+                    "name": TOKEN_VOLUME_NAME,
+                    "projected": {
+                        "sources": [
+                            {
+                                "serviceAccountToken": {
+                                    "path": "token",
+                                    "audience": Of(lambda t: t.auth.audience, _T_AUDIENCE),
+                                    "expirationSeconds": Setting(
+                                        lambda t: t.spec.service_account.token_expiration_seconds,
+                                        "$.Values.serviceAccount.tokenExpirationSeconds",
+                                    ),
+                                }
+                            }
+                        ]
+                    },
+                },
+            ),
+            # bearer-file: the Secret's key as the file `token`; the kubelet updates it when the Secret changes.
+            Where(
+                _bearer_file,
+                BEARER_FILE,
+                {
+                    "name": TOKEN_VOLUME_NAME,
+                    "secret": {
+                        "secretName": Of(lambda t: _token_ref(t).name, _T_TOKEN_NAME),
+                        "items": [{"key": Of(lambda t: _token_ref(t).key, _T_TOKEN_KEY), "path": "token"}],
+                    },
+                },
+            ),
+            Where(
+                lambda t: t.argo_server.ca_secret_ref is not None,
+                TARGET_CA,
+                {
+                    "name": CA_VOLUME_NAME,
+                    "secret": {
+                        "secretName": Of(lambda t: _target_ca(t).name, _T_CA_NAME),
+                        "items": [
+                            {
+                                "key": Of(lambda t: _target_ca(t).key, _T_CA_KEY),
+                                "path": Of(lambda t: _target_ca(t).key, _T_CA_KEY),
+                            }
+                        ],
+                    },
+                },
+            ),
+        )
+    ),
+]
+
+TARGET_VOLUME_MOUNTS: list[Any] = [
+    If(TARGETS, {"name": "targets", "mountPath": c.TARGETS_FILE_DIR, "readOnly": True}),
+    Each(
+        (
+            Where(
+                lambda t: _projected(t) or _bearer_file(t),
+                f"or ({PROJECTED}) ({BEARER_FILE})",
+                {
+                    "name": TOKEN_VOLUME_NAME,
+                    "mountPath": Of(
+                        lambda t: f"{c.TARGET_TOKEN_ROOT}/{t.name}",
+                        f'printf "{c.TARGET_TOKEN_ROOT}/%s" $t.name',
+                    ),
+                    "readOnly": True,
+                },
+            ),
+            Where(
+                lambda t: t.argo_server.ca_secret_ref is not None,
+                TARGET_CA,
+                {
+                    "name": CA_VOLUME_NAME,
+                    "mountPath": Of(
+                        lambda t: f"{c.TARGET_CA_ROOT}/{t.name}/ca",
+                        f'printf "{c.TARGET_CA_ROOT}/%s/ca" $t.name',
+                    ),
+                    "readOnly": True,
+                },
+            ),
+        )
+    ),
+]
+
+ENV: list[Any] = [
+    # bearer: the token from the Secret, in the variable the targets file names (auth.tokenEnv).
+    Each(
+        (
+            Where(
+                lambda t: t.auth.mode is AuthMode.BEARER,
+                BEARER,
+                {
+                    "name": Of(
+                        lambda t: token_env(t.name),
+                        'printf "'
+                        + c.TARGET_TOKEN_ENV.format("%s")
+                        + '" ($t.name | upper | replace "-" "_")',
+                    ),
+                    "valueFrom": {
+                        "secretKeyRef": {
+                            "name": Of(lambda t: _token_ref(t).name, _T_TOKEN_NAME),
+                            "key": Of(lambda t: _token_ref(t).key, _T_TOKEN_KEY),
+                        }
+                    },
+                },
+            ),
+        )
+    ),
+]
+
+TARGETS_FILE: dict[str, Any] = {
+    # The targets file (--targets-file) in the server's own names, with each target's Secrets and tokens
+    # turned into the paths and variables the pod has them at. Inside ConfigMap <name>-targets.
+    "defaultTarget": If(
+        When(lambda t: t.spec.default_target is not None, ".Values.defaultTarget"),
+        Setting(lambda t: t.spec.default_target, ".Values.defaultTarget"),
+    ),
+    "oidcGroups": If(
+        When(lambda t: bool(t.spec.oidc_groups), ".Values.oidcGroups"),
+        Setting(lambda t: t.spec.oidc_groups, ".Values.oidcGroups"),
+    ),
+    "targets": [
+        Each(
+            (
+                {
+                    "name": _T_NAME,
+                    "argoServer": {
+                        "url": Of(lambda t: t.argo_server.url, "$t.argoServer.url"),
+                        "caFile": Where(
+                            lambda t: t.argo_server.ca_secret_ref is not None,
+                            TARGET_CA,
+                            Of(
+                                lambda t: f"{c.TARGET_CA_ROOT}/{t.name}/ca/{_target_ca(t).key}",
+                                f'printf "{c.TARGET_CA_ROOT}/%s/ca/%s" $t.name {_T_CA_KEY}',
+                            ),
+                        ),
+                        "insecureSkipTLSVerify": Where(
+                            lambda t: t.argo_server.insecure_skip_tls_verify,
+                            'dig "argoServer" "insecureSkipTLSVerify" false $t',
+                            True,
+                        ),
+                    },
+                    "auth": {
+                        "mode": Of(lambda t: t.auth.mode.value, _T_MODE),
+                        "audience": Where(_projected, PROJECTED, Of(lambda t: t.auth.audience, _T_AUDIENCE)),
+                        "tokenFile": Where(
+                            lambda t: t.auth.mode in (AuthMode.K8S_SERVICE_ACCOUNT, AuthMode.BEARER_FILE),
+                            f'or (eq {_T_MODE} "k8s-service-account") ({BEARER_FILE})',
+                            Of(
+                                target_token_file,
+                                f'ternary (printf "{c.TARGET_TOKEN_ROOT}/%s/token" $t.name) '
+                                f'"{c.ARGO_TOKEN_FILE}" (or ({PROJECTED}) ({BEARER_FILE}))',
+                            ),
+                        ),
+                        "tokenEnv": Where(
+                            lambda t: t.auth.mode is AuthMode.BEARER,
+                            BEARER,
+                            Of(
+                                lambda t: token_env(t.name),
+                                'printf "'
+                                + c.TARGET_TOKEN_ENV.format("%s")
+                                + '" ($t.name | upper | replace "-" "_")',
+                            ),
+                        ),
+                    },
+                    "namespaces": Where(
+                        lambda t: bool(t.namespaces),
+                        "$t.namespaces",
+                        Of(lambda t: t.namespaces, "$t.namespaces"),
+                    ),
+                    "defaultNamespace": Where(
+                        lambda t: t.default_namespace is not None,
+                        "$t.defaultNamespace",
+                        Of(lambda t: t.default_namespace, "$t.defaultNamespace"),
+                    ),
+                    "mode": Where(lambda t: t.mode is not None, "$t.mode", Of(lambda t: t.mode, "$t.mode")),
+                    "toolsets": Where(
+                        lambda t: bool(t.toolsets),
+                        "$t.toolsets",
+                        Of(lambda t: [g.value for g in t.toolsets or ()], "$t.toolsets"),
+                    ),
+                    "confirmDestructive": Where(
+                        lambda t: t.confirm_destructive is not None,
+                        'hasKey $t "confirmDestructive"',
+                        Of(lambda t: t.confirm_destructive, "$t.confirmDestructive"),
+                    ),
+                },
+            )
+        )
+    ],
+}
+
 TEMPLATES: dict[str, Any] = {
     "podSecurityContext": POD_SECURITY_CONTEXT,
     "containerSecurityContext": CONTAINER_SECURITY_CONTEXT,
@@ -230,26 +517,54 @@ TEMPLATES: dict[str, Any] = {
     "readinessProbe": READINESS_PROBE,
     "volumes": VOLUMES,
     "volumeMounts": VOLUME_MOUNTS,
+    "targetVolumes": TARGET_VOLUMES,
+    "targetVolumeMounts": TARGET_VOLUME_MOUNTS,
+    "targetEnv": ENV,
+    "targetsFile": TARGETS_FILE,
 }
 """Each entry's chart template name (``argo-mcp.<key>``) and its table."""
 
 
-def resolve(node: Any, target: Target) -> Any:
-    """The plain objects an entry stands for, for one spec: settings read, absent conditional parts dropped."""
+def resolve(node: Any, target: Target, item: TargetSpec | None = None) -> Any:
+    """The plain objects an entry stands for, for one spec: settings read, absent conditional parts dropped;
+    ``Each`` repeated over the spec's targets (``item`` is the one being rendered)."""
     if isinstance(node, Setting):
         return node.operator(target)
+    if isinstance(node, Of):
+        assert item is not None, "Of outside Each"
+        return node.operator(item)
     if isinstance(node, Mapping):
         out: dict[str, Any] = {}
         for key, entry in node.items():
-            if isinstance(entry, If) and not entry.when.operator(target):
-                continue
-            out[key] = resolve(entry.value if isinstance(entry, If) else entry, target)
+            kept = _kept(entry, target, item)
+            if kept is not _ABSENT:
+                out[key] = resolve(kept, target, item)
         return out
     if isinstance(node, Sequence) and not isinstance(node, str):
         items: list[Any] = []
         for entry in node:
-            if isinstance(entry, If) and not entry.when.operator(target):
+            if isinstance(entry, Each):
+                for spec in target.spec.targets or ():
+                    for value in entry.values:
+                        kept = _kept(value, target, spec)
+                        if kept is not _ABSENT:
+                            items.append(resolve(kept, target, spec))
                 continue
-            items.append(resolve(entry.value if isinstance(entry, If) else entry, target))
+            kept = _kept(entry, target, item)
+            if kept is not _ABSENT:
+                items.append(resolve(kept, target, item))
         return items
     return node
+
+
+_ABSENT = object()
+
+
+def _kept(entry: Any, target: Target, item: TargetSpec | None) -> Any:
+    """The entry's value, or _ABSENT when its ``If`` or ``Where`` does not hold."""
+    if isinstance(entry, If):
+        return entry.value if entry.when.operator(target) else _ABSENT
+    if isinstance(entry, Where):
+        assert item is not None, "Where outside Each"
+        return entry.value if entry.operator(item) else _ABSENT
+    return entry

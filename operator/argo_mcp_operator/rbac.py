@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, get_args
 
+from argo_mcp_operator import constants as c
 from argo_mcp_operator.spec import Mode
 
 Rule = dict[str, Any]
@@ -82,3 +83,16 @@ def namespace_rules(mode: Mode, artifact_repository_secrets: Sequence[str] = ())
 def cluster_workflow_template_rules() -> list[Rule]:
     """The rules of the per-server ClusterRole that lets a server read ClusterWorkflowTemplates."""
     return [CLUSTER_WORKFLOW_TEMPLATE_GRANT.rule()]
+
+
+def target_use_rules(target: str) -> list[Rule]:
+    """The rules of a target's ClusterRole: verb use on the virtual resource the server reviews before a call to
+    that target (argo_mcp.calls.targets.use_permission). Nothing in Kubernetes serves it; only argo-mcp asks."""
+    return [
+        {
+            "apiGroups": [c.GROUP],
+            "resources": [c.TARGETS_RESOURCE],
+            "resourceNames": [target],
+            "verbs": ["use"],
+        }
+    ]

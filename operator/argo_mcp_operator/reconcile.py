@@ -38,8 +38,14 @@ PRUNABLE = ("Role", "RoleBinding", "ClusterRoleBinding", "ClusterRole")
 # Children looked up by their one possible name (in the owner's namespace) rather than listed: the operator
 # may not list Secrets, and listing Certificates fails where cert-manager is not installed (a get of one is a
 # plain 404 there). ``{}`` is the owner's name. The task key Secret goes only when taskKeySecretRef names
-# another one, or with the resource.
-OWN_BY_NAME = (("Secret", "{}-tls"), ("Certificate", "{}"), ("Secret", "{}-task-key"))
+# another one, or with the resource; the targets ConfigMap when spec.targets is emptied (so the operator needs
+# no list or watch on ConfigMaps either).
+OWN_BY_NAME = (
+    ("Secret", "{}-tls"),
+    ("Certificate", "{}"),
+    ("Secret", "{}-task-key"),
+    ("ConfigMap", "{}-targets"),
+)
 # Everything the delete handler removes. Objects in the resource's own namespace also go by garbage collection
 # through their owner reference; deleting them here too makes deletion complete without relying on it. Objects
 # in other namespaces and cluster-scoped ones (the bindings and the ClusterWorkflowTemplate reader ClusterRole,

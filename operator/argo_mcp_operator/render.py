@@ -11,10 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
+
 from argo_mcp_operator import constants as c
 from argo_mcp_operator import podtemplate as pt
 from argo_mcp_operator.podtemplate import resolve
-from argo_mcp_operator.rbac import cluster_workflow_template_rules, namespace_rules
+from argo_mcp_operator.rbac import cluster_workflow_template_rules, namespace_rules, target_use_rules
 from argo_mcp_operator.serverargs import Target, server_args
 from argo_mcp_operator.spec import ArgoMCPServerSpec
 from argo_mcp_operator.tls import ServingCert, service_dns_names
@@ -157,6 +159,49 @@ def _cwt_reader_cluster_role(owner: Owner) -> Obj:
     }
 
 
+def target_role_name(owner: Owner, target: str) -> str:
+    """The ClusterRole granting `use` on one target, for operators to bind callers to."""
+    return cluster_scoped_name(owner, f"target-{target}")
+
+
+def _target_cluster_roles(owner: Owner, spec: ArgoMCPServerSpec) -> list[Obj]:
+    """One ClusterRole per target (verb use on targets.argo-mcp.io named after it): a RoleBinding or
+    ClusterRoleBinding to it lets a caller use that target; nothing binds it by itself."""
+    roles: list[Obj] = []
+    for target in spec.targets or ():
+        meta = _meta(owner, target_role_name(owner, target.name), None)
+        meta["labels"][c.LABEL_TARGET] = target.name
+        roles.append(
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "ClusterRole",
+                "metadata": meta,
+                "rules": target_use_rules(target.name),
+            }
+        )
+    return roles
+
+
+def targets_config_map_name(owner: Owner) -> str:
+    return f"{owner.name}-targets"
+
+
+def targets_file(owner: Owner, spec: ArgoMCPServerSpec) -> str:
+    """The targets file the server reads (--targets-file), from podtemplate's table like the chart's."""
+    content = resolve(pt.TARGETS_FILE, Target(spec, owner.namespace, owner.name))
+    return yaml.safe_dump(content, sort_keys=False, width=120)
+
+
+def _targets_config_map(owner: Owner, spec: ArgoMCPServerSpec) -> Obj:
+    """Mounted as a directory, so a change reaches the running pods in place (no rollout)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": _meta(owner, targets_config_map_name(owner), owner.namespace),
+        "data": {c.TARGETS_FILE_NAME: targets_file(owner, spec)},
+    }
+
+
 def _tls_secret(owner: Owner, cert: ServingCert) -> Obj:
     return {
         "apiVersion": "v1",
@@ -238,10 +283,11 @@ def _deployment(owner: Owner, spec: ArgoMCPServerSpec, cert: ServingCert | None)
         "livenessProbe": resolve(pt.LIVENESS_PROBE, target),
         "readinessProbe": resolve(pt.READINESS_PROBE, target),
         "securityContext": resolve(pt.CONTAINER_SECURITY_CONTEXT, target),
-        "volumeMounts": resolve(pt.VOLUME_MOUNTS, target),
+        "volumeMounts": resolve(pt.VOLUME_MOUNTS, target) + resolve(pt.TARGET_VOLUME_MOUNTS, target),
     }
-    if spec.env:
-        container["env"] = [dict(variable) for variable in spec.env]
+    env = resolve(pt.ENV, target) + [dict(variable) for variable in spec.env or ()]
+    if env:
+        container["env"] = env
     if spec.resources is not None:
         container["resources"] = spec.resources.model_dump(exclude_none=True)
     pod_spec: Obj = {
@@ -249,7 +295,7 @@ def _deployment(owner: Owner, spec: ArgoMCPServerSpec, cert: ServingCert | None)
         "automountServiceAccountToken": False,
         "securityContext": resolve(pt.POD_SECURITY_CONTEXT, target),
         "containers": [container],
-        "volumes": resolve(pt.VOLUMES, target),
+        "volumes": resolve(pt.VOLUMES, target) + resolve(pt.TARGET_VOLUMES, target),
     }
     if spec.node_selector:
         pod_spec["nodeSelector"] = dict(spec.node_selector)
@@ -293,6 +339,7 @@ def render(
         objects.append(_cluster_role_binding(owner, "cwt", cwt_reader_name(owner)))
     if spec.inbound_auth.mode == "kubernetes":
         objects.append(_cluster_role_binding(owner, "auth-delegator", c.AUTH_DELEGATOR_CLUSTER_ROLE))
+    objects += _target_cluster_roles(owner, spec)
     if spec.tls.mode == "self-signed":
         assert cert is not None
         objects.append(_tls_secret(owner, cert))
@@ -301,6 +348,8 @@ def render(
     if spec.task_key_secret_ref is None:
         assert task_key is not None
         objects.append(_task_key_secret(owner, task_key))
+    if spec.targets:
+        objects.append(_targets_config_map(owner, spec))
     objects.append(_service(owner, spec))
     objects.append(_deployment(owner, spec, cert))
     return objects

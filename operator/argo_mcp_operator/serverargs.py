@@ -163,6 +163,9 @@ ARGS: tuple[Arg, ...] = (
         When(lambda t: bool(t.spec.allowed_service_accounts), ".Values.allowedServiceAccounts"),
     ),
     Arg("--log-level", Value(lambda t: t.spec.log_level, ".Values.logLevel")),
+    # Several Argo servers: the targets file in ConfigMap <name>-targets (podtemplate mounts it; the server
+    # re-reads it on change, so a changed target needs no restart).
+    Arg("--targets-file", c.TARGETS_FILE, When(lambda t: bool(t.spec.targets), ".Values.targets")),
 )
 
 

@@ -28,6 +28,8 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from argo_mcp import config_table as server_table
+from argo_mcp.settings import AuthMode, ToolGroup
+from argo_mcp.targets import MAX_TARGETS
 
 DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 DNS1123_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
@@ -59,6 +61,17 @@ MSG_DEFAULT_NS = "defaultNamespace must be one of namespaces"
 MSG_OIDC = "inboundAuth.oidc.issuer is required when inboundAuth.mode is oidc"
 MSG_OIDC_URL = "inboundAuth.oidc URLs must be http:// or https:// URLs"
 MSG_REDACT = "{!r} is not a valid regular expression ({}); give regular expressions matched inside parameter names, e.g. conn_?str"
+MSG_TARGET_TOKEN = (
+    "auth.tokenSecretRef is required with auth.mode bearer or bearer-file (the Secret holding the token)"
+)
+MSG_TARGET_NO_TOKEN = "auth.tokenSecretRef is only read with auth.mode bearer or bearer-file; remove it"
+MSG_TARGET_AUDIENCE = "auth.audience is only read with auth.mode k8s-service-account; remove it"
+MSG_TARGET_DEFAULT_NS = "a target's defaultNamespace must be one of its namespaces"
+MSG_DEFAULT_TARGET = "defaultTarget must name one of targets"
+MSG_DEFAULT_TARGET_NEEDED = (
+    "defaultTarget is required with more than one target (where a call without `target` goes)"
+)
+MSG_OIDC_GROUPS = "oidcGroups may only name targets of spec.targets"
 MSG_NAME = "metadata.name must be a DNS-1035 label of at most 63 characters (it names the Service)"
 
 
@@ -361,6 +374,129 @@ def _defaults(model: type[_Model]) -> dict[str, Any]:
     return {"default": model().model_dump(mode="json", by_alias=True, exclude_none=True)}
 
 
+TARGET_NAME_MAX = 50
+"""Shorter than a label's 63: the pod's volume of a target is named target-<name>-token (at most 63)."""
+
+
+class TokenSecretRef(SecretKeyRef):
+    """A key in a Secret in the ArgoMCPServer's namespace holding a bearer token for the target's Argo Server."""
+
+    key: str = Field("token", min_length=1, max_length=253, description="Key inside the Secret.")
+
+
+class TargetAuthSpec(_Model):
+    """How the server proves who it is to the target's Argo Server; a token is never written in the spec."""
+
+    model_config = ConfigDict(
+        json_schema_extra=_rules(
+            (
+                "!has(self.mode) || !(self.mode in ['bearer', 'bearer-file']) || has(self.tokenSecretRef)",
+                MSG_TARGET_TOKEN,
+            ),
+            (
+                "!has(self.tokenSecretRef) || (has(self.mode) && self.mode in ['bearer', 'bearer-file'])",
+                MSG_TARGET_NO_TOKEN,
+            ),
+            (
+                "!has(self.audience) || !has(self.mode) || self.mode == 'k8s-service-account'",
+                MSG_TARGET_AUDIENCE,
+            ),
+        )
+    )
+
+    mode: AuthMode = Field(
+        AuthMode.K8S_SERVICE_ACCOUNT,
+        description=(
+            "k8s-service-account: the server's own ServiceAccount token (projected for `audience` when set, "
+            "else the spec's serviceAccount token); bearer: the token in tokenSecretRef, given to the server "
+            "as an environment variable (a change rolls the pods); bearer-file: the same Secret mounted as a "
+            "file the server re-reads per request (rotates without a restart); none: no token."
+        ),
+    )
+    audience: str | None = Field(
+        None,
+        min_length=1,
+        max_length=253,
+        description="k8s-service-account: audience of a projected token of the server's ServiceAccount for "
+        "this target (mounted at /var/run/secrets/argo-mcp/targets/<name>/token).",
+    )
+    token_secret_ref: TokenSecretRef | None = Field(
+        None, description="bearer and bearer-file: the Secret key holding the token (default key: token)."
+    )
+
+    @model_validator(mode="after")
+    def _token_source(self) -> TargetAuthSpec:
+        bearer = self.mode in (AuthMode.BEARER, AuthMode.BEARER_FILE)
+        if bearer and self.token_secret_ref is None:
+            raise ValueError(MSG_TARGET_TOKEN)
+        if not bearer and self.token_secret_ref is not None:
+            raise ValueError(MSG_TARGET_NO_TOKEN)
+        if self.audience is not None and self.mode is not AuthMode.K8S_SERVICE_ACCOUNT:
+            raise ValueError(MSG_TARGET_AUDIENCE)
+        return self
+
+
+class TargetSpec(_Model):
+    """One Argo Server behind the endpoint: where it is, how to authenticate, and what calls may do there.
+    The names are the targets file's (`--targets-file`), which the operator renders into a ConfigMap."""
+
+    model_config = ConfigDict(
+        json_schema_extra=_rules(
+            (
+                "!has(self.namespaces) || !has(self.defaultNamespace)"
+                " || self.defaultNamespace in self.namespaces",
+                MSG_TARGET_DEFAULT_NS,
+            ),
+        )
+    )
+
+    name: str = Field(
+        min_length=1,
+        max_length=TARGET_NAME_MAX,
+        pattern=DNS1123_LABEL,
+        description="DNS-1123 label naming the target: the `target` argument of a call, and the RBAC "
+        "resourceName of verb use on targets.argo-mcp.io.",
+    )
+    argo_server: ArgoServerSpec = Field(description="The target's Argo Server.")
+    auth: TargetAuthSpec = Field(default_factory=TargetAuthSpec, json_schema_extra=_defaults(TargetAuthSpec))
+    namespaces: list[Annotated[str, Field(min_length=1, max_length=63, pattern=DNS1123_LABEL)]] | None = (
+        Field(
+            None,
+            min_length=1,
+            max_length=256,
+            json_schema_extra={"x-kubernetes-list-type": "set"},
+            description="Namespaces calls to this target may act in. Unset: any the target's Argo Server "
+            "allows.",
+        )
+    )
+    default_namespace: str | None = Field(
+        None,
+        min_length=1,
+        max_length=63,
+        pattern=DNS1123_LABEL,
+        description="Namespace a call to this target uses when it names none. Default: the first of "
+        "namespaces.",
+    )
+    mode: Mode | None = Field(
+        None, description="read-only, operate or full for this target. Unset: the spec's mode."
+    )
+    toolsets: list[ToolGroup] | None = Field(
+        None,
+        min_length=1,
+        json_schema_extra={"x-kubernetes-list-type": "set"},
+        description="Tool groups offered for this target. Unset: every group.",
+    )
+    confirm_destructive: bool | None = Field(
+        None, description="Ask the caller to confirm destructive tools on this target. Unset: the server's."
+    )
+
+    @model_validator(mode="after")
+    def _default_in_namespaces(self) -> TargetSpec:
+        if self.namespaces and self.default_namespace and self.default_namespace not in self.namespaces:
+            raise ValueError(MSG_TARGET_DEFAULT_NS)
+        return self
+
+
 class ArgoMCPServerSpec(_Model):
     """Desired state of one argo-mcp endpoint."""
 
@@ -370,6 +506,15 @@ class ArgoMCPServerSpec(_Model):
                 "!has(self.namespaces) || !has(self.defaultNamespace)"
                 " || self.defaultNamespace in self.namespaces",
                 MSG_DEFAULT_NS,
+            ),
+            (
+                "!has(self.defaultTarget) || (has(self.targets)"
+                " && self.targets.exists(t, t.name == self.defaultTarget))",
+                MSG_DEFAULT_TARGET,
+            ),
+            (
+                "!has(self.targets) || size(self.targets) < 2 || has(self.defaultTarget)",
+                MSG_DEFAULT_TARGET_NEEDED,
             ),
         )
     )
@@ -487,6 +632,33 @@ class ArgoMCPServerSpec(_Model):
         description="Create and bind a ClusterRole of the server's own (<namespace>-<name>-cwt-reader) that "
         "lets it read ClusterWorkflowTemplates.",
     )
+    targets: list[TargetSpec] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_TARGETS,
+        json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"]},
+        description=(
+            "Several Argo Servers behind this one endpoint (the targets file, --targets-file, rendered into "
+            "ConfigMap <name>-targets, which the server re-reads on change). Every tool then takes an optional "
+            "`target`; each target gets a ClusterRole <namespace>-<name>-target-<target> granting verb use on "
+            "targets.argo-mcp.io named after it, for callers to be bound to. Unset: one Argo Server, argoServer."
+        ),
+    )
+    default_target: str | None = Field(
+        None,
+        min_length=1,
+        max_length=TARGET_NAME_MAX,
+        pattern=DNS1123_LABEL,
+        description="The target a call without `target` goes to (required with more than one target).",
+    )
+    oidc_groups: dict[str, list[Annotated[str, Field(min_length=1, max_length=TARGET_NAME_MAX)]]] | None = (
+        Field(
+            None,
+            max_length=256,
+            description="inboundAuth.mode oidc: OIDC group -> the targets its members may use (with kubernetes "
+            "inbound auth, RBAC grants targets instead).",
+        )
+    )
 
     @field_validator("redact_parameter_names")
     @classmethod
@@ -513,6 +685,22 @@ class ArgoMCPServerSpec(_Model):
     def _default_in_namespaces(self) -> ArgoMCPServerSpec:
         if self.namespaces and self.default_namespace and self.default_namespace not in self.namespaces:
             raise ValueError(MSG_DEFAULT_NS)
+        return self
+
+    @model_validator(mode="after")
+    def _targets_consistent(self) -> ArgoMCPServerSpec:
+        """The rules the server applies to the targets file, so the operator never renders one it refuses."""
+        names = [target.name for target in self.targets or ()]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"targets: names must be unique; repeated: {', '.join(repeated)}")
+        if self.default_target is not None and self.default_target not in names:
+            raise ValueError(MSG_DEFAULT_TARGET)
+        if len(names) > 1 and self.default_target is None:
+            raise ValueError(MSG_DEFAULT_TARGET_NEEDED)
+        unknown = sorted({n for granted in (self.oidc_groups or {}).values() for n in granted} - set(names))
+        if unknown:
+            raise ValueError(f"{MSG_OIDC_GROUPS}; unknown: {', '.join(unknown)}")
         return self
 
 

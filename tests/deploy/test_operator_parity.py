@@ -31,6 +31,40 @@ LIMITS = {
     "maxBufferedMiB": 512,
     "maxConnections": 5000,
 }
+TARGETS_VALUES: Obj = {
+    "argoServer": {"url": "https://argo-server.argo.svc:2746"},
+    "namespaces": ["team-a", "team-b"],
+    "defaultTarget": "prod-eu",
+    "oidcGroups": {"sre": ["prod-eu", "staging"], "dev": ["dev"]},
+    "targets": [
+        {
+            "name": "prod-eu",
+            "argoServer": {"url": "https://argo-server.argo.svc:2746", "caSecretRef": {"name": "argo-ca"}},
+            "auth": {"mode": "k8s-service-account", "audience": "argo"},
+            "namespaces": ["team-a", "team-b"],
+            "defaultNamespace": "team-b",
+            "mode": "operate",
+        },
+        {
+            "name": "staging",
+            "argoServer": {
+                "url": "https://argo.staging.example.com",
+                "caSecretRef": {"name": "staging-ca", "key": "bundle.pem"},
+            },
+            "auth": {"mode": "bearer-file", "tokenSecretRef": {"name": "staging-argo"}},
+            "namespaces": ["team-a"],
+            "mode": "full",
+            "toolsets": ["workflows", "info"],
+            "confirmDestructive": False,
+        },
+        {
+            "name": "dev",
+            "argoServer": {"url": "http://argo.dev.example.com:2746", "insecureSkipTLSVerify": True},
+            "auth": {"mode": "bearer", "tokenSecretRef": {"name": "dev-argo", "key": "argo-token"}},
+        },
+        {"name": "local", "argoServer": {"url": "http://argo-server.argo:2746"}},
+    ],
+}
 SCENARIOS: dict[str, tuple[Obj, Obj]] = {
     "defaults": (
         {},
@@ -144,6 +178,9 @@ SCENARIOS: dict[str, tuple[Obj, Obj]] = {
         {"argoServer": {"url": "https://argo.example:2746"}, "taskKeySecretRef": {"name": "seal"}},
         {"argoServer": {"url": "https://argo.example:2746"}, "taskKeySecretRef": {"name": "seal"}},
     ),
+    # Several Argo servers: every auth mode, a CA, per-target scope and mode, OIDC groups. The targets file is
+    # compared as parsed YAML (each side writes its own layout), the volumes, mounts and env exactly.
+    "targets": (TARGETS_VALUES, TARGETS_VALUES),
     "oidc": (
         {
             "argoServer": {"url": "https://argo.example:2746"},
@@ -249,6 +286,8 @@ def _normalise(objs: list[Obj]) -> dict[str, Obj]:
                 holder["annotations"] = annotations
         if obj["kind"] == "Secret":
             obj["data"] = sorted(obj["data"])
+        if obj["kind"] == "ConfigMap" and "targets.yaml" in obj.get("data", {}):
+            obj["data"]["targets.yaml"] = yaml.safe_load(obj["data"]["targets.yaml"])
         out[f"{obj['kind']}/{meta.get('namespace', '')}/{meta['name']}"] = obj
     return out
 

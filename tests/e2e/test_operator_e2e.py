@@ -10,8 +10,11 @@ argo-mcp use exactly its mode's rights against the real Argo Server; delete the 
 from __future__ import annotations
 
 import asyncio
+import base64
+import concurrent.futures
 import json
 import os
+import ssl
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,10 +22,10 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.mcp_support import mcp_through_service, simple_template, start_with_token
+from tests.e2e.mcp_support import mcp_through_service, port_forward, simple_template, start_with_token
 from tests.e2e.stack import node as N
 from tests.e2e.stack.fixture import E2EStack
-from tests.support.processes import REPO, http_client, text_of
+from tests.support.processes import REPO, http_client, payload, text_of
 
 CRD = REPO / "deploy" / "crds" / "argo-mcp.io_argomcpservers.yaml"
 BUNDLE = REPO / "deploy" / "kustomize" / "operator"
@@ -239,3 +242,75 @@ async def test_argomcpserver_lifecycle(stack: E2EStack, operator: str, tmp_path:
         # Owned children go with the garbage collector (kube-controller-manager).
         await asyncio.to_thread(wait_for, f"{kind} removed", gone(path), 90)
     print(json.dumps(status))
+
+
+def _target_calls(stack: E2EStack, namespace: str, name: str) -> dict[str, Any]:
+    """Through the Service over the operator's TLS: list_targets, then list_workflows on each target and on one
+    that does not exist."""
+    secret = stack.kube.get(f"/api/v1/namespaces/{namespace}/secrets/{name}-tls")["data"]
+    context = ssl.create_default_context(
+        cadata=base64.b64decode(secret.get("ca.crt") or secret["tls.crt"]).decode()
+    )
+    results: dict[str, Any] = {}
+    with port_forward(stack, namespace, f"svc/{name}", 8081) as port:
+
+        async def run() -> None:
+            async with http_client(f"https://localhost:{port}/mcp", verify=context) as client:
+                listed = await client.call_tool("list_targets", {})
+                results["list_targets"] = ("error", text_of(listed)) if listed.is_error else payload(listed)
+                for target in ("main", "second", "nowhere"):
+                    answer = await client.call_tool("list_workflows", {"limit": 1, "target": target})
+                    results[target] = ("error", text_of(answer)) if answer.is_error else payload(answer)
+
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, run()).result()
+    return results
+
+
+async def test_argomcpserver_with_two_targets_serves_both(stack: E2EStack, operator: str) -> None:
+    """spec.targets on a real API server (the CRD's rules compile and admit it), rendered by the operator into a
+    pod that starts with each target's token, serving both targets behind one Service: `main` with the pod's
+    own projected token, `second` with a bearer-file token from a Secret, as a remote Argo server's would be."""
+    namespace = operator
+    name = "fleet"
+    body = cr(name, namespace, stack, "operate")
+    body["spec"]["defaultTarget"] = "main"
+    body["spec"]["targets"] = [
+        {"name": "main", "argoServer": {"url": stack.pod_argo_url}, "namespaces": [stack.namespace],
+         "mode": "read-only"},
+        {"name": "second", "argoServer": {"url": stack.pod_argo_url}, "namespaces": [stack.namespace],
+         "auth": {"mode": "bearer-file", "tokenSecretRef": {"name": "fleet-second-token"}}},
+    ]  # fmt: skip
+    stack.apply(body)
+    sa_path = f"/api/v1/namespaces/{namespace}/serviceaccounts/{name}"
+    await asyncio.to_thread(wait_for, "the server's ServiceAccount", lambda: get(stack, sa_path))
+    # The Secret a user would fill with a remote cluster's token; here a token of the server's own identity.
+    token = stack.mint_token(name, namespace=namespace, seconds=3600)
+    stack.apply({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "fleet-second-token",
+                 "namespace": namespace}, "stringData": {"token": token}})  # fmt: skip
+    obj_path = f"{GROUP}/namespaces/{namespace}/argomcpservers/{name}"
+
+    def ready() -> dict[str, Any] | None:
+        status = (get(stack, obj_path) or {}).get("status") or {}
+        conditions = {c["type"]: c["status"] for c in status.get("conditions", [])}
+        return status if conditions.get("Ready") == "True" else None
+
+    await asyncio.to_thread(wait_for, "Ready with two targets", ready, 240)
+    config = get(stack, f"/api/v1/namespaces/{namespace}/configmaps/{name}-targets")
+    assert config is not None and "second" in config["data"]["targets.yaml"]
+    roles = f"/apis/rbac.authorization.k8s.io/v1/clusterroles/{namespace}-{name}-target-"
+    for target in ("main", "second"):
+        role = get(stack, roles + target)
+        assert role is not None and role["rules"][0]["resourceNames"] == [target], role
+
+    results = await asyncio.to_thread(_target_calls, stack, namespace, name)
+    listed = json.dumps(results["list_targets"])
+    assert "main" in listed and "second" in listed, results
+    for target in ("main", "second"):
+        assert isinstance(results[target], dict) and "items" in results[target], results
+    assert results["nowhere"][0] == "error" and "No target 'nowhere'" in results["nowhere"][1], results
+
+    stack.kubectl("delete", "argomcpserver", name, "-n", namespace, "--wait=true", "--timeout=60s")
+    await asyncio.to_thread(
+        wait_for, "target ClusterRoles removed", lambda: get(stack, roles + "main") is None, 60
+    )

@@ -23,6 +23,11 @@
 - {"apiGroups": ["argoproj.io"], "resources": ["clusterworkflowtemplates"], "verbs": ["get", "list"]}
 {{- end }}
 
+{{/* ClusterRole rules granting use on one target, called with its name (operator: rbac.target_use_rules). */}}
+{{- define "argo-mcp.targetUseRules" -}}
+- {"apiGroups": ["argo-mcp.io"], "resources": ["targets"], "resourceNames": [{{ . | toJson }}], "verbs": ["use"]}
+{{- end }}
+
 {{/* Server command-line flags (operator: serverargs.ARGS). */}}
 {{- define "argo-mcp.args" -}}
 - --host
@@ -112,6 +117,10 @@
 {{- end }}
 - --log-level
 - {{ .Values.logLevel | quote }}
+{{- if .Values.targets }}
+- --targets-file
+- "/etc/argo-mcp/targets-file/targets.yaml"
+{{- end }}
 {{- end }}
 
 {{/* Pod template: podSecurityContext (operator: podtemplate.TEMPLATES). */}}
@@ -254,4 +263,122 @@ failureThreshold: 3
   readOnly: true
 - name: tmp
   mountPath: /tmp
+{{- end }}
+
+{{/* Pod template: targetVolumes (operator: podtemplate.TEMPLATES). */}}
+{{- define "argo-mcp.targetVolumes" -}}
+{{- if .Values.targets }}
+- name: targets
+  configMap:
+    name: {{ printf "%s-targets" (include "argo-mcp.fullname" .) | toJson }}
+{{- end }}
+{{- range $t := $.Values.targets }}
+{{- if and (eq (dig "auth" "mode" "k8s-service-account" $t) "k8s-service-account") (ne (dig "auth" "audience" "" $t) "") }}
+- name: {{ printf "target-%s-token" $t.name | toJson }}
+  projected:
+    sources:
+      - serviceAccountToken:
+          path: token
+          audience: {{ (dig "auth" "audience" "" $t) | toJson }}
+          expirationSeconds: {{ $.Values.serviceAccount.tokenExpirationSeconds | toJson }}
+{{- end }}
+{{- if eq (dig "auth" "mode" "k8s-service-account" $t) "bearer-file" }}
+- name: {{ printf "target-%s-token" $t.name | toJson }}
+  secret:
+    secretName: {{ (dig "auth" "tokenSecretRef" "name" "" $t) | toJson }}
+    items:
+      - key: {{ (dig "auth" "tokenSecretRef" "key" "token" $t) | toJson }}
+        path: token
+{{- end }}
+{{- if (dig "argoServer" "caSecretRef" "name" "" $t) }}
+- name: {{ printf "target-%s-ca" $t.name | toJson }}
+  secret:
+    secretName: {{ (dig "argoServer" "caSecretRef" "name" "" $t) | toJson }}
+    items:
+      - key: {{ (dig "argoServer" "caSecretRef" "key" "ca.crt" $t) | toJson }}
+        path: {{ (dig "argoServer" "caSecretRef" "key" "ca.crt" $t) | toJson }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Pod template: targetVolumeMounts (operator: podtemplate.TEMPLATES). */}}
+{{- define "argo-mcp.targetVolumeMounts" -}}
+{{- if .Values.targets }}
+- name: targets
+  mountPath: /etc/argo-mcp/targets-file
+  readOnly: true
+{{- end }}
+{{- range $t := $.Values.targets }}
+{{- if or (and (eq (dig "auth" "mode" "k8s-service-account" $t) "k8s-service-account") (ne (dig "auth" "audience" "" $t) "")) (eq (dig "auth" "mode" "k8s-service-account" $t) "bearer-file") }}
+- name: {{ printf "target-%s-token" $t.name | toJson }}
+  mountPath: {{ printf "/var/run/secrets/argo-mcp/targets/%s" $t.name | toJson }}
+  readOnly: true
+{{- end }}
+{{- if (dig "argoServer" "caSecretRef" "name" "" $t) }}
+- name: {{ printf "target-%s-ca" $t.name | toJson }}
+  mountPath: {{ printf "/etc/argo-mcp/targets/%s/ca" $t.name | toJson }}
+  readOnly: true
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Pod template: targetEnv (operator: podtemplate.TEMPLATES). */}}
+{{- define "argo-mcp.targetEnv" -}}
+{{- range $t := $.Values.targets }}
+{{- if eq (dig "auth" "mode" "k8s-service-account" $t) "bearer" }}
+- name: {{ printf "ARGO_MCP_TARGET_%s_TOKEN" ($t.name | upper | replace "-" "_") | toJson }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ (dig "auth" "tokenSecretRef" "name" "" $t) | toJson }}
+      key: {{ (dig "auth" "tokenSecretRef" "key" "token" $t) | toJson }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Pod template: targetsFile (operator: podtemplate.TEMPLATES). */}}
+{{- define "argo-mcp.targetsFile" -}}
+{{- if .Values.defaultTarget }}
+defaultTarget: {{ .Values.defaultTarget | toJson }}
+{{- end }}
+{{- if .Values.oidcGroups }}
+oidcGroups: {{ .Values.oidcGroups | toJson }}
+{{- end }}
+targets:
+{{- range $t := $.Values.targets }}
+  - name: {{ $t.name | toJson }}
+    argoServer:
+      url: {{ $t.argoServer.url | toJson }}
+{{- if (dig "argoServer" "caSecretRef" "name" "" $t) }}
+      caFile: {{ printf "/etc/argo-mcp/targets/%s/ca/%s" $t.name (dig "argoServer" "caSecretRef" "key" "ca.crt" $t) | toJson }}
+{{- end }}
+{{- if dig "argoServer" "insecureSkipTLSVerify" false $t }}
+      insecureSkipTLSVerify: true
+{{- end }}
+    auth:
+      mode: {{ (dig "auth" "mode" "k8s-service-account" $t) | toJson }}
+{{- if and (eq (dig "auth" "mode" "k8s-service-account" $t) "k8s-service-account") (ne (dig "auth" "audience" "" $t) "") }}
+      audience: {{ (dig "auth" "audience" "" $t) | toJson }}
+{{- end }}
+{{- if or (eq (dig "auth" "mode" "k8s-service-account" $t) "k8s-service-account") (eq (dig "auth" "mode" "k8s-service-account" $t) "bearer-file") }}
+      tokenFile: {{ ternary (printf "/var/run/secrets/argo-mcp/targets/%s/token" $t.name) "/var/run/secrets/argo-mcp/argo/token" (or (and (eq (dig "auth" "mode" "k8s-service-account" $t) "k8s-service-account") (ne (dig "auth" "audience" "" $t) "")) (eq (dig "auth" "mode" "k8s-service-account" $t) "bearer-file")) | toJson }}
+{{- end }}
+{{- if eq (dig "auth" "mode" "k8s-service-account" $t) "bearer" }}
+      tokenEnv: {{ printf "ARGO_MCP_TARGET_%s_TOKEN" ($t.name | upper | replace "-" "_") | toJson }}
+{{- end }}
+{{- if $t.namespaces }}
+    namespaces: {{ $t.namespaces | toJson }}
+{{- end }}
+{{- if $t.defaultNamespace }}
+    defaultNamespace: {{ $t.defaultNamespace | toJson }}
+{{- end }}
+{{- if $t.mode }}
+    mode: {{ $t.mode | toJson }}
+{{- end }}
+{{- if $t.toolsets }}
+    toolsets: {{ $t.toolsets | toJson }}
+{{- end }}
+{{- if hasKey $t "confirmDestructive" }}
+    confirmDestructive: {{ $t.confirmDestructive | toJson }}
+{{- end }}
+{{- end }}
 {{- end }}
