@@ -143,7 +143,7 @@ def _run(args: list[str], what: str, timeout: float = 900, **kwargs: object) -> 
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:])
         raise ReleaseError(f"{what} failed (exit {proc.returncode}): {' '.join(args)}\n{tail}")
-    out: str = proc.stdout
+    out: str = proc.stdout + proc.stderr  # helm reports on stderr
     return out
 
 
@@ -339,6 +339,7 @@ def pull_chart_back(reference: str, package: Path, workdir: Path) -> None:
     helm, env = str(tool("helm")), helm_env(workdir)
     into = workdir / "pulled"
     shutil.rmtree(into, ignore_errors=True)
+    into.mkdir(parents=True)
     _run(
         [helm, "pull", reference, "--version", project_version(), "--plain-http", "--destination", str(into)],
         "helm pull",
