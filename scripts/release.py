@@ -124,7 +124,10 @@ def version_mismatches(root: Path = ROOT) -> list[str]:
 def check_tag(tag: str, root: Path = ROOT) -> str:
     version = project_version(root)
     if tag != f"v{version}":
-        raise ReleaseError(f"the tag {tag!r} is not v{version} (pyproject.toml's version): tag v{version}")
+        raise ReleaseError(
+            f"the tag {tag!r} is not v{version}, pyproject.toml's version: bump project.version there (and each "
+            f"file `python -m scripts.release version` then names), or tag v{version}"
+        )
     return version
 
 
