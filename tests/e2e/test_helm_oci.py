@@ -30,10 +30,11 @@ def test_helm_install_from_the_loopback_oci_registry(
         )  # fmt: skip
         assert "STATUS: deployed" in installed.stdout, installed.stdout
     try:
-        status = json.loads(helm(stack, mcp_namespace, "status", release, "-o", "json").stdout)
-        assert status["info"]["status"] == "deployed"
-        assert status["chart"]["metadata"]["version"] == version
-        assert status["chart"]["metadata"]["appVersion"] == version
+        (listed,) = json.loads(
+            helm(stack, mcp_namespace, "list", "--filter", f"^{release}$", "-o", "json").stdout
+        )
+        assert listed["status"] == "deployed", listed
+        assert listed["chart"] == f"argo-mcp-{version}" and listed["app_version"] == version, listed
         selector = f"app.kubernetes.io/instance={release}"
         stack.kubectl(
             "-n", mcp_namespace, "wait", "--for=condition=Ready", "pod", "-l", selector, "--timeout=120s"
