@@ -166,9 +166,11 @@ def second_argo(stack: E2EStack) -> Iterator[SecondArgo]:
         )
     try:
         url = f"http://127.0.0.1:{port}"
+        # client auth only: every request, this one too, carries a token (the runner's)
+        token = stack.mint_token(runner, namespace=ns, seconds=600)
         procs.wait_until(
             "second argo server /api/v1/version",
-            lambda: procs.http_status(f"{url}/api/v1/version") == 200,
+            lambda: procs.http_status(f"{url}/api/v1/version", token=token) == 200,
             120,
         )
         yield SecondArgo(ns, url, runner)
