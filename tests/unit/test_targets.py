@@ -406,3 +406,37 @@ async def test_resources_completions_and_prompts_name_their_target(tmp_path: Pat
     assert "target" in [a.name for a in debug.arguments or []]
     text = prompt.messages[0].content
     assert isinstance(text, types.TextContent) and "pass target=staging to every tool call" in text.text
+
+
+async def test_confirmation_is_per_target(tmp_path: Path) -> None:
+    asked: list[str] = []
+
+    async def confirm(tool: Any, _args: Any, namespace: str) -> None:
+        asked.append(f"{tool.name}@{namespace}")
+        # the user said yes
+
+    one, two = FakeArgo(), FakeArgo()
+    for fake in (one, two):
+        fake.on("WorkflowService_DeleteWorkflow", {})
+    async with serve_app(one.app) as one_url, serve_app(two.app) as two_url:
+        path = tmp_path / "targets.yaml"
+        path.write_text(
+            "defaultTarget: careful\n"
+            "targets:\n"
+            f"  - {{name: careful, argoServer: {{url: '{one_url}'}}, auth: {{mode: none}}, confirmDestructive: true}}\n"
+            f"  - {{name: casual, argoServer: {{url: '{two_url}'}}, auth: {{mode: none}}, confirmDestructive: false}}\n"
+        )
+        targets = Targets.from_file(_settings(one_url), ALL_TOOLS, path, multi_tools=MULTI)
+        pipeline = CallPipeline(targets.base, targets.primary.argo, targets=targets)
+        for target in ("careful", "casual"):
+            arguments = {"name": "w", "namespace": "argo", "target": target}
+            outcome = await pipeline.run(Call(BY_NAME["delete_workflow"], arguments), confirm)
+            assert not isinstance(outcome.result, types.InputRequiredResult)
+            assert not outcome.result.is_error, text_of(outcome.result)
+        await targets.close()
+    assert asked == ["delete_workflow@argo"]  # only the careful target asked the user
+    assert (
+        len(one.calls("WorkflowService_DeleteWorkflow"))
+        == len(two.calls("WorkflowService_DeleteWorkflow"))
+        == 1
+    )
