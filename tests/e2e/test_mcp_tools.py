@@ -57,6 +57,7 @@ async def mcp(stack: E2EStack, tmp_path_factory: pytest.TempPathFactory) -> Asyn
 
 
 # ---- info ---------------------------------------------------------------------------------------------------
+@pytest.mark.compat
 async def test_info_tools(stack: E2EStack, mcp: ServerProcess) -> None:
     version = await call(mcp, "get_argo_version", {})
     assert version["version"].startswith(stack.versions["argo-workflows"])
@@ -67,6 +68,7 @@ async def test_info_tools(stack: E2EStack, mcp: ServerProcess) -> None:
 
 
 # ---- submit from the three template kinds, watch it succeed, read it back ------------------------------------
+@pytest.mark.compat
 async def test_submit_from_workflow_template_and_read_it(stack: E2EStack, mcp: ServerProcess) -> None:
     template = stack.unique("tmpl")
     simple_template(stack, template, log="hello from the main container")
@@ -102,6 +104,7 @@ async def test_submit_from_workflow_template_and_read_it(stack: E2EStack, mcp: S
     assert "hello from the main container" in pod_logs
 
 
+@pytest.mark.compat
 async def test_submit_from_cluster_template_and_cron_workflow(stack: E2EStack, mcp: ServerProcess) -> None:
     cwt = stack.unique("cwt")
     stack.create_cluster_workflow_template(
@@ -135,6 +138,7 @@ async def test_submit_from_cluster_template_and_cron_workflow(stack: E2EStack, m
         assert (await wait_phase(stack, name))["status"]["phase"] == "Succeeded"
 
 
+@pytest.mark.compat
 async def test_lint(mcp: ServerProcess) -> None:
     bad = await call(
         mcp,
@@ -226,6 +230,7 @@ async def test_stop_and_terminate(stack: E2EStack, mcp: ServerProcess, tool: str
     assert f"{EXIT_LINE} Failed" in logs, logs[-2000:]
 
 
+@pytest.mark.compat
 async def test_follow_reads_the_lines_a_running_step_prints_later(
     stack: E2EStack, mcp: ServerProcess
 ) -> None:
@@ -261,6 +266,7 @@ async def test_follow_reads_the_lines_a_running_step_prints_later(
     assert (await wait_phase(stack, name))["status"]["phase"] == "Succeeded"
 
 
+@pytest.mark.compat
 async def test_retry_a_failed_run_and_resubmit(stack: E2EStack, mcp: ServerProcess) -> None:
     flaky = stack.unique("flaky")
     simple_template(stack, flaky, fail_once=True)  # exits 1 on its first run in a workflow
@@ -340,6 +346,7 @@ async def archived_uid(mcp: ServerProcess, name: str) -> str:
     raise AssertionError(f"{name} was never archived")
 
 
+@pytest.mark.compat
 async def test_archive_tools(stack: E2EStack, mcp: ServerProcess) -> None:
     template = stack.unique("arch")
     simple_template(stack, template, fail_once=True)
@@ -478,6 +485,7 @@ async def test_output_and_input_artifacts(stack: E2EStack, mcp: ServerProcess) -
 
 
 # ---- Argo Events ---------------------------------------------------------------------------------------------
+@pytest.mark.compat
 async def test_event_source_and_sensor_crud(stack: E2EStack, mcp: ServerProcess) -> None:
     """CRUD through argo-mcp; the objects' real pods, a real event and their logs: test_events_e2e.py."""
     es = stack.unique("es")
