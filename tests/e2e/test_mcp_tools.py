@@ -230,7 +230,6 @@ async def test_stop_and_terminate(stack: E2EStack, mcp: ServerProcess, tool: str
     assert f"{EXIT_LINE} Failed" in logs, logs[-2000:]
 
 
-@pytest.mark.compat
 async def test_follow_reads_the_lines_a_running_step_prints_later(
     stack: E2EStack, mcp: ServerProcess
 ) -> None:
@@ -266,7 +265,6 @@ async def test_follow_reads_the_lines_a_running_step_prints_later(
     assert (await wait_phase(stack, name))["status"]["phase"] == "Succeeded"
 
 
-@pytest.mark.compat
 async def test_retry_a_failed_run_and_resubmit(stack: E2EStack, mcp: ServerProcess) -> None:
     flaky = stack.unique("flaky")
     simple_template(stack, flaky, fail_once=True)  # exits 1 on its first run in a workflow
@@ -517,6 +515,15 @@ async def test_event_source_and_sensor_crud(stack: E2EStack, mcp: ServerProcess)
 
     await call(mcp, "delete_sensor", {"name": sensor})
     await call(mcp, "delete_event_source", {"name": es})
+    # Argo Events' controllers hold finalizers: the deleted objects stay (deletionTimestamp set) until they
+    # have removed their Deployments, so the deletion is complete only once the API server no longer has them
+    for plural, name in (("eventsources", es), ("sensors", sensor)):
+        path = f"/apis/argoproj.io/v1alpha1/namespaces/{stack.namespace}/{plural}/{name}"
+
+        def gone(path: str = path) -> bool:
+            return stack.kube.get_or_none(path) is None
+
+        await asyncio.to_thread(stack.kube.wait_for, f"{plural}/{name} gone", gone, 60)
     assert "Not found" in await call_error(mcp, "get_event_source", {"name": es})
     assert "Not found" in await call_error(mcp, "get_sensor", {"name": sensor})
 

@@ -217,7 +217,6 @@ def _failing_spec() -> dict[str, Any]:
     }
 
 
-@pytest.mark.compat
 async def test_diagnose_a_really_failed_workflow(stack: E2EStack, mcp: ServerProcess) -> None:
     template = stack.unique("broken")
     await call(
