@@ -76,7 +76,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             # Loud, not silent: every test that needs the stack then fails with this reason.
             kind_usable = False
             print(f"\n*** ARGO_MCP_E2E_PROVIDER=kind cannot run on this host: {exc} ***\n", file=sys.stderr)
-    _selected[:] = [i.nodeid for i in items if str(i.fspath).startswith(str(E2E_DIR))]
     for item in items:
         if not str(item.fspath).startswith(str(E2E_DIR)):
             continue
@@ -104,6 +103,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 def _recordable(session: pytest.Session, suite: str) -> str | None:
     """Why this session must not be recorded as `suite`, or None when it may."""
+    # the items left after -m/-k deselection (pytest_collection_modifyitems runs before -m deselects)
+    _selected[:] = [i.nodeid for i in session.items if str(i.fspath).startswith(str(E2E_DIR))]
     if session.testsfailed or _not_passed:
         return f"{len(_not_passed) or session.testsfailed} test(s) did not pass"
     if not _selected or set(_selected) != _passed:
