@@ -344,7 +344,6 @@ async def archived_uid(mcp: ServerProcess, name: str) -> str:
     raise AssertionError(f"{name} was never archived")
 
 
-@pytest.mark.compat
 async def test_archive_tools(stack: E2EStack, mcp: ServerProcess) -> None:
     template = stack.unique("arch")
     simple_template(stack, template, fail_once=True)
