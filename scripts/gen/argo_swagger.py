@@ -3,7 +3,7 @@
 The stand-in serves exactly the routes this spec declares and validates what argo-mcp sends against it, so the
 unit tests cannot drift into guessed endpoints. The file is the module's swagger.json byte for byte, named by
 its version (tests/data/argo-swagger-<version>.json) so that another Argo version can be pinned beside it; the
-version the e2e stack pins (tests/e2e/stack/versions.toml) is the default. Making it downloads the Argo
+version named by tests/e2e/stack/versions.toml [argo].swagger is the default. Making it downloads the Argo
 Workflows Go module with `go mod download` into the Go module cache the e2e build uses; only `./dev gen` and
 the tests/deploy suite do that, never tests/unit.
 """
@@ -32,9 +32,9 @@ def module_path(version: str) -> str:
     return f"github.com/argoproj/argo-workflows/v{major}"
 
 
-PINNED_VERSION: str = tomllib.loads((ROOT / "tests" / "e2e" / "stack" / "versions.toml").read_text())[
-    "versions"
-]["argo_workflows"]
+PINNED_VERSION: str = tomllib.loads((ROOT / "tests" / "e2e" / "stack" / "versions.toml").read_text())["argo"][
+    "swagger"
+]
 
 
 def pinned_file(version: str = PINNED_VERSION) -> Path:

@@ -21,7 +21,7 @@ from pathlib import Path
 from argo_mcp.docs import regenerate
 from argo_mcp_operator.chartgen import generated_helpers
 from argo_mcp_operator.crd import crd_yaml
-from scripts.gen import argo_swagger, kustomize_base, workflow_schema
+from scripts.gen import argo_swagger, kustomize_base, supported_argo, workflow_schema
 from scripts.gen.chart_readme import chart_readme
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,8 +56,9 @@ def splice(text: str, start: str, end: str, content: str, *, where: str) -> str:
 
 def readme() -> str:
     """README.md with its generated sections (the tool reference from the registry, the command-line table from
-    the settings table) as the code says today."""
-    return regenerate((ROOT / "README.md").read_text())
+    the settings table, the supported Argo versions from what the e2e runs recorded) as the code says today."""
+    text = regenerate((ROOT / "README.md").read_text())
+    return splice(text, supported_argo.START, supported_argo.END, supported_argo.table(), where="README.md")
 
 
 IMAGE_REQUIREMENTS_EXPORT = (
@@ -104,7 +105,11 @@ KUSTOMIZE_SOURCE = "the Helm chart's render (helm template, tls.mode=secretRef)"
 def targets() -> tuple[Target, ...]:
     """Every generated file, in the order `./dev gen` writes them (sources before what renders them)."""
     return (
-        Target("README.md", "argo_mcp's tool registry (python -m argo_mcp.docs)", readme),
+        Target(
+            "README.md",
+            f"argo_mcp's tool registry (python -m argo_mcp.docs) and {supported_argo.SOURCE}",
+            readme,
+        ),
         Target("deploy/crds/argo-mcp.io_argomcpservers.yaml", CRD_SOURCE, crd_yaml),
         Target("deploy/helm/argo-mcp/files/argo-mcp.io_argomcpservers.yaml", CRD_SOURCE, crd_yaml),
         Target(

@@ -2,12 +2,16 @@
 
 Provider: ARGO_MCP_E2E_PROVIDER=local (default: upstream binaries as local processes) | kind (Docker hosts).
 ARGO_MCP_E2E_REUSE=1 uses a stack already started with `python -m tests.e2e.stack up` instead of starting one.
+ARGO_MCP_E2E_ARGO=v3.7.18 picks one of versions.toml's Argo Workflows versions (default: the first).
 If the stack cannot be built or started, every e2e test FAILS with the reason (never a silent skip).
+ARGO_MCP_E2E_RECORD=full|compat (set by ./dev e2e) records a run in which every test passed into
+tests/e2e/supported-argo.json (tests/e2e/stack/supported.py).
 """
 
 from __future__ import annotations
 
 import atexit
+import datetime
 import os
 import signal
 import subprocess
@@ -21,7 +25,7 @@ import pytest
 from tests.e2e.helm_support import restricted_namespace
 from tests.e2e.stack import build as B
 from tests.e2e.stack import images as I
-from tests.e2e.stack import local, procs
+from tests.e2e.stack import local, procs, supported
 from tests.e2e.stack import versions as V
 from tests.e2e.stack.fixture import E2EStack
 from tests.e2e.stack.kind import KindStack, KindUnavailable, check_docker, kind_run_dir
@@ -31,6 +35,11 @@ E2E_DIR = Path(__file__).parent
 
 _stack_error: str | None = None
 _run_dir: Path | None = None
+# what this session ran, for supported-argo.json: nodeids selected, passed, and any that did not pass
+_selected: list[str] = []
+_passed: set[str] = set()
+_not_passed: set[str] = set()
+_deselected = 0
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -38,11 +47,19 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "local_only(reason): needs the local provider; `reason` says why (shown when skipped on kind)",
     )
+    config.addinivalue_line(
+        "markers",
+        "compat: one of the representative tests (list, get, submit, logs, archive, events, templates, cron)"
+        " that ./dev e2e also runs on every Argo version of versions.toml besides the default",
+    )
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     v = V.load()
-    lines = [f"argo-mcp e2e provider: {PROVIDER}", f"argo-mcp e2e versions: {v.summary()}"]
+    lines = [
+        f"argo-mcp e2e provider: {PROVIDER}",
+        f"argo-mcp e2e versions: {v.summary()} (Argo pinned: {', '.join(v.argo_versions)})",
+    ]
     if PROVIDER == "local":
         lines.append(f"argo-mcp e2e binaries: {V.bin_dir()} ({'built' if B.is_built() else 'not built yet'})")
     else:
@@ -70,6 +87,55 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if PROVIDER == "kind" and kind_usable and marker:
             why = marker.kwargs.get("reason") or "(no reason given: give local_only a reason)"
             item.add_marker(pytest.mark.skip(reason=f"LOCAL PROVIDER ONLY, cannot run on kind: {why}"))
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    global _deselected  # noqa: PLW0603 (session-wide count, read at the session's end)
+    _deselected += len(items)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.failed or report.skipped:
+        _not_passed.add(report.nodeid)
+    elif report.when == "call" and report.passed:
+        _passed.add(report.nodeid)
+
+
+def _recordable(session: pytest.Session, suite: str) -> str | None:
+    """Why this session must not be recorded as `suite`, or None when it may."""
+    # the items left after -m/-k deselection (pytest_collection_modifyitems runs before -m deselects)
+    _selected[:] = [i.nodeid for i in session.items if str(i.fspath).startswith(str(E2E_DIR))]
+    if session.testsfailed or _not_passed:
+        return f"{len(_not_passed) or session.testsfailed} test(s) did not pass"
+    if not _selected or set(_selected) != _passed:
+        return f"{len(_passed)} of {len(_selected)} selected tests passed"
+    if os.environ.get("ARGO_MCP_E2E_REUSE") == "1":
+        return "a reused stack may run another Argo than versions.toml selects"
+    if suite == "full" and _deselected:
+        return f"{_deselected} test(s) were deselected: not the whole suite"
+    if suite == "compat":
+        unmarked = [i.nodeid for i in session.items if i.get_closest_marker("compat") is None]
+        if unmarked or _deselected == 0:
+            return "not exactly the compat subset (run it with -m compat)"
+    return None
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Record a fully passed ./dev e2e run into tests/e2e/supported-argo.json (only such a run: never a -k one)."""
+    suite = os.environ.get(supported.RECORD_ENV, "").strip()
+    if not suite or exitstatus != 0:
+        return
+    why_not = _recordable(session, suite)
+    argo = V.load().argo_workflows
+    if why_not:
+        print(f"\n[e2e] not recorded in {supported.RECORD.name}: {why_not}", file=sys.stderr)
+        return
+    today = datetime.datetime.now(datetime.UTC).date().isoformat()
+    supported.record(argo, suite, len(_selected), len(_passed), today)
+    print(
+        f"\n[e2e] recorded in {supported.RECORD}: Argo {argo}, {suite}, {len(_passed)} passed",
+        file=sys.stderr,
+    )
 
 
 def _stop_on_signal(stack: local.LocalStack | KindStack) -> None:

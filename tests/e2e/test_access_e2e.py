@@ -43,6 +43,7 @@ async def guarded(stack: E2EStack, tmp_path_factory: pytest.TempPathFactory) -> 
     await server.stop()
 
 
+@pytest.mark.compat
 async def test_each_service_account_can_do_exactly_what_its_rbac_allows(
     stack: E2EStack, guarded: ServerProcess
 ) -> None:

@@ -30,12 +30,11 @@ pytestmark = pytest.mark.local_only(
     reason="reads Argo's examples from the argo-workflows Go module that the local build downloads"
 )
 
-ARGO_MODULE = "github.com/argoproj/argo-workflows/v3"
-
 
 def _workflow_examples() -> list[tuple[Path, str, list[dict[str, Any]]]]:
     """(path, text, documents) of every example file whose YAML documents are all Workflows."""
-    examples = V.module_dir(ARGO_MODULE, V.load().argo_workflows) / "examples"
+    argo = V.load().argo
+    examples = V.module_dir(argo.module, argo.version) / "examples"
     found = []
     for path in sorted(examples.rglob("*.yaml")):
         text = path.read_text()

@@ -57,6 +57,7 @@ async def mcp(stack: E2EStack, tmp_path_factory: pytest.TempPathFactory) -> Asyn
 
 
 # ---- info ---------------------------------------------------------------------------------------------------
+@pytest.mark.compat
 async def test_info_tools(stack: E2EStack, mcp: ServerProcess) -> None:
     version = await call(mcp, "get_argo_version", {})
     assert version["version"].startswith(stack.versions["argo-workflows"])
@@ -67,6 +68,7 @@ async def test_info_tools(stack: E2EStack, mcp: ServerProcess) -> None:
 
 
 # ---- submit from the three template kinds, watch it succeed, read it back ------------------------------------
+@pytest.mark.compat
 async def test_submit_from_workflow_template_and_read_it(stack: E2EStack, mcp: ServerProcess) -> None:
     template = stack.unique("tmpl")
     simple_template(stack, template, log="hello from the main container")
@@ -102,6 +104,7 @@ async def test_submit_from_workflow_template_and_read_it(stack: E2EStack, mcp: S
     assert "hello from the main container" in pod_logs
 
 
+@pytest.mark.compat
 async def test_submit_from_cluster_template_and_cron_workflow(stack: E2EStack, mcp: ServerProcess) -> None:
     cwt = stack.unique("cwt")
     stack.create_cluster_workflow_template(
@@ -135,6 +138,7 @@ async def test_submit_from_cluster_template_and_cron_workflow(stack: E2EStack, m
         assert (await wait_phase(stack, name))["status"]["phase"] == "Succeeded"
 
 
+@pytest.mark.compat
 async def test_lint(mcp: ServerProcess) -> None:
     bad = await call(
         mcp,
@@ -478,6 +482,7 @@ async def test_output_and_input_artifacts(stack: E2EStack, mcp: ServerProcess) -
 
 
 # ---- Argo Events ---------------------------------------------------------------------------------------------
+@pytest.mark.compat
 async def test_event_source_and_sensor_crud(stack: E2EStack, mcp: ServerProcess) -> None:
     """CRUD through argo-mcp; the objects' real pods, a real event and their logs: test_events_e2e.py."""
     es = stack.unique("es")
@@ -509,6 +514,15 @@ async def test_event_source_and_sensor_crud(stack: E2EStack, mcp: ServerProcess)
 
     await call(mcp, "delete_sensor", {"name": sensor})
     await call(mcp, "delete_event_source", {"name": es})
+    # Argo Events' controllers hold finalizers: the deleted objects stay (deletionTimestamp set) until they
+    # have removed their Deployments, so the deletion is complete only once the API server no longer has them
+    for plural, name in (("eventsources", es), ("sensors", sensor)):
+        path = f"/apis/argoproj.io/v1alpha1/namespaces/{stack.namespace}/{plural}/{name}"
+
+        def gone(path: str = path) -> bool:
+            return stack.kube.get_or_none(path) is None
+
+        await asyncio.to_thread(stack.kube.wait_for, f"{plural}/{name} gone", gone, 60)
     assert "Not found" in await call_error(mcp, "get_event_source", {"name": es})
     assert "Not found" in await call_error(mcp, "get_sensor", {"name": sensor})
 

@@ -111,6 +111,7 @@ def template(stack: E2EStack) -> str:
     return name
 
 
+@pytest.mark.compat
 async def test_version(stack: E2EStack) -> None:
     async with stack.http_session() as http, http.get(f"{stack.argo_url}/api/v1/version") as resp:
         assert resp.status == 200
@@ -118,6 +119,7 @@ async def test_version(stack: E2EStack) -> None:
     assert version["version"].startswith(stack.versions["argo-workflows"]), version
 
 
+@pytest.mark.compat
 async def test_workflow_succeeds_with_outputs_logs_artifacts_archive(stack: E2EStack, template: str) -> None:
     token = stack.mint_token(stack.full_sa)
     async with stack.http_session() as http:

@@ -52,6 +52,7 @@ async def _submitted(mcp: ServerProcess, kind: str, name: str, **extra: Any) -> 
     return str(answer["name"])  # a submit answers name, namespace, uid and phase
 
 
+@pytest.mark.compat
 async def test_workflow_template_lifecycle(stack: E2EStack, mcp: ServerProcess) -> None:
     name = stack.unique("wft")
     created = await call(mcp, "create_workflow_template", {"manifest": _yaml_template(name, stack.namespace)})
@@ -141,6 +142,7 @@ async def test_cluster_workflow_template_lifecycle(stack: E2EStack, mcp: ServerP
     assert "not found" in missing.lower()
 
 
+@pytest.mark.compat
 async def test_cron_workflow_lifecycle_with_suspend_and_resume(stack: E2EStack, mcp: ServerProcess) -> None:
     name = stack.unique("cron")
     manifest: dict[str, Any] = {

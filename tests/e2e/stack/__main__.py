@@ -134,6 +134,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_argo_versions(args: argparse.Namespace) -> int:
+    """versions.toml's Argo Workflows versions, one a line, the default first (./dev e2e loops over them)."""
+    print("\n".join(V.argo_versions()))
+    return 0
+
+
 def cmd_env(args: argparse.Namespace) -> int:
     cur = local.current_run()
     if not cur or not (cur / "state.json").exists():
@@ -183,6 +189,10 @@ def main(argv: list[str]) -> int:
     d.add_argument("--run-dir")
     sub.add_parser("status", help="versions, build state, processes")
     sub.add_parser("env", help="print export lines for KUBECONFIG / ARGO_SERVER_URL")
+    sub.add_parser(
+        "argo-versions",
+        help=f"the pinned Argo Workflows versions, default first (pick one: {V.ARGO_ENV}=...)",
+    )
     t = sub.add_parser("token", help="mint a ServiceAccount token (TokenRequest API)")
     t.add_argument("service_account")
     t.add_argument("--namespace")
@@ -191,6 +201,11 @@ def main(argv: list[str]) -> int:
     r.add_argument("--run-dir", required=True)
     r.add_argument("--pid", type=int, required=True)
     args = ap.parse_args(argv)
+    try:
+        V.load()
+    except ValueError as exc:  # e.g. ARGO_MCP_E2E_ARGO names a version versions.toml does not pin
+        print(f"python -m tests.e2e.stack: {exc}", file=sys.stderr)
+        return 2
     if args.cmd == "build":
         return cmd_build(args.steps)
     return {
@@ -198,6 +213,7 @@ def main(argv: list[str]) -> int:
         "down": cmd_down,
         "status": cmd_status,
         "env": cmd_env,
+        "argo-versions": cmd_argo_versions,
         "token": cmd_token,
         "reap": cmd_reap,
     }[args.cmd](args)

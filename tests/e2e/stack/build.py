@@ -202,8 +202,8 @@ def argo_source(log: Path, fresh: bool = False) -> Path:
     The module zip lacks two things a git checkout has: ui/dist/app (embedded by the server; a placeholder page
     here) and workflow/executor/osspecific/signal_linux.go, a git symlink to signal_darwin.go that module zips
     drop (without it cmd/argoexec fails with "undefined: Setpgid")."""
-    v = V.load()
-    mdir = download("github.com/argoproj/argo-workflows/v3", v.argo_workflows, log)
+    argo = V.load().argo
+    mdir = download(argo.module, argo.version, log)
     src = V.build_dir() / "src" / "argo-workflows"
     if fresh and src.exists():
         shutil.rmtree(src)
@@ -216,7 +216,7 @@ def argo_source(log: Path, fresh: bool = False) -> Path:
     index = src / "ui" / "dist" / "app" / "index.html"
     if not index.is_file():
         _write(index, "<!doctype html><title>Argo</title><p>argo-mcp e2e stack: the UI is not built.</p>\n")
-    osspecific = src / "workflow" / "executor" / "osspecific"
+    osspecific = src / argo.executor_os_dir
     if not (osspecific / "signal_linux.go").exists() and (osspecific / "signal_darwin.go").is_file():
         shutil.copy(osspecific / "signal_darwin.go", osspecific / "signal_linux.go")
     return src
@@ -225,17 +225,16 @@ def argo_source(log: Path, fresh: bool = False) -> Path:
 def build_argo(log: Path) -> None:
     if _have("workflow-controller", "argo"):
         return
-    v = V.load()
+    argo = V.load().argo
     src = argo_source(log, fresh=True)
-    ldflags = f"{LDFLAGS} -X github.com/argoproj/argo-workflows/v3.version={v.argo_workflows}"
     go_build(
         src,
         log,
-        "argo-workflows: build workflow-controller, argo",
+        f"argo-workflows {argo.version}: build workflow-controller, argo",
         str(V.bin_dir()) + "/",
-        "./cmd/workflow-controller",
-        "./cmd/argo",
-        ldflags=ldflags,
+        argo.controller_cmd,
+        argo.server_cmd,
+        ldflags=f"{LDFLAGS} {argo.ldflags}",
         timeout=5400,
     )
 
@@ -243,7 +242,7 @@ def build_argo(log: Path) -> None:
 def fetch_manifests(log: Path) -> None:
     """The CRDs and RBAC manifests are read at run time from the downloaded modules (never committed)."""
     v = V.load()
-    download("github.com/argoproj/argo-workflows/v3", v.argo_workflows, log)
+    download(v.argo.module, v.argo_workflows, log)
     download("github.com/argoproj/argo-events", v.argo_events, log)
 
 

@@ -35,7 +35,7 @@ from cryptography.x509.oid import NameOID
 
 from . import node as N
 from . import versions as V
-from .kube import JSON, Kube, load_yaml_docs
+from .kube import JSON, Kube, has_condition, load_yaml_docs
 
 EVENTS_NAMESPACE = "argo-events"
 EVENTBUS = "default"
@@ -309,17 +309,11 @@ def install(kube: Kube, images: dict[str, Any], namespace: str) -> None:
 
 def _available(kube: Kube, namespace: str, name: str) -> bool:
     dep = kube.get_or_none(f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}") or {}
-    return any(
-        c.get("type") == "Available" and c.get("status") == "True"
-        for c in dep.get("status", {}).get("conditions", [])
-    )
+    return has_condition(dep, "Available")
 
 
 def _condition(obj: JSON, kind: str) -> bool:
-    return any(
-        c.get("type") == kind and c.get("status") == "True"
-        for c in obj.get("status", {}).get("conditions", [])
-    )
+    return has_condition(obj, kind)
 
 
 def wait_ready(kube: Kube, namespace: str, timeout: float = 120) -> None:

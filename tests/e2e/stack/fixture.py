@@ -21,7 +21,7 @@ from . import events as EV
 from . import node as N
 from . import versions as V
 from .images import workload_ref
-from .kube import JSON, Kube, KubeError
+from .kube import JSON, Kube, KubeError, status_of
 
 WF_API = "/apis/argoproj.io/v1alpha1"
 DONE_PHASES = frozenset({"Succeeded", "Failed", "Error"})
@@ -157,7 +157,7 @@ class E2EStack:
         wf: JSON | None = None
         while time.monotonic() < deadline:
             wf = self.get_workflow(name, namespace)
-            phase = (wf or {}).get("status", {}).get("phase")
+            phase = status_of(wf).get("phase")
             if wf and phase in want:
                 if not (settled and phase in DONE_PHASES):  # every provider archives (PostgreSQL)
                     return wf
@@ -168,8 +168,8 @@ class E2EStack:
                 ):
                     return wf
             time.sleep(0.5)
-        phase = (wf or {}).get("status", {}).get("phase")
-        msg = (wf or {}).get("status", {}).get("message")
+        phase = status_of(wf).get("phase")
+        msg = status_of(wf).get("message")
         raise TimeoutError(
             f"workflow {name} not in {sorted(want)} after {timeout:.0f}s (phase {phase}: {msg})"
         )
@@ -180,7 +180,7 @@ class E2EStack:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             wf = self.get_workflow(name, namespace) or {}
-            for node in (wf.get("status", {}).get("nodes") or {}).values():
+            for node in (status_of(wf).get("nodes") or {}).values():
                 if node.get("displayName") == node_display_name and node.get("phase") == phase:
                     return dict(node)
             time.sleep(0.5)
@@ -245,7 +245,7 @@ class E2EStack:
 
         def reached() -> JSON | None:
             pod: JSON = self.kube.get(f"/api/v1/namespaces/{ns}/pods/{name}")
-            return pod if pod.get("status", {}).get("phase") == want else None
+            return pod if status_of(pod).get("phase") == want else None
 
         result: JSON = self.kube.wait_for(f"pod {ns}/{name} {want}", reached, timeout)
         return result
@@ -268,7 +268,7 @@ class E2EStack:
 
         def running() -> JSON | None:
             for pod in self.pods(selector, namespace):
-                status = pod.get("status", {})
+                status = status_of(pod)
                 ready = [c.get("ready") for c in status.get("containerStatuses") or []]
                 if status.get("phase") == "Running" and ready and all(ready):
                     return pod

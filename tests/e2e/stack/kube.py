@@ -21,6 +21,21 @@ import yaml
 JSON = dict[str, Any]
 
 
+def status_of(obj: JSON | None) -> JSON:
+    """An object's status, {} while it is absent OR null (Argo v4 and fresh CRDs answer `"status": null`)."""
+    return (obj or {}).get("status") or {}
+
+
+def conditions(obj: JSON | None) -> list[JSON]:
+    """status.conditions, [] while absent or null (a CRD just applied has `"conditions": null`)."""
+    return [c for c in (status_of(obj).get("conditions") or []) if isinstance(c, dict)]
+
+
+def has_condition(obj: JSON | None, kind: str, status: str = "True") -> bool:
+    """Whether the object has condition `kind` with `status` (robust to null fields at every level)."""
+    return any(c.get("type") == kind and c.get("status") == status for c in conditions(obj))
+
+
 class KubeError(RuntimeError):
     def __init__(self, status: int, method: str, path: str, body: str) -> None:
         super().__init__(f"{method} {path} -> {status}: {body[:500]}")

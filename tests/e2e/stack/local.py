@@ -33,7 +33,7 @@ from . import events as EV
 from . import events_build, node_build, procs
 from . import node as N
 from . import versions as V
-from .kube import JSON, Kube, KubeError, kubeconfig_with_token, load_yaml_docs
+from .kube import JSON, Kube, KubeError, has_condition, kubeconfig_with_token, load_yaml_docs
 
 NAMESPACE = "argo"
 CLUSTER = "argo-mcp-e2e"
@@ -475,11 +475,7 @@ class LocalStack:
         )
 
         def node_ready() -> bool:
-            node = kube.get(f"/api/v1/nodes/{NODE}")
-            return any(
-                c["type"] == "Ready" and c["status"] == "True"
-                for c in node.get("status", {}).get("conditions", [])
-            )
+            return has_condition(kube.get(f"/api/v1/nodes/{NODE}"), "Ready")
 
         kube.wait_for(f"node {NODE} Ready", node_ready, 90)
         kube.wait_for(
@@ -535,9 +531,9 @@ class LocalStack:
     def _install_crds(self) -> None:
         kube = self._kube()
         v = V.load()
-        argo_dir = V.module_dir("github.com/argoproj/argo-workflows/v3", v.argo_workflows)
+        argo_dir = V.module_dir(v.argo.module, v.argo_workflows)
         events_dir = V.module_dir("github.com/argoproj/argo-events", v.argo_events)
-        files = sorted((argo_dir / "manifests/base/crds/minimal").glob("argoproj.io_*.yaml"))
+        files = sorted((argo_dir / v.argo.crd_dir).glob("argoproj.io_*.yaml"))
         files += sorted((events_dir / "manifests/base/crds").glob("argoproj.io_*.yaml"))
         if len(files) < 9:
             raise RuntimeError(
@@ -551,10 +547,7 @@ class LocalStack:
 
         def established(name: str) -> bool:
             crd = kube.get(f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}")
-            return any(
-                c["type"] == "Established" and c["status"] == "True"
-                for c in crd.get("status", {}).get("conditions", [])
-            )
+            return has_condition(crd, "Established")
 
         for name in names:
             kube.wait_for(f"CRD {name} Established", lambda n=name: established(n), 60)  # type: ignore[misc]
@@ -614,13 +607,15 @@ class LocalStack:
         )
         # Upstream RBAC (cluster-install): ServiceAccounts argo and argo-server, their ClusterRoles, bindings,
         # and the aggregated argo-view/argo-edit/argo-admin roles.
-        argo_dir = V.module_dir("github.com/argoproj/argo-workflows/v3", V.load().argo_workflows)
+        argo = V.load().argo
+        argo_dir = V.module_dir(argo.module, argo.version)
         m = argo_dir / "manifests"
+        rbac = argo_dir / argo.rbac_dir
         rbac_files = [
             m / "base/workflow-controller/workflow-controller-sa.yaml",
             m / "base/argo-server/argo-server-sa.yaml",
-            *sorted((m / "cluster-install-no-crds/workflow-controller-rbac").glob("*.yaml")),
-            *sorted((m / "cluster-install-no-crds/argo-server-rbac").glob("*.yaml")),
+            *sorted((rbac / "workflow-controller-rbac").glob("*.yaml")),
+            *sorted((rbac / "argo-server-rbac").glob("*.yaml")),
         ]
         for f in rbac_files:
             if f.name == "kustomization.yaml":

@@ -38,7 +38,7 @@ import yaml
 from . import images as I
 from . import procs
 from . import versions as V
-from .kube import JSON, Kube
+from .kube import JSON, Kube, has_condition, status_of
 
 POD_CIDR = "10.213.0.0/16"
 GATEWAY = "10.213.0.1"
@@ -499,11 +499,8 @@ state = "{d / "state"}"
             node = self.kube.get_or_none(f"/api/v1/nodes/{st.node_name}")
             if not node:
                 return False
-            st.kubelet_version = node.get("status", {}).get("nodeInfo", {}).get("kubeletVersion", "")
-            return any(
-                c["type"] == "Ready" and c["status"] == "True"
-                for c in node.get("status", {}).get("conditions", [])
-            )
+            st.kubelet_version = (status_of(node).get("nodeInfo") or {}).get("kubeletVersion", "")
+            return has_condition(node, "Ready")
 
         procs.wait_until(f"real node {st.node_name} Ready", ready, 90, proc=proc, info=pinfo, interval=0.5)
 

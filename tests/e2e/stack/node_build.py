@@ -63,16 +63,15 @@ def build_argoexec(log: Path) -> None:
     """Argo's executor from the same module copy build.py builds the controller from."""
     if _have("argoexec"):
         return
-    v = V.load()
+    argo = V.load().argo
     src = B.argo_source(log)
-    ldflags = f"{B.LDFLAGS} -X github.com/argoproj/argo-workflows/v3.version={v.argo_workflows}"
     B.go_build(
         src,
         log,
-        "argoexec: build",
+        f"argoexec {argo.version}: build",
         str(V.node_bin_dir() / "argoexec"),
-        "./cmd/argoexec",
-        ldflags=ldflags,
+        argo.executor_cmd,
+        ldflags=f"{B.LDFLAGS} {argo.ldflags}",
         timeout=5400,
     )
 

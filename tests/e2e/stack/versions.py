@@ -24,11 +24,57 @@ KIND_RECIPE = "1"
 EVENTS_RECIPE = "1"
 
 
+# Which of versions.toml's [argo].workflows a run uses (default: the first).
+ARGO_ENV = "ARGO_MCP_E2E_ARGO"
+
+
 def cache_root() -> Path:
     base = os.environ.get("ARGO_MCP_CACHE") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "argo-mcp"
     )
     return Path(base)
+
+
+@dataclass(frozen=True)
+class ArgoRelease:
+    """One Argo Workflows release: EVERY difference between Argo lines that the stack's build and install
+    depend on is decided here (module path, link-time version variable, manifest and source layout), so the
+    rest of the stack asks this object instead of testing version numbers itself."""
+
+    version: str
+
+    @property
+    def line(self) -> tuple[int, int]:
+        """(major, minor): v3.7.18 -> (3, 7)."""
+        major, minor = self.version.removeprefix("v").split(".")[:2]
+        return int(major), int(minor)
+
+    @property
+    def module(self) -> str:
+        """The Go module: /v3 up to 3.x, /v4 from 4.0 (its import paths changed with the major version)."""
+        return f"github.com/argoproj/argo-workflows/v{self.line[0]}"
+
+    @property
+    def ldflags(self) -> str:
+        """-X flag that stamps the version the server reports (`argo version`, /api/v1/version)."""
+        return f"-X {self.module}.version={self.version}"
+
+    # the main packages, relative to the module root (the same on 3.6, 3.7 and 4.0)
+    controller_cmd = "./cmd/workflow-controller"
+    server_cmd = "./cmd/argo"
+    executor_cmd = "./cmd/argoexec"
+    # the CRDs without their full OpenAPI schemas (what the upstream install applies)
+    crd_dir = "manifests/base/crds/minimal"
+
+    @property
+    def rbac_dir(self) -> str:
+        """Cluster-install RBAC manifests: 3.7 moved them into cluster-install-no-crds/."""
+        return "manifests/cluster-install-no-crds" if self.line >= (3, 7) else "manifests/cluster-install"
+
+    @property
+    def executor_os_dir(self) -> str:
+        """The executor's per-OS sources (signal_linux.go is a git symlink module zips drop): 3.7 renamed it."""
+        return "workflow/executor/osspecific" if self.line >= (3, 7) else "workflow/executor/os-specific"
 
 
 @dataclass(frozen=True)
@@ -46,6 +92,13 @@ class Versions:
     kind_s3_image: str = ""
     kind_postgres_image: str = ""
     nats_server: str = ""
+    # every Argo Workflows version of versions.toml [argo].workflows, the default first; argo_workflows above is
+    # the one this run uses (ARGO_MCP_E2E_ARGO, else the first)
+    argo_versions: tuple[str, ...] = ()
+
+    @property
+    def argo(self) -> ArgoRelease:
+        return ArgoRelease(self.argo_workflows)
 
     @property
     def staging(self) -> str:
@@ -65,19 +118,46 @@ class Versions:
         return ", ".join(f"{k} {v}" for k, v in self.as_dict().items())
 
 
+def argo_versions() -> tuple[str, ...]:
+    """versions.toml's Argo Workflows versions, the default first."""
+    listed = tomllib.loads(VERSIONS_FILE.read_text())["argo"]["workflows"]
+    if not listed or not all(isinstance(x, str) and x.startswith("v") for x in listed):
+        raise ValueError(
+            f'{VERSIONS_FILE}: [argo].workflows must list versions like "v4.0.7", found {listed!r}'
+        )
+    return tuple(listed)
+
+
+def selected_argo(listed: tuple[str, ...]) -> str:
+    """The Argo version of this run: ARGO_MCP_E2E_ARGO if set (one of the listed), else the first listed."""
+    chosen = os.environ.get(ARGO_ENV, "").strip()
+    if not chosen:
+        return listed[0]
+    if not chosen.startswith("v"):
+        chosen = "v" + chosen
+    if chosen not in listed:
+        raise ValueError(
+            f"{ARGO_ENV}={chosen} is not pinned in {VERSIONS_FILE} [argo].workflows; use one of {', '.join(listed)}"
+        )
+    return chosen
+
+
 @cache
 def load() -> Versions:
     data = tomllib.loads(VERSIONS_FILE.read_text())
     v = data["versions"]
     k = data.get("kind", {})
+    listed = argo_versions()
+    argo = selected_argo(listed)
     return Versions(
         kubernetes=v["kubernetes"],
         etcd=v["etcd"],
         kwok=v["kwok"],
-        argo_workflows=v["argo_workflows"],
+        argo_workflows=argo,
+        argo_versions=listed,
         argo_events=v["argo_events"],
         kind_node_image=k.get("node_image", ""),
-        argo_install_url=k.get("argo_install_url", "").format(argo_workflows=v["argo_workflows"]),
+        argo_install_url=k.get("argo_install_url", "").format(argo_workflows=argo),
         coredns=data.get("node", {}).get("coredns", ""),
         kind=k.get("kind", ""),
         kind_s3_image=k.get("s3_image", ""),
