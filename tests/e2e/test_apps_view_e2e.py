@@ -134,7 +134,8 @@ async def test_a_real_failed_dag_is_drawn_and_a_click_shows_its_real_logs_and_ou
 
         # the keyboard on A: its log, and the output parameter argoexec read from the real file
         await enter_on_node(page, "A")
-        await logs_shown(page, "counting rows")
+        logs = await logs_shown(page, "counting rows")
+        assert "sub-process exited" not in logs  # the step's own lines, not argoexec's (its wait container)
         assert "rows = 42" in await node_outputs_shown(page, "rows = 42")
         await page.screenshot(artifacts_dir() / "node-outputs-e2e.png")
 

@@ -105,7 +105,7 @@ async def test_a_failed_dag_is_drawn_and_a_click_shows_the_node_logs(
     ) in calls
     assert [args["node"] for name, args in calls if name == "get_workflow_node"] == ["C", "B"]
     logs_calls = [args for name, args in calls if name == "get_workflow_logs"]
-    assert logs_calls[0]["podName"] == failed_pod
+    assert logs_calls[0]["podName"] == failed_pod and logs_calls[0]["container"] == "main"
     assert logs_calls[1]["podName"] == pod_name("diamond", wf["status"]["nodes"]["diamond-b"])
     # a finished workflow is not polled again: one look at it, then the logs asked for
     assert sum(1 for name, _ in calls if name == "get_workflow") == 1
