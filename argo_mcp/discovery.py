@@ -476,6 +476,14 @@ def is_plain_tools_list(message: dict[str, Any]) -> bool:
     )
 
 
+def declares_extensions(params: Any) -> bool:
+    """Whether an initialize declares extensions (MCP Apps: `io.modelcontextprotocol/ui`): the answers then
+    depend on the client (its tools/list carries the view's links, apps.py), so they are neither served from
+    the cache nor recorded in it."""
+    capabilities = params.get("capabilities") if isinstance(params, dict) else None
+    return isinstance(capabilities, dict) and bool(capabilities.get("extensions"))
+
+
 def fast_start(argv: list[str]) -> StdioStart:
     """Answer initialize and tools/list from the cache if this exact start-up served them before."""
     path = cache_path(argv)
@@ -499,6 +507,8 @@ def fast_start(argv: list[str]) -> StdioStart:
     version = params.get("protocolVersion") if isinstance(params, dict) else None
     cached = answers.get(version) if isinstance(version, str) else None
     if message is None or message.get("method") != "initialize" or "id" not in message or not cached:
+        return _hand_over(path, handover, stdin)
+    if declares_extensions(params):
         return _hand_over(path, handover, stdin)
     if "initialize" not in cached or "tools/list" not in cached:
         return _hand_over(path, handover, stdin)

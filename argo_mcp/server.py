@@ -227,6 +227,7 @@ def build_server(
         "resources/unsubscribe", types.UnsubscribeRequestParams, subscriptions.unsubscribe
     )
     server.middleware.append(tasks.middleware)
+    server.middleware.append(apps.middleware)
     # The SDK installs an OpenTelemetry middleware by default: a span per MCP message, parented on the trace
     # context in `_meta`. Kept when tracing is on (telemetry.py); otherwise argo-mcp's own logs and metrics per
     # call are enough, so skip the per-message span work.

@@ -19,6 +19,7 @@ from collections import deque
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from argo_mcp import apps
 from argo_mcp.transport.single_exchange import SingleExchange, plain_request
 
 PROGRESS_TOKEN = b'"progressToken"'
@@ -54,6 +55,8 @@ class ResponseModeRouter:
 
         # An oversized or interrupted body goes to the stream app unchanged, which answers it as the SDK does.
         needs_stream = not complete or PROGRESS_TOKEN in body
+        if complete and apps.initialize_declares_apps(body):
+            send = apps.with_session_mark(send)  # stateless HTTP: the client carries its Apps negotiation
         if not needs_stream and self.single is not None and len(body) <= self.max_body:
             plain = plain_request(scope, bytes(body))
             if plain is not None:

@@ -8,7 +8,8 @@ request to the client). The SDK's own 2026-07-28 entry skips all that with its s
 handlers, the middleware and the exception-to-error mapping, and answer the same bytes.
 
 Only the plain case comes here: one JSON-RPC request (not `initialize`, not a notification or a batch) with the
-media types the SDK's JSON mode accepts, a handshake-era `MCP-Protocol-Version` (or none) and no 2026-07-28 envelope.
+media types the SDK's JSON mode accepts, a handshake-era `MCP-Protocol-Version` (or none), no session id but the
+MCP Apps one (apps.py: stateless, it only says the client negotiated the view) and no 2026-07-28 envelope.
 Everything else, and every malformed request, is handed to the SDK unchanged, which answers it as it always did.
 """
 
@@ -33,6 +34,8 @@ from mcp_types import DEFAULT_NEGOTIATED_VERSION, PROTOCOL_VERSION_META_KEY
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
+
+from argo_mcp import apps
 
 log = structlog.get_logger("argo_mcp.http")
 
@@ -83,7 +86,7 @@ def plain_request(scope: Scope, body: bytes) -> tuple[str, dict[str, Any]] | Non
             accept = value.decode("latin-1")
         elif name == b"content-type" and content_type is None:
             content_type = value.decode("latin-1")
-        elif name == b"mcp-session-id":
+        elif name == b"mcp-session-id" and not apps.is_apps_session(value.decode("latin-1")):
             return None
     if version is not None and version not in HANDSHAKE_PROTOCOL_VERSIONS:
         return None

@@ -84,7 +84,9 @@ class DiscoveryRecorder:
         params = message.get("params")
         if message.get("method") == "initialize" and isinstance(params, dict):
             version = params.get("protocolVersion")
-            if isinstance(version, str):
+            if discovery.declares_extensions(params):
+                self.path = None  # answers for this client only: not recorded for the next
+            elif isinstance(version, str):
                 self.version = version
                 self.pending[message["id"]] = "initialize"
         elif discovery.is_plain_tools_list(message):

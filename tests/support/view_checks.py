@@ -51,3 +51,13 @@ async def logs_shown(page: Page, expected: str) -> str:
         frame=VIEW,
     )
     return text
+
+
+async def node_outputs_shown(page: Page, expected: str) -> str:
+    """The clicked node's own outputs (parameters, artifacts, result, exit code) once they include `expected`."""
+    text: str = await page.wait_for(
+        f"(() => {{const t = document.getElementById('d-node').innerText;"
+        f" return t.includes({expected!r}) ? t : ''}})()",
+        frame=VIEW,
+    )
+    return text

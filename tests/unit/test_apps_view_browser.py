@@ -3,7 +3,7 @@
 A stand-in host page (tests/e2e/apps_host/host.html) implements the host side of the MCP Apps bridge: it reads
 the view with resources/read, gives it a real get_workflow_graph result, and proxies its tools/call to argo-mcp.
 The checks are what a person sees: every node with its phase in words, the failed node's message, a node's log
-lines after a click (mouse) or Enter (keyboard), the view following a running workflow until it ends, and the
+lines and its own outputs after a click (mouse) or Enter (keyboard), the view following a running workflow until it ends, and the
 host's theme. A screenshot of each is kept under tmp/artifacts/apps-view (or $ARGO_MCP_ARTIFACTS)."""
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from tests.support.view_checks import (
     drawn_nodes,
     enter_on_node,
     logs_shown,
+    node_outputs_shown,
 )
 
 
@@ -45,6 +46,14 @@ async def test_a_failed_dag_is_drawn_and_a_click_shows_the_node_logs(
     argo: FakeArgo, shared_server: ServerProcess
 ) -> None:
     wf = dag_workflow()
+    nodes = wf["status"]["nodes"]
+    nodes["diamond-b"]["outputs"] = {
+        "parameters": [{"name": "rows", "value": "42"}],
+        "artifacts": [{"name": "report", "s3": {"key": "diamond/diamond-b/report.tgz"}}],
+        "exitCode": "0",
+    }
+    nodes["diamond-c"]["outputs"] = {"exitCode": "3"}
+    wf["status"]["outputs"] = {"parameters": [{"name": "total", "value": "7"}]}
     argo.on("WorkflowService_GetWorkflow", wf)
     failed_pod = pod_name("diamond", wf["status"]["nodes"]["diamond-c"])
     argo.on(
@@ -77,18 +86,26 @@ async def test_a_failed_dag_is_drawn_and_a_click_shows_the_node_logs(
         assert "loading rows" in logs
         info = await page.evaluate("document.getElementById('d-info').innerText", frame=VIEW)
         assert f"pod {failed_pod}" in info
+        await node_outputs_shown(page, "exit code 3")
+        # the node's own outputs beside the workflow's: both in words
+        assert "total" in await page.evaluate("document.getElementById('d-outputs').innerText", frame=VIEW)
         await page.screenshot(artifacts_dir() / "failed-dag-unit.png")
 
         await enter_on_node(page, "B")
         await page.wait_for("document.getElementById('d-title').innerText === 'B'", frame=VIEW)
+        shown = await node_outputs_shown(page, "rows = 42")
+        assert "artifact report (s3 diamond/diamond-b/report.tgz)" in shown and "exit code 0" in shown
+        assert "exit code 3" not in shown  # C's outputs are not left behind
+        await page.screenshot(artifacts_dir() / "node-outputs-unit.png")
 
     calls = [(c["name"], c.get("arguments", {})) for c in host.calls]
     assert ("get_workflow_graph", {"name": "diamond", "namespace": "argo", "format": "mermaid"}) in calls or (
         "get_workflow_graph",
         {"name": "diamond", "format": "mermaid"},
     ) in calls
+    assert [args["node"] for name, args in calls if name == "get_workflow_node"] == ["C", "B"]
     logs_calls = [args for name, args in calls if name == "get_workflow_logs"]
-    assert logs_calls[0]["podName"] == failed_pod
+    assert logs_calls[0]["podName"] == failed_pod and logs_calls[0]["container"] == "main"
     assert logs_calls[1]["podName"] == pod_name("diamond", wf["status"]["nodes"]["diamond-b"])
     # a finished workflow is not polled again: one look at it, then the logs asked for
     assert sum(1 for name, _ in calls if name == "get_workflow") == 1
