@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
 from prometheus_client import (
@@ -39,9 +38,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from argo_mcp import __version__
-
-if TYPE_CHECKING:
-    from argo_mcp.calls.admission import Admission
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 TOOL_CALLS = Counter(
@@ -238,17 +234,12 @@ def record_http_refusal(status: int, reason: str) -> None:
     HTTP_REFUSALS.labels(status=str(status), reason=reason).inc()
 
 
-def watch_admission(admission: Admission) -> None:
-    """Read the server's admission budgets at scrape time (the last server built wins: one per process)."""
-    short, long = admission.short, admission.long
-    CALLS_IN_FLIGHT.labels(budget="short").set_function(lambda: short.running)
-    CALLS_IN_FLIGHT.labels(budget="long").set_function(lambda: long.running)
-    CALLS_IN_FLIGHT.labels(budget="busiest_caller_long").set_function(
-        lambda: max(long.by_caller.values(), default=0)
-    )
-    CALLS_LIMIT.labels(budget="short").set_function(lambda: short.limit)
-    CALLS_LIMIT.labels(budget="long").set_function(lambda: long.limit)
-    CALLS_LIMIT.labels(budget="busiest_caller_long").set_function(lambda: long.per_caller or long.limit)
+def watch_budgets(budgets: Mapping[str, tuple[Callable[[], float], Callable[[], float]]]) -> None:
+    """Read each admission budget's calls in flight and its limit at scrape time (Admission.readings; the last
+    server built wins: one per process)."""
+    for name, (running, limit) in budgets.items():
+        CALLS_IN_FLIGHT.labels(budget=name).set_function(running)
+        CALLS_LIMIT.labels(budget=name).set_function(limit)
 
 
 def watch_subscriptions(open_subscriptions: Callable[[], int], open_watches: Callable[[], int]) -> None:

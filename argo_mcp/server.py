@@ -160,7 +160,9 @@ def build_server(
     listing = _Listing(targets)
     by_name = listing.by_name
     pipeline = CallPipeline(settings, argo, authorize=authorize, targets=targets)
-    metrics.watch_admission(pipeline.admission)  # the budgets' gauges read this server's (one per process)
+    metrics.watch_budgets(
+        pipeline.admission.readings()
+    )  # the budgets' gauges read this server's (one per process)
     sealer = Sealer.from_file(settings.task_key_file)
     tasks = Tasks(pipeline, by_name, sealer, lambda ctx, params: _confirmer(ctx, params, sealer))
 

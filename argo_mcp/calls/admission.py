@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from argo_mcp.metrics import record_busy
@@ -105,6 +106,18 @@ class Admission:
     @property
     def running(self) -> int:
         return self.short.running + self.long.running
+
+    def readings(self) -> dict[str, tuple[Callable[[], float], Callable[[], float]]]:
+        """Each budget's (calls in flight, limit), read when /metrics is scraped (metrics.watch_budgets)."""
+        short, long = self.short, self.long
+        return {
+            "short": (lambda: short.running, lambda: short.limit),
+            "long": (lambda: long.running, lambda: long.limit),
+            "busiest_caller_long": (
+                lambda: max(long.by_caller.values(), default=0),
+                lambda: long.per_caller or long.limit,
+            ),
+        }
 
     def enter(self, caller: str, what: str, *, long: bool = False) -> Ticket:
         """A slot for one call of `caller`, or `Busy` saying which limit refused `what`."""
