@@ -425,6 +425,26 @@ async def measure_tasks(label: str, root: Path, argo_url: str, args: argparse.Na
     return figures
 
 
+async def targets_tools_list_tokens(root: Path, argo_url: str, tmp: Path, count: int) -> int:
+    """tools/list tokens of a server serving `count` targets (issue 28: every tool gains `target`, plus
+    list_targets), all pointing at the same stand-in."""
+    entries = "".join(
+        f"  - {{name: t{i}, argoServer: {{url: '{argo_url}'}}, auth: {{mode: none}}}}\n" for i in range(count)
+    )
+    path = tmp / f"targets-{count}.yaml"
+    path.write_text(f"defaultTarget: t0\ntargets:\n{entries}")
+    server, url = await start_http_server(
+        root, argo_url, tmp / f"targets-{count}.log", "--targets-file", str(path)
+    )
+    try:
+        async with aiohttp.ClientSession() as session:
+            tools = (await HttpMcp(session, url).request("tools/list", {}))["tools"]
+        return count_tokens(json.dumps(tools, separators=(",", ":")))
+    finally:
+        server.terminate()
+        await server.wait()
+
+
 async def measure_server(
     label: str, root: Path, argo_url: str, floor_p50: float, args: argparse.Namespace
 ) -> Figures:
@@ -442,6 +462,9 @@ async def measure_server(
             tools = (await mcp.request("tools/list", {}))["tools"]
             values["tools"] = len(tools)
             values["tools_list_tokens"] = count_tokens(json.dumps(tools, separators=(",", ":")))
+            for count in (2, 10):
+                many = await targets_tools_list_tokens(root, argo_url, tmp, count)
+                values[f"targets_{count}_growth_tokens"] = many - values["tools_list_tokens"]
             values["get_workflow_tokens"] = result_tokens(await mcp.request("tools/call", GET_BIG))
             submit = {
                 "name": "submit_workflow",
@@ -584,6 +607,8 @@ ROWS = [
     (f"RSS after {OPEN_TASKS} tasks made and polled MiB", "tasks_rss_after_mib"),
     ("tokens: submit answer", "submit_tokens"),
     ("tokens: tools/list", "tools_list_tokens"),
+    ("tokens: tools/list growth with 2 targets", "targets_2_growth_tokens"),
+    ("tokens: tools/list growth with 10 targets", "targets_10_growth_tokens"),
     ("tools", "tools"),
     ("MB read from Argo: default list (500 exist)", "list_500_argo_mb"),
 ]
