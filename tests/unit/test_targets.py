@@ -8,6 +8,7 @@ import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
@@ -257,7 +258,9 @@ async def _tools(targets: Targets | None, settings: Settings) -> list[dict[str, 
     argo = ArgoClient(settings.argo)
     server = build_server(settings, argo, targets=targets)
     handler: Any = server._request_handlers["tools/list"].handler
-    listed = await handler(None, None)
+    # A plain client's request: no session that declared MCP Apps, no Apps session id.
+    plain = SimpleNamespace(session=None, request=SimpleNamespace(headers={}))
+    listed = await handler(plain, None)
     await argo.close()
     return [tool.model_dump(mode="json", by_alias=True, exclude_none=True) for tool in listed.tools]
 
