@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from argo_mcp.argo.errors import ArgoError
+from argo_mcp.argo.version import server_version
 from argo_mcp.policy import Scope
 from argo_mcp.settings import Settings, ToolGroup
 from argo_mcp.tools.inputs import NoInput
@@ -21,14 +21,12 @@ def _mode(settings: Settings) -> str:
 
 
 async def _version(target: Any) -> str:
+    """The target's Argo version from the per-client cache the version checks use (one request at most)."""
     try:
-        answer = await asyncio.wait_for(
-            target.argo.request("GET", "/api/v1/version", what="version check"), VERSION_TIMEOUT_SECONDS
-        )
-    except (ArgoError, TimeoutError):
+        version = await asyncio.wait_for(server_version(target.argo), VERSION_TIMEOUT_SECONDS)
+    except TimeoutError:
         return "unreachable"
-    version = answer.get("version") if isinstance(answer, dict) else None
-    return version if isinstance(version, str) else "unknown"
+    return version.text
 
 
 async def _list_targets(ctx: ToolContext, _args: NoInput) -> dict[str, Any]:
