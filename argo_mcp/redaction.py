@@ -27,8 +27,11 @@ _PATTERNS = [
     # Authorization: <scheme> <credentials> (as a header line, a JSON key or a Python dict repr)
     re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)[^\r\n\"',;}]+"),
     re.compile(r"(?i)\b(bearer)(\s+)[A-Za-z0-9._~+/=-]{8,}"),
-    re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"),  # JWT (header.payload.signature)
+    re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}+\.[A-Za-z0-9_-]{4,}+\.[A-Za-z0-9_-]*+"),  # JWT
 ]
+# Every pattern here and below runs over text a workflow controls (log lines, Argo messages), so none may backtrack
+# more than a bounded amount: a match starts only where a run of its characters starts (a lookbehind) and runs are
+# taken possessively (`++`, `*+`), which keeps each scan linear in the text (tests/unit/test_redaction_linear.py).
 
 _known: deque[str] = deque(maxlen=_KNOWN_LIMIT)
 _request_secrets: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar(
@@ -178,11 +181,11 @@ def is_secret_name(name: str) -> bool:
 # By value: a URL with a password in its user info, a PEM block, a JWT, a well-known token format, or a long
 # random-looking string (24+ characters of the base64/base64url alphabet with upper and lower case letters and
 # digits and high entropy; or 32+ hex digits, except 40 and 64 long, which are commit SHAs and image digests).
-_URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:[^/\s@]+@")
+_URL_PASSWORD = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*+://[^/\s:@]*+:[^/\s@]++@")
 _SECRET_VALUES = [
     _URL_PASSWORD,
     re.compile(r"-----BEGIN [A-Z0-9 ]+-----"),
-    re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\."),  # JWT
+    re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}+\.[A-Za-z0-9_-]{4,}+\."),  # JWT
     re.compile(r"\bAKIA[0-9A-Z]{16}\b"),  # AWS access key id
     re.compile(r"\b(?:gh[pousr]_|github_pat_|glpat-|xox[abprs]-|sk-|sk_live_|rk_live_)[A-Za-z0-9_-]{16,}"),
 ]

@@ -20,27 +20,49 @@ from argo_mcp.tools.budget import AnswerTooLarge, ItemBudget, check_list_body
 # The rules live in argo_mcp.redaction; these names stay here for the tools and completions that import them.
 REDACTED = redaction.REDACTED
 is_secret_name = redaction.is_secret_name
-_SECRET_IN_TEXT = [
-    # key=value / key: value pairs whose key names a secret
-    re.compile(
-        r"(?i)\b([\w.-]*(?:pass(?:word|wd)?|secret|token|api[-_]?key|access[-_]?key|credential)[\w.-]*)"
-        r"(\s*[=:]\s*)(\"[^\"]+\"|'[^']+'|[^\s,;\"']+)"
-    ),
-    re.compile(r"(?i)\b(bearer)(\s+)([A-Za-z0-9._~+/=-]{8,})"),
-]
+# Free text is workflow-controlled (log lines above all), so every scan here is linear: matches start only where a
+# run of their characters starts (lookbehinds) and runs are taken possessively (see argo_mcp.redaction).
+# key=value / key: value pairs whose key names a secret: each key and separator is found once, and only a secret
+# key's value is then read and masked (a value never hides the next pair: `a=token=x` masks x).
+_KEY_AND_SEPARATOR = re.compile(r"(?<![\w.-])([\w.-]++)(\s*+[=:]\s*+)")
+_SECRET_KEY = re.compile(r"(?i)pass|secret|token|api[-_]?key|access[-_]?key|credential")
+_KEYED_VALUE = re.compile(r"\"[^\"]++\"|'[^']++'|[^\s,;\"']++")
+_BEARER = re.compile(r"(?i)\b(bearer)(\s++)([A-Za-z0-9._~+/=-]{8,}+)")
 _STANDALONE_SECRETS = [
     re.compile(r"\bAKIA[0-9A-Z]{16}\b"),  # AWS access key id
-    re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b"),  # JWT
-    re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}\b"),  # GitHub tokens
-    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----"),
+    re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}+\.[A-Za-z0-9_-]{8,}+\.[A-Za-z0-9_-]{8,}+"),  # JWT
+    re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}+\b"),  # GitHub tokens
+    # A private key to its END line, or to the end of the text when that line is missing (a cut log still leaks).
+    re.compile(
+        r"-----BEGIN [A-Z ]{0,64}PRIVATE KEY-----"
+        r"(?:[\s\S]*?-----END [A-Z ]{0,64}PRIVATE KEY-----|[\s\S]*+)"
+    ),
 ]
+
+
+def _redact_keyed_secrets(text: str) -> str:
+    """`password=...`, `token: ...`: the value of every pair whose key names a secret masked, the key kept."""
+    parts: list[str] = []
+    done = 0
+    for pair in _KEY_AND_SEPARATOR.finditer(text):
+        if pair.start() < done or not _SECRET_KEY.search(pair.group(1)):
+            continue
+        value = _KEYED_VALUE.match(text, pair.end())
+        if value is None:
+            continue
+        parts += (text[done : pair.end()], REDACTED)
+        done = value.end()
+    if not parts:
+        return text
+    parts.append(text[done:])
+    return "".join(parts)
 
 
 def redact_text(text: str) -> str:
     """Mask credentials in free text (log lines, messages) by pattern, keeping the key names visible."""
     text = redact_url_passwords(text)
-    for pattern in _SECRET_IN_TEXT:
-        text = pattern.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    text = _redact_keyed_secrets(text)
+    text = _BEARER.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
     for pattern in _STANDALONE_SECRETS:
         text = pattern.sub(REDACTED, text)
     return text
@@ -147,7 +169,7 @@ def _time(value: Any) -> datetime | None:
 
 
 _UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
-_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+_DURATION = re.compile(r"(?:(\d++)d)?(?:(\d++)h)?(?:(\d++)m)?(?:(\d++)s)?")
 
 
 def duration_text(seconds: float) -> str:

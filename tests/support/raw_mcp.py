@@ -100,11 +100,12 @@ class Prober:
     failures: int = 0
     probes: int = 0
     _task: asyncio.Task[None] | None = field(default=None, init=False)
+    _in_flight_since: float | None = field(default=None, init=False)
 
     async def _run(self) -> None:
         async with aiohttp.ClientSession() as session:
             while True:
-                started = time.monotonic()
+                started = self._in_flight_since = time.monotonic()
                 try:
                     async with session.get(
                         f"{self.base}/healthz", timeout=aiohttp.ClientTimeout(total=5)
@@ -113,6 +114,7 @@ class Prober:
                         ok = response.status == 200
                 except (aiohttp.ClientError, TimeoutError):
                     ok = False
+                self._in_flight_since = None
                 self.probes += 1
                 self.failures += 0 if ok else 1
                 self.worst = max(self.worst, time.monotonic() - started)
@@ -124,6 +126,10 @@ class Prober:
         try:
             yield self
         finally:
+            # A probe still unanswered when the block ends counts for as long as it has waited: a stall longer
+            # than the block itself must not go unseen.
+            if self._in_flight_since is not None:
+                self.worst = max(self.worst, time.monotonic() - self._in_flight_since)
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
