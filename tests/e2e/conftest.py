@@ -110,7 +110,11 @@ def _recordable(session: pytest.Session, suite: str) -> str | None:
     if not _selected or set(_selected) != _passed:
         return f"{len(_passed)} of {len(_selected)} selected tests passed"
     if os.environ.get("ARGO_MCP_E2E_REUSE") == "1":
-        return "a reused stack may run another Argo than versions.toml selects"
+        # a reused stack counts only when it runs the Argo this session selected (the hygiene check's stack does)
+        current = local.current_run()
+        running = local.StackInfo.load(current).versions.get("argo-workflows") if current else None
+        if running != V.load().argo_workflows:
+            return f"the reused stack runs Argo {running}, not the selected {V.load().argo_workflows}"
     if suite == "full" and _deselected:
         return f"{_deselected} test(s) were deselected: not the whole suite"
     if suite == "compat":

@@ -177,7 +177,7 @@ def second_argo(stack: E2EStack) -> Iterator[SecondArgo]:
     finally:
         os.killpg(proc.pid, signal.SIGTERM)  # only the process this fixture started
         try:
-            proc.wait(15)
+            proc.wait(3)  # a test's throwaway server: its graceful shutdown (up to 15 s) protects nothing
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(5)

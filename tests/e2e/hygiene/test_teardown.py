@@ -3,6 +3,8 @@
 Run apart from the rest of the suite (`./dev e2e` runs this directory after it): one real node per host, so this
 test starts a stack of its own, runs a real pod on it (which creates mounts, a network namespace, cgroups, veths
 and iptables rules), kills the owning process with SIGKILL and waits for the stack's reaper to undo everything.
+With ARGO_MCP_E2E_HYGIENE_ALSO (pytest arguments), that selection of the suite runs on the stack first, with all
+its pods: `./dev e2e` runs the version matrix's last compat subset this way, one stack start instead of two.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -59,7 +62,19 @@ def _mounts_under(prefix: str) -> list[str]:
     return [p for p in points if p.startswith(prefix)]
 
 
-def test_kill9_of_the_owner_leaves_nothing_on_the_host() -> None:
+def _run_suite_on_this_stack(also: str, capfd: pytest.CaptureFixture[str]) -> None:
+    """Run the e2e selection `also` (pytest arguments, e.g. `-m compat`) against the owner's live stack, so the
+    version matrix's last run and this check share one stack start instead of two (`./dev e2e` does this)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "ARGO_MCP_E2E_REUSE": "1"}
+    env.setdefault("ARGO_MCP_E2E_RECORD", "compat")
+    argv = [sys.executable, "-m", "pytest", "tests/e2e", "-q", "-p", "no:cacheprovider"]
+    argv += ["--ignore", "tests/e2e/hygiene", *shlex.split(also)]
+    with capfd.disabled():  # its progress and failures on the terminal, as if run on its own
+        done = subprocess.run(argv, cwd=ROOT, env=env, check=False, timeout=1800)
+    assert done.returncode == 0, f"the e2e selection {also!r} failed on the hygiene stack (output above)"
+
+
+def test_kill9_of_the_owner_leaves_nothing_on_the_host(capfd: pytest.CaptureFixture[str]) -> None:
     if os.environ.get("ARGO_MCP_E2E_PROVIDER", "local") != "local":
         pytest.skip("host hygiene is a property of the local provider (kind's node is a container)")
     before = N.leftovers()
@@ -95,6 +110,9 @@ def test_kill9_of_the_owner_leaves_nothing_on_the_host() -> None:
             return bool(got.get("status", {}).get("phase") == "Running")
 
         procs.wait_until("the hygiene pod Running", running, 90, interval=0.5)
+        also = os.environ.get("ARGO_MCP_E2E_HYGIENE_ALSO", "")
+        if also:
+            _run_suite_on_this_stack(also, capfd)
         during = N.leftovers()
         assert any(item.startswith("bridge ") for item in during), during  # the check sees a live node
         assert any(item.startswith("cgroup ") for item in during), during

@@ -17,6 +17,7 @@ import json
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -780,9 +781,15 @@ def teardown(info: StackInfo) -> None:
         problems = N.teardown(info.node, info.processes, run_dir)
         if problems:
             say(f"real node teardown left: {', '.join(problems)}")
-    for p in reversed(info.processes):
-        if p["pid"] != os.getpid() and procs.alive(p["pid"]):
-            procs.stop_group(p["pid"], grace=10)
+    # All at once, with a short grace: the stack is being thrown away (its logs are kept), and the argo server and
+    # workflow-controller use 10 s and more of graceful shutdown that protects nothing here. PostgreSQL is asked
+    # for its fast shutdown (SIGINT), which ends its clients' sessions instead of waiting for them.
+    running = [p for p in reversed(info.processes) if p["pid"] != os.getpid() and procs.alive(p["pid"])]
+    for p in running:
+        if p["name"] == "postgres":
+            with contextlib.suppress(OSError):
+                os.kill(p["pid"], signal.SIGINT)
+    procs.stop_groups([p["pid"] for p in running], grace=3)
     if info.kwok_workdir and Path(info.kwok_workdir).exists():
         bindir = Path(info.bin_dir) if info.bin_dir else V.bin_dir()
         cluster_dir = Path(info.kwok_workdir) / "clusters" / CLUSTER
@@ -809,9 +816,7 @@ def teardown(info: StackInfo) -> None:
                 start_new_session=True,
             )
         # Belt and braces: kwokctl runs its components detached; kill any recorded pid that is still alive.
-        for pid in pids:
-            if procs.alive(pid):
-                procs.stop_group(pid, grace=5)
+        procs.stop_groups([pid for pid in pids if procs.alive(pid)], grace=5)
     if info.pg_data and Path(info.pg_data).exists() and not str(info.pg_data).startswith(str(run_dir)):
         shutil.rmtree(info.pg_data, ignore_errors=True)
     if info.kwok_workdir:

@@ -565,9 +565,9 @@ def teardown(node: dict[str, Any], processes: list[dict[str, Any]], run_dir: Pat
         procs.stop_group(pids["kubelet"], grace=10)
     if st.containerd_socket and "containerd" in pids and procs.alive(pids["containerd"]):
         _stop_containers(st.containerd_socket)
-    for name in PROCESSES:
-        if name in pids and procs.alive(pids[name]):
-            procs.stop_group(pids[name], grace=10)
+    procs.stop_groups(
+        [pids[name] for name in PROCESSES if name in pids and procs.alive(pids[name])], grace=10
+    )
     # 2. what outlived containerd: shims, then any process still in a pod cgroup
     for pid in _shims_of(st.containerd_socket) if st.containerd_socket else []:
         with contextlib.suppress(OSError):
