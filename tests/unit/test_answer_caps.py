@@ -103,4 +103,6 @@ async def test_a_full_list_over_the_answer_cap_leaves_memory_where_it_was(
         await asyncio.sleep(0.5)
         after = process.memory_info().rss
     assert len(body) > 10 * MIB
-    assert after - before < 10 * MIB, f"RSS grew by {(after - before) / MIB:.1f} MiB over 3 refused lists"
+    # The bug kept ~110 MiB (the decoded list); the allocator's arenas alone have moved RSS by up to 23.7 MiB in a
+    # loaded full-suite run (11.7 MiB on two xdist workers), with nothing retained. 40 MiB tells the two apart.
+    assert after - before < 40 * MIB, f"RSS grew by {(after - before) / MIB:.1f} MiB over 3 refused lists"

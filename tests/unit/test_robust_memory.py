@@ -186,7 +186,13 @@ async def test_full_lists_over_the_answer_cap_leave_resident_memory_where_it_was
     pid = server.proc.pid
     full = {"full": True, "namespace": "argo"}
     async with aiohttp.ClientSession() as session:
-        _refused(await call_tool(session, server.url, "list_workflows", full))  # warm-up
+        # Warm-up, alone and two at once like the measured calls: the allocator's arenas reach their working size
+        # (one warm-up left ~12-24 MiB of arena growth in loaded runs, with nothing retained).
+        _refused(await call_tool(session, server.url, "list_workflows", full))
+        for answer in await asyncio.gather(
+            *(call_tool(session, server.url, "list_workflows", full, request_id=100 + i) for i in range(2))
+        ):
+            _refused(answer)
         await asyncio.sleep(0.3)
         before = status(pid)["VmRSS"]
         for _ in range(3):
@@ -202,7 +208,8 @@ async def test_full_lists_over_the_answer_cap_leave_resident_memory_where_it_was
         f"{before / MIB:.1f} -> {after / MIB:.1f} MiB"
     )
     assert len(body) > 2 * ANSWER_MIB * MIB
-    assert after - before < 10 * MIB, f"RSS grew by {(after - before) / MIB:.1f} MiB over 5 refused lists"
+    # Decoded whole, a list like this one kept ~60 MiB; 30 MiB is above the allocator's noise and far below that.
+    assert after - before < 30 * MIB, f"RSS grew by {(after - before) / MIB:.1f} MiB over 5 refused lists"
 
 
 def _refused(answer: Answer) -> None:
