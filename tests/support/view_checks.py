@@ -44,20 +44,21 @@ async def enter_on_node(page: Page, name: str) -> None:
     await page.press_enter()
 
 
-async def logs_shown(page: Page, expected: str) -> str:
+async def _text_shown(page: Page, element_id: str, expected: str) -> str:
+    """The inner text of the view's element `element_id` once it includes `expected`."""
     text: str = await page.wait_for(
-        f"(() => {{const t = document.getElementById('d-logs').innerText;"
+        f"(() => {{const t = document.getElementById({element_id!r}).innerText;"
         f" return t.includes({expected!r}) ? t : ''}})()",
         frame=VIEW,
     )
     return text
+
+
+async def logs_shown(page: Page, expected: str) -> str:
+    """The clicked node's log lines once they include `expected`."""
+    return await _text_shown(page, "d-logs", expected)
 
 
 async def node_outputs_shown(page: Page, expected: str) -> str:
     """The clicked node's own outputs (parameters, artifacts, result, exit code) once they include `expected`."""
-    text: str = await page.wait_for(
-        f"(() => {{const t = document.getElementById('d-node').innerText;"
-        f" return t.includes({expected!r}) ? t : ''}})()",
-        frame=VIEW,
-    )
-    return text
+    return await _text_shown(page, "d-node", expected)
